@@ -1,0 +1,2 @@
+//! Engine benchmarks (written below).
+fn main() {}

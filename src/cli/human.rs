@@ -1,0 +1,206 @@
+//! Live, human-readable output of a run: a line per step, streamed output, the summary.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use crate::exec::{format_duration_ms, Event, RunStatus};
+use crate::model::Flow;
+use crate::nodes::{Outputs, Progress, Registry, Role, Stream};
+use crate::plan::producer_of_input;
+
+/// Renders engine events for a terminal or a log.
+pub struct HumanOutput {
+    file: String,
+    color: bool,
+    total_steps: usize,
+    orders: HashMap<String, usize>,
+    /// On a terminal, the "running" line is rewritten in place when the step ends.
+    open_line: bool,
+}
+
+impl HumanOutput {
+    /// Output for a run of `file`; `terminal` enables colour and in-place status lines.
+    pub fn new(file: String, terminal: bool) -> Self {
+        Self {
+            file,
+            color: terminal,
+            total_steps: 0,
+            orders: HashMap::new(),
+            open_line: false,
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn badge(&self, node: &str) -> String {
+        match self.orders.get(node) {
+            Some(order) => format!("[{order}/{}]", self.total_steps),
+            None => "[-]".to_owned(),
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        if self.open_line {
+            let _ = write!(out, "\r\x1b[2K");
+            self.open_line = false;
+        }
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    /// Shows one event.
+    pub fn event(&mut self, event: &Event) {
+        match event {
+            Event::RunQueued { .. } | Event::RunRejected { .. } => {}
+            Event::RunStarted { plan, .. } => {
+                self.total_steps = plan.steps.len();
+                self.orders = plan
+                    .steps
+                    .iter()
+                    .map(|s| (s.node.to_string(), s.order))
+                    .collect();
+                let mut extra = String::new();
+                if !plan.skipped.is_empty() {
+                    extra.push_str(&format!(", {} skipped", plan.skipped.len()));
+                }
+                if !plan.reused.is_empty() {
+                    extra.push_str(&format!(", {} reused", plan.reused.len()));
+                }
+                let header = format!(
+                    "Running {} ({}, mode {}): {} step{}{extra}",
+                    self.file,
+                    plan.scope,
+                    plan.mode,
+                    plan.steps.len(),
+                    if plan.steps.len() == 1 { "" } else { "s" }
+                );
+                self.line(&self.paint("1", &header));
+                for warning in &plan.warnings {
+                    let text = format!("  warning: {warning}");
+                    self.line(&self.paint("33", &text));
+                }
+            }
+            Event::NodeStarted { node, .. } => {
+                let text = format!("  {} ▶ {node}", self.badge(node.as_str()));
+                if self.color {
+                    let mut out = std::io::stdout().lock();
+                    let _ = write!(out, "{}", self.paint("36", &text));
+                    let _ = out.flush();
+                    self.open_line = true;
+                } else {
+                    self.line(&text);
+                }
+            }
+            Event::NodeProgress { progress, .. } => match progress {
+                Progress::Output { stream, text } => {
+                    let code = if *stream == Stream::Stderr { "31" } else { "2" };
+                    for piece in text.trim_end_matches('\n').split('\n') {
+                        let text = format!("      │ {piece}");
+                        self.line(&self.paint(code, &text));
+                    }
+                }
+                Progress::Count { done, total } => {
+                    let text = format!("      {done} / {total}");
+                    self.line(&text);
+                }
+            },
+            Event::NodeFinished {
+                node, elapsed_ms, ..
+            } => {
+                let text = format!(
+                    "  {} {} {node}  {}",
+                    self.badge(node.as_str()),
+                    self.paint("32", "✓"),
+                    format_duration_ms(*elapsed_ms)
+                );
+                self.line(&text);
+            }
+            Event::NodeFailed {
+                node,
+                error,
+                elapsed_ms,
+                ..
+            } => {
+                let mut lines = error.lines();
+                let first = lines.next().unwrap_or_default();
+                let text = format!(
+                    "  {} {} {node}  {}: {first}",
+                    self.badge(node.as_str()),
+                    self.paint("31", "✗"),
+                    format_duration_ms(*elapsed_ms)
+                );
+                self.line(&text);
+                for rest in lines {
+                    let text = format!("      {rest}");
+                    self.line(&self.paint("31", &text));
+                }
+            }
+            Event::NodeSkipped { node, reason, .. } => {
+                let text = format!("  {} ↷ {node} skipped: {reason}", self.badge(node.as_str()));
+                self.line(&self.paint("33", &text));
+            }
+            Event::NodeCancelled { node, .. } => {
+                let text = format!("  {} ■ {node} cancelled", self.badge(node.as_str()));
+                self.line(&self.paint("35", &text));
+            }
+            Event::RunFinished {
+                status, summary, ..
+            } => {
+                let code = match status {
+                    RunStatus::Done => "1;32",
+                    RunStatus::Partial => "1;33",
+                    RunStatus::Failed | RunStatus::Cancelled => "1;31",
+                };
+                self.line(&self.paint(code, summary));
+            }
+        }
+    }
+
+    /// After the run: what each viewer node shows, if its producer ran.
+    pub fn viewers(
+        &mut self,
+        flow: &Flow,
+        registry: &Registry,
+        produced: &HashMap<String, Arc<Outputs>>,
+    ) {
+        for node in &flow.nodes {
+            let is_viewer = registry
+                .get(&node.kind)
+                .is_some_and(|kind| kind.info().role == Role::Viewer);
+            if !is_viewer {
+                continue;
+            }
+            let Some(source) = producer_of_input(flow, registry, node.id.as_str(), "in") else {
+                continue;
+            };
+            let Some(value) = produced
+                .get(source.node.as_str())
+                .and_then(|outputs| outputs.get(&source.port))
+            else {
+                continue;
+            };
+            let text = value.to_text();
+            let label = if node.title.is_empty() {
+                node.id.to_string()
+            } else {
+                node.title.clone()
+            };
+            if text.contains('\n') {
+                self.line(&format!("{label}:"));
+                for piece in text.trim_end().lines() {
+                    self.line(&format!("  {piece}"));
+                }
+            } else {
+                self.line(&format!("{label}: {text}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The command line: `run`, `plan` and `validate`, as a client of the engine. Errors become
+//! exit codes here, at the edge: 0 success, 1 a run with failures, skips or a stop,
+//! 2 an invalid file or arguments or a loop, 130 stopped by Ctrl-C.
+
+mod human;
+mod plan_cmd;
+mod run_cmd;
+mod validate_cmd;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::{Flow, NodeId};
+use crate::nodes::Registry;
+use crate::plan::{RunMode, Scope};
+
+/// Exit code: every planned node succeeded (or the file is valid).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the run ended with failures, skips or a stop.
+pub const EXIT_RUN_PROBLEMS: i32 = 1;
+/// Exit code: an invalid file or arguments, or a loop.
+pub const EXIT_INVALID: i32 = 2;
+/// Exit code: stopped with Ctrl-C.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// Build node-graph pipelines and run them: live in the app, or headless here.
+#[derive(Debug, Parser)]
+#[command(name = "flowcanvas", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a flow headless, showing each step live, then the summary.
+    Run(RunArgs),
+    /// Show what a run would do, in order, without running anything.
+    Plan(PlanArgs),
+    /// Check a flow file and report every problem in it.
+    Validate(ValidateArgs),
+}
+
+/// Which part of the flow to run.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Run just this node, with the results its inputs already have.
+    #[arg(long, value_name = "ID", conflicts_with = "to")]
+    pub node: Option<String>,
+    /// Run everything this node depends on, then the node.
+    #[arg(long, value_name = "ID")]
+    pub to: Option<String>,
+    /// All: every planned node. Missing: only nodes without a result, and their downstream.
+    #[arg(long, value_enum, default_value_t = ModeArg::All)]
+    pub mode: ModeArg,
+}
+
+impl TargetArgs {
+    /// The scope these arguments name.
+    pub fn scope(&self) -> Scope {
+        match (&self.node, &self.to) {
+            (Some(id), _) => Scope::Node(NodeId::from(id.as_str())),
+            (None, Some(id)) => Scope::ToHere(NodeId::from(id.as_str())),
+            (None, None) => Scope::Flow,
+        }
+    }
+}
+
+/// `--mode` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Run every planned node.
+    All,
+    /// Run only planned nodes without a result, and everything downstream of them.
+    Missing,
+}
+
+impl From<ModeArg> for RunMode {
+    fn from(mode: ModeArg) -> Self {
+        match mode {
+            ModeArg::All => RunMode::All,
+            ModeArg::Missing => RunMode::Missing,
+        }
+    }
+}
+
+/// Arguments of `flowcanvas run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The .flow file.
+    pub file: PathBuf,
+    /// Which part to run and how.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print one JSON object per event per line instead (schema: docs/cli.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `flowcanvas plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The .flow file.
+    pub file: PathBuf,
+    /// Which part to plan and how.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print the plan as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `flowcanvas validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The .flow file.
+    pub file: PathBuf,
+}
+
+/// Runs the parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Some(Command::Run(args)) => run_cmd::run(&args),
+        Some(Command::Plan(args)) => plan_cmd::plan_cmd(&args),
+        Some(Command::Validate(args)) => validate_cmd::validate(&args),
+        None => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            let _ = command.print_help();
+            EXIT_OK
+        }
+    }
+}
+
+/// Loads a flow for a subcommand, printing every problem to stderr on failure.
+fn load_or_report(path: &Path, registry: &Registry) -> Option<Flow> {
+    match crate::format::load(path, registry) {
+        Ok(flow) => Some(flow),
+        Err(err) => {
+            for line in err.lines() {
+                eprintln!("error: {line}");
+            }
+            None
+        }
+    }
+}
+
+/// The folder relative paths in the flow are resolved against: the file's own folder.
+fn base_dir_of(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    dir.canonicalize().unwrap_or(dir)
+}

@@ -1,0 +1,84 @@
+//! `flowcanvas plan FILE`: the plan a run would follow, without running anything.
+
+use super::{load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
+use crate::nodes::Registry;
+use crate::plan::{plan, InputSource};
+
+/// Prints the plan; exit 0, or 2 for an invalid file, unknown node or a loop.
+pub fn plan_cmd(args: &PlanArgs) -> i32 {
+    let registry = Registry::builtin();
+    let Some(flow) = load_or_report(&args.file, &registry) else {
+        return EXIT_INVALID;
+    };
+    let scope = args.target.scope();
+    // A fresh process has no earlier results: Missing mode plans every node.
+    let planned = match plan(&flow, &registry, &scope, args.target.mode.into(), &|_| {
+        false
+    }) {
+        Ok(planned) => planned,
+        Err(err) => {
+            eprintln!("error: {}: {err}", args.file.display());
+            return EXIT_INVALID;
+        }
+    };
+    if args.json {
+        match serde_json::to_string(&planned) {
+            Ok(json) => println!("{json}"),
+            Err(err) => {
+                eprintln!("error: could not write the plan as JSON: {err}");
+                return EXIT_INVALID;
+            }
+        }
+        return EXIT_OK;
+    }
+    println!(
+        "Plan for {}: {}, mode {}: {} step{}",
+        args.file.display(),
+        planned.scope,
+        planned.mode,
+        planned.steps.len(),
+        if planned.steps.len() == 1 { "" } else { "s" }
+    );
+    let width = planned
+        .steps
+        .iter()
+        .map(|s| s.node.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for step in &planned.steps {
+        let sources: Vec<String> = step
+            .inputs
+            .iter()
+            .filter_map(|input| match &input.source {
+                InputSource::Step { node, port, .. } => {
+                    Some(format!("{}.{port} → {}", node, input.port))
+                }
+                InputSource::Result { node, port } => {
+                    Some(format!("{node}.{port} (earlier result) → {}", input.port))
+                }
+                InputSource::Value { .. } | InputSource::Unset => None,
+            })
+            .collect();
+        let sources = if sources.is_empty() {
+            String::new()
+        } else {
+            format!("  ← {}", sources.join(", "))
+        };
+        println!(
+            "  {:>3}. {:<width$}  {}{sources}",
+            step.order,
+            step.node.as_str(),
+            step.kind
+        );
+    }
+    for skipped in &planned.skipped {
+        println!("    ↷ {} skipped: {}", skipped.node, skipped.reason);
+    }
+    for reused in &planned.reused {
+        println!("    = {reused} keeps its earlier result");
+    }
+    for warning in &planned.warnings {
+        println!("  warning: {warning}");
+    }
+    EXIT_OK
+}

@@ -1,0 +1,181 @@
+//! The engine handle clients hold: submit runs, stop the active one, read events.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{RecvTimeoutError, Sender};
+
+use super::channel::{event_channel, EventStream, Waker};
+use super::events::{Event, RunId};
+use super::executor::Executor;
+use crate::model::Flow;
+use crate::nodes::Registry;
+use crate::plan::{RunMode, Scope};
+
+/// What to run: a snapshot of the flow, the scope and the mode.
+#[derive(Clone, Debug)]
+pub struct RunRequest {
+    /// The flow as it was when the run was asked for; later edits do not touch it.
+    pub flow: Arc<Flow>,
+    /// Which part of the flow to run.
+    pub scope: Scope,
+    /// All or Missing.
+    pub mode: RunMode,
+    /// The folder relative paths are resolved against (the `.flow` file's folder).
+    pub base_dir: PathBuf,
+}
+
+impl RunRequest {
+    /// A whole-flow run in All mode, resolving paths against `base_dir`.
+    pub fn new(flow: Arc<Flow>, base_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            flow,
+            scope: Scope::Flow,
+            mode: RunMode::All,
+            base_dir: base_dir.into(),
+        }
+    }
+
+    /// Sets the scope (builder style).
+    pub fn scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// Sets the mode (builder style).
+    pub fn mode(mut self, mode: RunMode) -> Self {
+        self.mode = mode;
+        self
+    }
+}
+
+/// Commands from clients to the executor thread.
+pub(crate) enum Command {
+    Run(RunId, RunRequest),
+    Stop,
+    Shutdown,
+}
+
+/// How to start an engine.
+#[derive(Clone)]
+pub struct EngineOptions {
+    /// The node kinds flows may use.
+    pub registry: Arc<Registry>,
+    /// Called after events are sent (the GUI asks for a repaint here); must not block.
+    pub waker: Option<Waker>,
+    /// How many steps may work at once (1: one at a time, in plan order).
+    pub max_parallel: usize,
+}
+
+impl EngineOptions {
+    /// Options with the given registry, no waker, one step at a time.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self {
+            registry,
+            waker: None,
+            max_parallel: 1,
+        }
+    }
+}
+
+/// A clonable handle that can submit and stop runs from any thread (a Ctrl-C handler, say).
+#[derive(Clone)]
+pub struct EngineHandle {
+    commands: Sender<Command>,
+    next_run: Arc<AtomicU64>,
+}
+
+impl EngineHandle {
+    /// Queues a run; returns its id at once. Events for it follow on the event stream.
+    pub fn submit(&self, request: RunRequest) -> RunId {
+        let run = self.next_run.fetch_add(1, Ordering::Relaxed);
+        // If the executor is gone the client sees its event stream end.
+        let _ = self.commands.send(Command::Run(run, request));
+        run
+    }
+
+    /// Stops the active run: its running steps are cancelled (processes killed) and the
+    /// steps not yet run are marked cancelled. Queued runs stay queued.
+    pub fn stop(&self) {
+        let _ = self.commands.send(Command::Stop);
+    }
+}
+
+/// The executor running on its background thread, and the client's end of its events.
+pub struct Engine {
+    handle: EngineHandle,
+    events: EventStream,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Starts an executor thread with the built-in defaults of [`EngineOptions::new`].
+    pub fn start(registry: Arc<Registry>) -> std::io::Result<Self> {
+        Self::with_options(EngineOptions::new(registry))
+    }
+
+    /// Starts an executor thread (named `flowcanvas-executor`).
+    pub fn with_options(options: EngineOptions) -> std::io::Result<Self> {
+        let (commands, command_rx) = crossbeam_channel::unbounded();
+        let (sink, events) = event_channel(options.waker.clone());
+        let executor = Executor::new(options, command_rx, sink);
+        let thread = std::thread::Builder::new()
+            .name("flowcanvas-executor".to_owned())
+            .spawn(move || executor.run_forever())?;
+        Ok(Self {
+            handle: EngineHandle {
+                commands,
+                next_run: Arc::new(AtomicU64::new(1)),
+            },
+            events,
+            thread: Some(thread),
+        })
+    }
+
+    /// A handle for submitting and stopping runs from elsewhere.
+    pub fn handle(&self) -> EngineHandle {
+        self.handle.clone()
+    }
+
+    /// Queues a run; see [`EngineHandle::submit`].
+    pub fn submit(&self, request: RunRequest) -> RunId {
+        self.handle.submit(request)
+    }
+
+    /// Stops the active run; see [`EngineHandle::stop`].
+    pub fn stop(&self) {
+        self.handle.stop();
+    }
+
+    /// The next event if one is ready; never waits.
+    pub fn try_recv(&mut self) -> Option<Event> {
+        self.events.try_recv()
+    }
+
+    /// The next event, waiting for it; `None` if the executor thread is gone.
+    pub fn recv(&mut self) -> Option<Event> {
+        self.events.recv()
+    }
+
+    /// The next event, waiting at most `timeout`.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Event, RecvTimeoutError> {
+        self.events.recv_timeout(timeout)
+    }
+
+    /// The events that are ready, within a time budget.
+    pub fn drain(&mut self, budget: Duration) -> Vec<Event> {
+        self.events.drain(budget)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.handle.commands.send(Command::Shutdown);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

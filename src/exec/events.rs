@@ -1,0 +1,289 @@
+//! Events the executor streams to its clients, and the run outcome types they carry.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::model::NodeId;
+use crate::nodes::{Outputs, Progress};
+use crate::plan::Plan;
+
+/// Identifies one run within an engine, counting from 1.
+pub type RunId = u64;
+
+/// Something that happened in the executor. Serialised (one JSON object per line) by
+/// `flowcanvas run --json`; the schema is in `docs/cli.md`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A run was accepted and waits its turn.
+    RunQueued {
+        /// The run.
+        run: RunId,
+    },
+    /// A run could not be planned (a loop, an unknown node); nothing ran.
+    RunRejected {
+        /// The run.
+        run: RunId,
+        /// Why, for people.
+        error: String,
+    },
+    /// A run started; its plan says what will happen.
+    RunStarted {
+        /// The run.
+        run: RunId,
+        /// The plan being run.
+        plan: Arc<Plan>,
+    },
+    /// A step started work.
+    NodeStarted {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: NodeId,
+        /// Its position in the plan, from 1.
+        order: usize,
+    },
+    /// A step reported progress: streamed output, or k of N.
+    NodeProgress {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: NodeId,
+        /// What it reported.
+        progress: Progress,
+    },
+    /// A step succeeded.
+    NodeFinished {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: NodeId,
+        /// Its outputs by port.
+        outputs: Arc<Outputs>,
+        /// How long it worked, in milliseconds.
+        elapsed_ms: f64,
+    },
+    /// A step failed.
+    NodeFailed {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: NodeId,
+        /// What went wrong, for people.
+        error: String,
+        /// How long it worked, in milliseconds.
+        elapsed_ms: f64,
+    },
+    /// A planned node will not run.
+    NodeSkipped {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: NodeId,
+        /// Why (a missing input, an upstream failure).
+        reason: String,
+    },
+    /// A step was stopped, or will not start because the run was stopped.
+    NodeCancelled {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: NodeId,
+    },
+    /// A run ended. Always the last event of a run that started.
+    RunFinished {
+        /// The run.
+        run: RunId,
+        /// How it ended.
+        status: RunStatus,
+        /// One line for people, e.g. `Flow finished with problems: 3 succeeded, 1 failed`.
+        summary: String,
+        /// How many planned nodes ended each way.
+        counts: Counts,
+        /// Every planned node's final status, in plan order.
+        nodes: Vec<NodeOutcome>,
+        /// Wall time of the run, in milliseconds.
+        elapsed_ms: f64,
+    },
+}
+
+impl Event {
+    /// The run this event belongs to.
+    pub fn run(&self) -> RunId {
+        match self {
+            Event::RunQueued { run }
+            | Event::RunRejected { run, .. }
+            | Event::RunStarted { run, .. }
+            | Event::NodeStarted { run, .. }
+            | Event::NodeProgress { run, .. }
+            | Event::NodeFinished { run, .. }
+            | Event::NodeFailed { run, .. }
+            | Event::NodeSkipped { run, .. }
+            | Event::NodeCancelled { run, .. }
+            | Event::RunFinished { run, .. } => *run,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every planned step succeeded.
+    Done,
+    /// Some steps failed or were skipped, some succeeded.
+    Partial,
+    /// Nothing succeeded.
+    Failed,
+    /// Stopped by the user.
+    Cancelled,
+}
+
+/// How one planned node ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeStatus {
+    /// Ran and produced its outputs.
+    Succeeded,
+    /// Ran and failed.
+    Failed,
+    /// Did not run: a missing input, or something upstream failed or was skipped.
+    Skipped,
+    /// Stopped, or never started because the run was stopped.
+    Cancelled,
+    /// Not run: kept its earlier result (Missing mode).
+    Reused,
+}
+
+/// One node's final status in a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeOutcome {
+    /// The node.
+    pub node: NodeId,
+    /// How it ended.
+    pub status: NodeStatus,
+}
+
+/// How many planned nodes ended each way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Succeeded.
+    pub succeeded: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// Cancelled.
+    pub cancelled: usize,
+    /// Reused an earlier result.
+    pub reused: usize,
+}
+
+impl Counts {
+    /// Tallies final statuses.
+    pub fn of(outcomes: &[NodeOutcome]) -> Self {
+        let mut counts = Counts::default();
+        for outcome in outcomes {
+            match outcome.status {
+                NodeStatus::Succeeded => counts.succeeded += 1,
+                NodeStatus::Failed => counts.failed += 1,
+                NodeStatus::Skipped => counts.skipped += 1,
+                NodeStatus::Cancelled => counts.cancelled += 1,
+                NodeStatus::Reused => counts.reused += 1,
+            }
+        }
+        counts
+    }
+
+    /// The run status these counts amount to.
+    pub fn status(&self, stopped: bool) -> RunStatus {
+        if stopped {
+            RunStatus::Cancelled
+        } else if self.failed == 0 && self.skipped == 0 && self.cancelled == 0 {
+            RunStatus::Done
+        } else if self.succeeded == 0 {
+            RunStatus::Failed
+        } else {
+            RunStatus::Partial
+        }
+    }
+}
+
+/// The summary line of a run, e.g. `Flow failed: 1 failed, 2 skipped in 0.3 s`.
+pub fn summary_line(status: RunStatus, counts: &Counts, elapsed_ms: f64) -> String {
+    let label = match status {
+        RunStatus::Done => "Flow complete",
+        RunStatus::Partial => "Flow finished with problems",
+        RunStatus::Failed => "Flow failed",
+        RunStatus::Cancelled => "Flow stopped",
+    };
+    let parts: Vec<String> = [
+        (counts.succeeded, "succeeded"),
+        (counts.failed, "failed"),
+        (counts.skipped, "skipped"),
+        (counts.cancelled, "cancelled"),
+        (counts.reused, "reused"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| format!("{n} {word}"))
+    .collect();
+    let parts = if parts.is_empty() {
+        "nothing to run".to_owned()
+    } else {
+        parts.join(", ")
+    };
+    format!("{label}: {parts} in {}", format_duration_ms(elapsed_ms))
+}
+
+/// Formats milliseconds for people: `12 ms`, `1.4 s`, `2 m 05 s`.
+pub fn format_duration_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{} ms", ms.round() as u64)
+    } else if ms < 60_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        let seconds = (ms / 1000.0).round() as u64;
+        format!("{} m {:02} s", seconds / 60, seconds % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_follows_counts() {
+        let c = |succeeded, failed, skipped| Counts {
+            succeeded,
+            failed,
+            skipped,
+            ..Counts::default()
+        };
+        assert_eq!(c(3, 0, 0).status(false), RunStatus::Done);
+        assert_eq!(c(3, 1, 1).status(false), RunStatus::Partial);
+        assert_eq!(c(0, 1, 2).status(false), RunStatus::Failed);
+        assert_eq!(c(0, 0, 1).status(false), RunStatus::Failed);
+        assert_eq!(c(3, 0, 0).status(true), RunStatus::Cancelled);
+        assert_eq!(c(0, 0, 0).status(false), RunStatus::Done);
+    }
+
+    #[test]
+    fn summary_names_every_nonzero_count() {
+        let counts = Counts {
+            succeeded: 3,
+            failed: 1,
+            skipped: 1,
+            ..Counts::default()
+        };
+        assert_eq!(
+            summary_line(RunStatus::Partial, &counts, 1234.0),
+            "Flow finished with problems: 3 succeeded, 1 failed, 1 skipped in 1.2 s"
+        );
+        assert_eq!(
+            summary_line(RunStatus::Done, &Counts::default(), 3.0),
+            "Flow complete: nothing to run in 3 ms"
+        );
+    }
+}

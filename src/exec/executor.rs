@@ -1,0 +1,584 @@
+//! The executor thread: takes runs from a queue, plans each, dispatches steps as they become
+//! ready (quick kinds inline, the rest on worker threads), and streams events.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::{select, Receiver, Sender, TryRecvError};
+
+use super::channel::EventSink;
+use super::engine::{Command, EngineOptions, RunRequest};
+use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId};
+use crate::model::{NodeId, Value};
+use crate::nodes::{
+    CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, Registry, Role,
+};
+use crate::plan::{plan, InputSource, Plan};
+
+/// A message from a worker thread (or a node's helper thread) to the executor.
+enum WorkerMsg {
+    Progress {
+        run: RunId,
+        step: usize,
+        progress: Progress,
+    },
+    Done {
+        run: RunId,
+        step: usize,
+        result: Result<Outputs, NodeError>,
+        elapsed_ms: f64,
+    },
+}
+
+/// The state of one step during a run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StepState {
+    Waiting,
+    Running,
+    Ended(NodeStatus),
+}
+
+/// What ended a run's loop.
+enum RunEnd {
+    Finished,
+    Stopped,
+    Shutdown,
+}
+
+/// The executor thread's state.
+pub(crate) struct Executor {
+    registry: Arc<Registry>,
+    max_parallel: usize,
+    commands: Receiver<Command>,
+    worker_tx: Sender<WorkerMsg>,
+    worker_rx: Receiver<WorkerMsg>,
+    sink: EventSink,
+    queue: VecDeque<(RunId, RunRequest)>,
+    /// The latest outputs of every node that succeeded in this session, by node id.
+    results: HashMap<NodeId, Arc<Outputs>>,
+    shutting_down: bool,
+}
+
+/// One run in progress.
+struct ActiveRun {
+    id: RunId,
+    request: RunRequest,
+    base_dir: Arc<Path>,
+    plan: Arc<Plan>,
+    kinds: Vec<Option<Arc<dyn NodeKind>>>,
+    state: Vec<StepState>,
+    waiting_on: Vec<u32>,
+    dependents: Vec<Vec<usize>>,
+    outputs: Vec<Option<Arc<Outputs>>>,
+    ready: BinaryHeap<Reverse<usize>>,
+    running: HashMap<usize, CancelToken>,
+    started: Instant,
+}
+
+impl Executor {
+    pub(crate) fn new(
+        options: EngineOptions,
+        commands: Receiver<Command>,
+        sink: EventSink,
+    ) -> Self {
+        let (worker_tx, worker_rx) = crossbeam_channel::unbounded();
+        Self {
+            registry: options.registry,
+            max_parallel: options.max_parallel.max(1),
+            commands,
+            worker_tx,
+            worker_rx,
+            sink,
+            queue: VecDeque::new(),
+            results: HashMap::new(),
+            shutting_down: false,
+        }
+    }
+
+    /// Serves commands until told to shut down or every client is gone.
+    pub(crate) fn run_forever(mut self) {
+        loop {
+            if self.shutting_down {
+                break;
+            }
+            if let Some((id, request)) = self.queue.pop_front() {
+                self.execute(id, request);
+                continue;
+            }
+            self.sink.flush();
+            match self.commands.recv() {
+                Ok(command) => self.accept(command),
+                Err(_) => break,
+            }
+        }
+        self.sink.flush();
+    }
+
+    /// Handles a command while no run is active.
+    fn accept(&mut self, command: Command) {
+        match command {
+            Command::Run(id, request) => {
+                self.sink.emit(Event::RunQueued { run: id });
+                self.queue.push_back((id, request));
+            }
+            Command::Stop => {}
+            Command::Shutdown => self.shutting_down = true,
+        }
+    }
+
+    /// Plans and runs one request to its end.
+    fn execute(&mut self, id: RunId, request: RunRequest) {
+        let started = Instant::now();
+        let results = &self.results;
+        let planned = plan(
+            &request.flow,
+            &self.registry,
+            &request.scope,
+            request.mode,
+            &|node| results.contains_key(node),
+        );
+        let plan = match planned {
+            Ok(plan) => Arc::new(plan),
+            Err(err) => {
+                self.sink.emit(Event::RunRejected {
+                    run: id,
+                    error: err.to_string(),
+                });
+                return;
+            }
+        };
+        self.sink.emit(Event::RunStarted {
+            run: id,
+            plan: plan.clone(),
+        });
+        for skipped in &plan.skipped {
+            self.sink.emit(Event::NodeSkipped {
+                run: id,
+                node: skipped.node.clone(),
+                reason: skipped.reason.clone(),
+            });
+        }
+        let mut run = ActiveRun::new(id, request, plan, &self.registry, started);
+        let end = self.drive(&mut run);
+        if !matches!(end, RunEnd::Finished) {
+            self.cancel_remaining(&mut run);
+        }
+        self.finish(&run, !matches!(end, RunEnd::Finished));
+        if matches!(end, RunEnd::Shutdown) {
+            self.shutting_down = true;
+        }
+    }
+
+    /// Dispatches ready steps and reacts to workers and commands until the run ends.
+    fn drive(&mut self, run: &mut ActiveRun) -> RunEnd {
+        loop {
+            while run.running.len() < self.max_parallel {
+                let Some(Reverse(step)) = run.ready.pop() else {
+                    break;
+                };
+                self.dispatch(run, step);
+                match self.commands.try_recv() {
+                    Ok(command) => {
+                        if let Some(end) = self.command_during_run(command) {
+                            return end;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => {}
+                    Err(TryRecvError::Disconnected) => return RunEnd::Shutdown,
+                }
+            }
+            if run.running.is_empty() && run.ready.is_empty() {
+                return RunEnd::Finished;
+            }
+            self.sink.flush();
+            select! {
+                recv(self.commands) -> command => match command {
+                    Ok(command) => {
+                        if let Some(end) = self.command_during_run(command) {
+                            return end;
+                        }
+                    }
+                    Err(_) => return RunEnd::Shutdown,
+                },
+                recv(self.worker_rx) -> message => {
+                    if let Ok(message) = message {
+                        self.worker_message(run, message);
+                    }
+                }
+            }
+        }
+    }
+
+    fn command_during_run(&mut self, command: Command) -> Option<RunEnd> {
+        match command {
+            Command::Run(id, request) => {
+                self.sink.emit(Event::RunQueued { run: id });
+                self.queue.push_back((id, request));
+                None
+            }
+            Command::Stop => Some(RunEnd::Stopped),
+            Command::Shutdown => Some(RunEnd::Shutdown),
+        }
+    }
+
+    fn worker_message(&mut self, run: &mut ActiveRun, message: WorkerMsg) {
+        match message {
+            WorkerMsg::Progress {
+                run: run_id,
+                step,
+                progress,
+            } if run_id == run.id && run.state[step] == StepState::Running => {
+                let node = run.plan.steps[step].node.clone();
+                self.sink.progress(run.id, node, progress);
+            }
+            WorkerMsg::Done {
+                run: run_id,
+                step,
+                result,
+                elapsed_ms,
+            } if run_id == run.id && run.state[step] == StepState::Running => {
+                run.running.remove(&step);
+                self.complete(run, step, result, elapsed_ms);
+            }
+            // Late news from a run that was stopped: already reported as cancelled.
+            _ => {}
+        }
+    }
+
+    /// Starts one step: inline kinds run right here, others on a worker thread.
+    fn dispatch(&mut self, run: &mut ActiveRun, step: usize) {
+        let node = run.plan.steps[step].node.clone();
+        self.sink.emit(Event::NodeStarted {
+            run: run.id,
+            node: node.clone(),
+            order: run.plan.steps[step].order,
+        });
+        let started = Instant::now();
+        let Some(kind) = run.kinds[step].clone() else {
+            let kind_id = &run.plan.steps[step].kind;
+            let error = NodeError::failed(format!("unknown node kind `{kind_id}`"));
+            self.complete(run, step, Err(error), 0.0);
+            return;
+        };
+        let inputs = match self.gather_inputs(run, step) {
+            Ok(inputs) => inputs,
+            Err(message) => {
+                self.complete(run, step, Err(NodeError::Failed(message)), 0.0);
+                return;
+            }
+        };
+        let cancel = CancelToken::new();
+        let placement = match kind.info().role {
+            Role::Step(placement) => placement,
+            _ => Placement::Inline,
+        };
+        match placement {
+            Placement::Inline => {
+                let context = NodeContext::new(
+                    run.request.flow.clone(),
+                    run.plan.steps[step].node_index,
+                    kind.clone(),
+                    inputs,
+                    run.base_dir.clone(),
+                    cancel,
+                    None,
+                );
+                let result = run_guarded(kind.as_ref(), &context);
+                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                self.complete(run, step, result, elapsed_ms);
+            }
+            Placement::Worker => {
+                let (run_id, tx) = (run.id, self.worker_tx.clone());
+                let progress_tx = self.worker_tx.clone();
+                let sink = Arc::new(move |progress: Progress| {
+                    let _ = progress_tx.send(WorkerMsg::Progress {
+                        run: run_id,
+                        step,
+                        progress,
+                    });
+                });
+                let context = NodeContext::new(
+                    run.request.flow.clone(),
+                    run.plan.steps[step].node_index,
+                    kind.clone(),
+                    inputs,
+                    run.base_dir.clone(),
+                    cancel.clone(),
+                    Some(sink),
+                );
+                let spawned = std::thread::Builder::new()
+                    .name(format!("flowcanvas-node-{node}"))
+                    .spawn(move || {
+                        let result = run_guarded(kind.as_ref(), &context);
+                        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                        let _ = tx.send(WorkerMsg::Done {
+                            run: run_id,
+                            step,
+                            result,
+                            elapsed_ms,
+                        });
+                    });
+                match spawned {
+                    Ok(_) => {
+                        run.state[step] = StepState::Running;
+                        run.running.insert(step, cancel);
+                    }
+                    Err(err) => {
+                        let error =
+                            NodeError::failed(format!("could not start a worker thread: {err}"));
+                        self.complete(run, step, Err(error), 0.0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The values for a step's inputs, converted to the input types.
+    fn gather_inputs(&self, run: &ActiveRun, step: usize) -> Result<Vec<(String, Value)>, String> {
+        let mut inputs = Vec::with_capacity(run.plan.steps[step].inputs.len());
+        for input in &run.plan.steps[step].inputs {
+            let value = match &input.source {
+                InputSource::Step {
+                    step: from,
+                    node,
+                    port,
+                } => {
+                    let outputs = run.outputs[*from].as_ref();
+                    match outputs.and_then(|outputs| outputs.get(port)) {
+                        Some(value) => value.clone(),
+                        None => {
+                            return Err(format!(
+                                "input `{}`: `{node}` produced nothing on `{port}`",
+                                input.port
+                            ))
+                        }
+                    }
+                }
+                InputSource::Result { node, port } => {
+                    match self.results.get(node).and_then(|outputs| outputs.get(port)) {
+                        Some(value) => value.clone(),
+                        None => {
+                            return Err(format!(
+                                "input `{}`: `{node}` has no result on `{port}`",
+                                input.port
+                            ))
+                        }
+                    }
+                }
+                InputSource::Value { value } => value.to_value(),
+                InputSource::Unset => continue,
+            };
+            let value = value
+                .convert_to(input.ty)
+                .map_err(|message| format!("input `{}`: {message}", input.port))?;
+            inputs.push((input.port.clone(), value));
+        }
+        Ok(inputs)
+    }
+
+    /// Records how a step ended, reports it, and releases or skips its dependents.
+    fn complete(
+        &mut self,
+        run: &mut ActiveRun,
+        step: usize,
+        result: Result<Outputs, NodeError>,
+        elapsed_ms: f64,
+    ) {
+        let node = run.plan.steps[step].node.clone();
+        self.sink.settle(run.id, &node);
+        match result {
+            Ok(outputs) => {
+                let outputs = Arc::new(outputs);
+                run.state[step] = StepState::Ended(NodeStatus::Succeeded);
+                run.outputs[step] = Some(outputs.clone());
+                self.results.insert(node.clone(), outputs.clone());
+                self.sink.emit(Event::NodeFinished {
+                    run: run.id,
+                    node,
+                    outputs,
+                    elapsed_ms,
+                });
+                for i in 0..run.dependents[step].len() {
+                    let next = run.dependents[step][i];
+                    run.waiting_on[next] -= 1;
+                    if run.waiting_on[next] == 0 && run.state[next] == StepState::Waiting {
+                        run.ready.push(Reverse(next));
+                    }
+                }
+            }
+            Err(error) => {
+                let (status, reason) = match error {
+                    NodeError::Failed(message) => {
+                        self.results.remove(&node);
+                        self.sink.emit(Event::NodeFailed {
+                            run: run.id,
+                            node: node.clone(),
+                            error: message,
+                            elapsed_ms,
+                        });
+                        (NodeStatus::Failed, format!("upstream `{node}` failed"))
+                    }
+                    NodeError::Cancelled => {
+                        self.sink.emit(Event::NodeCancelled {
+                            run: run.id,
+                            node: node.clone(),
+                        });
+                        (
+                            NodeStatus::Cancelled,
+                            format!("upstream `{node}` was cancelled"),
+                        )
+                    }
+                };
+                run.state[step] = StepState::Ended(status);
+                self.skip_dependents(run, step, &reason);
+            }
+        }
+    }
+
+    /// Marks every step downstream of `step` skipped.
+    fn skip_dependents(&mut self, run: &mut ActiveRun, step: usize, reason: &str) {
+        let mut stack = run.dependents[step].clone();
+        while let Some(next) = stack.pop() {
+            if run.state[next] != StepState::Waiting {
+                continue;
+            }
+            run.state[next] = StepState::Ended(NodeStatus::Skipped);
+            self.sink.emit(Event::NodeSkipped {
+                run: run.id,
+                node: run.plan.steps[next].node.clone(),
+                reason: reason.to_owned(),
+            });
+            stack.extend(run.dependents[next].iter().copied());
+        }
+    }
+
+    /// After Stop: cancels running steps (killing their processes now) and every step that
+    /// has not run.
+    fn cancel_remaining(&mut self, run: &mut ActiveRun) {
+        for (_, token) in run.running.drain() {
+            token.cancel();
+        }
+        for step in 0..run.plan.steps.len() {
+            if matches!(run.state[step], StepState::Waiting | StepState::Running) {
+                run.state[step] = StepState::Ended(NodeStatus::Cancelled);
+                let node = run.plan.steps[step].node.clone();
+                self.sink.settle(run.id, &node);
+                self.sink.emit(Event::NodeCancelled { run: run.id, node });
+            }
+        }
+        run.ready.clear();
+    }
+
+    fn finish(&mut self, run: &ActiveRun, stopped: bool) {
+        let mut nodes: Vec<NodeOutcome> = run
+            .plan
+            .steps
+            .iter()
+            .zip(&run.state)
+            .map(|(step, state)| NodeOutcome {
+                node: step.node.clone(),
+                status: match state {
+                    StepState::Ended(status) => *status,
+                    // Unreachable once the loop ends; counted as cancelled to stay honest.
+                    StepState::Waiting | StepState::Running => NodeStatus::Cancelled,
+                },
+            })
+            .collect();
+        nodes.extend(run.plan.skipped.iter().map(|s| NodeOutcome {
+            node: s.node.clone(),
+            status: NodeStatus::Skipped,
+        }));
+        nodes.extend(run.plan.reused.iter().map(|node| NodeOutcome {
+            node: node.clone(),
+            status: NodeStatus::Reused,
+        }));
+        let counts = Counts::of(&nodes);
+        let status = counts.status(stopped);
+        let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
+        self.sink.emit(Event::RunFinished {
+            run: run.id,
+            status,
+            summary: summary_line(status, &counts, elapsed_ms),
+            counts,
+            nodes,
+            elapsed_ms,
+        });
+        self.sink.flush();
+    }
+}
+
+impl ActiveRun {
+    fn new(
+        id: RunId,
+        request: RunRequest,
+        plan: Arc<Plan>,
+        registry: &Registry,
+        started: Instant,
+    ) -> Self {
+        let count = plan.steps.len();
+        let mut dependents = vec![Vec::new(); count];
+        let mut waiting_on = vec![0u32; count];
+        for (i, step) in plan.steps.iter().enumerate() {
+            waiting_on[i] = step.deps.len() as u32;
+            for &dep in &step.deps {
+                dependents[dep].push(i);
+            }
+        }
+        let ready = (0..count)
+            .filter(|&i| waiting_on[i] == 0)
+            .map(Reverse)
+            .collect();
+        let kinds = plan
+            .steps
+            .iter()
+            .map(|step| registry.get(&step.kind).cloned())
+            .collect();
+        let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
+        Self {
+            id,
+            request,
+            base_dir,
+            plan,
+            kinds,
+            state: vec![StepState::Waiting; count],
+            waiting_on,
+            dependents,
+            outputs: vec![None; count],
+            ready,
+            running: HashMap::new(),
+            started,
+        }
+    }
+}
+
+thread_local! {
+    static IN_NODE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside a node's work right now. A panic hook can use it to stay
+/// quiet about panics the executor reports as node failures.
+pub fn is_running_node() -> bool {
+    IN_NODE.with(|flag| flag.get())
+}
+
+/// Runs a node, turning a panic into a failure with the panic's message.
+fn run_guarded(kind: &dyn NodeKind, context: &NodeContext) -> Result<Outputs, NodeError> {
+    IN_NODE.with(|flag| flag.set(true));
+    let outcome = catch_unwind(AssertUnwindSafe(|| kind.run(context)));
+    IN_NODE.with(|flag| flag.set(false));
+    match outcome {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(NodeError::Failed(format!("the node crashed: {message}")))
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The executor: a named background thread that takes run requests over a channel, plans
+//! them, runs their steps and streams per-node events back to the client.
+
+mod channel;
+mod engine;
+mod events;
+mod executor;
+
+pub use channel::{EventStream, Waker};
+pub use engine::{Engine, EngineHandle, EngineOptions, RunRequest};
+pub use events::{
+    format_duration_ms, summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus,
+};
+pub use executor::is_running_node;

@@ -1,0 +1,13 @@
+//! Flowcanvas: build node-graph pipelines and run them, live on a canvas or headless.
+//!
+//! The engine is UI-free: [`model`] (the flow document), [`format`] (`.flow` files),
+//! [`plan`] (what a run covers, in what order), [`exec`] (the background executor and its
+//! events) and [`nodes`] (the node kinds). The command line ([`cli`]) is one client of it.
+
+pub mod cli;
+pub mod exec;
+pub mod format;
+pub mod fsutil;
+pub mod model;
+pub mod nodes;
+pub mod plan;

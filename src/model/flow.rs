@@ -1,0 +1,168 @@
+//! The flow document: nodes, edges and layout, exactly what a `.flow` file holds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{NodeId, ParamValue, PortRef};
+
+/// The `.flow` format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A flow: nodes wired by edges, plus where they sit on the canvas.
+///
+/// Semantics (nodes, edges) and layout are kept apart so that moving a node on the canvas
+/// never rewrites a node definition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    /// The format version; see [`FORMAT_VERSION`].
+    pub version: u32,
+    /// The nodes, kept sorted by id when saved.
+    #[serde(default)]
+    pub nodes: Vec<Node>,
+    /// Wires from an output port to an input port, kept sorted when saved.
+    #[serde(default)]
+    pub edges: Vec<Edge>,
+    /// Canvas layout: node positions, pan and zoom.
+    #[serde(default)]
+    pub layout: Layout,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Self {
+            version: FORMAT_VERSION,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            layout: Layout::default(),
+        }
+    }
+}
+
+impl Flow {
+    /// The node with this id, if any (a linear scan: build an index for hot paths).
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|node| node.id.as_str() == id)
+    }
+
+    /// The node with this id, mutably.
+    pub fn node_mut(&mut self, id: &str) -> Option<&mut Node> {
+        self.nodes.iter_mut().find(|node| node.id.as_str() == id)
+    }
+
+    /// Puts nodes, edges and layout into the canonical order used when saving.
+    pub fn normalize(&mut self) {
+        self.nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        self.edges.sort();
+        self.edges.dedup();
+    }
+}
+
+/// One node of a flow.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    /// Stable id, unique within the flow.
+    pub id: NodeId,
+    /// The node kind's id in the registry, e.g. `shell`.
+    pub kind: String,
+    /// A title for people; empty means the kind's name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// The kind's parameters by name; missing ones take the kind's default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, ParamValue>,
+    /// Constant values for input ports, used when the input has no wire.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, ParamValue>,
+    /// A bypassed node does not run: its primary input passes to its primary output.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bypassed: bool,
+    /// Marked as an output of the flow: a whole-flow run runs what it needs.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub output: bool,
+}
+
+impl Node {
+    /// A node of `kind` with default parameters.
+    pub fn new(id: impl Into<NodeId>, kind: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            kind: kind.into(),
+            title: String::new(),
+            params: BTreeMap::new(),
+            values: BTreeMap::new(),
+            bypassed: false,
+            output: false,
+        }
+    }
+
+    /// Sets a parameter (builder style).
+    pub fn with_param(mut self, name: &str, value: impl Into<ParamValue>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Sets a constant input value (builder style).
+    pub fn with_value(mut self, input: &str, value: impl Into<ParamValue>) -> Self {
+        self.values.insert(input.to_owned(), value.into());
+        self
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A wire from an output port to an input port.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edge {
+    /// The output port the data comes from.
+    pub from: PortRef,
+    /// The input port it goes to.
+    pub to: PortRef,
+}
+
+impl Edge {
+    /// A wire from `from` (`node.port`) to `to`.
+    pub fn new(from: PortRef, to: PortRef) -> Self {
+        Self { from, to }
+    }
+}
+
+impl std::fmt::Display for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} -> {}", self.from, self.to)
+    }
+}
+
+/// Where things are on the canvas. Not part of a flow's meaning.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layout {
+    /// Canvas pan, in screen points.
+    #[serde(default)]
+    pub pan: (f32, f32),
+    /// Canvas zoom factor (1.0 is 100 %).
+    #[serde(default = "default_zoom")]
+    pub zoom: f32,
+    /// Node positions in graph space, by node id.
+    #[serde(default)]
+    pub positions: BTreeMap<NodeId, (f32, f32)>,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Self {
+            pan: (0.0, 0.0),
+            zoom: default_zoom(),
+            positions: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_zoom() -> f32 {
+    1.0
+}

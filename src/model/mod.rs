@@ -1,0 +1,13 @@
+//! The flow document model: nodes, ports, edges, data types and values (no UI).
+
+mod flow;
+mod ids;
+mod types;
+mod validate;
+mod value;
+
+pub use flow::{Edge, Flow, Layout, Node, FORMAT_VERSION};
+pub use ids::{NodeId, PortRef};
+pub use types::DataType;
+pub use validate::{node_ports, validate, NodePorts, Problem, Subject};
+pub use value::{format_number, ParamValue, Value};

@@ -1,0 +1,268 @@
+//! Semantic checks of a flow against the node-kind registry: every problem, not just the first.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use super::{Edge, Flow, NodeId, FORMAT_VERSION};
+use crate::nodes::{Params, PortSpec, Registry};
+
+/// What a problem is about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Subject {
+    /// The file as a whole (its version, say).
+    Flow,
+    /// One node.
+    Node(NodeId),
+    /// One edge.
+    Edge(Edge),
+    /// A layout entry for a node.
+    Layout(NodeId),
+}
+
+/// One thing wrong with a flow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// What it is about.
+    pub subject: Subject,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl Problem {
+    fn node(id: &NodeId, message: impl Into<String>) -> Self {
+        Self {
+            subject: Subject::Node(id.clone()),
+            message: message.into(),
+        }
+    }
+
+    fn edge(edge: &Edge, message: impl Into<String>) -> Self {
+        Self {
+            subject: Subject::Edge(edge.clone()),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.subject {
+            Subject::Flow => write!(f, "{}", self.message),
+            Subject::Node(id) => write!(f, "node `{id}`: {}", self.message),
+            Subject::Edge(edge) => write!(f, "edge `{edge}`: {}", self.message),
+            Subject::Layout(id) => write!(f, "layout entry `{id}`: {}", self.message),
+        }
+    }
+}
+
+/// The ports of one node, as its kind computes them from its parameters.
+#[derive(Clone, Debug, Default)]
+pub struct NodePorts {
+    /// Input ports.
+    pub inputs: Vec<PortSpec>,
+    /// Output ports.
+    pub outputs: Vec<PortSpec>,
+}
+
+impl NodePorts {
+    /// The input named `name`.
+    pub fn input(&self, name: &str) -> Option<&PortSpec> {
+        self.inputs.iter().find(|p| p.name == name)
+    }
+
+    /// The output named `name`.
+    pub fn output(&self, name: &str) -> Option<&PortSpec> {
+        self.outputs.iter().find(|p| p.name == name)
+    }
+}
+
+/// Computes the ports of every node whose kind is known.
+pub fn node_ports(flow: &Flow, registry: &Registry) -> HashMap<NodeId, NodePorts> {
+    flow.nodes
+        .iter()
+        .filter_map(|node| {
+            let kind = registry.get(&node.kind)?;
+            let params = Params::new(node, kind.info());
+            Some((
+                node.id.clone(),
+                NodePorts {
+                    inputs: kind.inputs(&params),
+                    outputs: kind.outputs(&params),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Every semantic problem in `flow`: version, ids, kinds, parameters, constant values,
+/// edges (missing nodes or ports, type mismatches, two wires into one input) and layout.
+/// Loops are the planner's business (see [`crate::plan::find_loops`]).
+pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if flow.version != FORMAT_VERSION {
+        problems.push(Problem {
+            subject: Subject::Flow,
+            message: format!(
+                "unsupported version {} (this build reads version {FORMAT_VERSION})",
+                flow.version
+            ),
+        });
+    }
+
+    let mut seen = HashSet::new();
+    for node in &flow.nodes {
+        if !NodeId::is_valid(node.id.as_str()) {
+            problems.push(Problem::node(
+                &node.id,
+                "ids are 1 to 64 letters, digits, `_` or `-`",
+            ));
+        }
+        if !seen.insert(node.id.clone()) {
+            problems.push(Problem::node(&node.id, "duplicate id"));
+        }
+        let Some(kind) = registry.get(&node.kind) else {
+            problems.push(Problem::node(
+                &node.id,
+                format!(
+                    "unknown kind `{}` (known kinds: {})",
+                    node.kind,
+                    registry.ids().join(", ")
+                ),
+            ));
+            continue;
+        };
+        let info = kind.info();
+        for (name, value) in &node.params {
+            match info.param(name) {
+                None => {
+                    let known: Vec<_> = info.params.iter().map(|p| p.name).collect();
+                    problems.push(Problem::node(
+                        &node.id,
+                        format!(
+                            "unknown parameter `{name}` for kind `{}` (it has: {})",
+                            node.kind,
+                            if known.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    ));
+                }
+                Some(spec) => {
+                    if let Err(message) = spec.ty.check(value) {
+                        problems.push(Problem::node(
+                            &node.id,
+                            format!("parameter `{name}` {message}"),
+                        ));
+                    }
+                }
+            }
+        }
+        let params = Params::new(node, info);
+        let inputs = kind.inputs(&params);
+        for (name, value) in &node.values {
+            match inputs.iter().find(|p| p.name == name.as_str()) {
+                None => problems.push(Problem::node(
+                    &node.id,
+                    format!("`values` names `{name}`, which is not an input of this node"),
+                )),
+                Some(port) => {
+                    if let Err(message) = value.to_value().convert_to(port.ty) {
+                        problems.push(Problem::node(
+                            &node.id,
+                            format!("value for input `{name}`: {message}"),
+                        ));
+                    }
+                }
+            }
+        }
+        for message in kind.check(&params) {
+            problems.push(Problem::node(&node.id, message));
+        }
+    }
+
+    let ports = node_ports(flow, registry);
+    let mut wired_inputs = HashSet::new();
+    for edge in &flow.edges {
+        let from = ports.get(&edge.from.node);
+        let to = ports.get(&edge.to.node);
+        let mut ok = true;
+        for (end, side) in [(&edge.from, "source"), (&edge.to, "target")] {
+            if !seen.contains(&end.node) {
+                problems.push(Problem::edge(
+                    edge,
+                    format!("{side} node `{}` does not exist", end.node),
+                ));
+                ok = false;
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let out_port = from.and_then(|p| p.output(&edge.from.port));
+        let in_port = to.and_then(|p| p.input(&edge.to.port));
+        if from.is_some() && out_port.is_none() {
+            problems.push(Problem::edge(
+                edge,
+                format!(
+                    "node `{}` has no output `{}`{}",
+                    edge.from.node,
+                    edge.from.port,
+                    list_ports(from.map(|p| &p.outputs))
+                ),
+            ));
+        }
+        if to.is_some() && in_port.is_none() {
+            problems.push(Problem::edge(
+                edge,
+                format!(
+                    "node `{}` has no input `{}`{}",
+                    edge.to.node,
+                    edge.to.port,
+                    list_ports(to.map(|p| &p.inputs))
+                ),
+            ));
+        }
+        if let (Some(out_port), Some(in_port)) = (out_port, in_port) {
+            if !out_port.ty.connects_to(in_port.ty) {
+                problems.push(Problem::edge(
+                    edge,
+                    format!(
+                        "type mismatch: {} output into {} input",
+                        out_port.ty, in_port.ty
+                    ),
+                ));
+            }
+        }
+        if !wired_inputs.insert(&edge.to) {
+            problems.push(Problem::edge(
+                edge,
+                format!(
+                    "input `{}` already has a wire (an input takes one)",
+                    edge.to
+                ),
+            ));
+        }
+    }
+
+    for id in flow.layout.positions.keys() {
+        if !seen.contains(id) {
+            problems.push(Problem {
+                subject: Subject::Layout(id.clone()),
+                message: "position for a node that does not exist".to_owned(),
+            });
+        }
+    }
+    problems
+}
+
+fn list_ports(ports: Option<&Vec<PortSpec>>) -> String {
+    match ports {
+        Some(ports) if !ports.is_empty() => {
+            let names: Vec<_> = ports.iter().map(|p| format!("`{}`", p.name)).collect();
+            format!(" (it has {})", names.join(", "))
+        }
+        _ => " (it has none)".to_owned(),
+    }
+}

@@ -1,0 +1,310 @@
+//! Values: the data flowing between nodes at run time, and parameter values stored in files.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::DataType;
+
+/// A value produced by a node's output port and consumed by another node's input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "lowercase")]
+pub enum Value {
+    /// UTF-8 text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// True or false.
+    Bool(bool),
+    /// A JSON document.
+    Json(serde_json::Value),
+    /// A file system path.
+    Path(PathBuf),
+    /// A list of values.
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// The data type of this value.
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Value::Text(_) => DataType::Text,
+            Value::Number(_) => DataType::Number,
+            Value::Bool(_) => DataType::Bool,
+            Value::Json(_) => DataType::Json,
+            Value::Path(_) => DataType::Path,
+            Value::List(_) => DataType::List,
+        }
+    }
+
+    /// The value as text, the way a template or a file would show it.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::Text(text) => text.clone(),
+            Value::Number(n) => format_number(*n),
+            Value::Bool(b) => b.to_string(),
+            Value::Json(json) => serde_json::to_string_pretty(json).unwrap_or_default(),
+            Value::Path(path) => path.display().to_string(),
+            Value::List(items) => items
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+
+    /// The value as a JSON document.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Text(text) => serde_json::Value::String(text.clone()),
+            Value::Number(n) => serde_json::Number::from_f64(*n)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Json(json) => json.clone(),
+            Value::Path(path) => serde_json::Value::String(path.display().to_string()),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
+        }
+    }
+
+    /// Converts the value for an input of type `target`, following the conversions that
+    /// [`DataType::connects_to`] documents. Fails with a message for the user.
+    pub fn convert_to(&self, target: DataType) -> Result<Value, String> {
+        use DataType as T;
+        let found = self.data_type();
+        if found == target || target == T::Any {
+            return Ok(self.clone());
+        }
+        let converted = match (self, target) {
+            (_, T::Text) => Some(Value::Text(self.to_text())),
+            (Value::Text(text), T::Number) => text.trim().parse::<f64>().ok().map(Value::Number),
+            (Value::Text(text), T::Bool) => match text.trim() {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            (Value::Text(text), T::Path) => Some(Value::Path(PathBuf::from(text))),
+            (Value::Text(text), T::Json) => serde_json::from_str(text).ok().map(Value::Json),
+            (Value::Number(_) | Value::Bool(_) | Value::List(_), T::Json) => {
+                Some(Value::Json(self.to_json()))
+            }
+            (Value::Json(serde_json::Value::Array(items)), T::List) => Some(Value::List(
+                items.iter().cloned().map(Value::Json).collect(),
+            )),
+            _ => None,
+        };
+        converted.ok_or_else(|| format!("expected {target}, got {found} {}", self.excerpt(40)))
+    }
+
+    /// A short one-line excerpt of the value for messages and compact displays.
+    pub fn excerpt(&self, max_chars: usize) -> String {
+        let text = match self {
+            Value::Text(text) => format!("{text:?}"),
+            other => other.to_text(),
+        };
+        let one_line = text.replace('\n', "⏎");
+        if one_line.chars().count() > max_chars {
+            let cut: String = one_line.chars().take(max_chars.saturating_sub(1)).collect();
+            format!("{cut}…")
+        } else {
+            one_line
+        }
+    }
+}
+
+/// Formats a number without a trailing `.0` when it is whole.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+/// A parameter or constant input value as written in a `.flow` file.
+///
+/// Written plainly in RON: `"text"`, `3.5`, `true`, `["a", "b"]`, `{"key": "value"}`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamValue {
+    /// A string.
+    Text(String),
+    /// A number (integers are read as numbers too).
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A list of values.
+    List(Vec<ParamValue>),
+    /// A map from names to values.
+    Map(BTreeMap<String, ParamValue>),
+}
+
+impl ParamValue {
+    /// A short name of the value's shape, for messages.
+    pub fn shape(&self) -> &'static str {
+        match self {
+            ParamValue::Text(_) => "text",
+            ParamValue::Number(_) => "number",
+            ParamValue::Bool(_) => "bool",
+            ParamValue::List(_) => "list",
+            ParamValue::Map(_) => "map",
+        }
+    }
+
+    /// The run-time value of this constant.
+    pub fn to_value(&self) -> Value {
+        match self {
+            ParamValue::Text(text) => Value::Text(text.clone()),
+            ParamValue::Number(n) => Value::Number(*n),
+            ParamValue::Bool(b) => Value::Bool(*b),
+            ParamValue::List(items) => {
+                Value::List(items.iter().map(ParamValue::to_value).collect())
+            }
+            ParamValue::Map(_) => Value::Json(self.to_json()),
+        }
+    }
+
+    /// The value as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            ParamValue::Text(text) => serde_json::Value::String(text.clone()),
+            ParamValue::Number(n) => serde_json::Number::from_f64(*n)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            ParamValue::Bool(b) => serde_json::Value::Bool(*b),
+            ParamValue::List(items) => {
+                serde_json::Value::Array(items.iter().map(Self::to_json).collect())
+            }
+            ParamValue::Map(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+            ),
+        }
+    }
+}
+
+impl From<&str> for ParamValue {
+    fn from(text: &str) -> Self {
+        ParamValue::Text(text.to_owned())
+    }
+}
+
+impl From<f64> for ParamValue {
+    fn from(n: f64) -> Self {
+        ParamValue::Number(n)
+    }
+}
+
+impl From<bool> for ParamValue {
+    fn from(b: bool) -> Self {
+        ParamValue::Bool(b)
+    }
+}
+
+impl Serialize for ParamValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ParamValue::Text(text) => serializer.serialize_str(text),
+            ParamValue::Number(n) => serializer.serialize_f64(*n),
+            ParamValue::Bool(b) => serializer.serialize_bool(*b),
+            ParamValue::List(items) => items.serialize(serializer),
+            ParamValue::Map(map) => map.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ParamValueVisitor)
+    }
+}
+
+struct ParamValueVisitor;
+
+impl<'de> Visitor<'de> for ParamValueVisitor {
+    type Value = ParamValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number, bool, list or map")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<ParamValue, E> {
+        Ok(ParamValue::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ParamValue, E> {
+        Ok(ParamValue::Number(v as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ParamValue, E> {
+        Ok(ParamValue::Number(v as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ParamValue, E> {
+        Ok(ParamValue::Number(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ParamValue, E> {
+        Ok(ParamValue::Text(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<ParamValue, E> {
+        Ok(ParamValue::Text(v))
+    }
+
+    fn visit_char<E: de::Error>(self, v: char) -> Result<ParamValue, E> {
+        Ok(ParamValue::Text(v.to_string()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ParamValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(ParamValue::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParamValue, A::Error> {
+        let mut entries = BTreeMap::new();
+        while let Some((key, value)) = map.next_entry::<String, ParamValue>()? {
+            entries.insert(key, value);
+        }
+        Ok(ParamValue::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_follow_the_table() {
+        assert_eq!(
+            Value::Number(3.0).convert_to(DataType::Text),
+            Ok(Value::Text("3".into()))
+        );
+        assert_eq!(
+            Value::Text(" 2.5 ".into()).convert_to(DataType::Number),
+            Ok(Value::Number(2.5))
+        );
+        assert!(Value::Text("abc".into())
+            .convert_to(DataType::Number)
+            .is_err());
+        assert_eq!(
+            Value::Text("[1,2]".into()).convert_to(DataType::Json),
+            Ok(Value::Json(serde_json::json!([1, 2])))
+        );
+        assert!(Value::Number(1.0).convert_to(DataType::Path).is_err());
+    }
+
+    #[test]
+    fn excerpt_is_one_short_line() {
+        let value = Value::Text("line one\nline two is long".into());
+        let excerpt = value.excerpt(12);
+        assert_eq!(excerpt.chars().count(), 12);
+        assert!(!excerpt.contains('\n'));
+    }
+}

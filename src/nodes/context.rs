@@ -1,0 +1,249 @@
+//! What a running node sees: its node, inputs, the flow's folder, Stop, and a progress sink.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::kind::{NodeKind, Params};
+use crate::model::{Flow, Node, Value};
+
+/// Something a node reports while it works.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Progress {
+    /// A chunk of streamed output (a line of a shell command's output, say).
+    Output {
+        /// Which stream it came from.
+        stream: Stream,
+        /// The text, usually one line with its newline.
+        text: String,
+    },
+    /// `done` of `total` units of work are finished.
+    Count {
+        /// Units finished.
+        done: u64,
+        /// Units in all.
+        total: u64,
+    },
+}
+
+/// Which stream a chunk of output came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// Where a node's progress goes (the executor turns it into events).
+pub type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// A one-way switch that tells running work to stop, and runs kill hooks when it flips.
+#[derive(Clone, Default)]
+pub struct CancelToken {
+    inner: Arc<CancelInner>,
+}
+
+#[derive(Default)]
+struct CancelInner {
+    state: Mutex<CancelState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct CancelState {
+    cancelled: bool,
+    hooks: Vec<Box<dyn FnOnce() + Send>>,
+}
+
+impl CancelToken {
+    /// A token that is not cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Flips the token, runs every registered hook on this thread and wakes waiters.
+    pub fn cancel(&self) {
+        let hooks = {
+            let mut state = lock(&self.inner.state);
+            if state.cancelled {
+                return;
+            }
+            state.cancelled = true;
+            std::mem::take(&mut state.hooks)
+        };
+        for hook in hooks {
+            hook();
+        }
+        self.inner.changed.notify_all();
+    }
+
+    /// Whether the token was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        lock(&self.inner.state).cancelled
+    }
+
+    /// Registers work to do at the moment of cancelling (kill a process, say). Runs it now
+    /// if the token is already cancelled.
+    pub fn on_cancel(&self, hook: impl FnOnce() + Send + 'static) {
+        let mut state = lock(&self.inner.state);
+        if state.cancelled {
+            drop(state);
+            hook();
+        } else {
+            state.hooks.push(Box::new(hook));
+        }
+    }
+
+    /// Sleeps up to `duration`; returns true if cancelled before it elapsed.
+    pub fn wait_timeout(&self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
+        let mut state = lock(&self.inner.state);
+        while !state.cancelled {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            state = match self.inner.changed.wait_timeout(state, deadline - now) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A hook that panicked cannot leave the flag half-written: keep going with the data.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Everything one execution of one node gets.
+pub struct NodeContext {
+    flow: Arc<Flow>,
+    node_index: usize,
+    kind: Arc<dyn NodeKind>,
+    inputs: Vec<(String, Value)>,
+    base_dir: Arc<Path>,
+    cancel: CancelToken,
+    progress: Option<ProgressSink>,
+}
+
+impl NodeContext {
+    /// A context for `flow.nodes[node_index]`, whose kind is `kind`.
+    pub fn new(
+        flow: Arc<Flow>,
+        node_index: usize,
+        kind: Arc<dyn NodeKind>,
+        inputs: Vec<(String, Value)>,
+        base_dir: Arc<Path>,
+        cancel: CancelToken,
+        progress: Option<ProgressSink>,
+    ) -> Self {
+        Self {
+            flow,
+            node_index,
+            kind,
+            inputs,
+            base_dir,
+            cancel,
+            progress,
+        }
+    }
+
+    /// The node being run.
+    pub fn node(&self) -> &Node {
+        &self.flow.nodes[self.node_index]
+    }
+
+    /// Its parameters, with defaults filled in.
+    pub fn params(&self) -> Params<'_> {
+        Params::new(self.node(), self.kind.info())
+    }
+
+    /// The value arriving at an input (from a wire or the node's constant), converted to the
+    /// input's type.
+    pub fn input(&self, name: &str) -> Option<&Value> {
+        self.inputs
+            .iter()
+            .find(|(port, _)| port == name)
+            .map(|(_, value)| value)
+    }
+
+    /// Resolves a path the way every node does: relative paths are relative to the folder
+    /// of the `.flow` file, so the CLI and the app agree wherever they were started.
+    pub fn resolve_path(&self, path: impl AsRef<Path>) -> PathBuf {
+        let path = path.as_ref();
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+
+    /// The folder relative paths are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+
+    /// The run's Stop switch.
+    pub fn cancel(&self) -> &CancelToken {
+        &self.cancel
+    }
+
+    /// The progress sink, for helper threads of the node that report on their own.
+    pub fn progress_sink(&self) -> Option<ProgressSink> {
+        self.progress.clone()
+    }
+
+    /// Reports progress (streamed output or k of N).
+    pub fn progress(&self, progress: Progress) {
+        if let Some(sink) = &self.progress {
+            sink(progress);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn cancel_runs_hooks_and_wakes_waiters() {
+        let token = CancelToken::new();
+        let hooked = Arc::new(AtomicBool::new(false));
+        let flag = hooked.clone();
+        token.on_cancel(move || flag.store(true, Ordering::SeqCst));
+        let waiter = {
+            let token = token.clone();
+            std::thread::spawn(move || token.wait_timeout(Duration::from_secs(30)))
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        token.cancel();
+        assert!(waiter.join().unwrap());
+        assert!(hooked.load(Ordering::SeqCst));
+        assert!(token.is_cancelled());
+    }
+
+    #[test]
+    fn wait_times_out_when_not_cancelled() {
+        assert!(!CancelToken::new().wait_timeout(Duration::from_millis(5)));
+    }
+
+    #[test]
+    fn hook_after_cancel_runs_at_once() {
+        let token = CancelToken::new();
+        token.cancel();
+        let hooked = Arc::new(AtomicBool::new(false));
+        let flag = hooked.clone();
+        token.on_cancel(move || flag.store(true, Ordering::SeqCst));
+        assert!(hooked.load(Ordering::SeqCst));
+    }
+}

@@ -1,0 +1,190 @@
+//! The node-kind trait every kind implements, and the helpers kinds use to read parameters.
+
+use std::borrow::Cow;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use super::context::NodeContext;
+use super::spec::{KindInfo, PortSpec};
+use crate::model::{Node, ParamValue, Value};
+
+/// One kind of node: its description, its ports and, for steps, the work it does.
+///
+/// Each kind lives in its own file and is listed once in [`super::Registry::builtin`].
+pub trait NodeKind: Send + Sync + 'static {
+    /// Static facts: id, name, category, role, parameters.
+    fn info(&self) -> &KindInfo;
+
+    /// The input ports of a node of this kind with these parameters.
+    fn inputs(&self, params: &Params<'_>) -> Vec<PortSpec>;
+
+    /// The output ports of a node of this kind with these parameters.
+    fn outputs(&self, params: &Params<'_>) -> Vec<PortSpec>;
+
+    /// Problems with the parameters beyond their types (an unknown placeholder, say).
+    fn check(&self, _params: &Params<'_>) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Does the node's work. Only called for kinds whose role is a step.
+    fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
+        Err(NodeError::Failed(format!(
+            "node kind `{}` does not run",
+            ctx.node().kind
+        )))
+    }
+}
+
+/// Why a node's work did not produce outputs.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum NodeError {
+    /// The work failed; the message is for the user.
+    #[error("{0}")]
+    Failed(String),
+    /// The run was stopped while the node worked.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl NodeError {
+    /// A failure with this message.
+    pub fn failed(message: impl Into<String>) -> Self {
+        NodeError::Failed(message.into())
+    }
+}
+
+/// A node's parameters with the kind's defaults filled in.
+#[derive(Clone, Copy)]
+pub struct Params<'a> {
+    node: &'a Node,
+    info: &'a KindInfo,
+}
+
+impl<'a> Params<'a> {
+    /// The parameters of `node`, whose kind is described by `info`.
+    pub fn new(node: &'a Node, info: &'a KindInfo) -> Self {
+        Self { node, info }
+    }
+
+    /// The node these parameters belong to.
+    pub fn node(&self) -> &'a Node {
+        self.node
+    }
+
+    /// The raw value: the node's own, else the kind's default, else `None` for unknown names.
+    pub fn get(&self, name: &str) -> Option<&'a ParamValue> {
+        self.node
+            .params
+            .get(name)
+            .or_else(|| self.info.param(name).map(|spec| &spec.default))
+    }
+
+    /// A text parameter ("" when absent or of another shape).
+    pub fn text(&self, name: &str) -> &'a str {
+        match self.get(name) {
+            Some(ParamValue::Text(text)) => text,
+            _ => "",
+        }
+    }
+
+    /// A number parameter (0 when absent or of another shape).
+    pub fn number(&self, name: &str) -> f64 {
+        match self.get(name) {
+            Some(ParamValue::Number(n)) => *n,
+            _ => 0.0,
+        }
+    }
+
+    /// A whole-number parameter, saturating at the bounds of `i64`.
+    pub fn integer(&self, name: &str) -> i64 {
+        self.number(name) as i64
+    }
+
+    /// A boolean parameter (false when absent).
+    pub fn bool(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(ParamValue::Bool(true)))
+    }
+
+    /// A list-of-texts parameter; other items are left out.
+    pub fn text_list(&self, name: &str) -> Vec<&'a str> {
+        match self.get(name) {
+            Some(ParamValue::List(items)) => items
+                .iter()
+                .filter_map(|item| match item {
+                    ParamValue::Text(text) => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A map-of-texts parameter; other values are left out.
+    pub fn text_map(&self, name: &str) -> Vec<(&'a str, &'a str)> {
+        match self.get(name) {
+            Some(ParamValue::Map(map)) => map
+                .iter()
+                .filter_map(|(key, value)| match value {
+                    ParamValue::Text(text) => Some((key.as_str(), text.as_str())),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The values a node produced, by output port name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outputs(Vec<(Cow<'static, str>, Value)>);
+
+impl Outputs {
+    /// No outputs.
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Adds (or replaces) a port's value, builder style.
+    pub fn with(mut self, port: impl Into<Cow<'static, str>>, value: Value) -> Self {
+        self.insert(port, value);
+        self
+    }
+
+    /// Sets a port's value.
+    pub fn insert(&mut self, port: impl Into<Cow<'static, str>>, value: Value) {
+        let port = port.into();
+        match self.0.iter_mut().find(|(name, _)| *name == port) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((port, value)),
+        }
+    }
+
+    /// The value on a port.
+    pub fn get(&self, port: &str) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == port)
+            .map(|(_, value)| value)
+    }
+
+    /// Ports and values in the order they were produced.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(name, value)| (name.as_ref(), value))
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Outputs {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name.as_ref(), value)?;
+        }
+        map.end()
+    }
+}

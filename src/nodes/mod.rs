@@ -1,0 +1,30 @@
+//! Node kinds: one file per kind behind the [`NodeKind`] trait, gathered in a [`Registry`].
+
+mod context;
+mod kind;
+mod registry;
+mod spec;
+
+mod delay;
+mod note;
+mod number;
+mod shell;
+mod switch;
+mod template;
+mod text;
+mod viewer;
+mod write_file;
+
+pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
+pub use kind::{NodeError, NodeKind, Outputs, Params};
+pub use registry::Registry;
+pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
+pub use switch::switch_input_name;
+
+/// What every kind file needs.
+mod prelude {
+    pub use super::context::NodeContext;
+    pub use super::kind::{NodeError, NodeKind, Outputs, Params};
+    pub use super::spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
+    pub use crate::model::{DataType, ParamValue, Value};
+}

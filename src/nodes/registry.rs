@@ -1,0 +1,65 @@
+//! The node-kind registry: every kind the engine knows, by id.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::kind::NodeKind;
+
+/// The set of node kinds a flow may use.
+#[derive(Clone, Default)]
+pub struct Registry {
+    kinds: Vec<Arc<dyn NodeKind>>,
+    by_id: HashMap<&'static str, usize>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every built-in kind.
+    pub fn builtin() -> Self {
+        let mut registry = Self::new();
+        registry.register(super::text::TextKind::new());
+        registry.register(super::number::NumberKind::new());
+        registry.register(super::template::TemplateKind::new());
+        registry.register(super::shell::ShellKind::new());
+        registry.register(super::delay::DelayKind::new());
+        registry.register(super::write_file::WriteFileKind::new());
+        registry.register(super::viewer::ViewerKind::new());
+        registry.register(super::switch::SwitchKind::new());
+        registry.register(super::note::NoteKind::new());
+        registry
+    }
+
+    /// Adds a kind, replacing any kind with the same id.
+    pub fn register(&mut self, kind: impl NodeKind) {
+        let id = kind.info().id;
+        let kind: Arc<dyn NodeKind> = Arc::new(kind);
+        match self.by_id.get(id) {
+            Some(&index) => self.kinds[index] = kind,
+            None => {
+                self.by_id.insert(id, self.kinds.len());
+                self.kinds.push(kind);
+            }
+        }
+    }
+
+    /// The kind with this id.
+    pub fn get(&self, id: &str) -> Option<&Arc<dyn NodeKind>> {
+        self.by_id.get(id).map(|&index| &self.kinds[index])
+    }
+
+    /// Every kind, in registration order.
+    pub fn kinds(&self) -> impl Iterator<Item = &Arc<dyn NodeKind>> {
+        self.kinds.iter()
+    }
+
+    /// The ids of every kind, sorted, for messages.
+    pub fn ids(&self) -> Vec<&'static str> {
+        let mut ids: Vec<_> = self.by_id.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+}

@@ -1,0 +1,199 @@
+//! What a node kind declares about itself: parameters, ports and how it takes part in runs.
+
+use std::borrow::Cow;
+
+use crate::model::{DataType, ParamValue};
+
+/// The shape a parameter's value must have.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamType {
+    /// One line of text.
+    Text,
+    /// Text that may span several lines (a script, a template).
+    LongText,
+    /// A number, with optional inclusive bounds.
+    Number {
+        /// The smallest allowed value.
+        min: Option<f64>,
+        /// The largest allowed value.
+        max: Option<f64>,
+    },
+    /// A whole number, with optional inclusive bounds.
+    Integer {
+        /// The smallest allowed value.
+        min: Option<i64>,
+        /// The largest allowed value.
+        max: Option<i64>,
+    },
+    /// True or false.
+    Bool,
+    /// A list of texts.
+    TextList,
+    /// A map from names to texts.
+    TextMap,
+}
+
+impl ParamType {
+    /// Checks a value against this type, returning a message when it does not fit.
+    pub fn check(self, value: &ParamValue) -> Result<(), String> {
+        match (self, value) {
+            (ParamType::Text | ParamType::LongText, ParamValue::Text(_)) => Ok(()),
+            (ParamType::Bool, ParamValue::Bool(_)) => Ok(()),
+            (ParamType::Number { min, max }, ParamValue::Number(n)) => check_bounds(*n, min, max),
+            (ParamType::Integer { min, max }, ParamValue::Number(n)) => {
+                if n.fract() != 0.0 {
+                    return Err(format!("expects a whole number, found {n}"));
+                }
+                check_bounds(*n, min.map(|m| m as f64), max.map(|m| m as f64))
+            }
+            (ParamType::TextList, ParamValue::List(items)) => {
+                match items
+                    .iter()
+                    .find(|item| !matches!(item, ParamValue::Text(_)))
+                {
+                    Some(item) => Err(format!("expects a list of texts, found a {}", item.shape())),
+                    None => Ok(()),
+                }
+            }
+            (ParamType::TextMap, ParamValue::Map(map)) => {
+                match map.iter().find(|(_, v)| !matches!(v, ParamValue::Text(_))) {
+                    Some((key, v)) => {
+                        Err(format!("expects texts, found a {} at `{key}`", v.shape()))
+                    }
+                    None => Ok(()),
+                }
+            }
+            (expected, found) => Err(format!(
+                "expects {}, found a {}",
+                expected.describe(),
+                found.shape()
+            )),
+        }
+    }
+
+    /// A short description for messages and docs.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ParamType::Text | ParamType::LongText => "text",
+            ParamType::Number { .. } => "a number",
+            ParamType::Integer { .. } => "a whole number",
+            ParamType::Bool => "true or false",
+            ParamType::TextList => "a list of texts",
+            ParamType::TextMap => "a map of texts",
+        }
+    }
+}
+
+fn check_bounds(n: f64, min: Option<f64>, max: Option<f64>) -> Result<(), String> {
+    if !n.is_finite() {
+        return Err(format!("expects a finite number, found {n}"));
+    }
+    if let Some(min) = min.filter(|min| n < *min) {
+        return Err(format!("must be at least {min}, found {n}"));
+    }
+    if let Some(max) = max.filter(|max| n > *max) {
+        return Err(format!("must be at most {max}, found {n}"));
+    }
+    Ok(())
+}
+
+/// One parameter of a node kind.
+#[derive(Clone, Debug)]
+pub struct ParamSpec {
+    /// The name used in files and the UI.
+    pub name: &'static str,
+    /// The shape of its value.
+    pub ty: ParamType,
+    /// The value used when the node does not set it.
+    pub default: ParamValue,
+    /// One sentence for people.
+    pub doc: &'static str,
+}
+
+/// One input or output port of a node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortSpec {
+    /// The port's name, unique among the node's inputs (or outputs).
+    pub name: Cow<'static, str>,
+    /// The data it carries.
+    pub ty: DataType,
+    /// For inputs: the node cannot run without a value here.
+    pub required: bool,
+}
+
+impl PortSpec {
+    /// A required input, or an output.
+    pub fn new(name: impl Into<Cow<'static, str>>, ty: DataType) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            required: true,
+        }
+    }
+
+    /// An input the node can run without.
+    pub fn optional(name: impl Into<Cow<'static, str>>, ty: DataType) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            required: false,
+        }
+    }
+}
+
+/// How a node kind takes part in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Does work when planned.
+    Step(Placement),
+    /// Shows its input; passes it through without running.
+    Viewer,
+    /// Routes its selected input to its output without running.
+    Switch,
+    /// Holds content only (a note): never planned.
+    Static,
+}
+
+/// Where a step's work happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Quick, non-blocking work done right on the executor thread (no thread hand-off).
+    Inline,
+    /// Work that may block or take long: done on its own worker thread, cancellable.
+    Worker,
+}
+
+/// Whether a kind's output depends only on its parameters and inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effects {
+    /// Same inputs, same outputs, no effect outside the node.
+    Pure,
+    /// Touches the outside world or can give different outputs for the same inputs.
+    SideEffects,
+}
+
+/// Static facts about a node kind.
+#[derive(Clone, Debug)]
+pub struct KindInfo {
+    /// The id used in `.flow` files, e.g. `shell`.
+    pub id: &'static str,
+    /// The name shown in the node finder.
+    pub name: &'static str,
+    /// The node finder group.
+    pub category: &'static str,
+    /// One or two sentences for people.
+    pub description: &'static str,
+    /// How it takes part in runs.
+    pub role: Role,
+    /// Whether it is pure or has side effects.
+    pub effects: Effects,
+    /// Its parameters.
+    pub params: Vec<ParamSpec>,
+}
+
+impl KindInfo {
+    /// The parameter with this name.
+    pub fn param(&self, name: &str) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}

@@ -1,0 +1,34 @@
+//! The planner: which nodes a run covers (node, to-here, whole flow), seen through
+//! pass-through nodes, in dependency order, with skips for missing inputs and run modes.
+
+mod graph;
+mod loops;
+mod order;
+mod planner;
+mod resolve;
+mod types;
+
+pub use loops::find_loops;
+pub use planner::plan;
+pub use types::{InputSource, Plan, PlanError, RunMode, Scope, SkippedNode, Step, StepInput};
+
+use crate::model::{Flow, PortRef};
+use crate::nodes::Registry;
+
+/// The step output that really feeds input `port` of node `node`, seen through viewers,
+/// switches and bypassed nodes; `None` when nothing produced arrives there.
+pub fn producer_of_input(
+    flow: &Flow,
+    registry: &Registry,
+    node: &str,
+    port: &str,
+) -> Option<PortRef> {
+    let graph = graph::FlowGraph::new(flow, registry);
+    let index = graph.index(node)?;
+    match resolve::resolve_input(&graph, index, port).ok()? {
+        resolve::Resolved::Producer { node, port } => {
+            Some(PortRef::new(graph.node(node).id.clone(), port))
+        }
+        _ => None,
+    }
+}
