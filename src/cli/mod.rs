@@ -2,6 +2,7 @@
 //! exit codes here, at the edge: 0 success, 1 a run with failures, skips or a stop,
 //! 2 an invalid file or arguments or a loop, 130 stopped by Ctrl-C.
 
+mod fmt_cmd;
 mod human;
 mod plan_cmd;
 mod run_cmd;
@@ -42,6 +43,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Check a flow file and report every problem in it.
     Validate(ValidateArgs),
+    /// Rewrite flow files in canonical form (sorted, as the app saves them).
+    Fmt(FmtArgs),
 }
 
 /// Which part of the flow to run.
@@ -120,12 +123,24 @@ pub struct ValidateArgs {
     pub file: PathBuf,
 }
 
+/// Arguments of `flowcanvas fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// The .flow files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Change nothing; exit 1 if a file is not in canonical form.
+    #[arg(long)]
+    pub check: bool,
+}
+
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Run(args)) => run_cmd::run(&args),
         Some(Command::Plan(args)) => plan_cmd::plan_cmd(&args),
         Some(Command::Validate(args)) => validate_cmd::validate(&args),
+        Some(Command::Fmt(args)) => fmt_cmd::fmt(&args),
         None => {
             use clap::CommandFactory;
             let mut command = Cli::command();

@@ -7,23 +7,27 @@ use crate::model::Subject;
 /// The position of the text that defines `subject`, if it can be found.
 pub fn locate(text: &str, subject: &Subject) -> Option<TextPos> {
     let offset = match subject {
-        Subject::Flow => find_field(text, "version", None),
-        Subject::Node(id) => find_field(text, "id", Some(id.as_str())),
+        Subject::Flow => find_field(text, "version", None, 0),
+        Subject::Node(id) => find_field(text, "id", Some(id.as_str()), 0),
+        Subject::DuplicateNode(id) => find_field(text, "id", Some(id.as_str()), 1),
         Subject::Edge(edge) => {
-            let from = format!("\"{}\"", edge.from);
-            let to = format!("\"{}\"", edge.to);
-            let mut found = None;
-            let mut start = 0;
-            while let Some(i) = text[start..].find(&from) {
-                let at = start + i;
-                let window_end = (at + from.len() + 200).min(text.len());
-                if text.get(at..window_end).is_some_and(|w| w.contains(&to)) {
-                    found = Some(line_start_of_struct(text, at));
-                    break;
+            let written = format!("{}", edge);
+            let exact = format!("\"{written}\"");
+            text.find(&exact).or_else(|| {
+                // Spacing may differ from the canonical `a.b -> c.d`: match on the ports.
+                let from = edge.from.to_string();
+                let to = edge.to.to_string();
+                let mut start = 0;
+                while let Some(i) = text[start..].find(&from) {
+                    let at = start + i;
+                    let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+                    if text[at..line_end].contains(&to) {
+                        return Some(text[..at].rfind('"').unwrap_or(at));
+                    }
+                    start = at + from.len();
                 }
-                start = at + from.len();
-            }
-            found
+                None
+            })
         }
         Subject::Layout(id) => {
             let positions = text.find("positions")?;
@@ -34,8 +38,9 @@ pub fn locate(text: &str, subject: &Subject) -> Option<TextPos> {
     Some(TextPos::of_offset(text, offset))
 }
 
-/// Finds `name: "value"` (or `name:` alone when `value` is `None`), allowing any spacing.
-fn find_field(text: &str, name: &str, value: Option<&str>) -> Option<usize> {
+/// Finds `name: "value"` (or `name:` alone when `value` is `None`), allowing any spacing;
+/// `skip` earlier matches are passed over.
+fn find_field(text: &str, name: &str, value: Option<&str>, mut skip: usize) -> Option<usize> {
     let mut start = 0;
     while let Some(i) = text[start..].find(name) {
         let at = start + i;
@@ -52,33 +57,18 @@ fn find_field(text: &str, name: &str, value: Option<&str>) -> Option<usize> {
         if !before_ok {
             continue;
         }
-        match value {
-            None => return Some(at),
-            Some(value) => {
-                let rest = rest.trim_start();
-                let quoted = format!("\"{value}\"");
-                if rest.starts_with(&quoted) {
-                    return Some(at);
-                }
+        let matches = match value {
+            None => true,
+            Some(value) => rest.trim_start().starts_with(&format!("\"{value}\"")),
+        };
+        if matches {
+            if skip == 0 {
+                return Some(at);
             }
+            skip -= 1;
         }
     }
     None
-}
-
-/// Moves back from `offset` to the start of the `Edge(` that contains it, if close by.
-fn line_start_of_struct(text: &str, offset: usize) -> usize {
-    let window_start = offset.saturating_sub(80);
-    let window_start = (window_start..=offset)
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(offset);
-    match text[window_start..offset].rfind("Edge") {
-        Some(i) => window_start + i,
-        None => match text[window_start..offset].rfind('(') {
-            Some(i) => window_start + i,
-            None => offset,
-        },
-    }
 }
 
 #[cfg(test)]
@@ -96,7 +86,7 @@ mod tests {
         ),
     ],
     edges: [
-        Edge(from: "a.text", to: "b.in"),
+        "a.text -> b.in",
     ],
     layout: Layout(positions: {"zz": (0.0, 0.0)}),
 )"#;

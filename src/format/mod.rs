@@ -51,6 +51,7 @@ pub fn parse(text: &str, registry: &Registry) -> Result<Flow, Vec<Diagnostic>> {
 
 /// Just enough of a file to read its version when the rest does not parse.
 #[derive(Deserialize)]
+#[serde(rename = "Flow")]
 struct VersionOnly {
     version: u32,
 }
@@ -84,7 +85,8 @@ pub fn to_text(flow: &Flow) -> String {
     let config = ron::ser::PrettyConfig::new()
         .struct_names(true)
         .indentor("    ")
-        .new_line("\n");
+        .new_line("\n")
+        .escape_strings(false);
     match ron::ser::to_string_pretty(&flow, config) {
         Ok(mut text) => {
             text.push('\n');
@@ -99,3 +101,6 @@ pub fn to_text(flow: &Flow) -> String {
 pub fn save(path: &Path, flow: &Flow) -> std::io::Result<()> {
     crate::fsutil::atomic_write(path, to_text(flow).as_bytes())
 }
+
+#[cfg(test)]
+mod tests;

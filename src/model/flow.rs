@@ -115,9 +115,8 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// A wire from an output port to an input port.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A wire from an output port to an input port, written `"node.port -> node.port"`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Edge {
     /// The output port the data comes from.
     pub from: PortRef,
@@ -126,9 +125,35 @@ pub struct Edge {
 }
 
 impl Edge {
-    /// A wire from `from` (`node.port`) to `to`.
+    /// A wire from `from` to `to`.
     pub fn new(from: PortRef, to: PortRef) -> Self {
         Self { from, to }
+    }
+
+    /// Parses `"node.port -> node.port"`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (from, to) = text.split_once("->")?;
+        Some(Self::new(
+            PortRef::parse(from.trim())?,
+            PortRef::parse(to.trim())?,
+        ))
+    }
+}
+
+impl Serialize for Edge {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Edge {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Edge::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expected an edge written \"node.port -> node.port\", found \"{text}\""
+            ))
+        })
     }
 }
 

@@ -13,6 +13,8 @@ pub enum Subject {
     Flow,
     /// One node.
     Node(NodeId),
+    /// A second node with an id already used.
+    DuplicateNode(NodeId),
     /// One edge.
     Edge(Edge),
     /// A layout entry for a node.
@@ -48,7 +50,9 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.subject {
             Subject::Flow => write!(f, "{}", self.message),
-            Subject::Node(id) => write!(f, "node `{id}`: {}", self.message),
+            Subject::Node(id) | Subject::DuplicateNode(id) => {
+                write!(f, "node `{id}`: {}", self.message)
+            }
             Subject::Edge(edge) => write!(f, "edge `{edge}`: {}", self.message),
             Subject::Layout(id) => write!(f, "layout entry `{id}`: {}", self.message),
         }
@@ -118,7 +122,10 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             ));
         }
         if !seen.insert(node.id.clone()) {
-            problems.push(Problem::node(&node.id, "duplicate id"));
+            problems.push(Problem {
+                subject: Subject::DuplicateNode(node.id.clone()),
+                message: "duplicate id".to_owned(),
+            });
         }
         let Some(kind) = registry.get(&node.kind) else {
             problems.push(Problem::node(

@@ -32,3 +32,6 @@ pub fn producer_of_input(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

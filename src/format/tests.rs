@@ -1,0 +1,210 @@
+//! Tests of loading and saving `.flow` text.
+
+use super::*;
+use crate::model::{Edge, Node, ParamValue, PortRef};
+
+fn registry() -> Registry {
+    Registry::builtin()
+}
+
+fn saves() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("saves");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "the example flows are missing");
+    files
+}
+
+#[test]
+fn example_flows_are_valid_and_canonical() {
+    for path in saves() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let flow =
+            parse(&text, &registry()).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        assert_eq!(
+            to_text(&flow),
+            text,
+            "{} is not in canonical form",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn load_save_load_is_lossless() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in saves() {
+        let flow = load(&path, &registry()).unwrap();
+        let copy = dir.path().join("copy.flow");
+        save(&copy, &flow).unwrap();
+        let again = load(&copy, &registry()).unwrap();
+        let mut expected = flow.clone();
+        expected.normalize();
+        assert_eq!(again, expected, "{}", path.display());
+    }
+}
+
+#[test]
+fn awkward_strings_survive_a_round_trip() {
+    let awkward = [
+        "quote \" and backslash \\",
+        "raw-string fence \"# and \"##",
+        "line one\nline two\r\nthree\ttabbed",
+        "unicode é 漢字 🚀",
+        "",
+        "ends with a newline\n",
+    ];
+    let mut flow = Flow::default();
+    for (i, text) in awkward.iter().enumerate() {
+        flow.nodes
+            .push(Node::new(format!("t{i}").as_str(), "text").with_param("text", *text));
+    }
+    let text = to_text(&flow);
+    let back = parse(&text, &registry()).unwrap();
+    assert_eq!(back, flow, "text was:\n{text}");
+}
+
+#[test]
+fn syntax_errors_say_line_and_column() {
+    let text = "Flow(\n    version: 1,\n    nodes: [\n        Node(id: \"a\" kind: \"text\"),\n    ],\n)\n";
+    let errors = parse(text, &registry()).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    let pos = errors[0].pos.expect("a position");
+    assert_eq!(pos.line, 4, "{:?}", errors[0]);
+}
+
+#[test]
+fn every_semantic_problem_is_reported_with_its_place() {
+    let text = r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "a", kind: "text", params: {"txt": "typo"}),
+        Node(id: "b", kind: "teleport"),
+        Node(id: "c", kind: "delay", params: {"ms": "soon"}),
+        Node(id: "a", kind: "number"),
+        Node(id: "d", kind: "template", params: {"template": "{who}", "vars": []}),
+        Node(id: "e", kind: "write_file", values: {"colour": "red"}),
+    ],
+    edges: [
+        "a.text -> ghost.in",
+        "a.nope -> c.in",
+        "a.text -> c.nope",
+        "a.text -> e.content",
+        "c.out -> e.content",
+    ],
+    layout: Layout(positions: {"zz": (1.0, 2.0)}),
+)
+"#;
+    let errors = parse(text, &registry()).unwrap_err();
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let expect = [
+        (4, "unknown parameter `txt`"),
+        (5, "unknown kind `teleport`"),
+        (6, "parameter `ms` expects a number"),
+        (7, "duplicate id"),
+        (8, "unknown placeholder `{who}`"),
+        (9, "`colour`, which is not an input"),
+        (12, "target node `ghost` does not exist"),
+        (13, "has no output `nope`"),
+        (14, "has no input `nope`"),
+        (16, "already has a wire"),
+        (18, "position for a node that does not exist"),
+    ];
+    for (line, needle) in expect {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.pos.map(|p| p.line) == Some(line) && e.message.contains(needle)),
+            "expected `{needle}` on line {line}, got:\n{}",
+            messages.join("\n")
+        );
+    }
+}
+
+#[test]
+fn type_mismatches_name_the_edge() {
+    let mut flow = Flow::default();
+    flow.nodes.push(Node::new("n", "number"));
+    flow.nodes
+        .push(Node::new("w", "write_file").with_value("content", "x"));
+    flow.edges.push(Edge::new(
+        PortRef::new("n", "value"),
+        PortRef::new("w", "path"),
+    ));
+    let errors = parse(&to_text(&flow), &registry()).unwrap_err();
+    assert!(
+        errors[0]
+            .message
+            .contains("edge `n.value -> w.path`: type mismatch: number output into path input"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_newer_version_is_named_even_with_unknown_fields() {
+    let text = "Flow(version: 7, nodes: [], wormholes: [])";
+    let errors = parse(text, &registry()).unwrap_err();
+    assert!(
+        errors[0].message.contains("unsupported version 7"),
+        "{errors:?}"
+    );
+    let text = "Flow(version: 2, nodes: [])";
+    let errors = parse(text, &registry()).unwrap_err();
+    assert!(
+        errors[0].message.contains("unsupported version 2"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn garbage_never_panics() {
+    let inputs: [&[u8]; 6] = [
+        b"",
+        b"\0\0\xff\xfe",
+        b"Flow(",
+        b"[1, 2, 3]",
+        b"Flow(version: 1, nodes: [Node(id: 5, kind: [])])",
+        b"Flow(version: 1, nodes: [], edges: [\"a -> b\"])",
+    ];
+    for input in inputs {
+        let text = String::from_utf8_lossy(input);
+        assert!(parse(&text, &registry()).is_err(), "{text:?} was accepted");
+    }
+}
+
+#[test]
+fn missing_files_name_the_path() {
+    let err = load(Path::new("/no/such/dir/x.flow"), &registry()).unwrap_err();
+    assert!(
+        err.to_string().starts_with("/no/such/dir/x.flow: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn save_replaces_the_file_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.flow");
+    std::fs::write(&path, "previous").unwrap();
+    let mut flow = Flow::default();
+    flow.nodes
+        .push(Node::new("a", "text").with_param("text", ParamValue::from("hi")));
+    save(&path, &flow).unwrap();
+    assert_eq!(load(&path, &registry()).unwrap(), flow);
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 1);
+}
+
+#[test]
+fn saving_into_a_missing_folder_that_cannot_be_made_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let err = save(&blocker.join("x.flow"), &Flow::default());
+    assert!(err.is_err());
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a folder");
+}

@@ -1,0 +1,339 @@
+//! Tests of the planner: scopes, pass-through nodes, order, skips, loops and run modes.
+
+use super::*;
+use crate::model::{Edge, Flow, Node, NodeId, PortRef};
+use crate::nodes::Registry;
+
+fn edge(from: &str, to: &str) -> Edge {
+    Edge::new(PortRef::parse(from).unwrap(), PortRef::parse(to).unwrap())
+}
+
+fn text(id: &str) -> Node {
+    Node::new(id, "text").with_param("text", id)
+}
+
+fn template(id: &str, vars: &[&str]) -> Node {
+    let body: String = vars.iter().map(|v| format!("{{{v}}}")).collect();
+    let mut node = Node::new(id, "template").with_param("template", body.as_str());
+    node.params.insert(
+        "vars".into(),
+        crate::model::ParamValue::List(vars.iter().map(|v| (*v).into()).collect()),
+    );
+    node
+}
+
+fn flow(nodes: Vec<Node>, edges: &[(&str, &str)]) -> Flow {
+    let flow = Flow {
+        nodes,
+        edges: edges.iter().map(|(a, b)| edge(a, b)).collect(),
+        ..Flow::default()
+    };
+    let problems = crate::model::validate(&flow, &Registry::builtin());
+    assert!(problems.is_empty(), "test flow is invalid: {problems:?}");
+    flow
+}
+
+fn plan_of(flow: &Flow, scope: Scope) -> Plan {
+    plan(flow, &Registry::builtin(), &scope, RunMode::All, &|_| false).unwrap()
+}
+
+fn order(plan: &Plan) -> Vec<&str> {
+    plan.steps.iter().map(|s| s.node.as_str()).collect()
+}
+
+fn id(s: &str) -> NodeId {
+    NodeId::from(s)
+}
+
+/// a → c ← b, c → view (viewer); d alone.
+fn diamond() -> Flow {
+    flow(
+        vec![
+            text("b"),
+            text("a"),
+            template("c", &["x", "y"]),
+            Node::new("view", "viewer"),
+            text("d"),
+        ],
+        &[("a.text", "c.x"), ("b.text", "c.y"), ("c.text", "view.in")],
+    )
+}
+
+#[test]
+fn whole_flow_runs_the_end_points_in_dependency_order() {
+    let plan = plan_of(&diamond(), Scope::Flow);
+    assert_eq!(order(&plan), ["a", "b", "c", "d"]);
+    assert_eq!(
+        plan.steps.iter().map(|s| s.order).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    let c = plan.step_of("c").unwrap();
+    assert_eq!(c.deps, vec![0, 1]);
+    assert!(
+        matches!(&c.inputs[0].source, InputSource::Step { node, port, .. } if node.as_str() == "a" && port == "text")
+    );
+}
+
+#[test]
+fn marked_outputs_replace_the_end_points() {
+    let mut flow = diamond();
+    flow.node_mut("a").unwrap().output = true;
+    assert_eq!(order(&plan_of(&flow, Scope::Flow)), ["a"]);
+}
+
+#[test]
+fn to_here_runs_only_what_the_node_needs() {
+    let plan = plan_of(&diamond(), Scope::ToHere(id("c")));
+    assert_eq!(order(&plan), ["a", "b", "c"]);
+    let plan = plan_of(&diamond(), Scope::ToHere(id("view")));
+    assert_eq!(
+        order(&plan),
+        ["a", "b", "c"],
+        "a viewer target runs what feeds it"
+    );
+}
+
+#[test]
+fn node_scope_runs_one_node_on_existing_results() {
+    let flow = diamond();
+    let registry = Registry::builtin();
+    let with_results = plan(
+        &flow,
+        &registry,
+        &Scope::Node(id("c")),
+        RunMode::All,
+        &|n| n.as_str() != "c",
+    )
+    .unwrap();
+    assert_eq!(order(&with_results), ["c"]);
+    assert!(
+        matches!(&with_results.steps[0].inputs[0].source, InputSource::Result { node, .. } if node.as_str() == "a")
+    );
+
+    let without = plan(
+        &flow,
+        &registry,
+        &Scope::Node(id("c")),
+        RunMode::All,
+        &|_| false,
+    )
+    .unwrap();
+    assert!(without.steps.is_empty());
+    assert_eq!(without.skipped[0].node.as_str(), "c");
+    assert_eq!(without.skipped[0].reason, "missing input `x`");
+    assert!(
+        without.warnings[0].contains("`a` has no result yet"),
+        "{:?}",
+        without.warnings
+    );
+}
+
+#[test]
+fn pass_through_nodes_do_not_run_in_any_scope() {
+    let flow = diamond();
+    let registry = Registry::builtin();
+    let err = plan(
+        &flow,
+        &registry,
+        &Scope::Node(id("view")),
+        RunMode::All,
+        &|_| true,
+    )
+    .unwrap_err();
+    assert!(matches!(err, PlanError::NotRunnable { .. }), "{err}");
+    let err = plan(
+        &flow,
+        &registry,
+        &Scope::Node(id("ghost")),
+        RunMode::All,
+        &|_| true,
+    )
+    .unwrap_err();
+    assert_eq!(err, PlanError::UnknownNode(id("ghost")));
+}
+
+#[test]
+fn bypassed_nodes_pass_their_primary_input_through() {
+    let mut flow = flow(
+        vec![
+            text("src"),
+            template("mid", &["v"]),
+            template("end", &["v"]),
+        ],
+        &[("src.text", "mid.v"), ("mid.text", "end.v")],
+    );
+    flow.node_mut("mid").unwrap().bypassed = true;
+    let plan = plan_of(&flow, Scope::Flow);
+    assert_eq!(order(&plan), ["src", "end"]);
+    assert!(
+        matches!(&plan.steps[1].inputs[0].source, InputSource::Step { node, .. } if node.as_str() == "src")
+    );
+}
+
+#[test]
+fn a_switch_plans_only_its_selected_branch() {
+    let mut flow = flow(
+        vec![
+            text("left"),
+            text("right"),
+            Node::new("pick", "switch"),
+            template("out", &["v"]),
+        ],
+        &[
+            ("left.text", "pick.in1"),
+            ("right.text", "pick.in2"),
+            ("pick.out", "out.v"),
+        ],
+    );
+    assert_eq!(order(&plan_of(&flow, Scope::Flow)), ["left", "out"]);
+    flow.node_mut("pick")
+        .unwrap()
+        .params
+        .insert("selected".into(), 2.0.into());
+    assert_eq!(
+        order(&plan_of(&flow, Scope::Flow)),
+        ["out", "right"].iter().rev().copied().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn notes_are_never_planned() {
+    let flow = flow(vec![Node::new("memo", "note"), text("t")], &[]);
+    assert_eq!(order(&plan_of(&flow, Scope::Flow)), ["t"]);
+    let err = plan(
+        &flow,
+        &Registry::builtin(),
+        &Scope::ToHere(id("memo")),
+        RunMode::All,
+        &|_| false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, PlanError::NotRunnable { .. }));
+}
+
+#[test]
+fn a_missing_input_skips_the_node_and_its_dependents_with_a_warning() {
+    let flow = flow(
+        vec![
+            template("needy", &["v"]),
+            template("after", &["v"]),
+            text("fine"),
+        ],
+        &[("needy.text", "after.v")],
+    );
+    let plan = plan_of(&flow, Scope::Flow);
+    assert_eq!(order(&plan), ["fine"]);
+    let skipped: Vec<(&str, &str)> = plan
+        .skipped
+        .iter()
+        .map(|s| (s.node.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("needy", "missing input `v`"),
+            ("after", "upstream `needy` is skipped")
+        ]
+    );
+    assert_eq!(plan.warnings.len(), 1);
+    assert!(plan.warnings[0].contains("`needy` will be skipped: missing input `v`"));
+}
+
+#[test]
+fn a_constant_value_satisfies_an_input() {
+    let flow = flow(vec![template("t", &["v"]).with_value("v", "const")], &[]);
+    let plan = plan_of(&flow, Scope::Flow);
+    assert_eq!(order(&plan), ["t"]);
+    assert!(matches!(
+        plan.steps[0].inputs[0].source,
+        InputSource::Value { .. }
+    ));
+}
+
+#[test]
+fn loops_are_refused_naming_the_nodes() {
+    let flow = Flow {
+        nodes: vec![
+            template("a", &["v"]),
+            template("b", &["v"]),
+            template("c", &["v"]),
+            Node::new("look", "viewer"),
+        ],
+        edges: vec![
+            edge("a.text", "b.v"),
+            edge("b.text", "look.in"),
+            edge("look.out", "c.v"),
+            edge("c.text", "a.v"),
+        ],
+        ..Flow::default()
+    };
+    let err = plan(
+        &flow,
+        &Registry::builtin(),
+        &Scope::ToHere(id("c")),
+        RunMode::All,
+        &|_| false,
+    )
+    .unwrap_err();
+    let PlanError::Loop(mut nodes) = err else {
+        panic!("expected a loop, got {err}")
+    };
+    let start = nodes.iter().position(|n| n.as_str() == "a").unwrap();
+    nodes.rotate_left(start);
+    assert_eq!(nodes, vec![id("a"), id("b"), id("c")]);
+    let loops = find_loops(&flow);
+    assert_eq!(loops, vec![vec![id("a"), id("b"), id("look"), id("c")]]);
+}
+
+#[test]
+fn a_loop_of_viewers_alone_is_refused() {
+    let flow = Flow {
+        nodes: vec![
+            Node::new("v1", "viewer"),
+            Node::new("v2", "viewer"),
+            template("t", &["x"]),
+        ],
+        edges: vec![
+            edge("v1.out", "v2.in"),
+            edge("v2.out", "v1.in"),
+            edge("v2.out", "t.x"),
+        ],
+        ..Flow::default()
+    };
+    let err = plan(
+        &flow,
+        &Registry::builtin(),
+        &Scope::Flow,
+        RunMode::All,
+        &|_| false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, PlanError::Loop(_)), "{err}");
+}
+
+#[test]
+fn missing_mode_reruns_what_has_no_result_and_everything_after_it() {
+    let flow = diamond();
+    let registry = Registry::builtin();
+    let has = |n: &NodeId| n.as_str() != "b";
+    let plan = plan(&flow, &registry, &Scope::Flow, RunMode::Missing, &has).unwrap();
+    assert_eq!(order(&plan), ["b", "c"]);
+    let mut reused: Vec<&str> = plan.reused.iter().map(NodeId::as_str).collect();
+    reused.sort();
+    assert_eq!(reused, ["a", "d"]);
+    assert!(
+        matches!(&plan.steps[1].inputs[0].source, InputSource::Result { node, .. } if node.as_str() == "a")
+    );
+    assert!(
+        matches!(&plan.steps[1].inputs[1].source, InputSource::Step { node, .. } if node.as_str() == "b")
+    );
+}
+
+#[test]
+fn ties_are_broken_by_node_id_whatever_the_file_order() {
+    let forward = flow(vec![text("x"), text("m"), text("a")], &[]);
+    let mut backward = forward.clone();
+    backward.nodes.reverse();
+    assert_eq!(order(&plan_of(&forward, Scope::Flow)), ["a", "m", "x"]);
+    assert_eq!(order(&plan_of(&backward, Scope::Flow)), ["a", "m", "x"]);
+}

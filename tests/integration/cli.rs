@@ -1,0 +1,458 @@
+//! The `flowcanvas` binary on the example flows: order, statuses, outputs, exit codes,
+//! the JSON event stream, plan, validate, fmt, and Ctrl-C.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+use crate::support::saves_dir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
+
+/// Copies an example flow into a fresh folder (examples write files next to themselves).
+fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::copy(saves_dir().join(name), &path).unwrap();
+    (dir, path)
+}
+
+fn flowcanvas(args: &[&str], file: &Path) -> Output {
+    Command::new(BIN).args(args).arg(file).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json_lines(output: &Output) -> Vec<Json> {
+    stdout(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+fn started_nodes(events: &[Json]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "node_started")
+        .map(|e| e["node"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn final_statuses(events: &[Json]) -> Vec<(String, String)> {
+    let last = events.last().unwrap();
+    assert_eq!(
+        last["event"], "run_finished",
+        "the last line must be run_finished"
+    );
+    last["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["node"].as_str().unwrap().to_owned(),
+                n["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn hello_prints_the_greeting_and_succeeds() {
+    let (_dir, file) = example("hello.flow");
+    let output = flowcanvas(&["run"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("[1/2] ✓ name"), "{text}");
+    assert!(text.contains("[2/2] ✓ greet"), "{text}");
+    assert!(text.contains("Flow complete: 2 succeeded"), "{text}");
+    assert!(text.trim_end().ends_with("Result: Hello, world!"), "{text}");
+}
+
+#[test]
+fn pipeline_runs_the_selected_branch_through_the_bypassed_node() {
+    let (dir, file) = example("pipeline.flow");
+    let output = flowcanvas(&["run", "--json"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let events = json_lines(&output);
+    assert_eq!(
+        started_nodes(&events),
+        ["notes", "count", "release", "upper", "report", "save"]
+    );
+    assert!(final_statuses(&events)
+        .iter()
+        .all(|(_, status)| status == "succeeded"));
+    let progress = events
+        .iter()
+        .filter(|e| e["event"] == "node_progress")
+        .count();
+    assert!(
+        progress >= 6,
+        "shell output should stream line by line ({progress} chunks)"
+    );
+    let report = std::fs::read_to_string(dir.path().join("out/report.txt")).unwrap();
+    assert_eq!(
+        report,
+        "Release 2.3.0 (3 changes)\nFASTER STARTUP\nFIXED THE CRASH ON EMPTY FILES\nNEW EXPORT MENU\n"
+    );
+    let summary = events.last().unwrap()["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Flow complete: 6 succeeded in "),
+        "{summary}"
+    );
+}
+
+#[test]
+fn pipeline_shows_live_progress_for_people() {
+    let (_dir, file) = example("pipeline.flow");
+    let output = flowcanvas(&["run"], &file);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    let started = text.find("[2/6] ▶ count").expect(&text);
+    let streamed = text.find("│ checked: Faster startup").expect(&text);
+    let done = text.find("[2/6] ✓ count").expect(&text);
+    assert!(started < streamed && streamed < done, "{text}");
+    assert!(text.contains("Flow complete: 6 succeeded"), "{text}");
+}
+
+#[test]
+fn failing_skips_the_broken_branch_and_finishes_the_other() {
+    let (dir, file) = example("failing.flow");
+    let output = flowcanvas(&["run", "--json"], &file);
+    assert_eq!(output.status.code(), Some(1));
+    let events = json_lines(&output);
+    let statuses = final_statuses(&events);
+    let expect = [
+        ("fetch", "failed"),
+        ("greeting", "succeeded"),
+        ("parse", "skipped"),
+        ("publish", "skipped"),
+        ("shout", "succeeded"),
+        ("shout_file", "succeeded"),
+    ];
+    for (node, status) in expect {
+        assert!(
+            statuses.contains(&(node.to_owned(), status.to_owned())),
+            "{node} {status}: {statuses:?}"
+        );
+    }
+    let failure = events.iter().find(|e| e["event"] == "node_failed").unwrap();
+    assert_eq!(
+        failure["error"],
+        "command failed with exit code 3:\nerror: the mirror did not answer"
+    );
+    let skip = events
+        .iter()
+        .find(|e| e["event"] == "node_skipped")
+        .unwrap();
+    assert_eq!(skip["reason"], "upstream `fetch` failed");
+    let last = events.last().unwrap();
+    assert_eq!(last["status"], "partial");
+    assert!(last["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("Flow finished with problems: 3 succeeded, 1 failed, 2 skipped"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/shout.txt")).unwrap(),
+        "THE INDEPENDENT BRANCH STILL RUNS"
+    );
+    assert!(!dir.path().join("out/prices.txt").exists());
+}
+
+#[test]
+fn every_json_line_is_one_event_with_a_type() {
+    let (_dir, file) = example("failing.flow");
+    let events = json_lines(&flowcanvas(&["run", "--json"], &file));
+    let known = [
+        "run_queued",
+        "run_started",
+        "node_started",
+        "node_progress",
+        "node_finished",
+        "node_failed",
+        "node_skipped",
+        "node_cancelled",
+        "run_finished",
+    ];
+    for event in &events {
+        assert!(known.contains(&event["event"].as_str().unwrap()), "{event}");
+        assert_eq!(event["run"], 1);
+    }
+    let started = events.iter().find(|e| e["event"] == "run_started").unwrap();
+    assert_eq!(started["plan"]["steps"].as_array().unwrap().len(), 6);
+    let finished = events
+        .iter()
+        .find(|e| e["event"] == "node_finished")
+        .unwrap();
+    assert!(finished["elapsed_ms"].is_number());
+    assert!(finished["outputs"].is_object());
+}
+
+#[test]
+fn to_here_and_node_scopes() {
+    let (_dir, file) = example("pipeline.flow");
+    let output = flowcanvas(&["run", "--json", "--to", "report"], &file);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        started_nodes(&json_lines(&output)),
+        ["notes", "count", "release", "upper", "report"]
+    );
+
+    // A fresh process has no earlier results, so `report` alone lacks its inputs.
+    let output = flowcanvas(&["run", "--json", "--node", "report"], &file);
+    assert_eq!(output.status.code(), Some(1));
+    let events = json_lines(&output);
+    assert!(started_nodes(&events).is_empty());
+    assert_eq!(
+        final_statuses(&events),
+        [("report".to_owned(), "skipped".to_owned())]
+    );
+
+    let output = flowcanvas(&["run", "--json", "--node", "notes"], &file);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(started_nodes(&json_lines(&output)), ["notes"]);
+}
+
+#[test]
+fn bad_scopes_exit_2_with_a_reason() {
+    let (_dir, file) = example("pipeline.flow");
+    let output = flowcanvas(&["run", "--node", "ghost"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no node `ghost`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = flowcanvas(&["run", "--node", "show"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("a viewer shows its input and does not run"));
+    let output = Command::new(BIN)
+        .args(["run", "--node", "a", "--to", "b"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn plan_shows_the_order_without_running() {
+    let (dir, file) = example("pipeline.flow");
+    let output = flowcanvas(&["plan", "--json"], &file);
+    assert_eq!(output.status.code(), Some(0));
+    let plan: Json = serde_json::from_str(&stdout(&output)).unwrap();
+    let order: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        ["notes", "count", "release", "upper", "report", "save"]
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "plan must not run anything"
+    );
+    let human = stdout(&flowcanvas(&["plan"], &file));
+    assert!(human.contains("5. report"), "{human}");
+}
+
+#[test]
+fn validate_reports_every_problem_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.flow");
+    std::fs::write(
+        &file,
+        "Flow(\n    version: 1,\n    nodes: [\n        Node(id: \"a\", kind: \"txet\"),\n        Node(id: \"b\", kind: \"text\", params: {\"colour\": 1}),\n    ],\n    edges: [\"a.text -> nowhere.in\"],\n)\n",
+    )
+    .unwrap();
+    let output = flowcanvas(&["validate"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = stderr(&output);
+    let name = file.display().to_string();
+    assert!(
+        errors.contains(&format!("{name}:4:14: node `a`: unknown kind `txet`")),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(&format!(
+            "{name}:5:14: node `b`: unknown parameter `colour`"
+        )),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(&format!(
+            "{name}:7:13: edge `a.text -> nowhere.in`: target node `nowhere` does not exist"
+        )),
+        "{errors}"
+    );
+    // run refuses the same file the same way, without running anything.
+    let output = flowcanvas(&["run"], &file);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn syntax_errors_point_at_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("typo.flow");
+    std::fs::write(&file, "Flow(\n    version: 1\n    nodes: [],\n)\n").unwrap();
+    let output = flowcanvas(&["run"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with(&format!("error: {}:3:", file.display())),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn loops_exit_2_naming_the_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("loop.flow");
+    std::fs::write(
+        &file,
+        r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "a", kind: "template", params: {"template": "{v}", "vars": ["v"]}),
+        Node(id: "b", kind: "template", params: {"template": "{v}", "vars": ["v"]}),
+    ],
+    edges: ["a.text -> b.v", "b.text -> a.v"],
+)
+"#,
+    )
+    .unwrap();
+    let output = flowcanvas(&["validate"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("the flow has a loop: `a` → `b` → `a`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = flowcanvas(&["run", "--to", "a"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("loop"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_missing_file_exits_2() {
+    let output = flowcanvas(&["run"], Path::new("/no/such.flow"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("/no/such.flow"));
+}
+
+#[test]
+fn fmt_check_accepts_the_examples_and_fmt_rewrites_hand_edits() {
+    for name in ["hello.flow", "pipeline.flow", "failing.flow"] {
+        let output = flowcanvas(&["fmt", "--check"], &saves_dir().join(name));
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", stdout(&output));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("messy.flow");
+    std::fs::write(
+        &file,
+        "Flow(version:1,nodes:[Node(kind:\"text\",id:\"z\"),Node(id:\"a\",kind:\"text\")])",
+    )
+    .unwrap();
+    assert_eq!(
+        flowcanvas(&["fmt", "--check"], &file).status.code(),
+        Some(1)
+    );
+    assert_eq!(flowcanvas(&["fmt"], &file).status.code(), Some(0));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.find("\"a\"").unwrap() < text.find("\"z\"").unwrap(),
+        "{text}"
+    );
+    assert_eq!(
+        flowcanvas(&["fmt", "--check"], &file).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_run_kills_the_command_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("slow.flow");
+    std::fs::write(
+        &file,
+        r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "slow", kind: "shell", params: {"command": "echo $$ > shell.pid; echo started; sleep 60"}),
+    ],
+)
+"#,
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["run", "--json"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid_file = dir.path().join("shell.pid");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let shell_pid: i32 = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the shell never started");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    send_sigint(child.id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("flowcanvas did not exit after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130));
+    let output = child.wait_with_output().unwrap();
+    let last = stdout(&output)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    let last: Json = serde_json::from_str(&last).unwrap();
+    assert_eq!(last["status"], "cancelled");
+    assert!(
+        !Path::new(&format!("/proc/{shell_pid}")).exists() || is_zombie(shell_pid),
+        "the shell survived Ctrl-C"
+    );
+}
+
+fn is_zombie(pid: i32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    matches!(
+        stat.rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().next()),
+        None | Some("Z") | Some("X")
+    )
+}
+
+fn send_sigint(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

@@ -1,0 +1,571 @@
+//! Engine scenarios: events and their order, failures and skips, panics, Stop, results kept
+//! between runs, the run queue and the wake-up callback.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use flowcanvas::exec::{Engine, EngineOptions, Event, NodeStatus, RunRequest, RunStatus};
+use flowcanvas::model::{Node, NodeId, Value};
+use flowcanvas::nodes::Registry;
+use flowcanvas::plan::{RunMode, Scope};
+
+use crate::support::*;
+
+fn engine() -> Engine {
+    Engine::start(test_registry()).unwrap()
+}
+
+fn request(flow: flowcanvas::model::Flow, dir: &Path) -> RunRequest {
+    RunRequest::new(Arc::new(flow), dir)
+}
+
+fn finished(events: &[Event]) -> (RunStatus, String, Vec<(String, NodeStatus)>) {
+    match events.last() {
+        Some(Event::RunFinished {
+            status,
+            summary,
+            nodes,
+            ..
+        }) => (
+            *status,
+            summary.clone(),
+            nodes
+                .iter()
+                .map(|n| (n.node.to_string(), n.status))
+                .collect(),
+        ),
+        other => panic!("last event is not run_finished: {other:?}"),
+    }
+}
+
+fn started_order(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::NodeStarted { node, .. } => Some(node.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn output_text(events: &[Event], node: &str, port: &str) -> Option<String> {
+    events.iter().find_map(|e| match e {
+        Event::NodeFinished {
+            node: n, outputs, ..
+        } if n.as_str() == node => outputs.get(port).map(Value::to_text),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_run_streams_its_events_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let flow = flow(
+        vec![
+            text("name"),
+            template("greet", &["name"]).with_param("template", "Hi {name}"),
+        ],
+        &[("name.text", "greet.name")],
+    );
+    let run = engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| match e {
+            Event::RunQueued { .. } => "queued",
+            Event::RunStarted { .. } => "started",
+            Event::NodeStarted { .. } => "node_started",
+            Event::NodeFinished { .. } => "node_finished",
+            Event::RunFinished { .. } => "finished",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "queued",
+            "started",
+            "node_started",
+            "node_finished",
+            "node_started",
+            "node_finished",
+            "finished"
+        ]
+    );
+    assert!(events.iter().all(|e| e.run() == run));
+    assert_eq!(
+        output_text(&events, "greet", "text").as_deref(),
+        Some("Hi name")
+    );
+    let (status, summary, nodes) = finished(&events);
+    assert_eq!(status, RunStatus::Done);
+    assert!(
+        summary.starts_with("Flow complete: 2 succeeded"),
+        "{summary}"
+    );
+    assert_eq!(
+        nodes,
+        [
+            ("name".into(), NodeStatus::Succeeded),
+            ("greet".into(), NodeStatus::Succeeded)
+        ]
+    );
+}
+
+#[test]
+fn a_failure_skips_its_dependents_and_independent_branches_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let flow = flow(
+        vec![
+            shell("bad", "echo partial; echo 'it broke' >&2; exit 4"),
+            template("after", &["v"]),
+            template("later", &["v"]),
+            text("good"),
+            template("also_good", &["v"]),
+        ],
+        &[
+            ("bad.stdout", "after.v"),
+            ("after.text", "later.v"),
+            ("good.text", "also_good.v"),
+        ],
+    );
+    engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    let error = events.iter().find_map(|e| match e {
+        Event::NodeFailed { node, error, .. } if node.as_str() == "bad" => Some(error.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        error.as_deref(),
+        Some("command failed with exit code 4:\nit broke")
+    );
+    let skips: Vec<(String, String)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::NodeSkipped { node, reason, .. } => Some((node.to_string(), reason.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skips.len(), 2);
+    assert!(
+        skips
+            .iter()
+            .all(|(_, reason)| reason == "upstream `bad` failed"),
+        "{skips:?}"
+    );
+    let (status, summary, nodes) = finished(&events);
+    assert_eq!(status, RunStatus::Partial);
+    assert!(
+        summary.starts_with("Flow finished with problems: 2 succeeded, 1 failed, 2 skipped"),
+        "{summary}"
+    );
+    assert!(nodes.contains(&("also_good".into(), NodeStatus::Succeeded)));
+}
+
+#[test]
+fn nothing_succeeding_is_a_failed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    engine.submit(request(flow(vec![shell("bad", "exit 1")], &[]), dir.path()));
+    let (status, _, _) = finished(&events_until_finished(&mut engine));
+    assert_eq!(status, RunStatus::Failed);
+}
+
+#[test]
+fn a_panicking_node_fails_and_the_executor_lives_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    for kind in ["panic_inline", "panic_worker"] {
+        let flow = flow(vec![Node::new("p", kind), text("ok")], &[]);
+        engine.submit(request(flow, dir.path()));
+        let events = events_until_finished(&mut engine);
+        let error = events.iter().find_map(|e| match e {
+            Event::NodeFailed { error, .. } => Some(error.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            error.as_deref(),
+            Some("the node crashed: boom in a test node"),
+            "{kind}"
+        );
+        assert_eq!(finished(&events).0, RunStatus::Partial, "{kind}");
+    }
+    engine.submit(request(flow(vec![text("after")], &[]), dir.path()));
+    assert_eq!(
+        finished(&events_until_finished(&mut engine)).0,
+        RunStatus::Done
+    );
+}
+
+fn process_alive(pid: i32) -> bool {
+    // Signal 0 checks for existence; a zombie (killed, not yet reaped) counts as gone.
+    let status = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = status
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().next());
+    !matches!(state, None | Some("Z") | Some("X"))
+}
+
+fn read_pid(path: &Path) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if let Ok(pid) = text.trim().parse() {
+                return pid;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no pid written to {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn stop_kills_a_long_shell_command_and_its_children_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let command = "sleep 60 & echo $! > child.pid; echo $$ > shell.pid; echo waiting; wait";
+    let flow = flow(
+        vec![
+            shell("long", command),
+            template("after", &["v"]),
+            text("other"),
+        ],
+        &[("long.stdout", "after.v")],
+    );
+    engine.submit(request(flow, dir.path()));
+    let shell_pid = read_pid(&dir.path().join("shell.pid"));
+    let child_pid = read_pid(&dir.path().join("child.pid"));
+    assert!(process_alive(child_pid));
+    let stopped_at = Instant::now();
+    engine.stop();
+    let events = events_until_finished(&mut engine);
+    assert!(
+        stopped_at.elapsed() < Duration::from_secs(5),
+        "stop took {:?}",
+        stopped_at.elapsed()
+    );
+    let (status, summary, nodes) = finished(&events);
+    assert_eq!(status, RunStatus::Cancelled);
+    assert!(summary.starts_with("Flow stopped"), "{summary}");
+    assert!(
+        nodes
+            .iter()
+            .all(|(_, s)| matches!(s, NodeStatus::Cancelled | NodeStatus::Succeeded)),
+        "{nodes:?}"
+    );
+    assert!(nodes.contains(&("long".into(), NodeStatus::Cancelled)));
+    assert!(nodes.contains(&("after".into(), NodeStatus::Cancelled)));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while (process_alive(shell_pid) || process_alive(child_pid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!process_alive(shell_pid), "the shell survived Stop");
+    assert!(!process_alive(child_pid), "the shell's child survived Stop");
+}
+
+#[test]
+fn stop_interrupts_a_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let flow = flow(
+        vec![Node::new("wait", "delay").with_param("ms", 60_000.0)],
+        &[],
+    );
+    engine.submit(request(flow, dir.path()));
+    loop {
+        if let Event::NodeStarted { .. } = engine.recv_timeout(Duration::from_secs(10)).unwrap() {
+            break;
+        }
+    }
+    let stopped_at = Instant::now();
+    engine.stop();
+    let (status, _, _) = finished(&events_until_finished(&mut engine));
+    assert_eq!(status, RunStatus::Cancelled);
+    assert!(stopped_at.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn shell_output_streams_as_progress_before_the_node_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let flow = flow(
+        vec![shell("talk", "echo one; echo two >&2; echo three")],
+        &[],
+    );
+    engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    let chunks: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::NodeProgress {
+                progress: flowcanvas::nodes::Progress::Output { text, .. },
+                ..
+            } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut sorted = chunks.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["one\n", "three\n", "two\n"]);
+    let finished_at = events
+        .iter()
+        .position(|e| matches!(e, Event::NodeFinished { .. }))
+        .unwrap();
+    let last_chunk = events
+        .iter()
+        .rposition(|e| matches!(e, Event::NodeProgress { .. }))
+        .unwrap();
+    assert!(last_chunk < finished_at);
+    assert_eq!(
+        output_text(&events, "talk", "stdout").as_deref(),
+        Some("one\nthree\n")
+    );
+    assert_eq!(
+        output_text(&events, "talk", "exit_code").as_deref(),
+        Some("0")
+    );
+}
+
+#[test]
+fn shell_reads_stdin_env_and_runs_in_the_flow_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let mut node = shell("s", "cat; printf ' %s ' \"$GREETING\"; pwd");
+    node.params.insert(
+        "env".into(),
+        flowcanvas::model::ParamValue::Map([("GREETING".to_owned(), "hey".into())].into()),
+    );
+    let flow = flow(vec![text("input"), node], &[("input.text", "s.stdin")]);
+    engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    let stdout = output_text(&events, "s", "stdout").unwrap();
+    let cwd = dir.path().canonicalize().unwrap();
+    assert_eq!(stdout, format!("input hey {}\n", cwd.display()));
+}
+
+#[test]
+fn write_file_creates_folders_relative_to_the_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let flow = flow(
+        vec![
+            text("content"),
+            Node::new("save", "write_file").with_value("path", "deep/er/out.txt"),
+        ],
+        &[("content.text", "save.content")],
+    );
+    engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    assert_eq!(finished(&events).0, RunStatus::Done);
+    let written = std::fs::read_to_string(dir.path().join("deep/er/out.txt")).unwrap();
+    assert_eq!(written, "content");
+}
+
+#[test]
+fn a_later_node_run_uses_results_from_an_earlier_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let flow = Arc::new(flow(
+        vec![
+            text("a"),
+            template("b", &["v"]).with_param("template", "got {v}"),
+        ],
+        &[("a.text", "b.v")],
+    ));
+    let node_b = Scope::Node(NodeId::from("b"));
+    // Before anything ran, `b` alone has no input.
+    engine.submit(RunRequest::new(flow.clone(), dir.path()).scope(node_b.clone()));
+    let events = events_until_finished(&mut engine);
+    assert_eq!(finished(&events).2, [("b".into(), NodeStatus::Skipped)]);
+    // After `a` ran, `b` alone runs on its result, and `a` does not run again.
+    engine.submit(RunRequest::new(flow.clone(), dir.path()).scope(Scope::Node(NodeId::from("a"))));
+    events_until_finished(&mut engine);
+    engine.submit(RunRequest::new(flow.clone(), dir.path()).scope(node_b));
+    let events = events_until_finished(&mut engine);
+    assert_eq!(started_order(&events), ["b"]);
+    assert_eq!(output_text(&events, "b", "text").as_deref(), Some("got a"));
+}
+
+#[test]
+fn missing_mode_runs_only_nodes_without_results_and_their_downstream() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let first = flow(vec![text("a"), template("c", &["v"])], &[("a.text", "c.v")]);
+    engine.submit(request(first, dir.path()).scope(Scope::Node(NodeId::from("a"))));
+    events_until_finished(&mut engine);
+    let full = flow(
+        vec![
+            text("a"),
+            text("b"),
+            template("c", &["v"]),
+            template("d", &["v"]),
+        ],
+        &[("a.text", "c.v"), ("b.text", "d.v")],
+    );
+    engine.submit(request(full.clone(), dir.path()).mode(RunMode::Missing));
+    let events = events_until_finished(&mut engine);
+    assert_eq!(started_order(&events), ["b", "c", "d"]);
+    let (_, summary, nodes) = finished(&events);
+    assert!(nodes.contains(&("a".into(), NodeStatus::Reused)));
+    assert!(summary.contains("1 reused"), "{summary}");
+    // Everything has a result now: nothing to run.
+    engine.submit(request(full, dir.path()).mode(RunMode::Missing));
+    let events = events_until_finished(&mut engine);
+    assert!(started_order(&events).is_empty());
+    assert_eq!(finished(&events).0, RunStatus::Done);
+}
+
+#[test]
+fn a_failed_node_loses_its_result_so_missing_mode_reruns_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let marker = dir.path().join("fail-now");
+    let flow = flow(
+        vec![shell("s", "if [ -e fail-now ]; then exit 1; fi; echo ok")],
+        &[],
+    );
+    engine.submit(request(flow.clone(), dir.path()));
+    events_until_finished(&mut engine);
+    std::fs::write(&marker, "").unwrap();
+    engine.submit(request(flow.clone(), dir.path()));
+    assert_eq!(
+        finished(&events_until_finished(&mut engine)).0,
+        RunStatus::Failed
+    );
+    std::fs::remove_file(&marker).unwrap();
+    engine.submit(request(flow, dir.path()).mode(RunMode::Missing));
+    assert_eq!(started_order(&events_until_finished(&mut engine)), ["s"]);
+}
+
+#[test]
+fn queued_runs_go_one_at_a_time_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let slow = flow(
+        vec![Node::new("wait", "delay").with_param("ms", 100.0)],
+        &[],
+    );
+    let first = engine.submit(request(slow.clone(), dir.path()));
+    let second = engine.submit(request(slow, dir.path()));
+    let mut sequence = Vec::new();
+    while sequence.len() < 2
+        || !matches!(sequence.last(), Some((_, "finished")))
+        || sequence.iter().filter(|(_, k)| *k == "finished").count() < 2
+    {
+        let event = engine.recv_timeout(Duration::from_secs(10)).unwrap();
+        let kind = match event {
+            Event::RunStarted { .. } => "started",
+            Event::RunFinished { .. } => "finished",
+            _ => continue,
+        };
+        sequence.push((event.run(), kind));
+    }
+    assert_eq!(
+        sequence,
+        [
+            (first, "started"),
+            (first, "finished"),
+            (second, "started"),
+            (second, "finished")
+        ]
+    );
+}
+
+#[test]
+fn a_loop_rejects_the_run_and_names_the_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let flow = flow(
+        vec![template("a", &["v"]), template("b", &["v"])],
+        &[("a.text", "b.v"), ("b.text", "a.v")],
+    );
+    engine.submit(request(flow, dir.path()).scope(Scope::ToHere(NodeId::from("a"))));
+    let events = events_until_finished(&mut engine);
+    match events.last() {
+        Some(Event::RunRejected { error, .. }) => assert!(
+            error.contains("loop") && error.contains("`a`") && error.contains("`b`"),
+            "{error}"
+        ),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_bad_conversion_fails_the_node_naming_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let flow = flow(
+        vec![
+            Node::new("n", "number").with_param("value", 3.0),
+            Node::new("save", "write_file").with_value("content", "x"),
+        ],
+        &[],
+    );
+    // A number constant where a path is expected is caught by validation; at run time a
+    // wired `any` value that cannot become a path fails the node instead.
+    let mut flow = flow;
+    flow.nodes
+        .push(Node::new("d", "delay").with_param("ms", 0.0));
+    flow.edges.push(edge("n.value", "d.in"));
+    flow.edges.push(edge("d.out", "save.path"));
+    engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    let error = events.iter().find_map(|e| match e {
+        Event::NodeFailed { node, error, .. } if node.as_str() == "save" => Some(error.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        error.as_deref(),
+        Some("input `path`: expected path, got number 3")
+    );
+}
+
+#[test]
+fn the_waker_is_called_when_events_are_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let counter = wakes.clone();
+    let mut options = EngineOptions::new(Arc::new(Registry::builtin()));
+    options.waker = Some(Arc::new(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }));
+    let mut engine = Engine::with_options(options).unwrap();
+    engine.submit(request(flow(vec![text("a")], &[]), dir.path()));
+    events_until_finished(&mut engine);
+    assert!(wakes.load(Ordering::SeqCst) >= 1);
+}
+
+#[test]
+fn parallel_steps_overlap_when_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = EngineOptions::new(Arc::new(Registry::builtin()));
+    options.max_parallel = 3;
+    let mut engine = Engine::with_options(options).unwrap();
+    let nodes = (0..3)
+        .map(|i| Node::new(format!("w{i}").as_str(), "delay").with_param("ms", 200.0))
+        .collect();
+    engine.submit(request(flow(nodes, &[]), dir.path()));
+    let events = events_until_finished(&mut engine);
+    assert_eq!(finished(&events).0, RunStatus::Done);
+    let first_finish = events
+        .iter()
+        .position(|e| matches!(e, Event::NodeFinished { .. }))
+        .unwrap();
+    let starts_before = events[..first_finish]
+        .iter()
+        .filter(|e| matches!(e, Event::NodeStarted { .. }))
+        .count();
+    assert_eq!(
+        starts_before, 3,
+        "all three steps should start before any ends"
+    );
+}

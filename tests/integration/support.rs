@@ -1,0 +1,111 @@
+//! Helpers shared by the integration tests: flows built in code and test-only node kinds.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use flowcanvas::exec::{Engine, Event};
+use flowcanvas::model::{DataType, Edge, Flow, Node, ParamValue, PortRef};
+use flowcanvas::nodes::{
+    Effects, KindInfo, NodeContext, NodeError, NodeKind, Outputs, Params, Placement, PortSpec,
+    Registry, Role,
+};
+
+/// The repository's example flows folder.
+pub fn saves_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("saves")
+}
+
+/// An edge from `a.b` to `c.d`.
+pub fn edge(from: &str, to: &str) -> Edge {
+    Edge::new(PortRef::parse(from).unwrap(), PortRef::parse(to).unwrap())
+}
+
+/// A text node outputting its own id.
+pub fn text(id: &str) -> Node {
+    Node::new(id, "text").with_param("text", id)
+}
+
+/// A template node with one input per var, joining them.
+pub fn template(id: &str, vars: &[&str]) -> Node {
+    let body: String = vars.iter().map(|v| format!("{{{v}}}")).collect();
+    let mut node = Node::new(id, "template").with_param("template", body.as_str());
+    node.params.insert(
+        "vars".into(),
+        ParamValue::List(vars.iter().map(|v| (*v).into()).collect()),
+    );
+    node
+}
+
+/// A shell node running `command`.
+pub fn shell(id: &str, command: &str) -> Node {
+    Node::new(id, "shell").with_param("command", command)
+}
+
+/// A flow of these nodes and edges.
+pub fn flow(nodes: Vec<Node>, edges: &[(&str, &str)]) -> Flow {
+    Flow {
+        nodes,
+        edges: edges.iter().map(|(a, b)| edge(a, b)).collect(),
+        ..Flow::default()
+    }
+}
+
+/// Reads events until the run finishes (or 30 s pass, which fails the test).
+pub fn events_until_finished(engine: &mut Engine) -> Vec<Event> {
+    let mut events = Vec::new();
+    loop {
+        let event = engine
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the run did not finish within 30 s");
+        let done = matches!(event, Event::RunFinished { .. } | Event::RunRejected { .. });
+        events.push(event);
+        if done {
+            return events;
+        }
+    }
+}
+
+/// A node kind that panics when run: on the executor thread (`inline`) or a worker.
+pub struct PanicKind {
+    info: KindInfo,
+}
+
+impl PanicKind {
+    pub fn new(id: &'static str, placement: Placement) -> Self {
+        Self {
+            info: KindInfo {
+                id,
+                name: "Panics",
+                category: "Test",
+                description: "Panics when run.",
+                role: Role::Step(placement),
+                effects: Effects::Pure,
+                params: Vec::new(),
+            },
+        }
+    }
+}
+
+impl NodeKind for PanicKind {
+    fn info(&self) -> &KindInfo {
+        &self.info
+    }
+    fn inputs(&self, _: &Params<'_>) -> Vec<PortSpec> {
+        Vec::new()
+    }
+    fn outputs(&self, _: &Params<'_>) -> Vec<PortSpec> {
+        vec![PortSpec::new("out", DataType::Text)]
+    }
+    fn run(&self, _: &NodeContext) -> Result<Outputs, NodeError> {
+        panic!("boom in a test node");
+    }
+}
+
+/// The built-in kinds plus the panicking test kinds `panic_inline` and `panic_worker`.
+pub fn test_registry() -> Arc<Registry> {
+    let mut registry = Registry::builtin();
+    registry.register(PanicKind::new("panic_inline", Placement::Inline));
+    registry.register(PanicKind::new("panic_worker", Placement::Worker));
+    Arc::new(registry)
+}
