@@ -1,14 +1,16 @@
 //! The executor thread: takes runs from a queue, plans each, dispatches steps as they become
 //! ready (quick kinds inline, the rest on worker threads), and streams events.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::{select, Receiver, Sender, TryRecvError};
+use rustc_hash::FxHashMap;
 
 use super::channel::EventSink;
 use super::engine::{Command, EngineOptions, RunRequest};
@@ -59,7 +61,7 @@ pub(crate) struct Executor {
     sink: EventSink,
     queue: VecDeque<(RunId, RunRequest)>,
     /// The latest outputs of every node that succeeded in this session, by node id.
-    results: HashMap<NodeId, Arc<Outputs>>,
+    results: FxHashMap<NodeId, Arc<Outputs>>,
     shutting_down: bool,
 }
 
@@ -75,7 +77,9 @@ struct ActiveRun {
     dependents: Vec<Vec<usize>>,
     outputs: Vec<Option<Arc<Outputs>>>,
     ready: BinaryHeap<Reverse<usize>>,
-    running: HashMap<usize, CancelToken>,
+    running: FxHashMap<usize, CancelToken>,
+    /// Shared by the run's inline steps, which finish before Stop is read anyway.
+    inline_cancel: CancelToken,
     started: Instant,
 }
 
@@ -94,7 +98,7 @@ impl Executor {
             worker_rx,
             sink,
             queue: VecDeque::new(),
-            results: HashMap::new(),
+            results: FxHashMap::default(),
             shutting_down: false,
         }
     }
@@ -271,7 +275,6 @@ impl Executor {
                 return;
             }
         };
-        let cancel = CancelToken::new();
         let placement = match kind.info().role {
             Role::Step(placement) => placement,
             _ => Placement::Inline,
@@ -284,7 +287,7 @@ impl Executor {
                     kind.clone(),
                     inputs,
                     run.base_dir.clone(),
-                    cancel,
+                    run.inline_cancel.clone(),
                     None,
                 );
                 let result = run_guarded(kind.as_ref(), &context);
@@ -292,6 +295,7 @@ impl Executor {
                 self.complete(run, step, result, elapsed_ms);
             }
             Placement::Worker => {
+                let cancel = CancelToken::new();
                 let (run_id, tx) = (run.id, self.worker_tx.clone());
                 let progress_tx = self.worker_tx.clone();
                 let sink = Arc::new(move |progress: Progress| {
@@ -338,7 +342,11 @@ impl Executor {
     }
 
     /// The values for a step's inputs, converted to the input types.
-    fn gather_inputs(&self, run: &ActiveRun, step: usize) -> Result<Vec<(String, Value)>, String> {
+    fn gather_inputs(
+        &self,
+        run: &ActiveRun,
+        step: usize,
+    ) -> Result<Vec<(Cow<'static, str>, Value)>, String> {
         let mut inputs = Vec::with_capacity(run.plan.steps[step].inputs.len());
         for input in &run.plan.steps[step].inputs {
             let value = match &input.source {
@@ -535,7 +543,7 @@ impl ActiveRun {
         let kinds = plan
             .steps
             .iter()
-            .map(|step| registry.get(&step.kind).cloned())
+            .map(|step| registry.get(step.kind).cloned())
             .collect();
         let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
         Self {
@@ -549,7 +557,8 @@ impl ActiveRun {
             dependents,
             outputs: vec![None; count],
             ready,
-            running: HashMap::new(),
+            running: FxHashMap::default(),
+            inline_cancel: CancelToken::new(),
             started,
         }
     }

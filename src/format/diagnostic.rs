@@ -32,6 +32,17 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// `file:line:col: message`, or `file: message` when the place is unknown.
+    pub fn with_path(&self, path: &std::path::Path) -> String {
+        format!(
+            "{}:{}{self}",
+            path.display(),
+            if self.pos.is_some() { "" } else { " " }
+        )
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.pos {
@@ -67,10 +78,9 @@ impl LoadError {
     pub fn lines(&self) -> Vec<String> {
         match self {
             LoadError::Io { .. } => vec![self.to_string()],
-            LoadError::Invalid { path, diagnostics } => diagnostics
-                .iter()
-                .map(|d| format!("{}:{d}", path.display()))
-                .collect(),
+            LoadError::Invalid { path, diagnostics } => {
+                diagnostics.iter().map(|d| d.with_path(path)).collect()
+            }
         }
     }
 }
@@ -78,7 +88,7 @@ impl LoadError {
 fn render(path: &std::path::Path, diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
-        .map(|d| format!("{}:{d}", path.display()))
+        .map(|d| d.with_path(path))
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -85,7 +85,7 @@ fn every_semantic_problem_is_reported_with_its_place() {
         Node(id: "a", kind: "text", params: {"txt": "typo"}),
         Node(id: "b", kind: "teleport"),
         Node(id: "c", kind: "delay", params: {"ms": "soon"}),
-        Node(id: "a", kind: "number"),
+        Node(id: "d", kind: "number"),
         Node(id: "d", kind: "template", params: {"template": "{who}", "vars": []}),
         Node(id: "e", kind: "write_file", values: {"colour": "red"}),
     ],
@@ -105,7 +105,7 @@ fn every_semantic_problem_is_reported_with_its_place() {
         (4, "unknown parameter `txt`"),
         (5, "unknown kind `teleport`"),
         (6, "parameter `ms` expects a number"),
-        (7, "duplicate id"),
+        (8, "duplicate id"),
         (8, "unknown placeholder `{who}`"),
         (9, "`colour`, which is not an input"),
         (12, "target node `ghost` does not exist"),
@@ -207,4 +207,34 @@ fn saving_into_a_missing_folder_that_cannot_be_made_fails_cleanly() {
     let err = save(&blocker.join("x.flow"), &Flow::default());
     assert!(err.is_err());
     assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a folder");
+}
+
+#[test]
+fn a_problem_without_a_place_still_reads_well() {
+    let diagnostic = Diagnostic {
+        pos: None,
+        message: "something".into(),
+    };
+    assert_eq!(
+        diagnostic.with_path(Path::new("x.flow")),
+        "x.flow: something"
+    );
+    let placed = Diagnostic {
+        pos: Some(TextPos { line: 2, col: 3 }),
+        message: "m".into(),
+    };
+    assert_eq!(placed.with_path(Path::new("x.flow")), "x.flow:2:3: m");
+}
+
+#[test]
+fn edges_of_a_duplicated_id_report_the_duplicate_only() {
+    let text = r#"Flow(version: 1, nodes: [
+        Node(id: "a", kind: "text"),
+        Node(id: "a", kind: "number"),
+        Node(id: "v", kind: "viewer"),
+    ], edges: ["a.text -> v.in"])"#;
+    let errors = parse(text, &registry()).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("duplicate id"));
+    assert_eq!(errors[0].pos.map(|p| p.line), Some(3));
 }

@@ -64,12 +64,12 @@ pub struct PortRef {
     /// The node that owns the port.
     pub node: NodeId,
     /// The port's name within that node.
-    pub port: String,
+    pub port: Arc<str>,
 }
 
 impl PortRef {
     /// A reference to `port` on `node`.
-    pub fn new(node: impl Into<NodeId>, port: impl Into<String>) -> Self {
+    pub fn new(node: impl Into<NodeId>, port: impl Into<Arc<str>>) -> Self {
         Self {
             node: node.into(),
             port: port.into(),

@@ -114,28 +114,37 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
     }
 
     let mut seen = HashSet::new();
+    let mut duplicated = HashSet::new();
     for node in &flow.nodes {
+        let duplicate = seen.contains(&node.id);
+        // Problems of a second node with a used id point at that node, not the first.
+        let subject = if duplicate {
+            Subject::DuplicateNode(node.id.clone())
+        } else {
+            Subject::Node(node.id.clone())
+        };
+        let problem = |message: String| Problem {
+            subject: subject.clone(),
+            message,
+        };
         if !NodeId::is_valid(node.id.as_str()) {
-            problems.push(Problem::node(
-                &node.id,
-                "ids are 1 to 64 letters, digits, `_` or `-`",
+            problems.push(problem(
+                "ids are 1 to 64 letters, digits, `_` or `-`".to_owned(),
             ));
         }
         if !seen.insert(node.id.clone()) {
+            duplicated.insert(node.id.clone());
             problems.push(Problem {
                 subject: Subject::DuplicateNode(node.id.clone()),
                 message: "duplicate id".to_owned(),
             });
         }
         let Some(kind) = registry.get(&node.kind) else {
-            problems.push(Problem::node(
-                &node.id,
-                format!(
-                    "unknown kind `{}` (known kinds: {})",
-                    node.kind,
-                    registry.ids().join(", ")
-                ),
-            ));
+            problems.push(problem(format!(
+                "unknown kind `{}` (known kinds: {})",
+                node.kind,
+                registry.ids().join(", ")
+            )));
             continue;
         };
         let info = kind.info();
@@ -170,10 +179,9 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         let inputs = kind.inputs(&params);
         for (name, value) in &node.values {
             match inputs.iter().find(|p| p.name == name.as_str()) {
-                None => problems.push(Problem::node(
-                    &node.id,
-                    format!("`values` names `{name}`, which is not an input of this node"),
-                )),
+                None => problems.push(problem(format!(
+                    "`values` names `{name}`, which is not an input of this node"
+                ))),
                 Some(port) => {
                     if let Err(message) = value.to_value().convert_to(port.ty) {
                         problems.push(Problem::node(
@@ -185,7 +193,7 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             }
         }
         for message in kind.check(&params) {
-            problems.push(Problem::node(&node.id, message));
+            problems.push(problem(message));
         }
     }
 
@@ -204,7 +212,9 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
                 ok = false;
             }
         }
-        if !ok {
+        // With two nodes of one id, which one the edge means is unknowable: the duplicate
+        // is reported once, not again as a port problem.
+        if !ok || duplicated.contains(&edge.from.node) || duplicated.contains(&edge.to.node) {
             continue;
         }
         let out_port = from.and_then(|p| p.output(&edge.from.port));

@@ -1,5 +1,6 @@
 //! What a running node sees: its node, inputs, the flow's folder, Stop, and a progress sink.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -129,7 +130,7 @@ pub struct NodeContext {
     flow: Arc<Flow>,
     node_index: usize,
     kind: Arc<dyn NodeKind>,
-    inputs: Vec<(String, Value)>,
+    inputs: Vec<(Cow<'static, str>, Value)>,
     base_dir: Arc<Path>,
     cancel: CancelToken,
     progress: Option<ProgressSink>,
@@ -141,7 +142,7 @@ impl NodeContext {
         flow: Arc<Flow>,
         node_index: usize,
         kind: Arc<dyn NodeKind>,
-        inputs: Vec<(String, Value)>,
+        inputs: Vec<(Cow<'static, str>, Value)>,
         base_dir: Arc<Path>,
         cancel: CancelToken,
         progress: Option<ProgressSink>,

@@ -1,7 +1,8 @@
 //! The node-kind registry: every kind the engine knows, by id.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use super::kind::NodeKind;
 
@@ -9,7 +10,7 @@ use super::kind::NodeKind;
 #[derive(Clone, Default)]
 pub struct Registry {
     kinds: Vec<Arc<dyn NodeKind>>,
-    by_id: HashMap<&'static str, usize>,
+    by_id: FxHashMap<&'static str, usize>,
 }
 
 impl Registry {

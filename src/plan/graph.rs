@@ -1,7 +1,8 @@
 //! An index over a flow for planning: node lookup by id, kinds, and which wire feeds each input.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::model::{Flow, Node, ParamValue, PortRef};
 use crate::nodes::{NodeKind, Params, PortSpec, Registry, Role};
@@ -24,28 +25,31 @@ pub enum PlanRole {
 /// Lookup tables built once per planning.
 pub struct FlowGraph<'a> {
     pub flow: &'a Flow,
-    by_id: HashMap<&'a str, usize>,
+    by_id: FxHashMap<&'a str, usize>,
     kinds: Vec<Option<&'a Arc<dyn NodeKind>>>,
-    incoming: HashMap<(usize, &'a str), &'a PortRef>,
+    /// Wires into each node: `incoming[incoming_start[i]..incoming_start[i + 1]]` holds
+    /// (input port, source node index, source port) for node `i`.
+    incoming_start: Vec<u32>,
+    incoming: Vec<(&'a str, usize, &'a PortRef)>,
     outgoing_count: Vec<u32>,
 }
 
 impl<'a> FlowGraph<'a> {
     /// Indexes `flow`. Edges naming unknown nodes are ignored (validation reports them).
     pub fn new(flow: &'a Flow, registry: &'a Registry) -> Self {
-        let by_id: HashMap<&str, usize> = flow
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, node)| (node.id.as_str(), i))
-            .collect();
+        let count = flow.nodes.len();
+        let mut by_id = FxHashMap::with_capacity_and_hasher(count, Default::default());
+        for (i, node) in flow.nodes.iter().enumerate() {
+            by_id.entry(node.id.as_str()).or_insert(i);
+        }
         let kinds = flow
             .nodes
             .iter()
             .map(|node| registry.get(&node.kind))
             .collect();
-        let mut incoming = HashMap::with_capacity(flow.edges.len());
-        let mut outgoing_count = vec![0; flow.nodes.len()];
+        let mut wires = Vec::with_capacity(flow.edges.len());
+        let mut outgoing_count = vec![0; count];
+        let mut incoming_start = vec![0u32; count + 1];
         for edge in &flow.edges {
             let (Some(&from), Some(&to)) = (
                 by_id.get(edge.from.node.as_str()),
@@ -53,14 +57,25 @@ impl<'a> FlowGraph<'a> {
             ) else {
                 continue;
             };
-            incoming.insert((to, edge.to.port.as_str()), &edge.from);
+            wires.push((to, &*edge.to.port, from, &edge.from));
             outgoing_count[from] += 1;
+            incoming_start[to + 1] += 1;
+        }
+        for i in 0..count {
+            incoming_start[i + 1] += incoming_start[i];
+        }
+        let mut fill = incoming_start.clone();
+        let mut incoming = vec![None; wires.len()];
+        for (to, port, from, source) in wires {
+            incoming[fill[to] as usize] = Some((port, from, source));
+            fill[to] += 1;
         }
         Self {
             flow,
             by_id,
             kinds,
-            incoming,
+            incoming_start,
+            incoming: incoming.into_iter().flatten().collect(),
             outgoing_count,
         }
     }
@@ -120,10 +135,13 @@ impl<'a> FlowGraph<'a> {
         self.kinds[index].map(|kind| Params::new(self.node(index), kind.info()))
     }
 
-    /// The output port wired into input `port` of node `index`.
+    /// The output port wired into input `port` of node `index`, with the source's index.
     pub fn source_of(&self, index: usize, port: &str) -> Option<(usize, &'a PortRef)> {
-        let from = *self.incoming.get(&(index, port))?;
-        Some((self.by_id[from.node.as_str()], from))
+        let range = self.incoming_start[index] as usize..self.incoming_start[index + 1] as usize;
+        self.incoming[range]
+            .iter()
+            .find(|(input, _, _)| *input == port)
+            .map(|&(_, from, source)| (from, source))
     }
 
     /// The constant value set on input `port` of node `index`.

@@ -27,7 +27,7 @@ pub fn producer_of_input(
     let index = graph.index(node)?;
     match resolve::resolve_input(&graph, index, port).ok()? {
         resolve::Resolved::Producer { node, port } => {
-            Some(PortRef::new(graph.node(node).id.clone(), port))
+            Some(PortRef::new(graph.node(node).id.clone(), port.clone()))
         }
         _ => None,
     }

@@ -1,24 +1,14 @@
 //! Builds a [`Plan`]: which nodes a scope needs, in what order, which are skipped or reused.
 
-use std::collections::HashMap;
-
 use super::graph::{FlowGraph, PlanRole};
-use super::order::kahn_order;
-use super::resolve::{resolve_input, resolve_output, Resolved};
+use super::order::{id_ranks, kahn_order};
+use super::resolve::{resolve_input, resolve_through, Resolved};
 use super::{InputSource, Plan, PlanError, RunMode, Scope, SkippedNode, Step, StepInput};
 use crate::model::{Flow, NodeId};
 use crate::nodes::{PortSpec, Registry};
 
 /// Marks a flow index that is not planned.
 const UNPLANNED: u32 = u32::MAX;
-
-/// One planned node while the plan is worked out.
-struct Planned<'a> {
-    index: usize,
-    inputs: Vec<(PortSpec, Resolved<'a>)>,
-    /// Planned positions of the producers it depends on.
-    deps: Vec<usize>,
-}
 
 /// How a planned node ends up.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,64 +78,76 @@ pub fn plan(
     // Gather the planned nodes: the targets and, unless the scope is one node, everything
     // they depend on. Iterative, so long chains do not exhaust the stack.
     let mut position = vec![UNPLANNED; graph.len()];
-    let mut planned: Vec<Planned> = Vec::new();
+    let mut planned: Vec<usize> = Vec::new();
+    let mut inputs: Vec<Vec<(PortSpec, Resolved)>> = Vec::new();
     let mut stack = targets;
     while let Some(index) = stack.pop() {
         if position[index] != UNPLANNED {
             continue;
         }
         position[index] = planned.len() as u32;
-        let mut inputs = Vec::new();
-        for port in graph.inputs(index) {
+        let ports = graph.inputs(index);
+        let mut resolved_inputs = Vec::with_capacity(ports.len());
+        for port in ports {
             let resolved = resolve_input(&graph, index, &port.name)?;
             if let (true, Resolved::Producer { node, .. }) = (follow_upstream, &resolved) {
                 stack.push(*node);
             }
-            inputs.push((port, resolved));
+            resolved_inputs.push((port, resolved));
         }
-        planned.push(Planned {
-            index,
-            inputs,
-            deps: Vec::new(),
-        });
+        planned.push(index);
+        inputs.push(resolved_inputs);
     }
-    for item in &mut planned {
-        for (_, resolved) in &item.inputs {
-            if let Resolved::Producer { node, .. } = resolved {
-                let at = position[*node];
-                if at != UNPLANNED && !item.deps.contains(&(at as usize)) {
-                    item.deps.push(at as usize);
+    let deps: Vec<Vec<usize>> = inputs
+        .iter()
+        .map(|node_inputs| {
+            let mut deps = Vec::new();
+            for (_, resolved) in node_inputs {
+                if let Resolved::Producer { node, .. } = resolved {
+                    let at = position[*node];
+                    if at != UNPLANNED && !deps.contains(&(at as usize)) {
+                        deps.push(at as usize);
+                    }
                 }
             }
-        }
-    }
+            deps
+        })
+        .collect();
 
-    let deps: Vec<Vec<usize>> = planned.iter().map(|p| p.deps.clone()).collect();
-    let keys: Vec<&NodeId> = planned.iter().map(|p| &graph.node(p.index).id).collect();
-    let order = kahn_order(&deps, &keys)
+    let keys: Vec<&NodeId> = planned.iter().map(|&i| &graph.node(i).id).collect();
+    // Ties go to the smallest id. A saved file is sorted by id, so there the position in
+    // the file is the rank and no sorting is needed.
+    let file_sorted = graph
+        .flow
+        .nodes
+        .windows(2)
+        .all(|pair| pair[0].id <= pair[1].id);
+    let rank: Vec<u32> = if file_sorted {
+        planned.iter().map(|&i| i as u32).collect()
+    } else {
+        id_ranks(&keys)
+    };
+    let order = kahn_order(&deps, &rank)
         .map_err(|cycle| PlanError::Loop(cycle.iter().map(|&p| keys[p].clone()).collect()))?;
+    if matches!(scope, Scope::Flow) {
+        refuse_loops_elsewhere(&graph, planned.len())?;
+    }
 
     // Decide each node's fate in dependency order.
     let mut fate = vec![Fate::Run; planned.len()];
     let mut skipped = Vec::new();
     let mut reused = Vec::new();
-    let mut dirty = vec![true; planned.len()];
     for &p in &order {
-        let item = &planned[p];
-        let id = &graph.node(item.index).id;
-        if mode == RunMode::Missing {
-            dirty[p] = !has_result(id)
-                || item
-                    .deps
-                    .iter()
-                    .any(|&d| dirty[d] && fate[d] != Fate::Reuse);
-            if !dirty[p] {
-                fate[p] = Fate::Reuse;
-                reused.push(id.clone());
-                continue;
-            }
+        let id = keys[p];
+        if mode == RunMode::Missing
+            && has_result(id)
+            && deps[p].iter().all(|&d| fate[d] == Fate::Reuse)
+        {
+            fate[p] = Fate::Reuse;
+            reused.push(id.clone());
+            continue;
         }
-        if let Some(&d) = item.deps.iter().find(|&&d| fate[d] == Fate::Skip) {
+        if let Some(&d) = deps[p].iter().find(|&&d| fate[d] == Fate::Skip) {
             fate[p] = Fate::Skip;
             skipped.push(SkippedNode {
                 node: id.clone(),
@@ -153,7 +155,8 @@ pub fn plan(
             });
             continue;
         }
-        if let Some((port, why)) = missing_input(&graph, item, follow_upstream, has_result) {
+        let missing = missing_input(&graph, planned[p], &inputs[p], follow_upstream, has_result);
+        if let Some((port, why)) = missing {
             fate[p] = Fate::Skip;
             warnings.push(format!(
                 "`{id}` will be skipped: missing input `{port}` ({why})"
@@ -166,43 +169,44 @@ pub fn plan(
     }
 
     // Number the steps that run and wire them to each other.
-    let mut step_of = HashMap::new();
-    let mut steps = Vec::new();
+    let mut step_of = vec![usize::MAX; planned.len()];
+    let mut steps = Vec::with_capacity(order.len());
+    let mut inputs: Vec<Option<Vec<(PortSpec, Resolved)>>> = inputs.into_iter().map(Some).collect();
     for &p in order.iter().filter(|&&p| fate[p] == Fate::Run) {
-        let item = &planned[p];
-        let node = graph.node(item.index);
-        step_of.insert(p, steps.len());
+        let index = planned[p];
+        step_of[p] = steps.len();
         let mut step_deps = Vec::new();
-        let inputs = item
-            .inputs
-            .iter()
+        let step_inputs = inputs[p]
+            .take()
+            .unwrap_or_default()
+            .into_iter()
             .map(|(port, resolved)| {
                 let source = match resolved {
                     Resolved::Producer {
                         node: producer,
                         port: out,
                     } => {
-                        let producer_id = graph.node(*producer).id.clone();
-                        let at = position[*producer];
-                        match (at != UNPLANNED)
-                            .then(|| step_of.get(&(at as usize)))
-                            .flatten()
-                        {
-                            Some(&step) => {
+                        let at = position[producer];
+                        let step = (at != UNPLANNED)
+                            .then(|| step_of[at as usize])
+                            .filter(|&s| s != usize::MAX);
+                        let producer_id = &graph.node(producer).id;
+                        match step {
+                            Some(step) => {
                                 if !step_deps.contains(&step) {
                                     step_deps.push(step);
                                 }
                                 InputSource::Step {
                                     step,
-                                    node: producer_id,
-                                    port: (*out).to_owned(),
+                                    node: producer_id.clone(),
+                                    port: out.clone(),
                                 }
                             }
-                            None if has_result(&producer_id) => InputSource::Result {
-                                node: producer_id,
-                                port: (*out).to_owned(),
+                            None if has_result(producer_id) => InputSource::Result {
+                                node: producer_id.clone(),
+                                port: out.clone(),
                             },
-                            None => match graph.constant(item.index, &port.name) {
+                            None => match graph.constant(index, &port.name) {
                                 Some(value) => InputSource::Value {
                                     value: value.clone(),
                                 },
@@ -211,12 +215,12 @@ pub fn plan(
                         }
                     }
                     Resolved::Constant(value) => InputSource::Value {
-                        value: (*value).clone(),
+                        value: value.clone(),
                     },
                     Resolved::Nothing(_) => InputSource::Unset,
                 };
                 StepInput {
-                    port: port.name.to_string(),
+                    port: port.name,
                     ty: port.ty,
                     source,
                 }
@@ -224,10 +228,10 @@ pub fn plan(
             .collect();
         steps.push(Step {
             order: steps.len() + 1,
-            node: node.id.clone(),
-            node_index: item.index,
-            kind: node.kind.clone(),
-            inputs,
+            node: keys[p].clone(),
+            node_index: index,
+            kind: graph.kind(index).map_or("", |kind| kind.info().id),
+            inputs: step_inputs,
             deps: step_deps,
         });
     }
@@ -240,6 +244,22 @@ pub fn plan(
         reused,
         warnings,
     })
+}
+
+/// A whole-flow run refuses a flow with a loop anywhere, even in a part no end point
+/// reaches (a flow that is all loop has no end points at all). Checked only when some
+/// nodes were left out of the plan, since a loop among planned nodes is already found.
+fn refuse_loops_elsewhere(graph: &FlowGraph<'_>, planned: usize) -> Result<(), PlanError> {
+    let runnable = (0..graph.len())
+        .filter(|&i| graph.role(i) != PlanRole::Static)
+        .count();
+    if planned == runnable {
+        return Ok(());
+    }
+    match super::find_loops(graph.flow).into_iter().next() {
+        Some(cycle) => Err(PlanError::Loop(cycle)),
+        None => Ok(()),
+    }
 }
 
 /// Why a node cannot run by itself, or `None` when it is a step.
@@ -257,7 +277,7 @@ fn not_a_step(graph: &FlowGraph<'_>, index: usize) -> Option<String> {
     }
 }
 
-/// The step nodes a target stands for: itself if it runs, or the producers seen through it.
+/// The step nodes a target stands for: itself if it runs, or the producer seen through it.
 fn producers_behind(
     graph: &FlowGraph<'_>,
     index: usize,
@@ -266,34 +286,32 @@ fn producers_behind(
     if graph.role(index) == PlanRole::Step {
         return Ok(vec![index]);
     }
-    let mut producers = Vec::new();
-    if let Some(first) = graph.outputs(index).first() {
-        match resolve_output(graph, index, &first.name)? {
-            Resolved::Producer { node, .. } => producers.push(node),
-            Resolved::Constant(_) => {}
-            Resolved::Nothing(why) => {
-                warnings.push(format!("`{}` shows nothing: {why}", graph.node(index).id))
-            }
+    Ok(match resolve_through(graph, index)? {
+        Resolved::Producer { node, .. } => vec![node],
+        Resolved::Constant(_) => Vec::new(),
+        Resolved::Nothing(why) => {
+            warnings.push(format!("`{}` shows nothing: {why}", graph.node(index).id));
+            Vec::new()
         }
-    }
-    Ok(producers)
+    })
 }
 
 /// The first input that will have no value, and why.
 fn missing_input(
     graph: &FlowGraph<'_>,
-    item: &Planned<'_>,
+    index: usize,
+    inputs: &[(PortSpec, Resolved<'_>)],
     follow_upstream: bool,
     has_result: &dyn Fn(&NodeId) -> bool,
 ) -> Option<(String, String)> {
-    for (port, resolved) in &item.inputs {
+    for (port, resolved) in inputs {
         match resolved {
             Resolved::Nothing(why) if port.required => {
                 return Some((port.name.to_string(), why.clone()))
             }
             Resolved::Producer { node, .. } if !follow_upstream => {
                 let producer = &graph.node(*node).id;
-                if !has_result(producer) && graph.constant(item.index, &port.name).is_none() {
+                if !has_result(producer) && graph.constant(index, &port.name).is_none() {
                     return Some((
                         port.name.to_string(),
                         format!("`{producer}` has no result yet"),

@@ -1,6 +1,8 @@
 //! Looks through pass-through nodes (viewers, switches, bypassed nodes) to the node that
 //! really produces what arrives at an input.
 
+use std::sync::Arc;
+
 use super::graph::{FlowGraph, PlanRole};
 use super::PlanError;
 use crate::model::ParamValue;
@@ -14,7 +16,7 @@ pub enum Resolved<'a> {
         /// The producing node's index.
         node: usize,
         /// Its output port.
-        port: &'a str,
+        port: &'a Arc<str>,
     },
     /// A constant set on the input (or on a pass-through node's input).
     Constant(&'a ParamValue),
@@ -29,50 +31,69 @@ pub fn resolve_input<'a>(
     index: usize,
     port: &str,
 ) -> Result<Resolved<'a>, PlanError> {
-    let constant = graph.constant(index, port);
     let resolved = match graph.source_of(index, port) {
-        Some((source, from)) => resolve_output(graph, source, &from.port)?,
+        Some((source, from)) => resolve_source(graph, source, &from.port)?,
         None => Resolved::Nothing("nothing is wired in".to_owned()),
     };
-    Ok(match (resolved, constant) {
+    Ok(match (resolved, graph.constant(index, port)) {
         (Resolved::Nothing(_), Some(value)) => Resolved::Constant(value),
         (resolved, _) => resolved,
     })
 }
 
-/// Resolves output `port` of node `node` to its real producer.
-pub fn resolve_output<'a>(
+/// What a pass-through node passes on from its primary output.
+pub fn resolve_through<'a>(graph: &FlowGraph<'a>, index: usize) -> Result<Resolved<'a>, PlanError> {
+    let Some(primary) = graph.outputs(index).into_iter().next() else {
+        return Ok(Resolved::Nothing(format!(
+            "`{}` has no outputs",
+            graph.node(index).id
+        )));
+    };
+    match through_input(graph, index, &primary.name) {
+        Ok(input) => resolve_input(graph, index, &input),
+        Err(why) => Ok(Resolved::Nothing(why)),
+    }
+}
+
+/// Which input of a pass-through node feeds its output `port`, or why none does.
+fn through_input(graph: &FlowGraph<'_>, node: usize, port: &str) -> Result<String, String> {
+    let id = &graph.node(node).id;
+    match graph.role(node) {
+        PlanRole::Switch => {
+            let selected = graph.params(node).map_or(1, |p| p.integer("selected"));
+            Ok(switch_input_name(selected))
+        }
+        PlanRole::Viewer | PlanRole::Bypassed => {
+            let outputs = graph.outputs(node);
+            let inputs = graph.inputs(node);
+            match (outputs.first(), inputs.first()) {
+                (Some(out), Some(input)) if out.name == port => Ok(input.name.to_string()),
+                _ => Err(format!("`{id}` is bypassed and passes nothing to `{port}`")),
+            }
+        }
+        PlanRole::Step | PlanRole::Static => Err(format!("`{id}` produces nothing")),
+    }
+}
+
+/// Follows output `port` of `node` back through pass-through nodes to its real producer.
+fn resolve_source<'a>(
     graph: &FlowGraph<'a>,
     mut node: usize,
-    mut port: &'a str,
+    mut port: &'a Arc<str>,
 ) -> Result<Resolved<'a>, PlanError> {
     let mut passed: Vec<usize> = Vec::new();
     loop {
-        let role = graph.role(node);
-        let id = &graph.node(node).id;
-        let through = match role {
+        match graph.role(node) {
             PlanRole::Step => return Ok(Resolved::Producer { node, port }),
             PlanRole::Static => {
+                let id = &graph.node(node).id;
                 return Ok(Resolved::Nothing(format!("`{id}` produces nothing")));
             }
-            PlanRole::Switch => {
-                let selected = graph.params(node).map_or(1, |p| p.integer("selected"));
-                switch_input_name(selected)
-            }
-            PlanRole::Viewer | PlanRole::Bypassed => {
-                let outputs = graph.outputs(node);
-                let inputs = graph.inputs(node);
-                match (outputs.first(), inputs.first()) {
-                    (Some(primary_out), Some(primary_in)) if primary_out.name == port => {
-                        primary_in.name.to_string()
-                    }
-                    _ => {
-                        return Ok(Resolved::Nothing(format!(
-                            "`{id}` is bypassed and passes nothing to `{port}`"
-                        )))
-                    }
-                }
-            }
+            PlanRole::Switch | PlanRole::Viewer | PlanRole::Bypassed => {}
+        }
+        let through = match through_input(graph, node, port) {
+            Ok(input) => input,
+            Err(why) => return Ok(Resolved::Nothing(why)),
         };
         if let Some(at) = passed.iter().position(|&n| n == node) {
             let ids = passed[at..]
@@ -89,10 +110,11 @@ pub fn resolve_output<'a>(
                 port = &from.port;
             }
             None => {
+                let id = &graph.node(node).id;
                 return Ok(match graph.constant(node, &through) {
                     Some(value) => Resolved::Constant(value),
                     None => Resolved::Nothing(format!("`{id}` has nothing wired into `{through}`")),
-                })
+                });
             }
         }
     }

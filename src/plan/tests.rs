@@ -70,7 +70,7 @@ fn whole_flow_runs_the_end_points_in_dependency_order() {
     let c = plan.step_of("c").unwrap();
     assert_eq!(c.deps, vec![0, 1]);
     assert!(
-        matches!(&c.inputs[0].source, InputSource::Step { node, port, .. } if node.as_str() == "a" && port == "text")
+        matches!(&c.inputs[0].source, InputSource::Step { node, port, .. } if node.as_str() == "a" && &**port == "text")
     );
 }
 
@@ -336,4 +336,32 @@ fn ties_are_broken_by_node_id_whatever_the_file_order() {
     backward.nodes.reverse();
     assert_eq!(order(&plan_of(&forward, Scope::Flow)), ["a", "m", "x"]);
     assert_eq!(order(&plan_of(&backward, Scope::Flow)), ["a", "m", "x"]);
+}
+
+#[test]
+fn a_flow_that_is_all_loop_is_refused_not_found_empty() {
+    let flow = Flow {
+        nodes: vec![template("a", &["v"]), template("b", &["v"]), text("free")],
+        edges: vec![edge("a.text", "b.v"), edge("b.text", "a.v")],
+        ..Flow::default()
+    };
+    let err = plan(
+        &flow,
+        &Registry::builtin(),
+        &Scope::Flow,
+        RunMode::All,
+        &|_| false,
+    )
+    .unwrap_err();
+    assert_eq!(err, PlanError::Loop(vec![id("a"), id("b")]));
+    // A run of one node elsewhere is not blocked by the loop.
+    let plan = plan(
+        &flow,
+        &Registry::builtin(),
+        &Scope::ToHere(id("free")),
+        RunMode::All,
+        &|_| false,
+    )
+    .unwrap();
+    assert_eq!(order(&plan), ["free"]);
 }

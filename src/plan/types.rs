@@ -1,6 +1,8 @@
 //! The plan: an immutable list of steps in run order, with skips and warnings.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -59,14 +61,14 @@ pub enum InputSource {
         /// The producing node.
         node: NodeId,
         /// Its output port.
-        port: String,
+        port: Arc<str>,
     },
     /// An output of a node that is not run but already has a result.
     Result {
         /// The producing node.
         node: NodeId,
         /// Its output port.
-        port: String,
+        port: Arc<str>,
     },
     /// The input's constant value.
     Value {
@@ -81,7 +83,7 @@ pub enum InputSource {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepInput {
     /// The step's input port.
-    pub port: String,
+    pub port: Cow<'static, str>,
     /// The type the value is converted to on arrival.
     #[serde(rename = "type")]
     pub ty: DataType,
@@ -100,7 +102,7 @@ pub struct Step {
     #[serde(skip)]
     pub node_index: usize,
     /// Its kind's id.
-    pub kind: String,
+    pub kind: &'static str,
     /// Each input port and where its value comes from.
     pub inputs: Vec<StepInput>,
     /// The indices (0-based) of the steps it waits for.

@@ -63,11 +63,10 @@ impl Dag {
         for i in (0..n).rev() {
             for &(from, to) in &self.edges {
                 if from == i {
+                    let below = reach[to].clone();
                     reach[i][to] = true;
-                    for k in 0..n {
-                        if reach[to][k] {
-                            reach[i][k] = true;
-                        }
+                    for (cell, reachable) in reach[i].iter_mut().zip(below) {
+                        *cell |= reachable;
                     }
                 }
             }

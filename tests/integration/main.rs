@@ -1,6 +1,11 @@
 //! Integration tests: the CLI on the example flows, engine scenarios, and properties of
 //! plans over random graphs. One test binary, one module per area.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot set up should stop right there"
+)]
+
 mod cli;
 mod dag_props;
 mod engine;
