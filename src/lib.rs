@@ -2,8 +2,10 @@
 //!
 //! The engine is UI-free: [`model`] (the flow document), [`format`] (`.flow` files),
 //! [`plan`] (what a run covers, in what order), [`exec`] (the background executor and its
-//! events) and [`nodes`] (the node kinds). The command line ([`cli`]) is one client of it.
+//! events) and [`nodes`] (the node kinds). The command line ([`cli`]) and the desktop app
+//! ([`app`], drawn by [`ui`]) are its two clients.
 
+pub mod app;
 pub mod cli;
 pub mod exec;
 pub mod format;
@@ -11,3 +13,4 @@ pub mod fsutil;
 pub mod model;
 pub mod nodes;
 pub mod plan;
+pub mod ui;

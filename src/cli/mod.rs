@@ -26,12 +26,22 @@ pub const EXIT_INVALID: i32 = 2;
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Build node-graph pipelines and run them: live in the app, or headless here.
+///
+/// With no subcommand, opens the desktop app on FILE (or the last flow, or a welcome flow).
 #[derive(Debug, Parser)]
-#[command(name = "flowcanvas", version, about, long_about = None)]
+#[command(name = "flowcanvas", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The .flow file to open in the app.
+    pub file: Option<PathBuf>,
+    /// Open the window, take a screenshot into this PNG file, and exit.
+    #[arg(long, value_name = "OUT.png")]
+    pub screenshot: Option<PathBuf>,
+    /// Run the whole flow when the window opens (with --screenshot: shoot when it ends).
+    #[arg(long)]
+    pub run: bool,
 }
 
 /// The subcommands.
@@ -141,12 +151,12 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Plan(args)) => plan_cmd::plan_cmd(&args),
         Some(Command::Validate(args)) => validate_cmd::validate(&args),
         Some(Command::Fmt(args)) => fmt_cmd::fmt(&args),
-        None => {
-            use clap::CommandFactory;
-            let mut command = Cli::command();
-            let _ = command.print_help();
-            EXIT_OK
-        }
+        None => crate::app::run_gui(crate::app::StartOptions {
+            no_recent: cli.screenshot.is_some(),
+            file: cli.file,
+            screenshot: cli.screenshot,
+            run: cli.run,
+        }),
     }
 }
 

@@ -9,4 +9,5 @@
 mod cli;
 mod dag_props;
 mod engine;
+mod gui;
 mod support;

@@ -1,0 +1,539 @@
+//! The desktop app: owns the engine, the document and the canvas; drains engine events each
+//! frame within a budget; applies commands from every widget in one place.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
+
+use super::commands::AppCommand;
+use super::document::Document;
+use super::recent::RecentFiles;
+use super::screenshot::ScreenshotJob;
+use crate::exec::{Engine, EngineOptions, RunRequest};
+use crate::format;
+use crate::model::{Flow, NodeId};
+use crate::nodes::Registry;
+use crate::plan::Scope;
+use crate::ui::canvas::Canvas;
+use crate::ui::dialogs::{self, ErrorDialog, UnsavedChoice};
+use crate::ui::{monitor, top_bar};
+
+/// The flow a first start opens: small, safe, runnable in one click.
+pub const WELCOME_FLOW: &str = include_str!("../../assets/welcome.flow");
+
+/// How long one frame may spend applying engine events.
+const EVENT_BUDGET: Duration = Duration::from_millis(4);
+/// Frame interval while something animates.
+const ANIMATION_FRAME: Duration = Duration::from_millis(33);
+
+/// What a file dialog was opened for.
+enum DialogPurpose {
+    Open,
+    SaveAs { then: Option<AppCommand> },
+}
+
+/// The running app.
+pub struct FlowcanvasApp {
+    registry: Arc<Registry>,
+    engine: Engine,
+    /// The open document.
+    pub doc: Document,
+    /// The canvas (and the run view inside it).
+    pub canvas: Canvas,
+    commands: Vec<AppCommand>,
+    error: Option<ErrorDialog>,
+    /// An action waiting for an answer about unsaved changes.
+    confirm: Option<AppCommand>,
+    recent: RecentFiles,
+    file_dialog: Option<(DialogPurpose, Receiver<Option<PathBuf>>)>,
+    monitor_selected: Option<NodeId>,
+    clipboard: Option<Flow>,
+    title: String,
+    allow_close: bool,
+    screenshot: Option<ScreenshotJob>,
+    notice: Option<(String, Instant)>,
+}
+
+/// How the app was started.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// The flow to open; `None` reopens the last one, or the welcome flow.
+    pub file: Option<PathBuf>,
+    /// Take a screenshot into this PNG, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Run the whole flow first (with `screenshot`: shoot when it ends).
+    pub run: bool,
+    /// Do not read or write the recent-files list (tests).
+    pub no_recent: bool,
+}
+
+impl FlowcanvasApp {
+    /// The app, drawing into `ctx`. Engine events wake the context.
+    pub fn new(ctx: &egui::Context, options: StartOptions) -> Self {
+        let registry = Arc::new(Registry::builtin());
+        let mut engine_options = EngineOptions::new(registry.clone());
+        let waker_ctx = ctx.clone();
+        engine_options.waker = Some(Arc::new(move || waker_ctx.request_repaint()));
+        let engine = match Engine::with_options(engine_options) {
+            Ok(engine) => engine,
+            // Without a thread for the executor nothing can run; say so and give up.
+            Err(err) => panic!("could not start the executor thread: {err}"),
+        };
+        let recent = if options.no_recent {
+            RecentFiles::default()
+        } else {
+            RecentFiles::load_default()
+        };
+        let mut error = None;
+        let doc = match options
+            .file
+            .clone()
+            .or_else(|| recent.last().map(Path::to_path_buf))
+        {
+            Some(path) => match format::load(&path, &registry) {
+                Ok(flow) => Document::new(flow, Some(path)),
+                Err(err) => {
+                    error = Some(ErrorDialog {
+                        title: format!("Could not open {}", path.display()),
+                        lines: err.lines(),
+                    });
+                    welcome(&registry)
+                }
+            },
+            None => welcome(&registry),
+        };
+        let mut app = Self {
+            canvas: Canvas::new(registry.clone()),
+            registry,
+            engine,
+            doc,
+            commands: Vec::new(),
+            error,
+            confirm: None,
+            recent,
+            file_dialog: None,
+            monitor_selected: None,
+            clipboard: None,
+            title: String::new(),
+            allow_close: false,
+            screenshot: options
+                .screenshot
+                .map(|path| ScreenshotJob::new(path, options.run)),
+            notice: None,
+        };
+        if let Some(path) = app.doc.path().map(Path::to_path_buf) {
+            app.recent.touch(&path);
+        }
+        if options.run {
+            app.push(AppCommand::Run(Scope::Flow));
+        }
+        app
+    }
+
+    /// Queues a command, exactly as a button press would.
+    pub fn push(&mut self, command: AppCommand) {
+        self.commands.push(command);
+    }
+
+    /// The error dialog being shown, if any.
+    pub fn error_dialog(&self) -> Option<&ErrorDialog> {
+        self.error.as_ref()
+    }
+
+    /// Draws one frame and handles everything that happened since the last.
+    pub fn ui(&mut self, ctx: &egui::Context) {
+        let now = Instant::now();
+        let started = Instant::now();
+        for event in self.engine.drain(EVENT_BUDGET) {
+            self.canvas.state.run_view.apply(&event, now);
+        }
+        let events_left_over = started.elapsed() >= EVENT_BUDGET;
+        self.poll_file_dialog();
+        self.shortcuts(ctx);
+        self.dropped_files(ctx);
+
+        let bar = top_bar::TopBarState {
+            recent: &self.recent.paths,
+            running: self.canvas.state.run_view.is_running(),
+            can_undo: self.doc.can_undo(),
+            can_redo: self.doc.can_redo(),
+            has_selection: !self.canvas.selected.is_empty(),
+        };
+        let commands = top_bar::show(ctx, &bar);
+        self.commands.extend(commands);
+        let commands = monitor::show(
+            ctx,
+            &self.canvas.state.run_view,
+            self.doc.flow(),
+            &mut self.monitor_selected,
+            now,
+        );
+        self.commands.extend(commands);
+        egui::CentralPanel::default()
+            .frame(egui::Frame::none().fill(ctx.style().visuals.extreme_bg_color))
+            .show(ctx, |ui| {
+                let commands = self.canvas.show(ui, &mut self.doc);
+                self.commands.extend(commands);
+            });
+        if let Some(notice) = self.canvas.notice.take() {
+            self.notice = Some((notice, now));
+        }
+        self.show_notice(ctx, now);
+        self.dialogs(ctx);
+        self.close_request(ctx);
+
+        for command in std::mem::take(&mut self.commands) {
+            self.apply(ctx, command);
+        }
+        self.update_title(ctx);
+        if let Some(job) = &mut self.screenshot {
+            job.frame(ctx, &self.canvas.state.run_view);
+        }
+        if events_left_over
+            || self.canvas.state.run_view.is_animating(now)
+            || self.screenshot.is_some()
+        {
+            ctx.request_repaint_after(ANIMATION_FRAME);
+        }
+        if self
+            .notice
+            .as_ref()
+            .is_some_and(|(_, at)| now.duration_since(*at) < NOTICE_TIME)
+        {
+            ctx.request_repaint_after(Duration::from_millis(250));
+        }
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, command: AppCommand) {
+        match command {
+            AppCommand::Run(scope) => {
+                if self.canvas.state.run_view.is_running() {
+                    return;
+                }
+                let request =
+                    RunRequest::new(Arc::new(self.doc.flow().clone()), self.doc.base_dir())
+                        .scope(scope);
+                self.engine.submit(request);
+            }
+            AppCommand::Stop => self.engine.stop(),
+            AppCommand::New | AppCommand::Open(_) | AppCommand::Quit
+                if self.doc.is_dirty() && self.confirm.is_none() =>
+            {
+                self.confirm = Some(command);
+            }
+            AppCommand::New => {
+                self.replace_document(Document::new(Flow::default(), None));
+            }
+            AppCommand::Open(None) => self.start_file_dialog(ctx, DialogPurpose::Open),
+            AppCommand::Open(Some(path)) => self.open(&path),
+            AppCommand::Save => match self.doc.path().map(Path::to_path_buf) {
+                Some(path) => self.save(&path),
+                None => self.start_file_dialog(ctx, DialogPurpose::SaveAs { then: None }),
+            },
+            AppCommand::SaveAs => self.start_file_dialog(ctx, DialogPurpose::SaveAs { then: None }),
+            AppCommand::Undo => {
+                self.doc.undo();
+            }
+            AppCommand::Redo => {
+                self.doc.redo();
+            }
+            AppCommand::Copy => {
+                let clip = self.doc.copy_nodes(&self.canvas.selected);
+                if !clip.nodes.is_empty() {
+                    ctx.copy_text(format::to_text(&clip));
+                    self.clipboard = Some(clip);
+                }
+            }
+            AppCommand::Paste => {
+                if let Some(clip) = self.clipboard.clone() {
+                    self.canvas.selected = self.doc.paste(&clip, (40.0, 40.0));
+                }
+            }
+            AppCommand::Duplicate => {
+                let clip = self.doc.copy_nodes(&self.canvas.selected);
+                self.canvas.selected = self.doc.paste(&clip, (40.0, 40.0));
+            }
+            AppCommand::Delete => {
+                let selected = std::mem::take(&mut self.canvas.selected);
+                for id in &selected {
+                    self.canvas.state.run_view.forget(id);
+                }
+                self.doc.remove_nodes(&selected);
+            }
+            AppCommand::ZoomToFit => self.canvas.zoom_to_fit(&mut self.doc),
+            AppCommand::Focus(id) => {
+                self.monitor_selected = Some(id.clone());
+                self.canvas.focus(&mut self.doc, &id);
+            }
+            AppCommand::Quit => {
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    fn open(&mut self, path: &Path) {
+        match format::load(path, &self.registry) {
+            Ok(flow) => {
+                self.replace_document(Document::new(flow, Some(path.to_path_buf())));
+                self.recent.touch(path);
+            }
+            Err(err) => {
+                // The current flow stays as it is.
+                self.error = Some(ErrorDialog {
+                    title: format!("Could not open {}", path.display()),
+                    lines: err.lines(),
+                });
+            }
+        }
+    }
+
+    fn save(&mut self, path: &Path) {
+        match self.doc.save_to(path) {
+            Ok(()) => self.recent.touch(path),
+            Err(err) => {
+                self.error = Some(ErrorDialog {
+                    title: format!("Could not save {}", path.display()),
+                    lines: vec![
+                        err.to_string(),
+                        "The previous file, if any, is unchanged.".to_owned(),
+                    ],
+                })
+            }
+        }
+    }
+
+    fn replace_document(&mut self, doc: Document) {
+        self.doc = doc;
+        self.canvas.selected.clear();
+        self.monitor_selected = None;
+        self.canvas.state.run_view = Default::default();
+        self.canvas.state.expanded.clear();
+    }
+
+    fn start_file_dialog(&mut self, ctx: &egui::Context, purpose: DialogPurpose) {
+        if self.file_dialog.is_some() {
+            return;
+        }
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let ctx = ctx.clone();
+        let saving = matches!(purpose, DialogPurpose::SaveAs { .. });
+        let name = format!(
+            "{}{}",
+            self.doc.display_name().trim_end_matches(".flow"),
+            ".flow"
+        );
+        let dir = self.doc.base_dir();
+        // The dialog blocks its own thread, never the UI thread.
+        let spawned = std::thread::Builder::new()
+            .name("flowcanvas-file-dialog".to_owned())
+            .spawn(move || {
+                let dialog = rfd::FileDialog::new()
+                    .add_filter("Flow", &["flow"])
+                    .set_directory(dir);
+                let picked = if saving {
+                    dialog.set_file_name(name).save_file()
+                } else {
+                    dialog.pick_file()
+                };
+                let picked = picked.map(|path| {
+                    if saving && path.extension().is_none() {
+                        path.with_extension("flow")
+                    } else {
+                        path
+                    }
+                });
+                let _ = tx.send(picked);
+                ctx.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.file_dialog = Some((purpose, rx));
+        }
+    }
+
+    fn poll_file_dialog(&mut self) {
+        let Some((_, rx)) = &self.file_dialog else {
+            return;
+        };
+        let Ok(picked) = rx.try_recv() else { return };
+        let Some((purpose, _)) = self.file_dialog.take() else {
+            return;
+        };
+        let Some(path) = picked else { return };
+        match purpose {
+            DialogPurpose::Open => self.open(&path),
+            DialogPurpose::SaveAs { then } => {
+                self.save(&path);
+                if let (Some(then), false) = (then, self.doc.is_dirty()) {
+                    self.commands.push(then);
+                }
+            }
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let typing = ctx.wants_keyboard_input();
+        let command = Modifiers::COMMAND;
+        let command_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        let mut found = Vec::new();
+        ctx.input_mut(|input| {
+            let mut shortcut = |mods: Modifiers, key: Key, cmd: AppCommand| {
+                if input.consume_shortcut(&KeyboardShortcut::new(mods, key)) {
+                    found.push(cmd);
+                }
+            };
+            shortcut(command_shift, Key::S, AppCommand::SaveAs);
+            shortcut(command, Key::S, AppCommand::Save);
+            shortcut(command, Key::N, AppCommand::New);
+            shortcut(command, Key::O, AppCommand::Open(None));
+            if !typing {
+                shortcut(command_shift, Key::Z, AppCommand::Redo);
+                shortcut(command, Key::Z, AppCommand::Undo);
+                shortcut(command, Key::Y, AppCommand::Redo);
+                shortcut(command, Key::D, AppCommand::Duplicate);
+                shortcut(Modifiers::NONE, Key::Delete, AppCommand::Delete);
+                shortcut(Modifiers::NONE, Key::F, AppCommand::ZoomToFit);
+                for event in &input.events {
+                    match event {
+                        egui::Event::Copy => found.push(AppCommand::Copy),
+                        egui::Event::Paste(_) => found.push(AppCommand::Paste),
+                        _ => {}
+                    }
+                }
+            }
+        });
+        if !typing {
+            // A paste of .flow text copied elsewhere becomes the clipboard.
+            let pasted = ctx.input(|i| {
+                i.events.iter().find_map(|e| match e {
+                    egui::Event::Paste(text) => Some(text.clone()),
+                    _ => None,
+                })
+            });
+            if let Some(flow) = pasted.and_then(|text| format::parse(&text, &self.registry).ok()) {
+                self.clipboard = Some(flow);
+            }
+        }
+        self.commands.extend(found);
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .filter_map(|f| f.path.clone())
+                .collect()
+        });
+        if let Some(path) = dropped
+            .into_iter()
+            .find(|p| p.extension().is_some_and(|e| e == "flow"))
+        {
+            self.commands.push(AppCommand::Open(Some(path)));
+        }
+    }
+
+    fn dialogs(&mut self, ctx: &egui::Context) {
+        if let Some(error) = &self.error {
+            if dialogs::error(ctx, error) {
+                self.error = None;
+            }
+        }
+        if let Some(pending) = self.confirm.clone() {
+            let action = match pending {
+                AppCommand::New => "start a new flow",
+                AppCommand::Open(_) => "open another file",
+                _ => "quit",
+            };
+            match dialogs::unsaved(ctx, &self.doc.display_name(), action) {
+                Some(UnsavedChoice::Save) => {
+                    self.confirm = None;
+                    match self.doc.path().map(Path::to_path_buf) {
+                        Some(path) => {
+                            self.save(&path);
+                            if !self.doc.is_dirty() {
+                                self.commands.push(pending);
+                            }
+                        }
+                        None => self.start_file_dialog(
+                            ctx,
+                            DialogPurpose::SaveAs {
+                                then: Some(pending),
+                            },
+                        ),
+                    }
+                }
+                Some(UnsavedChoice::Discard) => {
+                    self.confirm = None;
+                    self.doc = Document::new(
+                        self.doc.flow().clone(),
+                        self.doc.path().map(Path::to_path_buf),
+                    );
+                    self.commands.push(pending);
+                }
+                Some(UnsavedChoice::Cancel) => self.confirm = None,
+                None => {}
+            }
+        }
+    }
+
+    fn close_request(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested()) && self.doc.is_dirty() && !self.allow_close
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            if self.confirm.is_none() {
+                self.confirm = Some(AppCommand::Quit);
+            }
+        }
+    }
+
+    fn show_notice(&mut self, ctx: &egui::Context, now: Instant) {
+        let Some((text, at)) = &self.notice else {
+            return;
+        };
+        if now.duration_since(*at) > NOTICE_TIME {
+            self.notice = None;
+            return;
+        }
+        egui::Area::new(egui::Id::new("notice"))
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 40.0])
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.label(
+                        egui::RichText::new(text).color(egui::Color32::from_rgb(240, 170, 90)),
+                    );
+                });
+            });
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let marker = if self.doc.is_dirty() { " •" } else { "" };
+        let title = format!("{}{marker} — Flowcanvas", self.doc.display_name());
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    /// The title the window shows.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+}
+
+/// How long a notice stays up.
+const NOTICE_TIME: Duration = Duration::from_secs(4);
+
+fn welcome(registry: &Registry) -> Document {
+    let flow = format::parse(WELCOME_FLOW, registry).unwrap_or_default();
+    Document::new(flow, None)
+}
+
+impl eframe::App for FlowcanvasApp {
+    fn update(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.ui(ctx);
+    }
+}

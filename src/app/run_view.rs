@@ -1,0 +1,454 @@
+//! What the canvas and the Flow Monitor show about runs, derived from engine events.
+//! UI-free: events in, per-node visual state and monitor rows out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::exec::{Event, RunId, RunStatus};
+use crate::model::NodeId;
+use crate::nodes::{Outputs, Progress};
+
+/// How much streamed output is kept per node for the monitor (the tail is kept).
+const MAX_LOG_BYTES: usize = 256 * 1024;
+/// How long a wire keeps animating after it delivered a result.
+pub const DELIVERY_PULSE: Duration = Duration::from_millis(900);
+
+/// A node's status as the canvas shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeStatus {
+    /// Not part of the current run.
+    Idle,
+    /// Planned, waiting its turn.
+    Queued,
+    /// Working now.
+    Running,
+    /// Finished well.
+    Succeeded,
+    /// Finished with an error.
+    Failed,
+    /// Will not run (missing input, upstream failure).
+    Skipped,
+    /// Stopped.
+    Cancelled,
+    /// Kept its earlier result (Missing mode).
+    Reused,
+}
+
+impl NodeStatus {
+    /// A word for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            NodeStatus::Idle => "idle",
+            NodeStatus::Queued => "queued",
+            NodeStatus::Running => "running",
+            NodeStatus::Succeeded => "succeeded",
+            NodeStatus::Failed => "failed",
+            NodeStatus::Skipped => "skipped",
+            NodeStatus::Cancelled => "cancelled",
+            NodeStatus::Reused => "reused",
+        }
+    }
+
+    /// Whether the node is done for this run.
+    pub fn is_final(self) -> bool {
+        !matches!(self, NodeStatus::Queued | NodeStatus::Running)
+    }
+}
+
+/// Everything the canvas shows on one node about runs.
+#[derive(Clone, Debug)]
+pub struct NodeView {
+    /// Status in the current (or last) run.
+    pub status: NodeStatus,
+    /// Position in the current plan, from 1.
+    pub order: Option<usize>,
+    /// When it started working.
+    pub started_at: Option<Instant>,
+    /// How long it worked, once done.
+    pub elapsed_ms: Option<f64>,
+    /// Its latest outputs (kept across runs).
+    pub result: Option<Arc<Outputs>>,
+    /// The error of its last failure.
+    pub error: Option<String>,
+    /// Why it was skipped.
+    pub skip_reason: Option<String>,
+    /// Streamed output of its current (or last) run, tail kept.
+    pub log: String,
+    /// Reported progress, k of N.
+    pub count: Option<(u64, u64)>,
+    /// When it last delivered a result (its outgoing wires pulse for a moment).
+    pub delivered_at: Option<Instant>,
+}
+
+impl Default for NodeView {
+    fn default() -> Self {
+        Self {
+            status: NodeStatus::Idle,
+            order: None,
+            started_at: None,
+            elapsed_ms: None,
+            result: None,
+            error: None,
+            skip_reason: None,
+            log: String::new(),
+            count: None,
+            delivered_at: None,
+        }
+    }
+}
+
+impl NodeView {
+    /// Elapsed time: final once done, ticking while it runs.
+    pub fn elapsed_ms_at(&self, now: Instant) -> Option<f64> {
+        match (self.status, self.started_at, self.elapsed_ms) {
+            (NodeStatus::Running, Some(started), _) => {
+                Some(now.duration_since(started).as_secs_f64() * 1000.0)
+            }
+            (_, _, elapsed) => elapsed,
+        }
+    }
+}
+
+/// Run state for the whole canvas.
+#[derive(Default)]
+pub struct RunView {
+    nodes: HashMap<NodeId, NodeView>,
+    /// The run the monitor follows.
+    pub run: Option<RunId>,
+    /// Monitor rows: the planned nodes in plan order, then those the plan skips.
+    pub rows: Vec<NodeId>,
+    /// When the followed run started.
+    pub started_at: Option<Instant>,
+    /// Its total time, once finished.
+    pub elapsed_ms: Option<f64>,
+    /// Its summary line, once finished.
+    pub summary: Option<String>,
+    /// How it ended.
+    pub status: Option<RunStatus>,
+    /// A run that could not start, and why.
+    pub rejected: Option<String>,
+}
+
+impl RunView {
+    /// The view of one node (a default, idle view when nothing happened to it).
+    pub fn node(&self, id: &NodeId) -> Option<&NodeView> {
+        self.nodes.get(id)
+    }
+
+    /// Whether a run is in progress.
+    pub fn is_running(&self) -> bool {
+        self.run.is_some() && self.status.is_none() && self.rejected.is_none()
+    }
+
+    /// Whether something on screen moves (a pulsing ring, ticking time, a wire pulse).
+    pub fn is_animating(&self, now: Instant) -> bool {
+        self.is_running()
+            || self.nodes.values().any(|n| {
+                n.delivered_at
+                    .is_some_and(|t| now.duration_since(t) < DELIVERY_PULSE)
+            })
+    }
+
+    /// Total elapsed time of the followed run, ticking while it runs.
+    pub fn total_ms_at(&self, now: Instant) -> Option<f64> {
+        match (self.elapsed_ms, self.started_at) {
+            (Some(ms), _) => Some(ms),
+            (None, Some(started)) => Some(now.duration_since(started).as_secs_f64() * 1000.0),
+            _ => None,
+        }
+    }
+
+    /// Forgets a node (it was deleted).
+    pub fn forget(&mut self, id: &NodeId) {
+        self.nodes.remove(id);
+        self.rows.retain(|row| row != id);
+    }
+
+    /// Updates the view from one engine event.
+    pub fn apply(&mut self, event: &Event, now: Instant) {
+        match event {
+            Event::RunQueued { .. } => {}
+            Event::RunRejected { run, error } => {
+                self.run = Some(*run);
+                self.rejected = Some(error.clone());
+                self.summary = Some(format!("Could not run: {error}"));
+                self.status = None;
+                self.rows.clear();
+            }
+            Event::RunStarted { run, plan } => {
+                self.run = Some(*run);
+                self.started_at = Some(now);
+                self.elapsed_ms = None;
+                self.summary = None;
+                self.status = None;
+                self.rejected = None;
+                for view in self.nodes.values_mut() {
+                    view.status = NodeStatus::Idle;
+                    view.order = None;
+                }
+                self.rows = plan.steps.iter().map(|s| s.node.clone()).collect();
+                self.rows
+                    .extend(plan.skipped.iter().map(|s| s.node.clone()));
+                for step in &plan.steps {
+                    let view = self.nodes.entry(step.node.clone()).or_default();
+                    view.status = NodeStatus::Queued;
+                    view.order = Some(step.order);
+                    view.started_at = None;
+                    view.elapsed_ms = None;
+                    view.error = None;
+                    view.skip_reason = None;
+                    view.log.clear();
+                    view.count = None;
+                }
+                for reused in &plan.reused {
+                    self.nodes.entry(reused.clone()).or_default().status = NodeStatus::Reused;
+                }
+            }
+            Event::NodeStarted { node, .. } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                view.status = NodeStatus::Running;
+                view.started_at = Some(now);
+            }
+            Event::NodeProgress { node, progress, .. } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                match progress {
+                    Progress::Output { text, .. } => {
+                        view.log.push_str(text);
+                        if view.log.len() > MAX_LOG_BYTES {
+                            let mut cut = view.log.len() - MAX_LOG_BYTES;
+                            while !view.log.is_char_boundary(cut) {
+                                cut += 1;
+                            }
+                            view.log.replace_range(..cut, "…");
+                        }
+                    }
+                    Progress::Count { done, total } => view.count = Some((*done, *total)),
+                }
+            }
+            Event::NodeFinished {
+                node,
+                outputs,
+                elapsed_ms,
+                ..
+            } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                view.status = NodeStatus::Succeeded;
+                view.elapsed_ms = Some(*elapsed_ms);
+                view.result = Some(outputs.clone());
+                view.delivered_at = Some(now);
+            }
+            Event::NodeFailed {
+                node,
+                error,
+                elapsed_ms,
+                ..
+            } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                view.status = NodeStatus::Failed;
+                view.elapsed_ms = Some(*elapsed_ms);
+                view.error = Some(error.clone());
+                view.result = None;
+            }
+            Event::NodeSkipped { node, reason, .. } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                view.status = NodeStatus::Skipped;
+                view.skip_reason = Some(reason.clone());
+                if !self.rows.contains(node) {
+                    self.rows.push(node.clone());
+                }
+            }
+            Event::NodeCancelled { node, .. } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                if let (Some(started), NodeStatus::Running) = (view.started_at, view.status) {
+                    view.elapsed_ms = Some(now.duration_since(started).as_secs_f64() * 1000.0);
+                }
+                view.status = NodeStatus::Cancelled;
+            }
+            Event::RunFinished {
+                status,
+                summary,
+                elapsed_ms,
+                ..
+            } => {
+                self.status = Some(*status);
+                self.summary = Some(summary.clone());
+                self.elapsed_ms = Some(*elapsed_ms);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::{Counts, NodeOutcome};
+    use crate::plan::{Plan, RunMode, Scope, SkippedNode, Step};
+
+    fn plan() -> Arc<Plan> {
+        let step = |order: usize, node: &str| Step {
+            order,
+            node: NodeId::from(node),
+            node_index: order - 1,
+            kind: "text",
+            inputs: Vec::new(),
+            deps: Vec::new(),
+        };
+        Arc::new(Plan {
+            scope: Scope::Flow,
+            mode: RunMode::All,
+            steps: vec![step(1, "a"), step(2, "b")],
+            skipped: vec![SkippedNode {
+                node: NodeId::from("c"),
+                reason: "missing input `x`".into(),
+            }],
+            reused: Vec::new(),
+            warnings: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn events_drive_node_states_and_monitor_rows() {
+        let mut view = RunView::default();
+        let t0 = Instant::now();
+        let a = NodeId::from("a");
+        view.apply(
+            &Event::RunStarted {
+                run: 1,
+                plan: plan(),
+            },
+            t0,
+        );
+        assert_eq!(
+            view.rows,
+            [NodeId::from("a"), NodeId::from("b"), NodeId::from("c")]
+        );
+        assert_eq!(view.node(&a).unwrap().status, NodeStatus::Queued);
+        assert_eq!(view.node(&a).unwrap().order, Some(1));
+        assert!(view.is_running());
+
+        view.apply(
+            &Event::NodeStarted {
+                run: 1,
+                node: a.clone(),
+                order: 1,
+            },
+            t0,
+        );
+        assert_eq!(view.node(&a).unwrap().status, NodeStatus::Running);
+        let later = t0 + Duration::from_millis(250);
+        assert!(view.node(&a).unwrap().elapsed_ms_at(later).unwrap() >= 250.0);
+
+        view.apply(
+            &Event::NodeProgress {
+                run: 1,
+                node: a.clone(),
+                progress: Progress::Output {
+                    stream: crate::nodes::Stream::Stdout,
+                    text: "hi\n".into(),
+                },
+            },
+            later,
+        );
+        assert_eq!(view.node(&a).unwrap().log, "hi\n");
+
+        let outputs = Arc::new(Outputs::new().with("text", crate::model::Value::Text("a".into())));
+        view.apply(
+            &Event::NodeFinished {
+                run: 1,
+                node: a.clone(),
+                outputs,
+                elapsed_ms: 12.0,
+            },
+            later,
+        );
+        let node = view.node(&a).unwrap();
+        assert_eq!(node.status, NodeStatus::Succeeded);
+        assert_eq!(
+            node.elapsed_ms_at(later + Duration::from_secs(5)),
+            Some(12.0)
+        );
+        assert!(view.is_animating(later), "the delivering wire pulses");
+
+        view.apply(
+            &Event::NodeFailed {
+                run: 1,
+                node: NodeId::from("b"),
+                error: "boom".into(),
+                elapsed_ms: 1.0,
+            },
+            later,
+        );
+        view.apply(
+            &Event::NodeSkipped {
+                run: 1,
+                node: NodeId::from("c"),
+                reason: "missing input `x`".into(),
+            },
+            later,
+        );
+        assert_eq!(
+            view.node(&NodeId::from("b")).unwrap().error.as_deref(),
+            Some("boom")
+        );
+        assert_eq!(
+            view.node(&NodeId::from("c"))
+                .unwrap()
+                .skip_reason
+                .as_deref(),
+            Some("missing input `x`")
+        );
+
+        view.apply(
+            &Event::RunFinished {
+                run: 1,
+                status: RunStatus::Partial,
+                summary: "Flow finished with problems".into(),
+                counts: Counts::default(),
+                nodes: Vec::<NodeOutcome>::new(),
+                elapsed_ms: 20.0,
+            },
+            later,
+        );
+        assert!(!view.is_running());
+        assert_eq!(view.summary.as_deref(), Some("Flow finished with problems"));
+        assert!(
+            !view.is_animating(later + DELIVERY_PULSE * 2),
+            "idle once done"
+        );
+    }
+
+    #[test]
+    fn a_new_run_resets_status_but_keeps_results() {
+        let mut view = RunView::default();
+        let t0 = Instant::now();
+        let a = NodeId::from("a");
+        view.apply(
+            &Event::RunStarted {
+                run: 1,
+                plan: plan(),
+            },
+            t0,
+        );
+        let outputs = Arc::new(Outputs::new());
+        view.apply(
+            &Event::NodeFinished {
+                run: 1,
+                node: a.clone(),
+                outputs,
+                elapsed_ms: 1.0,
+            },
+            t0,
+        );
+        view.apply(
+            &Event::RunStarted {
+                run: 2,
+                plan: plan(),
+            },
+            t0,
+        );
+        let node = view.node(&a).unwrap();
+        assert_eq!(node.status, NodeStatus::Queued);
+        assert!(node.result.is_some());
+    }
+}

@@ -1,0 +1,484 @@
+//! The types the node-graph editor is built from: node data, port types, field values,
+//! node templates for the finder, and the state the node widgets read while drawing.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use eframe::egui::{self, Color32, Rect};
+use egui_node_graph2::{
+    CategoryTrait, DataTypeTrait, Graph, GraphEditorState, NodeDataTrait, NodeId as EditorNodeId,
+    NodeResponse, NodeTemplateIter, NodeTemplateTrait, UserResponseTrait, WidgetValueTrait,
+};
+
+use crate::app::run_view::RunView;
+use crate::model::{DataType, NodeId, ParamValue};
+use crate::nodes::{ParamType, Registry, Role};
+
+use super::node_body;
+
+/// The editor's graph type.
+pub type EditorGraph = Graph<EditorNode, PortType, FieldValue>;
+/// The editor's state type.
+pub type EditorState =
+    GraphEditorState<EditorNode, PortType, FieldValue, KindTemplate, CanvasState>;
+
+/// What the editor keeps on each node: which document node it shows and its fields.
+#[derive(Clone, Debug)]
+pub struct EditorNode {
+    /// The document node.
+    pub doc_id: NodeId,
+    /// Its kind's id.
+    pub kind: &'static str,
+    /// Its role in runs.
+    pub role: Role,
+    /// One entry per editor input, in order: parameters first, then input ports.
+    pub fields: Vec<FieldInfo>,
+    /// Bypassed: passes its primary input through instead of running.
+    pub bypassed: bool,
+    /// For a viewer: the step output it shows.
+    pub shows: Option<crate::model::PortRef>,
+}
+
+impl EditorNode {
+    /// The field drawn under `label`.
+    pub fn field(&self, label: &str) -> Option<&FieldInfo> {
+        self.fields.iter().find(|f| f.label == label)
+    }
+}
+
+/// One editable row of a node: a parameter, or an input port with an optional constant.
+#[derive(Clone, Debug)]
+pub struct FieldInfo {
+    /// The row's label (unique within the node).
+    pub label: String,
+    /// The parameter's or input's name in the document.
+    pub name: String,
+    /// A parameter (true) or an input port (false).
+    pub is_param: bool,
+}
+
+/// A port's data type in the editor. Two types are "equal" (may be wired in the editor)
+/// when the engine converts between them in either direction; the document then checks
+/// the direction and refuses with a reason.
+#[derive(Clone, Copy, Debug)]
+pub struct PortType(pub DataType);
+
+impl PartialEq for PortType {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.connects_to(other.0) || other.0.connects_to(self.0)
+    }
+}
+
+impl Eq for PortType {}
+
+/// The colour of wires and ports carrying `ty`.
+pub fn type_color(ty: DataType) -> Color32 {
+    match ty {
+        DataType::Text => Color32::from_rgb(110, 190, 120),
+        DataType::Number => Color32::from_rgb(90, 150, 230),
+        DataType::Bool => Color32::from_rgb(230, 160, 70),
+        DataType::Json => Color32::from_rgb(180, 120, 220),
+        DataType::Path => Color32::from_rgb(70, 190, 190),
+        DataType::Image => Color32::from_rgb(230, 110, 160),
+        DataType::List => Color32::from_rgb(220, 200, 80),
+        DataType::Any => Color32::from_rgb(160, 160, 160),
+    }
+}
+
+impl DataTypeTrait<CanvasState> for PortType {
+    fn data_type_color(&self, _state: &mut CanvasState) -> Color32 {
+        type_color(self.0)
+    }
+
+    fn name(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.0.name())
+    }
+}
+
+/// The value behind a field's editor widget.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum FieldValue {
+    /// Nothing to edit (a port that only takes wires).
+    #[default]
+    None,
+    /// One line of text.
+    Text(String),
+    /// Several lines of text.
+    LongText(String),
+    /// A number.
+    Number(f64),
+    /// A whole number within bounds.
+    Integer(i64, i64, i64),
+    /// True or false.
+    Bool(bool),
+    /// A list of names, edited as `a, b, c`.
+    List(String),
+    /// A map, edited as `KEY=value` lines.
+    Map(String),
+}
+
+impl FieldValue {
+    /// The editor value for a parameter of type `ty` holding `value`.
+    pub fn for_param(ty: ParamType, value: &ParamValue) -> Self {
+        match (ty, value) {
+            (ParamType::Text, ParamValue::Text(t)) => FieldValue::Text(t.clone()),
+            (ParamType::LongText, ParamValue::Text(t)) => FieldValue::LongText(t.clone()),
+            (ParamType::Number { .. }, ParamValue::Number(n)) => FieldValue::Number(*n),
+            (ParamType::Integer { min, max }, ParamValue::Number(n)) => {
+                FieldValue::Integer(*n as i64, min.unwrap_or(i64::MIN), max.unwrap_or(i64::MAX))
+            }
+            (ParamType::Bool, ParamValue::Bool(b)) => FieldValue::Bool(*b),
+            (ParamType::TextList, ParamValue::List(items)) => FieldValue::List(
+                items
+                    .iter()
+                    .filter_map(|i| match i {
+                        ParamValue::Text(t) => Some(t.as_str()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (ParamType::TextMap, ParamValue::Map(map)) => FieldValue::Map(
+                map.iter()
+                    .map(|(k, v)| match v {
+                        ParamValue::Text(t) => format!("{k}={t}"),
+                        other => format!("{k}={}", other.to_json()),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            (ParamType::Text | ParamType::LongText, other) => {
+                FieldValue::Text(format!("{}", other.to_json()))
+            }
+            _ => FieldValue::None,
+        }
+    }
+
+    /// The editor value for an input port of type `ty` with constant `value`.
+    pub fn for_input(ty: DataType, value: Option<&ParamValue>) -> Self {
+        match (ty, value) {
+            (DataType::Number, Some(ParamValue::Number(n))) => FieldValue::Number(*n),
+            (DataType::Number, _) => FieldValue::Number(0.0),
+            (DataType::Bool, Some(ParamValue::Bool(b))) => FieldValue::Bool(*b),
+            (DataType::Bool, _) => FieldValue::Bool(false),
+            (DataType::Image | DataType::List, _) => FieldValue::None,
+            (_, Some(ParamValue::Text(t))) => FieldValue::Text(t.clone()),
+            (_, Some(other)) => FieldValue::Text(other.to_json().to_string()),
+            (_, None) => FieldValue::Text(String::new()),
+        }
+    }
+
+    /// The document value: `None` clears an input's constant (an empty text).
+    pub fn to_param(&self, is_param: bool) -> Option<ParamValue> {
+        match self {
+            FieldValue::None => None,
+            FieldValue::Text(t) | FieldValue::LongText(t) if t.is_empty() && !is_param => None,
+            FieldValue::Text(t) | FieldValue::LongText(t) => Some(ParamValue::Text(t.clone())),
+            FieldValue::Number(n) => Some(ParamValue::Number(*n)),
+            FieldValue::Integer(n, _, _) => Some(ParamValue::Number(*n as f64)),
+            FieldValue::Bool(b) => Some(ParamValue::Bool(*b)),
+            FieldValue::List(text) => Some(ParamValue::List(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| ParamValue::Text(s.to_owned()))
+                    .collect(),
+            )),
+            FieldValue::Map(text) => Some(ParamValue::Map(
+                text.lines()
+                    .filter_map(|line| line.split_once('='))
+                    .map(|(k, v)| (k.trim().to_owned(), ParamValue::Text(v.to_owned())))
+                    .filter(|(k, _)| !k.is_empty())
+                    .collect(),
+            )),
+        }
+    }
+}
+
+/// What node widgets ask the app to do.
+#[derive(Clone, Debug)]
+pub enum CanvasResponse {
+    /// A field's value was edited.
+    FieldEdited {
+        /// The node.
+        node: NodeId,
+        /// The parameter or input name.
+        field: String,
+        /// A parameter (true) or an input constant (false).
+        is_param: bool,
+        /// The new value; `None` clears it.
+        value: Option<ParamValue>,
+    },
+    /// "Run node".
+    RunNode(NodeId),
+    /// "Run flow to here".
+    RunToHere(NodeId),
+    /// Show or hide a node's full result.
+    ToggleExpanded(NodeId),
+}
+
+impl UserResponseTrait for CanvasResponse {}
+
+/// What the node widgets read and record while the canvas is drawn.
+pub struct CanvasState {
+    /// The node kinds.
+    pub registry: Arc<Registry>,
+    /// Run state, from engine events.
+    pub run_view: RunView,
+    /// Nodes showing their full result.
+    pub expanded: HashSet<NodeId>,
+    /// The frame's time, for animations.
+    pub now: Instant,
+    /// Zoom of this frame.
+    pub zoom: f32,
+    /// Screen rectangles of the nodes drawn this frame.
+    pub node_rects: HashMap<NodeId, Rect>,
+    /// Screen y of each input row drawn this frame, by (node, input name).
+    pub input_rows: HashMap<(NodeId, String), f32>,
+    /// Screen y of each output row drawn this frame, by (node, output name).
+    pub output_rows: HashMap<(NodeId, String), f32>,
+}
+
+impl CanvasState {
+    /// Fresh state for these kinds.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self {
+            registry,
+            run_view: RunView::default(),
+            expanded: HashSet::new(),
+            now: Instant::now(),
+            zoom: 1.0,
+            node_rects: HashMap::new(),
+            input_rows: HashMap::new(),
+            output_rows: HashMap::new(),
+        }
+    }
+}
+
+impl WidgetValueTrait for FieldValue {
+    type Response = CanvasResponse;
+    type UserState = CanvasState;
+    type NodeData = EditorNode;
+
+    fn value_widget(
+        &mut self,
+        param_name: &str,
+        _node_id: EditorNodeId,
+        ui: &mut egui::Ui,
+        state: &mut CanvasState,
+        node: &EditorNode,
+    ) -> Vec<CanvasResponse> {
+        let top = ui.min_rect().bottom();
+        let changed = node_body::field_widget(ui, param_name, self, state.zoom);
+        let bottom = ui.min_rect().bottom();
+        let Some(field) = node.field(param_name) else {
+            return Vec::new();
+        };
+        if !field.is_param {
+            state.input_rows.insert(
+                (node.doc_id.clone(), field.name.clone()),
+                (top + bottom) / 2.0,
+            );
+        }
+        if changed {
+            vec![CanvasResponse::FieldEdited {
+                node: node.doc_id.clone(),
+                field: field.name.clone(),
+                is_param: field.is_param,
+                value: self.to_param(field.is_param),
+            }]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn value_widget_connected(
+        &mut self,
+        param_name: &str,
+        _node_id: EditorNodeId,
+        ui: &mut egui::Ui,
+        state: &mut CanvasState,
+        node: &EditorNode,
+    ) -> Vec<CanvasResponse> {
+        let top = ui.min_rect().bottom();
+        ui.label(param_name);
+        let bottom = ui.min_rect().bottom();
+        if let Some(field) = node.field(param_name) {
+            state.input_rows.insert(
+                (node.doc_id.clone(), field.name.clone()),
+                (top + bottom) / 2.0,
+            );
+        }
+        Vec::new()
+    }
+}
+
+impl NodeDataTrait for EditorNode {
+    type Response = CanvasResponse;
+    type UserState = CanvasState;
+    type DataType = PortType;
+    type ValueType = FieldValue;
+
+    fn top_bar_ui(
+        &self,
+        ui: &mut egui::Ui,
+        _node_id: EditorNodeId,
+        _graph: &EditorGraph,
+        state: &mut CanvasState,
+    ) -> Vec<NodeResponse<CanvasResponse, EditorNode>> {
+        node_body::header(ui, self, state)
+            .into_iter()
+            .map(NodeResponse::User)
+            .collect()
+    }
+
+    fn output_ui(
+        &self,
+        ui: &mut egui::Ui,
+        _node_id: EditorNodeId,
+        _graph: &EditorGraph,
+        state: &mut CanvasState,
+        param_name: &str,
+    ) -> Vec<NodeResponse<CanvasResponse, EditorNode>> {
+        let top = ui.min_rect().bottom();
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(param_name);
+        });
+        let bottom = ui.min_rect().bottom();
+        state.output_rows.insert(
+            (self.doc_id.clone(), param_name.to_owned()),
+            (top + bottom) / 2.0,
+        );
+        Vec::new()
+    }
+
+    fn bottom_ui(
+        &self,
+        ui: &mut egui::Ui,
+        _node_id: EditorNodeId,
+        _graph: &EditorGraph,
+        state: &mut CanvasState,
+    ) -> Vec<NodeResponse<CanvasResponse, EditorNode>> {
+        let responses = node_body::footer(ui, self, state);
+        let margin = egui::vec2(15.0, 5.0) * state.zoom;
+        state
+            .node_rects
+            .insert(self.doc_id.clone(), ui.min_rect().expand2(margin));
+        responses.into_iter().map(NodeResponse::User).collect()
+    }
+
+    fn titlebar_color(
+        &self,
+        ui: &egui::Ui,
+        _node_id: EditorNodeId,
+        _graph: &EditorGraph,
+        _state: &mut CanvasState,
+    ) -> Option<Color32> {
+        let dark = ui.visuals().dark_mode;
+        let tint = match self.role {
+            Role::Step(_) => Color32::from_rgb(58, 74, 96),
+            Role::Viewer => Color32::from_rgb(60, 84, 70),
+            Role::Switch => Color32::from_rgb(88, 74, 52),
+            Role::Static => Color32::from_rgb(84, 80, 60),
+        };
+        Some(if dark {
+            tint
+        } else {
+            tint.gamma_multiply(0.35)
+        })
+    }
+}
+
+/// One entry of the node finder: a node kind.
+#[derive(Clone, Debug)]
+pub struct KindTemplate {
+    /// The kind's id.
+    pub kind: &'static str,
+    /// Its display name.
+    pub name: &'static str,
+    /// Its finder group.
+    pub category: &'static str,
+}
+
+/// The finder's list of kinds.
+pub struct AllKinds(pub Vec<KindTemplate>);
+
+impl AllKinds {
+    /// Every kind in the registry.
+    pub fn of(registry: &Registry) -> Self {
+        Self(
+            registry
+                .kinds()
+                .map(|kind| {
+                    let info = kind.info();
+                    KindTemplate {
+                        kind: info.id,
+                        name: info.name,
+                        category: info.category,
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+impl NodeTemplateIter for &AllKinds {
+    type Item = KindTemplate;
+
+    fn all_kinds(&self) -> Vec<KindTemplate> {
+        self.0.clone()
+    }
+}
+
+/// A finder category.
+#[derive(Clone, Debug)]
+pub struct Category(pub &'static str);
+
+impl CategoryTrait for Category {
+    fn name(&self) -> String {
+        self.0.to_owned()
+    }
+}
+
+impl NodeTemplateTrait for KindTemplate {
+    type NodeData = EditorNode;
+    type DataType = PortType;
+    type ValueType = FieldValue;
+    type UserState = CanvasState;
+    type CategoryType = Category;
+
+    fn node_finder_label(&self, _state: &mut CanvasState) -> Cow<'_, str> {
+        Cow::Borrowed(self.name)
+    }
+
+    fn node_finder_categories(&self, _state: &mut CanvasState) -> Vec<Category> {
+        vec![Category(self.category)]
+    }
+
+    fn node_graph_label(&self, _state: &mut CanvasState) -> String {
+        self.name.to_owned()
+    }
+
+    fn user_data(&self, state: &mut CanvasState) -> EditorNode {
+        // The document id is assigned when the app sees the node created.
+        let role = state
+            .registry
+            .get(self.kind)
+            .map_or(Role::Static, |kind| kind.info().role);
+        EditorNode {
+            doc_id: NodeId::from(""),
+            kind: self.kind,
+            role,
+            fields: Vec::new(),
+            bypassed: false,
+            shows: None,
+        }
+    }
+
+    fn build_node(&self, graph: &mut EditorGraph, state: &mut CanvasState, node_id: EditorNodeId) {
+        let node = crate::model::Node::new("new", self.kind);
+        super::sync::add_fields(graph, &state.registry, node_id, &node);
+    }
+}

@@ -1,0 +1,284 @@
+//! What is drawn inside a node: field editors, the header actions, and the footer with the
+//! latest result, errors, skip reasons and the "Run node" bar.
+
+use eframe::egui::{self, Color32, RichText, TextEdit};
+
+use super::graph_types::{CanvasResponse, CanvasState, EditorNode, FieldValue};
+use crate::app::run_view::NodeStatus;
+use crate::exec::format_duration_ms;
+use crate::model::Value;
+use crate::nodes::{Outputs, Role};
+
+/// Width of a node's content at zoom 1.
+pub const NODE_CONTENT_WIDTH: f32 = 170.0;
+
+/// Draws the editor for one field; returns whether the value changed.
+pub fn field_widget(ui: &mut egui::Ui, label: &str, value: &mut FieldValue, zoom: f32) -> bool {
+    let width = NODE_CONTENT_WIDTH * zoom;
+    match value {
+        FieldValue::None => {
+            ui.label(label);
+            false
+        }
+        FieldValue::Text(text) => {
+            ui.label(label);
+            ui.add(TextEdit::singleline(text).desired_width(width))
+                .changed()
+        }
+        FieldValue::LongText(text) => {
+            ui.label(label);
+            // Long scripts scroll inside a box of a few lines, so nodes keep a sane size.
+            egui::ScrollArea::vertical()
+                .id_salt(label)
+                .max_height(64.0 * zoom)
+                .show(ui, |ui| {
+                    ui.add(
+                        TextEdit::multiline(text)
+                            .desired_rows(2)
+                            .desired_width(width)
+                            .font(egui::TextStyle::Monospace),
+                    )
+                    .changed()
+                })
+                .inner
+        }
+        FieldValue::Number(n) => {
+            ui.horizontal(|ui| {
+                ui.label(label);
+                ui.add(egui::DragValue::new(n).speed(1.0)).changed()
+            })
+            .inner
+        }
+        FieldValue::Integer(n, min, max) => {
+            let range = *min..=*max;
+            ui.horizontal(|ui| {
+                ui.label(label);
+                ui.add(egui::DragValue::new(n).range(range).speed(0.05))
+                    .changed()
+            })
+            .inner
+        }
+        FieldValue::Bool(b) => ui.checkbox(b, label).changed(),
+        FieldValue::List(text) => {
+            ui.label(label);
+            ui.add(
+                TextEdit::singleline(text)
+                    .desired_width(width)
+                    .hint_text("a, b, c"),
+            )
+            .changed()
+        }
+        FieldValue::Map(text) => {
+            ui.label(label);
+            ui.add(
+                TextEdit::multiline(text)
+                    .desired_rows(1)
+                    .desired_width(width)
+                    .hint_text("KEY=value"),
+            )
+            .changed()
+        }
+    }
+}
+
+/// The header actions: "Run flow to here".
+pub fn header(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<CanvasResponse> {
+    let mut responses = Vec::new();
+    if node.role == Role::Static {
+        return responses;
+    }
+    let running = state.run_view.is_running();
+    let button = egui::Button::new(RichText::new("⏩").size(11.0 * state.zoom))
+        .small()
+        .frame(false);
+    let response = ui
+        .add_enabled(!running, button)
+        .on_hover_text("Run flow to here: everything this node needs, then the node");
+    if response.clicked() {
+        responses.push(CanvasResponse::RunToHere(node.doc_id.clone()));
+    }
+    responses
+}
+
+/// The footer: status, the latest result (expandable), errors with Retry, and the
+/// "Run node" bar for nodes that run.
+pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<CanvasResponse> {
+    let mut responses = Vec::new();
+    let zoom = state.zoom;
+    ui.set_min_width(NODE_CONTENT_WIDTH * zoom);
+    // Off-screen nodes skip their result text: layout still runs, formatting does not.
+    let visible = ui.is_rect_visible(ui.min_rect().expand(400.0 * zoom));
+    let view = state.run_view.node(&node.doc_id);
+    let status = view.map_or(NodeStatus::Idle, |v| v.status);
+
+    if node.bypassed {
+        ui.label(
+            RichText::new("bypassed: passes its input through")
+                .italics()
+                .weak(),
+        );
+    }
+    match node.role {
+        Role::Viewer if visible => {
+            let shown = node.shows.as_ref().and_then(|source| {
+                let outputs = state.run_view.node(&source.node)?.result.as_ref()?;
+                outputs.get(&source.port).cloned()
+            });
+            match shown {
+                Some(value) => result_text(ui, &value, state.expanded.contains(&node.doc_id), zoom),
+                None => {
+                    ui.label(RichText::new("nothing to show yet").weak());
+                }
+            }
+        }
+        Role::Step(_) if !node.bypassed => {
+            if let Some(view) = view {
+                if visible {
+                    status_line(ui, status, view.elapsed_ms_at(state.now), view.count);
+                }
+                match status {
+                    NodeStatus::Failed => {
+                        if let Some(error) = &view.error {
+                            let first: String =
+                                error.lines().take(4).collect::<Vec<_>>().join("\n");
+                            ui.label(RichText::new(first).color(Color32::from_rgb(235, 110, 100)));
+                        }
+                        if ui
+                            .add_enabled(!state.run_view.is_running(), egui::Button::new("↻ Retry"))
+                            .on_hover_text("Run this node again")
+                            .clicked()
+                        {
+                            responses.push(CanvasResponse::RunNode(node.doc_id.clone()));
+                        }
+                    }
+                    NodeStatus::Skipped => {
+                        if let Some(reason) = &view.skip_reason {
+                            ui.label(
+                                RichText::new(format!("skipped: {reason}"))
+                                    .color(Color32::from_rgb(220, 190, 90)),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+                if let (Some(outputs), true) = (&view.result, visible) {
+                    let expanded = state.expanded.contains(&node.doc_id);
+                    result_summary(ui, outputs, expanded, zoom);
+                }
+            }
+            let label = if status == NodeStatus::Running {
+                "● Running…"
+            } else {
+                "▶ Run node"
+            };
+            let bar = egui::Button::new(label).min_size(egui::vec2(NODE_CONTENT_WIDTH * zoom, 0.0));
+            if ui
+                .add_enabled(!state.run_view.is_running(), bar)
+                .on_hover_text("Run just this node with its current inputs")
+                .clicked()
+            {
+                responses.push(CanvasResponse::RunNode(node.doc_id.clone()));
+            }
+        }
+        _ => {}
+    }
+    let has_more = match node.role {
+        Role::Viewer => node.shows.is_some(),
+        Role::Step(_) => view.is_some_and(|v| v.result.is_some()),
+        _ => false,
+    };
+    if has_more && visible {
+        let expanded = state.expanded.contains(&node.doc_id);
+        let text = if expanded {
+            "⏶ less"
+        } else {
+            "⏷ full result"
+        };
+        if ui.small_button(text).clicked() {
+            responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
+        }
+    }
+    responses
+}
+
+fn status_line(
+    ui: &mut egui::Ui,
+    status: NodeStatus,
+    elapsed_ms: Option<f64>,
+    count: Option<(u64, u64)>,
+) {
+    if matches!(status, NodeStatus::Idle | NodeStatus::Skipped) {
+        return;
+    }
+    let mut text = status.label().to_owned();
+    if let Some((done, total)) = count {
+        text.push_str(&format!("  {done} / {total}"));
+    }
+    if let Some(ms) = elapsed_ms {
+        text.push_str(&format!("  {}", format_duration_ms(ms)));
+    }
+    ui.label(
+        RichText::new(text)
+            .small()
+            .color(super::overlay::status_color(status)),
+    );
+}
+
+/// A compact view of a step's outputs: the exit code of a command and a text snippet;
+/// everything, scrollable, when expanded.
+fn result_summary(ui: &mut egui::Ui, outputs: &Outputs, expanded: bool, zoom: f32) {
+    if let Some(Value::Number(code)) = outputs.get("exit_code") {
+        ui.label(
+            RichText::new(format!("exit {}", crate::model::format_number(*code)))
+                .small()
+                .monospace(),
+        );
+    }
+    let main = outputs.iter().find(|(name, value)| {
+        *name != "exit_code" && !matches!(value, Value::Text(t) if t.is_empty())
+    });
+    if let Some((_, value)) = main {
+        result_text(ui, value, expanded, zoom);
+    }
+}
+
+fn result_text(ui: &mut egui::Ui, value: &Value, expanded: bool, zoom: f32) {
+    if expanded {
+        egui::ScrollArea::vertical()
+            .max_height(220.0 * zoom)
+            .max_width(NODE_CONTENT_WIDTH * zoom)
+            .id_salt("full_result")
+            .show(ui, |ui| {
+                ui.label(RichText::new(value.to_text()).monospace().small());
+            });
+    } else {
+        ui.label(
+            RichText::new(snippet(&value.to_text(), 3, 34))
+                .monospace()
+                .small(),
+        );
+    }
+}
+
+/// The first `lines` lines of `text`, each cut to `width` characters.
+pub fn snippet(text: &str, lines: usize, width: usize) -> String {
+    let mut out: Vec<String> = text
+        .lines()
+        .take(lines)
+        .map(|line| {
+            if line.chars().count() > width {
+                let cut: String = line.chars().take(width.saturating_sub(1)).collect();
+                format!("{cut}…")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    if text.lines().count() > lines {
+        out.push("…".to_owned());
+    }
+    if out.is_empty() {
+        out.push("(empty)".to_owned());
+    }
+    out.join("\n")
+}

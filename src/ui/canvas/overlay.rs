@@ -1,0 +1,180 @@
+//! Painted over the editor after it draws: status rings, order badges, and wires that
+//! animate while data flows along them.
+
+use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Stroke, Vec2};
+
+use super::graph_types::CanvasState;
+use crate::app::run_view::{NodeStatus, DELIVERY_PULSE};
+use crate::model::Flow;
+
+/// The colour of a status ring, badge and status text.
+pub fn status_color(status: NodeStatus) -> Color32 {
+    match status {
+        NodeStatus::Idle => Color32::from_gray(120),
+        NodeStatus::Queued => Color32::from_rgb(140, 150, 170),
+        NodeStatus::Running => Color32::from_rgb(80, 170, 255),
+        NodeStatus::Succeeded => Color32::from_rgb(80, 200, 120),
+        NodeStatus::Failed => Color32::from_rgb(235, 90, 80),
+        NodeStatus::Skipped => Color32::from_rgb(225, 190, 80),
+        NodeStatus::Cancelled => Color32::from_rgb(190, 120, 220),
+        NodeStatus::Reused => Color32::from_rgb(110, 170, 150),
+    }
+}
+
+/// Paints rings, badges and flowing wires for this frame.
+pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
+    let zoom = state.zoom;
+    paint_wires(painter, flow, state, time_s);
+    for (id, rect) in &state.node_rects {
+        let Some(view) = state.run_view.node(id) else {
+            continue;
+        };
+        if view.status == NodeStatus::Idle {
+            continue;
+        }
+        let mut color = status_color(view.status);
+        let mut width = 2.5 * zoom;
+        if view.status == NodeStatus::Running {
+            let pulse = (0.5 + 0.5 * (time_s * 5.0).sin()) as f32;
+            color = color.gamma_multiply(0.45 + 0.55 * pulse);
+            width = (2.0 + 2.0 * pulse) * zoom;
+        }
+        painter.rect_stroke(
+            rect.expand(3.0 * zoom),
+            6.0 * zoom,
+            Stroke::new(width, color),
+        );
+        if let Some(order) = view.order {
+            let center = rect.left_top() + Vec2::new(-2.0, -2.0) * zoom;
+            let radius = 10.0 * zoom;
+            painter.circle(
+                center,
+                radius,
+                color,
+                Stroke::new(1.5 * zoom, Color32::from_gray(20)),
+            );
+            painter.text(
+                center,
+                Align2::CENTER_CENTER,
+                order.to_string(),
+                FontId::proportional(11.0 * zoom),
+                Color32::from_gray(15),
+            );
+        }
+    }
+}
+
+/// Wires feeding a running node, and wires that just delivered a result, carry moving dots.
+fn paint_wires(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
+    let zoom = state.zoom;
+    for edge in &flow.edges {
+        let target = state.run_view.node(&edge.to.node);
+        let source = state.run_view.node(&edge.from.node);
+        let feeding = target.is_some_and(|t| t.status == NodeStatus::Running);
+        let delivered = source
+            .and_then(|s| s.delivered_at)
+            .is_some_and(|at| state.now.duration_since(at) < DELIVERY_PULSE)
+            && target.is_some_and(|t| t.status != NodeStatus::Idle);
+        if !feeding && !delivered {
+            continue;
+        }
+        let (Some(from_rect), Some(to_rect)) = (
+            state.node_rects.get(&edge.from.node),
+            state.node_rects.get(&edge.to.node),
+        ) else {
+            continue;
+        };
+        let from_y = state
+            .output_rows
+            .get(&(edge.from.node.clone(), edge.from.port.to_string()));
+        let to_y = state
+            .input_rows
+            .get(&(edge.to.node.clone(), edge.to.port.to_string()));
+        let (Some(&from_y), Some(&to_y)) = (from_y, to_y) else {
+            continue;
+        };
+        let src = Pos2::new(from_rect.right(), from_y);
+        let dst = Pos2::new(to_rect.left(), to_y);
+        if !painter
+            .clip_rect()
+            .intersects(Rect::from_two_pos(src, dst).expand(60.0 * zoom))
+        {
+            continue;
+        }
+        flowing_dots(
+            painter,
+            src,
+            dst,
+            zoom,
+            time_s,
+            Color32::from_rgb(245, 245, 255),
+        );
+    }
+}
+
+/// Dots travelling from `src` to `dst` along the same curve the editor draws wires with.
+fn flowing_dots(
+    painter: &egui::Painter,
+    src: Pos2,
+    dst: Pos2,
+    zoom: f32,
+    time_s: f64,
+    color: Color32,
+) {
+    let control = ((dst.x - src.x) * zoom / 2.0).max(30.0 * zoom);
+    let points = [src, src + Vec2::X * control, dst - Vec2::X * control, dst];
+    let length = approximate_length(&points);
+    if length <= 1.0 {
+        return;
+    }
+    let spacing = 28.0 * zoom;
+    let speed = 90.0 * zoom as f64;
+    let offset = ((time_s * speed) % spacing as f64) as f32;
+    let mut distance = offset;
+    while distance < length {
+        let t = distance / length;
+        painter.circle_filled(bezier(&points, t), 2.6 * zoom, color);
+        distance += spacing;
+    }
+}
+
+fn bezier(p: &[Pos2; 4], t: f32) -> Pos2 {
+    let u = 1.0 - t;
+    let a = u * u * u;
+    let b = 3.0 * u * u * t;
+    let c = 3.0 * u * t * t;
+    let d = t * t * t;
+    Pos2::new(
+        a * p[0].x + b * p[1].x + c * p[2].x + d * p[3].x,
+        a * p[0].y + b * p[1].y + c * p[2].y + d * p[3].y,
+    )
+}
+
+fn approximate_length(p: &[Pos2; 4]) -> f32 {
+    let mut length = 0.0;
+    let mut previous = p[0];
+    for i in 1..=16 {
+        let point = bezier(p, i as f32 / 16.0);
+        length += previous.distance(point);
+        previous = point;
+    }
+    length
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_curve_runs_from_source_to_target() {
+        let p = [
+            Pos2::new(0.0, 0.0),
+            Pos2::new(50.0, 0.0),
+            Pos2::new(50.0, 100.0),
+            Pos2::new(100.0, 100.0),
+        ];
+        assert_eq!(bezier(&p, 0.0), p[0]);
+        assert_eq!(bezier(&p, 1.0), p[3]);
+        assert!(approximate_length(&p) > 141.0);
+    }
+}

@@ -1,0 +1,167 @@
+//! The top bar: File and Edit menus, and the Run button on the right.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, RichText};
+
+use crate::app::commands::AppCommand;
+use crate::plan::Scope;
+
+/// What the top bar needs to know.
+pub struct TopBarState<'a> {
+    /// Recently opened files, newest first.
+    pub recent: &'a [PathBuf],
+    /// Whether a run is in progress.
+    pub running: bool,
+    /// Whether undo and redo have something to do.
+    pub can_undo: bool,
+    /// See `can_undo`.
+    pub can_redo: bool,
+    /// Whether nodes are selected.
+    pub has_selection: bool,
+}
+
+/// Draws the bar; returns the commands chosen.
+pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
+    let mut commands = Vec::new();
+    egui::TopBottomPanel::top("top_bar").show(ctx, |ui| {
+        egui::menu::bar(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                item(ui, &mut commands, "New", "Ctrl+N", true, AppCommand::New);
+                item(
+                    ui,
+                    &mut commands,
+                    "Open…",
+                    "Ctrl+O",
+                    true,
+                    AppCommand::Open(None),
+                );
+                ui.menu_button("Open Recent", |ui| {
+                    if state.recent.is_empty() {
+                        ui.label(RichText::new("Nothing yet").weak());
+                    }
+                    for path in state.recent {
+                        if ui.button(path.display().to_string()).clicked() {
+                            commands.push(AppCommand::Open(Some(path.clone())));
+                            ui.close_menu();
+                        }
+                    }
+                });
+                ui.separator();
+                item(ui, &mut commands, "Save", "Ctrl+S", true, AppCommand::Save);
+                item(
+                    ui,
+                    &mut commands,
+                    "Save As…",
+                    "Ctrl+Shift+S",
+                    true,
+                    AppCommand::SaveAs,
+                );
+                ui.separator();
+                item(ui, &mut commands, "Quit", "", true, AppCommand::Quit);
+            });
+            ui.menu_button("Edit", |ui| {
+                item(
+                    ui,
+                    &mut commands,
+                    "Undo",
+                    "Ctrl+Z",
+                    state.can_undo,
+                    AppCommand::Undo,
+                );
+                item(
+                    ui,
+                    &mut commands,
+                    "Redo",
+                    "Ctrl+Shift+Z",
+                    state.can_redo,
+                    AppCommand::Redo,
+                );
+                ui.separator();
+                item(
+                    ui,
+                    &mut commands,
+                    "Copy",
+                    "Ctrl+C",
+                    state.has_selection,
+                    AppCommand::Copy,
+                );
+                item(
+                    ui,
+                    &mut commands,
+                    "Paste",
+                    "Ctrl+V",
+                    true,
+                    AppCommand::Paste,
+                );
+                item(
+                    ui,
+                    &mut commands,
+                    "Duplicate",
+                    "Ctrl+D",
+                    state.has_selection,
+                    AppCommand::Duplicate,
+                );
+                item(
+                    ui,
+                    &mut commands,
+                    "Delete",
+                    "Del",
+                    state.has_selection,
+                    AppCommand::Delete,
+                );
+                ui.separator();
+                item(
+                    ui,
+                    &mut commands,
+                    "Zoom to fit",
+                    "F",
+                    true,
+                    AppCommand::ZoomToFit,
+                );
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if state.running {
+                    if ui.button(RichText::new("■ Stop").strong()).clicked() {
+                        commands.push(AppCommand::Stop);
+                    }
+                } else {
+                    let run = egui::Button::new(
+                        RichText::new("▶ Run").strong().color(egui::Color32::WHITE),
+                    )
+                    .fill(egui::Color32::from_rgb(40, 120, 70));
+                    if ui
+                        .add(run)
+                        .on_hover_text("Run the whole flow up to its outputs")
+                        .clicked()
+                    {
+                        commands.push(AppCommand::Run(Scope::Flow));
+                    }
+                }
+                ui.label(
+                    RichText::new("right-click the canvas to add a node")
+                        .weak()
+                        .small(),
+                );
+            });
+        });
+    });
+    commands
+}
+
+fn item(
+    ui: &mut egui::Ui,
+    commands: &mut Vec<AppCommand>,
+    label: &str,
+    shortcut: &str,
+    enabled: bool,
+    command: AppCommand,
+) {
+    if ui
+        .add_enabled(enabled, egui::Button::new(label).shortcut_text(shortcut))
+        .clicked()
+    {
+        commands.push(command);
+        ui.close_menu();
+    }
+}

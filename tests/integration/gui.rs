@@ -1,0 +1,283 @@
+//! The desktop app: the real UI driven headless through `egui::Context::run`, a real
+//! window under Xvfb photographing itself, and the no-display message.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use flowcanvas::app::commands::AppCommand;
+use flowcanvas::app::run_view::NodeStatus;
+use flowcanvas::app::{FlowcanvasApp, StartOptions};
+use flowcanvas::nodes::{Registry, Role};
+use flowcanvas::plan::Scope;
+use flowcanvas::ui::monitor::row_text;
+
+const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
+
+fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        ..Default::default()
+    };
+    let output = ctx.run(input, |ctx| app.ui(ctx));
+    let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
+    assert!(!primitives.is_empty(), "a frame drew nothing");
+}
+
+#[test]
+fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
+    let ctx = egui::Context::default();
+    let mut app = FlowcanvasApp::new(
+        &ctx,
+        StartOptions {
+            no_recent: true,
+            ..Default::default()
+        },
+    );
+    for _ in 0..3 {
+        frame(&ctx, &mut app);
+    }
+    assert!(
+        app.title().starts_with("Untitled — Flowcanvas"),
+        "{}",
+        app.title()
+    );
+    let flow = app.doc.flow().clone();
+    assert!(
+        !app.canvas.state.node_rects.is_empty(),
+        "the canvas drew its nodes"
+    );
+
+    app.push(AppCommand::Run(Scope::Flow));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut saw_running = false;
+    loop {
+        frame(&ctx, &mut app);
+        let view = &app.canvas.state.run_view;
+        saw_running |= view.is_running();
+        if view.run.is_some() && !view.is_running() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the run did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    frame(&ctx, &mut app);
+    assert!(saw_running, "the run was visible while it ran");
+
+    let registry = Registry::builtin();
+    let view = &app.canvas.state.run_view;
+    for node in &flow.nodes {
+        let runs = matches!(registry.get(&node.kind).unwrap().info().role, Role::Step(_));
+        if runs {
+            let status = view.node(&node.id).map(|v| v.status);
+            assert_eq!(status, Some(NodeStatus::Succeeded), "node {}", node.id);
+            assert!(
+                view.node(&node.id).unwrap().order.is_some(),
+                "node {} has a badge",
+                node.id
+            );
+        }
+    }
+    let summary = view.summary.clone().unwrap();
+    assert!(
+        summary.starts_with("Flow complete: 4 succeeded"),
+        "{summary}"
+    );
+    let rows: Vec<String> = view
+        .rows
+        .iter()
+        .map(|id| row_text(view, &flow, id, Instant::now()))
+        .collect();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(rows.iter().all(|row| row.contains("succeeded")), "{rows:?}");
+    assert!(rows[0].starts_with("✔ 1. Your name"), "{rows:?}");
+}
+
+#[test]
+fn opening_an_invalid_file_shows_its_errors_and_keeps_the_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.flow");
+    std::fs::write(
+        &bad,
+        "Flow(version: 1, nodes: [Node(id: \"x\", kind: \"nope\")])",
+    )
+    .unwrap();
+    let ctx = egui::Context::default();
+    let mut app = FlowcanvasApp::new(
+        &ctx,
+        StartOptions {
+            no_recent: true,
+            ..Default::default()
+        },
+    );
+    frame(&ctx, &mut app);
+    let before = app.doc.flow().clone();
+    app.push(AppCommand::Open(Some(bad.clone())));
+    frame(&ctx, &mut app);
+    let dialog = app.error_dialog().expect("an error dialog");
+    assert!(
+        dialog.lines[0].contains("unknown kind `nope`"),
+        "{:?}",
+        dialog.lines
+    );
+    assert!(
+        dialog.lines[0].starts_with(&format!("{}:1:", bad.display())),
+        "{:?}",
+        dialog.lines
+    );
+    assert_eq!(app.doc.flow(), &before);
+}
+
+#[test]
+fn edits_mark_the_title_and_save_writes_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hello.flow");
+    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &path).unwrap();
+    let ctx = egui::Context::default();
+    let mut app = FlowcanvasApp::new(
+        &ctx,
+        StartOptions {
+            file: Some(path.clone()),
+            no_recent: true,
+            ..Default::default()
+        },
+    );
+    frame(&ctx, &mut app);
+    assert_eq!(app.title(), "hello.flow — Flowcanvas");
+    let ids: Vec<_> = vec![flowcanvas::model::NodeId::from("name")];
+    app.canvas.selected = ids;
+    app.push(AppCommand::Duplicate);
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert_eq!(app.doc.flow().nodes.len(), 4);
+    assert_eq!(app.title(), "hello.flow • — Flowcanvas");
+    app.push(AppCommand::Undo);
+    frame(&ctx, &mut app);
+    assert_eq!(app.doc.flow().nodes.len(), 3);
+    app.push(AppCommand::Redo);
+    app.push(AppCommand::Save);
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert_eq!(app.title(), "hello.flow — Flowcanvas");
+    let saved = flowcanvas::format::load(&path, &Registry::builtin()).unwrap();
+    assert_eq!(saved.nodes.len(), 4);
+}
+
+/// A virtual X server for one test, on a display number no one else uses.
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_xvfb() -> Option<Xvfb> {
+    let found = Command::new("sh")
+        .args(["-c", "command -v Xvfb"])
+        .output()
+        .ok()?;
+    if !found.status.success() {
+        return None;
+    }
+    let base = 200 + (std::process::id() % 500);
+    let number = (base..base + 100).find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())?;
+    let display = format!(":{number}");
+    let child = Command::new("Xvfb")
+        .args([
+            display.as_str(),
+            "-screen",
+            "0",
+            "1600x1000x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Xvfb { child, display })
+}
+
+#[test]
+fn a_real_window_runs_the_flow_and_photographs_itself() {
+    let Some(xvfb) = start_xvfb() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide Xvfb (.ci/run installs it)"
+        );
+        eprintln!("skipped: Xvfb is not installed here");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let flow = dir.path().join("hello.flow");
+    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &flow).unwrap();
+    let shot = dir.path().join("shot.png");
+    let mut child = Command::new(BIN)
+        .arg("--screenshot")
+        .arg(&shot)
+        .arg("--run")
+        .arg(&flow)
+        .env("DISPLAY", &xvfb.display)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the window did not take its screenshot within 2 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        status.success(),
+        "exit {status}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let image = image::open(&shot).unwrap().to_rgba8();
+    assert_eq!(image.dimensions(), (1440, 900));
+    let mut colors = std::collections::HashSet::new();
+    for pixel in image.pixels().step_by(7) {
+        colors.insert(pixel.0);
+    }
+    assert!(
+        colors.len() > 50,
+        "the screenshot looks blank ({} colours)",
+        colors.len()
+    );
+}
+
+#[test]
+fn without_a_display_the_app_says_so_in_one_line() {
+    let output = Command::new(BIN)
+        .arg(crate::support::saves_dir().join("hello.flow"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("flowcanvas run FILE"), "{stderr}");
+}
