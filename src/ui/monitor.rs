@@ -16,7 +16,7 @@ pub fn status_icon(status: NodeStatus) -> &'static str {
     match status {
         NodeStatus::Idle => "·",
         NodeStatus::Queued => "○",
-        NodeStatus::Running => "●",
+        NodeStatus::Running => "▶",
         NodeStatus::Succeeded => "✔",
         NodeStatus::Failed => "✖",
         NodeStatus::Skipped => "»",
@@ -122,7 +122,11 @@ pub fn show(
                     };
                     if !text.is_empty() {
                         ui.separator();
-                        ui.label(RichText::new(format!("Output of {id}")).small());
+                        let title = flow
+                            .node(id.as_str())
+                            .filter(|n| !n.title.is_empty())
+                            .map_or(id.to_string(), |n| n.title.clone());
+                        ui.label(RichText::new(format!("Output of {title}")).small());
                         egui::ScrollArea::vertical()
                             .id_salt("monitor_log")
                             .max_height(140.0)

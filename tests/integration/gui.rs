@@ -281,3 +281,63 @@ fn without_a_display_the_app_says_so_in_one_line() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("flowcanvas run FILE"), "{stderr}");
 }
+
+fn key_frame(
+    ctx: &egui::Context,
+    app: &mut FlowcanvasApp,
+    key: egui::Key,
+    modifiers: egui::Modifiers,
+) {
+    let mut input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        modifiers,
+        ..Default::default()
+    };
+    input.events.push(egui::Event::Key {
+        key,
+        physical_key: Some(key),
+        pressed: true,
+        repeat: false,
+        modifiers,
+    });
+    let _ = ctx.run(input, |ctx| app.ui(ctx));
+}
+
+#[test]
+fn keyboard_shortcuts_reach_the_document() {
+    let ctx = egui::Context::default();
+    let mut app = FlowcanvasApp::new(
+        &ctx,
+        StartOptions {
+            no_recent: true,
+            ..Default::default()
+        },
+    );
+    frame(&ctx, &mut app);
+    let count = app.doc.flow().nodes.len();
+    app.canvas.selected = vec![flowcanvas::model::NodeId::from("name")];
+    key_frame(&ctx, &mut app, egui::Key::D, ctrl());
+    frame(&ctx, &mut app);
+    assert_eq!(app.doc.flow().nodes.len(), count + 1, "Ctrl+D duplicates");
+    key_frame(&ctx, &mut app, egui::Key::Z, ctrl());
+    frame(&ctx, &mut app);
+    assert_eq!(app.doc.flow().nodes.len(), count, "Ctrl+Z undoes");
+    key_frame(&ctx, &mut app, egui::Key::Y, ctrl());
+    frame(&ctx, &mut app);
+    assert_eq!(app.doc.flow().nodes.len(), count + 1, "Ctrl+Y redoes");
+    app.canvas.selected = vec![flowcanvas::model::NodeId::from("name")];
+    key_frame(&ctx, &mut app, egui::Key::Delete, egui::Modifiers::NONE);
+    frame(&ctx, &mut app);
+    assert!(
+        app.doc.flow().node("name").is_none(),
+        "Delete removes the selection"
+    );
+}
+
+/// Ctrl as egui-winit reports it off macOS: both `ctrl` and `command`.
+fn ctrl() -> egui::Modifiers {
+    egui::Modifiers::CTRL | egui::Modifiers::COMMAND
+}

@@ -235,10 +235,47 @@ pub struct CanvasState {
     pub zoom: f32,
     /// Screen rectangles of the nodes drawn this frame.
     pub node_rects: HashMap<NodeId, Rect>,
+    /// Screen rectangles of the nodes drawn last frame (to tell which are on screen).
+    pub node_rects_last: HashMap<NodeId, Rect>,
     /// Screen y of each input row drawn this frame, by (node, input name).
     pub input_rows: HashMap<(NodeId, String), f32>,
     /// Screen y of each output row drawn this frame, by (node, output name).
     pub output_rows: HashMap<(NodeId, String), f32>,
+    /// Whether the node being drawn right now is on screen (set by its header, which the
+    /// editor draws first). Off-screen nodes get cheap stand-ins of the same size.
+    pub node_visible: bool,
+    /// Heights (at zoom 1) of fields and footers as last drawn, so stand-ins match them.
+    pub heights: HashMap<(EditorNodeId, usize), f32>,
+}
+
+/// The `heights` slot of a node's footer.
+const FOOTER_SLOT: usize = usize::MAX;
+
+impl CanvasState {
+    /// Draws `draw` when the current node is on screen and remembers its height; otherwise
+    /// takes up the remembered height without drawing anything.
+    pub fn measured<R: Default>(
+        &mut self,
+        ui: &mut egui::Ui,
+        slot: (EditorNodeId, usize),
+        draw: impl FnOnce(&mut egui::Ui, &mut Self) -> R,
+    ) -> R {
+        let zoom = self.zoom;
+        if !self.node_visible {
+            let height = self.heights.get(&slot).copied().unwrap_or(24.0) * zoom;
+            ui.allocate_space(egui::vec2(
+                ui.available_width()
+                    .min(node_body::NODE_CONTENT_WIDTH * zoom),
+                height,
+            ));
+            return R::default();
+        }
+        let top = ui.min_rect().bottom();
+        let result = draw(ui, self);
+        let height = ui.min_rect().bottom() - top;
+        self.heights.insert(slot, height / zoom);
+        result
+    }
 }
 
 impl CanvasState {
@@ -251,8 +288,11 @@ impl CanvasState {
             now: Instant::now(),
             zoom: 1.0,
             node_rects: HashMap::new(),
+            node_rects_last: HashMap::new(),
             input_rows: HashMap::new(),
             output_rows: HashMap::new(),
+            node_visible: true,
+            heights: HashMap::new(),
         }
     }
 }
@@ -265,17 +305,20 @@ impl WidgetValueTrait for FieldValue {
     fn value_widget(
         &mut self,
         param_name: &str,
-        _node_id: EditorNodeId,
+        node_id: EditorNodeId,
         ui: &mut egui::Ui,
         state: &mut CanvasState,
         node: &EditorNode,
     ) -> Vec<CanvasResponse> {
         let top = ui.min_rect().bottom();
-        let changed = node_body::field_widget(ui, param_name, self, state.zoom);
-        let bottom = ui.min_rect().bottom();
-        let Some(field) = node.field(param_name) else {
+        let Some(index) = node.fields.iter().position(|f| f.label == param_name) else {
             return Vec::new();
         };
+        let field = &node.fields[index];
+        let changed = state.measured(ui, (node_id, index), |ui, state| {
+            node_body::field_widget(ui, param_name, self, state.zoom)
+        });
+        let bottom = ui.min_rect().bottom();
         if !field.is_param {
             state.input_rows.insert(
                 (node.doc_id.clone(), field.name.clone()),
@@ -328,6 +371,21 @@ impl NodeDataTrait for EditorNode {
         _graph: &EditorGraph,
         state: &mut CanvasState,
     ) -> Vec<NodeResponse<CanvasResponse, EditorNode>> {
+        // The header is drawn first: decide here whether this node is on screen.
+        let zoom = state.zoom;
+        let height = state
+            .node_rects_last
+            .get(&self.doc_id)
+            .map_or(700.0 * zoom, |r| r.height());
+        let probe = Rect::from_min_size(
+            ui.max_rect().min - egui::vec2(24.0, 24.0) * zoom,
+            egui::vec2(240.0 * zoom, height + 48.0 * zoom),
+        );
+        state.node_visible = ui.is_rect_visible(probe);
+        if !state.node_visible {
+            ui.allocate_space(egui::vec2(14.0, 14.0) * zoom);
+            return Vec::new();
+        }
         node_body::header(ui, self, state)
             .into_iter()
             .map(NodeResponse::User)
@@ -343,9 +401,18 @@ impl NodeDataTrait for EditorNode {
         param_name: &str,
     ) -> Vec<NodeResponse<CanvasResponse, EditorNode>> {
         let top = ui.min_rect().bottom();
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.label(param_name);
-        });
+        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+        if state.node_visible {
+            ui.allocate_ui_with_layout(
+                row,
+                egui::Layout::right_to_left(egui::Align::Center),
+                |ui| {
+                    ui.label(param_name);
+                },
+            );
+        } else {
+            ui.allocate_space(row);
+        }
         let bottom = ui.min_rect().bottom();
         state.output_rows.insert(
             (self.doc_id.clone(), param_name.to_owned()),
@@ -357,11 +424,13 @@ impl NodeDataTrait for EditorNode {
     fn bottom_ui(
         &self,
         ui: &mut egui::Ui,
-        _node_id: EditorNodeId,
+        node_id: EditorNodeId,
         _graph: &EditorGraph,
         state: &mut CanvasState,
     ) -> Vec<NodeResponse<CanvasResponse, EditorNode>> {
-        let responses = node_body::footer(ui, self, state);
+        let responses = state.measured(ui, (node_id, FOOTER_SLOT), |ui, state| {
+            node_body::footer(ui, self, state)
+        });
         let margin = egui::vec2(15.0, 5.0) * state.zoom;
         state
             .node_rects

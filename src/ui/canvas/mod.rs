@@ -140,12 +140,27 @@ impl Canvas {
 
         self.state.now = Instant::now();
         self.state.zoom = zoom;
-        self.state.node_rects.clear();
+        self.state.node_rects_last = std::mem::take(&mut self.state.node_rects);
         self.state.input_rows.clear();
         self.state.output_rows.clear();
+        // Our selection is the truth: the editor forgets it on clicks outside the canvas.
+        self.editor.selected_nodes = self
+            .selected
+            .iter()
+            .filter_map(|id| self.map.to_editor.get(id).copied())
+            .collect();
+        let click_on_canvas = ui.input(|i| i.pointer.any_click())
+            && ui
+                .input(|i| i.pointer.interact_pos())
+                .is_some_and(|pos| ui.ctx().layer_id_at(pos) == Some(ui.layer_id()));
         let response = self
             .editor
             .draw_graph_editor(ui, &self.kinds, &mut self.state, Vec::new());
+        if finder_open && self.editor.node_finder.is_none() {
+            // The finder's search box held keyboard focus; one more frame lets egui notice it
+            // is gone, so the next shortcut is not swallowed.
+            ui.ctx().request_repaint();
+        }
         let pan_after = self.editor.pan_zoom.pan;
         doc.set_view((pan_after.x, pan_after.y), zoom);
 
@@ -226,7 +241,10 @@ impl Canvas {
             }
         }
         self.dragging = moved && pointer_down;
-        if self.editor.ongoing_box_selection.is_some() || !self.editor.selected_nodes.is_empty() {
+        if self.editor.ongoing_box_selection.is_some()
+            || !self.editor.selected_nodes.is_empty()
+            || click_on_canvas
+        {
             self.selected = self
                 .editor
                 .selected_nodes

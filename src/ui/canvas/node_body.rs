@@ -167,7 +167,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 }
             }
             let label = if status == NodeStatus::Running {
-                "● Running…"
+                "Running…"
             } else {
                 "▶ Run node"
             };
@@ -183,7 +183,11 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
         _ => {}
     }
     let has_more = match node.role {
-        Role::Viewer => node.shows.is_some(),
+        Role::Viewer => node
+            .shows
+            .as_ref()
+            .and_then(|s| state.run_view.node(&s.node))
+            .is_some_and(|v| v.result.is_some()),
         Role::Step(_) => view.is_some_and(|v| v.result.is_some()),
         _ => false,
     };

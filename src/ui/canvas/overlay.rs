@@ -25,7 +25,11 @@ pub fn status_color(status: NodeStatus) -> Color32 {
 pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
     let zoom = state.zoom;
     paint_wires(painter, flow, state, time_s);
+    let visible = painter.clip_rect().expand(20.0 * zoom);
     for (id, rect) in &state.node_rects {
+        if !visible.intersects(*rect) {
+            continue;
+        }
         let Some(view) = state.run_view.node(id) else {
             continue;
         };
