@@ -246,6 +246,10 @@ pub struct CanvasState {
     pub node_visible: bool,
     /// Heights (at zoom 1) of fields and footers as last drawn, so stand-ins match them.
     pub heights: HashMap<(EditorNodeId, usize), f32>,
+    /// The text field being edited, if any (node, field index).
+    pub editing: Option<(EditorNodeId, usize)>,
+    /// The edited field still has to take keyboard focus.
+    pub focus_pending: bool,
 }
 
 /// The `heights` slot of a node's footer.
@@ -293,6 +297,8 @@ impl CanvasState {
             output_rows: HashMap::new(),
             node_visible: true,
             heights: HashMap::new(),
+            editing: None,
+            focus_pending: false,
         }
     }
 }
@@ -315,9 +321,25 @@ impl WidgetValueTrait for FieldValue {
             return Vec::new();
         };
         let field = &node.fields[index];
-        let changed = state.measured(ui, (node_id, index), |ui, state| {
-            node_body::field_widget(ui, param_name, self, state.zoom)
+        let slot = (node_id, index);
+        let outcome = state.measured(ui, slot, |ui, state| {
+            let text_state = node_body::TextFieldState {
+                editing: state.editing == Some(slot),
+                focus_now: state.editing == Some(slot) && state.focus_pending,
+            };
+            node_body::field_widget(ui, param_name, self, state.zoom, text_state)
         });
+        if outcome.start_editing {
+            state.editing = Some(slot);
+            state.focus_pending = true;
+            ui.ctx().request_repaint();
+        } else if state.editing == Some(slot) {
+            state.focus_pending = false;
+            if outcome.stop_editing {
+                state.editing = None;
+            }
+        }
+        let changed = outcome.changed;
         let bottom = ui.min_rect().bottom();
         if !field.is_param {
             state.input_rows.insert(

@@ -59,7 +59,17 @@ impl Canvas {
 
     /// Rebuilds the editor graph from the document, keeping the selection.
     pub fn rebuild(&mut self, doc: &Document) {
+        // A field being edited stays in edit mode across the rebuild (typing into `vars`
+        // changes the ports, which rebuilds the graph on every key).
+        let editing = self
+            .state
+            .editing
+            .and_then(|(node, field)| Some((self.map.to_doc.get(&node)?.clone(), field)));
         let (graph, order, map) = sync::build(doc.flow(), &self.state.registry);
+        self.state.editing =
+            editing.and_then(|(doc_id, field)| Some((*map.to_editor.get(&doc_id)?, field)));
+        self.state.focus_pending |= self.state.editing.is_some();
+        self.state.heights.clear();
         self.editor.graph = graph;
         self.editor.node_order = order;
         self.editor.node_positions = Default::default();

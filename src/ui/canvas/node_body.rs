@@ -12,73 +12,139 @@ use crate::nodes::{Outputs, Role};
 /// Width of a node's content at zoom 1.
 pub const NODE_CONTENT_WIDTH: f32 = 170.0;
 
-/// Draws the editor for one field; returns whether the value changed.
-pub fn field_widget(ui: &mut egui::Ui, label: &str, value: &mut FieldValue, zoom: f32) -> bool {
+/// Whether a text field is being edited, and what happened to it this frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextFieldState {
+    /// The field shows a text editor (otherwise a cheap label that looks like one).
+    pub editing: bool,
+    /// The editor should take keyboard focus now (it was just opened).
+    pub focus_now: bool,
+}
+
+/// What a field widget reports back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FieldOutcome {
+    /// The value changed.
+    pub changed: bool,
+    /// The user clicked the field to start editing it.
+    pub start_editing: bool,
+    /// The user finished editing (focus left the editor).
+    pub stop_editing: bool,
+}
+
+/// Draws the editor for one field. Text fields show as a label until clicked: a text editor
+/// costs far more to lay out than a label, and a flow shows many fields but edits one.
+pub fn field_widget(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut FieldValue,
+    zoom: f32,
+    text_state: TextFieldState,
+) -> FieldOutcome {
     let width = NODE_CONTENT_WIDTH * zoom;
+    let mut outcome = FieldOutcome::default();
     match value {
         FieldValue::None => {
             ui.label(label);
-            false
         }
-        FieldValue::Text(text) => {
+        FieldValue::Text(text) | FieldValue::List(text) => {
             ui.label(label);
-            ui.add(TextEdit::singleline(text).desired_width(width))
-                .changed()
+            outcome = text_field(ui, text, false, width, zoom, text_state);
         }
-        FieldValue::LongText(text) => {
+        FieldValue::LongText(text) | FieldValue::Map(text) => {
             ui.label(label);
-            // Long scripts scroll inside a box of a few lines, so nodes keep a sane size.
-            egui::ScrollArea::vertical()
-                .id_salt(label)
-                .max_height(64.0 * zoom)
-                .show(ui, |ui| {
-                    ui.add(
-                        TextEdit::multiline(text)
-                            .desired_rows(2)
-                            .desired_width(width)
-                            .font(egui::TextStyle::Monospace),
-                    )
-                    .changed()
-                })
-                .inner
+            outcome = text_field(ui, text, true, width, zoom, text_state);
         }
         FieldValue::Number(n) => {
-            ui.horizontal(|ui| {
-                ui.label(label);
-                ui.add(egui::DragValue::new(n).speed(1.0)).changed()
-            })
-            .inner
+            outcome.changed = ui
+                .horizontal(|ui| {
+                    ui.label(label);
+                    ui.add(egui::DragValue::new(n).speed(1.0)).changed()
+                })
+                .inner;
         }
         FieldValue::Integer(n, min, max) => {
             let range = *min..=*max;
-            ui.horizontal(|ui| {
-                ui.label(label);
-                ui.add(egui::DragValue::new(n).range(range).speed(0.05))
-                    .changed()
-            })
-            .inner
+            outcome.changed = ui
+                .horizontal(|ui| {
+                    ui.label(label);
+                    ui.add(egui::DragValue::new(n).range(range).speed(0.05))
+                        .changed()
+                })
+                .inner;
         }
-        FieldValue::Bool(b) => ui.checkbox(b, label).changed(),
-        FieldValue::List(text) => {
-            ui.label(label);
-            ui.add(
-                TextEdit::singleline(text)
-                    .desired_width(width)
-                    .hint_text("a, b, c"),
-            )
-            .changed()
-        }
-        FieldValue::Map(text) => {
-            ui.label(label);
-            ui.add(
-                TextEdit::multiline(text)
-                    .desired_rows(1)
-                    .desired_width(width)
-                    .hint_text("KEY=value"),
-            )
-            .changed()
-        }
+        FieldValue::Bool(b) => outcome.changed = ui.checkbox(b, label).changed(),
     }
+    outcome
+}
+
+/// Lines of a long text shown while it is not being edited.
+const PREVIEW_LINES: usize = 4;
+
+fn text_field(
+    ui: &mut egui::Ui,
+    text: &mut String,
+    multiline: bool,
+    width: f32,
+    zoom: f32,
+    state: TextFieldState,
+) -> FieldOutcome {
+    let mut outcome = FieldOutcome::default();
+    if state.editing {
+        let response = if multiline {
+            egui::ScrollArea::vertical()
+                .id_salt("long_text")
+                .max_height(120.0 * zoom)
+                .show(ui, |ui| {
+                    ui.add(
+                        TextEdit::multiline(text)
+                            .desired_rows(3)
+                            .desired_width(width)
+                            .font(egui::TextStyle::Monospace),
+                    )
+                })
+                .inner
+        } else {
+            ui.add(TextEdit::singleline(text).desired_width(width))
+        };
+        if state.focus_now {
+            response.request_focus();
+        }
+        outcome.changed = response.changed();
+        outcome.stop_editing = response.lost_focus();
+        return outcome;
+    }
+    let shown = if multiline {
+        let mut lines: Vec<&str> = text.lines().take(PREVIEW_LINES).collect();
+        if text.lines().count() > PREVIEW_LINES {
+            lines.push("…");
+        }
+        lines.join("\n")
+    } else {
+        text.clone()
+    };
+    let font = if multiline {
+        egui::TextStyle::Monospace
+    } else {
+        egui::TextStyle::Body
+    };
+    let frame = egui::Frame::none()
+        .fill(ui.visuals().extreme_bg_color)
+        .rounding(2.0 * zoom)
+        .inner_margin(egui::Margin::symmetric(4.0 * zoom, 2.0 * zoom));
+    let response = frame
+        .show(ui, |ui| {
+            ui.set_width(width - 8.0 * zoom);
+            ui.add(
+                egui::Label::new(RichText::new(shown).text_style(font))
+                    .truncate()
+                    .sense(egui::Sense::click()),
+            )
+        })
+        .inner
+        .on_hover_cursor(egui::CursorIcon::Text);
+    outcome.start_editing = response.clicked();
+    outcome
 }
 
 /// The header actions: "Run flow to here".
