@@ -191,7 +191,11 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 outputs.get(&source.port).cloned()
             });
             match shown {
-                Some(value) => result_text(ui, &value, state.expanded.contains(&node.doc_id), zoom),
+                Some(value) => {
+                    if result_text(ui, &value, state.expanded.contains(&node.doc_id), zoom) {
+                        responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
+                    }
+                }
                 None => {
                     ui.label(RichText::new("nothing to show yet").weak());
                 }
@@ -200,7 +204,17 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
         Role::Step(_) if !node.bypassed => {
             if let Some(view) = view {
                 if visible {
-                    status_line(ui, status, view.elapsed_ms_at(state.now), view.count);
+                    let exit_code = match view.result.as_ref().and_then(|r| r.get("exit_code")) {
+                        Some(Value::Number(code)) => Some(*code),
+                        _ => None,
+                    };
+                    status_line(
+                        ui,
+                        status,
+                        view.elapsed_ms_at(state.now),
+                        view.count,
+                        exit_code,
+                    );
                 }
                 match status {
                     NodeStatus::Failed => {
@@ -229,7 +243,9 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 }
                 if let (Some(outputs), true) = (&view.result, visible) {
                     let expanded = state.expanded.contains(&node.doc_id);
-                    result_summary(ui, outputs, expanded, zoom);
+                    if result_summary(ui, outputs, expanded, zoom) {
+                        responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
+                    }
                 }
             }
             let label = if status == NodeStatus::Running {
@@ -248,26 +264,6 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
         }
         _ => {}
     }
-    let has_more = match node.role {
-        Role::Viewer => node
-            .shows
-            .as_ref()
-            .and_then(|s| state.run_view.node(&s.node))
-            .is_some_and(|v| v.result.is_some()),
-        Role::Step(_) => view.is_some_and(|v| v.result.is_some()),
-        _ => false,
-    };
-    if has_more && visible {
-        let expanded = state.expanded.contains(&node.doc_id);
-        let text = if expanded {
-            "⏶ less"
-        } else {
-            "⏷ full result"
-        };
-        if ui.small_button(text).clicked() {
-            responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
-        }
-    }
     responses
 }
 
@@ -276,16 +272,20 @@ fn status_line(
     status: NodeStatus,
     elapsed_ms: Option<f64>,
     count: Option<(u64, u64)>,
+    exit_code: Option<f64>,
 ) {
     if matches!(status, NodeStatus::Idle | NodeStatus::Skipped) {
         return;
     }
     let mut text = status.label().to_owned();
     if let Some((done, total)) = count {
-        text.push_str(&format!("  {done} / {total}"));
+        text.push_str(&format!(" · {done} / {total}"));
     }
     if let Some(ms) = elapsed_ms {
-        text.push_str(&format!("  {}", format_duration_ms(ms)));
+        text.push_str(&format!(" · {}", format_duration_ms(ms)));
+    }
+    if let Some(code) = exit_code {
+        text.push_str(&format!(" · exit {}", crate::model::format_number(code)));
     }
     ui.label(
         RichText::new(text)
@@ -294,40 +294,45 @@ fn status_line(
     );
 }
 
-/// A compact view of a step's outputs: the exit code of a command and a text snippet;
-/// everything, scrollable, when expanded.
-fn result_summary(ui: &mut egui::Ui, outputs: &Outputs, expanded: bool, zoom: f32) {
-    if let Some(Value::Number(code)) = outputs.get("exit_code") {
-        ui.label(
-            RichText::new(format!("exit {}", crate::model::format_number(*code)))
-                .small()
-                .monospace(),
-        );
-    }
+/// A compact view of a step's main output; clicking it shows everything (returns true).
+fn result_summary(ui: &mut egui::Ui, outputs: &Outputs, expanded: bool, zoom: f32) -> bool {
     let main = outputs.iter().find(|(name, value)| {
         *name != "exit_code" && !matches!(value, Value::Text(t) if t.is_empty())
     });
-    if let Some((_, value)) = main {
-        result_text(ui, value, expanded, zoom);
+    match main {
+        Some((_, value)) => result_text(ui, value, expanded, zoom),
+        None => false,
     }
 }
 
-fn result_text(ui: &mut egui::Ui, value: &Value, expanded: bool, zoom: f32) {
-    if expanded {
+/// Shows a value: a few lines, or all of it (scrollable) when expanded. Returns true when
+/// clicked (to expand or collapse).
+fn result_text(ui: &mut egui::Ui, value: &Value, expanded: bool, zoom: f32) -> bool {
+    let text = if expanded {
+        value.to_text()
+    } else {
+        snippet(&value.to_text(), 3, 34)
+    };
+    let label =
+        egui::Label::new(RichText::new(text).monospace().small()).sense(egui::Sense::click());
+    let response = if expanded {
         egui::ScrollArea::vertical()
             .max_height(220.0 * zoom)
             .max_width(NODE_CONTENT_WIDTH * zoom)
             .id_salt("full_result")
-            .show(ui, |ui| {
-                ui.label(RichText::new(value.to_text()).monospace().small());
-            });
+            .show(ui, |ui| ui.add(label))
+            .inner
     } else {
-        ui.label(
-            RichText::new(snippet(&value.to_text(), 3, 34))
-                .monospace()
-                .small(),
-        );
-    }
+        ui.add(label)
+    };
+    response
+        .on_hover_cursor(egui::CursorIcon::PointingHand)
+        .on_hover_text(if expanded {
+            "Click to show less"
+        } else {
+            "Click to show the full result"
+        })
+        .clicked()
 }
 
 /// The first `lines` lines of `text`, each cut to `width` characters.
