@@ -17,7 +17,8 @@ use super::engine::{Command, EngineOptions, RunRequest};
 use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId};
 use crate::model::{NodeId, Value};
 use crate::nodes::{
-    CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, Registry, Role,
+    CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, ProgressSink,
+    Registry, Role,
 };
 use crate::plan::{plan, InputSource, Plan};
 
@@ -279,41 +280,39 @@ impl Executor {
             Role::Step(placement) => placement,
             _ => Placement::Inline,
         };
-        match placement {
-            Placement::Inline => {
-                let context = NodeContext::new(
-                    run.request.flow.clone(),
-                    run.plan.steps[step].node_index,
-                    kind.clone(),
-                    inputs,
-                    run.base_dir.clone(),
-                    run.inline_cancel.clone(),
-                    None,
-                );
-                let result = run_guarded(kind.as_ref(), &context);
-                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                self.complete(run, step, result, elapsed_ms);
-            }
+        // Inline steps finish before Stop is read: they share the run's token and report no
+        // progress. Worker steps get their own token (Stop kills through it) and a sink.
+        let (cancel, progress) = match placement {
+            Placement::Inline => (run.inline_cancel.clone(), None),
             Placement::Worker => {
-                let cancel = CancelToken::new();
-                let (run_id, tx) = (run.id, self.worker_tx.clone());
-                let progress_tx = self.worker_tx.clone();
-                let sink = Arc::new(move |progress: Progress| {
+                let (run_id, progress_tx) = (run.id, self.worker_tx.clone());
+                let sink: ProgressSink = Arc::new(move |progress: Progress| {
                     let _ = progress_tx.send(WorkerMsg::Progress {
                         run: run_id,
                         step,
                         progress,
                     });
                 });
-                let context = NodeContext::new(
-                    run.request.flow.clone(),
-                    run.plan.steps[step].node_index,
-                    kind.clone(),
-                    inputs,
-                    run.base_dir.clone(),
-                    cancel.clone(),
-                    Some(sink),
-                );
+                (CancelToken::new(), Some(sink))
+            }
+        };
+        let context = NodeContext::new(
+            run.request.flow.clone(),
+            run.plan.steps[step].node_index,
+            kind.clone(),
+            inputs,
+            run.base_dir.clone(),
+            cancel.clone(),
+            progress,
+        );
+        match placement {
+            Placement::Inline => {
+                let result = run_guarded(kind.as_ref(), &context);
+                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                self.complete(run, step, result, elapsed_ms);
+            }
+            Placement::Worker => {
+                let (run_id, tx) = (run.id, self.worker_tx.clone());
                 let spawned = std::thread::Builder::new()
                     .name(format!("flowcanvas-node-{node}"))
                     .spawn(move || {

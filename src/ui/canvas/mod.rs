@@ -73,18 +73,6 @@ impl Canvas {
         self.editor.graph = graph;
         self.editor.node_order = order;
         self.editor.node_positions = Default::default();
-        for (doc_id, &id) in &map.to_editor {
-            let pos = doc
-                .flow()
-                .layout
-                .positions
-                .get(doc_id)
-                .copied()
-                .unwrap_or((0.0, 0.0));
-            self.editor
-                .node_positions
-                .insert(id, Pos2::new(pos.0, pos.1));
-        }
         self.selected.retain(|id| map.to_editor.contains_key(id));
         self.editor.selected_nodes = self
             .selected
@@ -95,6 +83,17 @@ impl Canvas {
         self.editor.node_finder = None;
         self.map = map;
         self.synced_revision = Some(doc.revision());
+    }
+
+    /// Writes every node's position (graph space × zoom) into the editor.
+    fn place_nodes(&mut self, doc: &Document, zoom: f32) {
+        let positions = &doc.flow().layout.positions;
+        for (doc_id, &id) in &self.map.to_editor {
+            let pos = positions.get(doc_id).copied().unwrap_or((0.0, 0.0));
+            self.editor
+                .node_positions
+                .insert(id, Pos2::new(pos.0 * zoom, pos.1 * zoom));
+        }
     }
 
     /// Whether the editor shows the document as it is now.
@@ -135,18 +134,7 @@ impl Canvas {
             }
         }
         self.apply_view(ui, pan, zoom);
-        for (doc_id, &id) in &self.map.to_editor {
-            let pos = doc
-                .flow()
-                .layout
-                .positions
-                .get(doc_id)
-                .copied()
-                .unwrap_or((0.0, 0.0));
-            self.editor
-                .node_positions
-                .insert(id, Pos2::new(pos.0 * zoom, pos.1 * zoom));
-        }
+        self.place_nodes(doc, zoom);
 
         self.state.now = Instant::now();
         self.state.zoom = zoom;
