@@ -148,7 +148,52 @@ fn app_canvas(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, app_canvas);
+/// Frames of the app and of bare egui_node_graph2 taken in alternation, so a machine that slows
+/// down mid-run slows both alike; prints the medians and their ratio.
+fn paired_ratio(_c: &mut Criterion) {
+    let registry = Arc::new(Registry::builtin());
+    for n in SIZES {
+        let flow = flow(n);
+        let plan =
+            Arc::new(plan(&flow, &registry, &Scope::Flow, RunMode::All, &|_| false).expect("plan"));
+        for running in [false, true] {
+            let (app_ctx, bare_ctx) = (egui::Context::default(), egui::Context::default());
+            let mut doc = Document::new(flow.clone(), None);
+            let mut canvas = Canvas::new(registry.clone());
+            let mut bare = bare_editor(&flow);
+            let (mut app_ms, mut bare_ms) = (Vec::new(), Vec::new());
+            for round in 0..80 {
+                if running {
+                    mid_run(&mut canvas, &plan);
+                }
+                let start = Instant::now();
+                frame(&app_ctx, |ui| {
+                    canvas.show(ui, &mut doc);
+                });
+                let app = start.elapsed();
+                let start = Instant::now();
+                frame(&bare_ctx, |ui| bare.draw(ui));
+                let bare_time = start.elapsed();
+                if round >= 10 {
+                    app_ms.push(app.as_secs_f64() * 1000.0);
+                    bare_ms.push(bare_time.as_secs_f64() * 1000.0);
+                }
+            }
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            };
+            let (app, bare_median) = (median(&mut app_ms), median(&mut bare_ms));
+            println!(
+                "paired {n} nodes {}: app {app:.2} ms, bare {bare_median:.2} ms, ratio {:.2}",
+                if running { "mid-run" } else { "idle" },
+                app / bare_median
+            );
+        }
+    }
+}
+
+criterion_group!(benches, paired_ratio, app_canvas);
 criterion_main!(benches);
 
 // ---- bare egui_node_graph2: minimal nodes, one input and one output each ----
