@@ -114,12 +114,9 @@ fn text_field(
         outcome.stop_editing = response.lost_focus();
         return outcome;
     }
+    // Long texts preview their first lines, each cut to fit; one-line texts are cut by egui.
     let shown = if multiline {
-        let mut lines: Vec<&str> = text.lines().take(PREVIEW_LINES).collect();
-        if text.lines().count() > PREVIEW_LINES {
-            lines.push("…");
-        }
-        lines.join("\n")
+        snippet(text, PREVIEW_LINES, 21)
     } else {
         text.clone()
     };
@@ -135,11 +132,13 @@ fn text_field(
     let response = frame
         .show(ui, |ui| {
             ui.set_width(width - 8.0 * zoom);
-            ui.add(
-                egui::Label::new(RichText::new(shown).text_style(font))
-                    .truncate()
-                    .sense(egui::Sense::click()),
-            )
+            let label =
+                egui::Label::new(RichText::new(shown).text_style(font)).sense(egui::Sense::click());
+            ui.add(if multiline {
+                label.extend()
+            } else {
+                label.truncate()
+            })
         })
         .inner
         .on_hover_cursor(egui::CursorIcon::Text);
@@ -353,7 +352,7 @@ pub fn snippet(text: &str, lines: usize, width: usize) -> String {
         out.push("…".to_owned());
     }
     if out.is_empty() {
-        out.push("(empty)".to_owned());
+        out.push(String::new());
     }
     out.join("\n")
 }
