@@ -128,6 +128,10 @@ pub struct RunView {
     pub status: Option<RunStatus>,
     /// A run that could not start, and why.
     pub rejected: Option<String>,
+    /// The engine's run queue as last reported.
+    pub queue: Vec<crate::exec::QueueItem>,
+    /// Whether the queue is paused.
+    pub queue_paused: bool,
 }
 
 impl RunView {
@@ -169,6 +173,10 @@ impl RunView {
     pub fn apply(&mut self, event: &Event, now: Instant) {
         match event {
             Event::RunQueued { .. } => {}
+            Event::QueueChanged { paused, items } => {
+                self.queue = items.clone();
+                self.queue_paused = *paused;
+            }
             Event::RunRejected { run, error } => {
                 self.run = Some(*run);
                 self.rejected = Some(error.clone());

@@ -59,7 +59,7 @@ impl HumanOutput {
     /// Shows one event.
     pub fn event(&mut self, event: &Event) {
         match event {
-            Event::RunQueued { .. } | Event::RunRejected { .. } => {}
+            Event::RunQueued { .. } | Event::RunRejected { .. } | Event::QueueChanged { .. } => {}
             Event::RunStarted { plan, .. } => {
                 self.total_steps = plan.steps.len();
                 self.orders = plan

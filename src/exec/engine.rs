@@ -1,5 +1,6 @@
 //! The engine handle clients hold: submit runs, stop the active one, read events.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use crossbeam_channel::{RecvTimeoutError, Sender};
 use super::channel::{event_channel, EventStream, Waker};
 use super::events::{Event, RunId};
 use super::executor::Executor;
-use crate::model::Flow;
+use super::queue::QueueMove;
+use crate::model::{Flow, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{RunMode, Scope};
 
@@ -26,6 +28,9 @@ pub struct RunRequest {
     pub mode: RunMode,
     /// The folder relative paths are resolved against (the `.flow` file's folder).
     pub base_dir: PathBuf,
+    /// The promoted input values the run was asked with, by label (already applied to
+    /// `flow`; kept to show with the queued run).
+    pub inputs: BTreeMap<String, ParamValue>,
 }
 
 impl RunRequest {
@@ -36,6 +41,7 @@ impl RunRequest {
             scope: Scope::Flow,
             mode: RunMode::All,
             base_dir: base_dir.into(),
+            inputs: BTreeMap::new(),
         }
     }
 
@@ -56,6 +62,10 @@ impl RunRequest {
 pub(crate) enum Command {
     Run(RunId, RunRequest),
     Stop,
+    Cancel(RunId),
+    Move(RunId, QueueMove),
+    Pause(bool),
+    ClearFinished,
     Shutdown,
 }
 
@@ -101,6 +111,26 @@ impl EngineHandle {
     /// steps not yet run are marked cancelled. Queued runs stay queued.
     pub fn stop(&self) {
         let _ = self.commands.send(Command::Stop);
+    }
+
+    /// Cancels a queued run (it will not start), or stops it if it is the running one.
+    pub fn cancel(&self, run: RunId) {
+        let _ = self.commands.send(Command::Cancel(run));
+    }
+
+    /// Moves a queued run up, down, or to the front of the queue.
+    pub fn move_run(&self, run: RunId, how: QueueMove) {
+        let _ = self.commands.send(Command::Move(run, how));
+    }
+
+    /// Pauses the queue (the running run finishes; nothing new starts) or resumes it.
+    pub fn set_paused(&self, paused: bool) {
+        let _ = self.commands.send(Command::Pause(paused));
+    }
+
+    /// Forgets finished runs in the queue.
+    pub fn clear_finished(&self) {
+        let _ = self.commands.send(Command::ClearFinished);
     }
 }
 

@@ -21,6 +21,13 @@ pub enum Event {
         /// The run.
         run: RunId,
     },
+    /// The queue changed: every item as it stands now.
+    QueueChanged {
+        /// Whether the queue is paused.
+        paused: bool,
+        /// Finished items (oldest first), the running one, then the waiting ones in order.
+        items: Vec<super::queue::QueueItem>,
+    },
     /// A run could not be planned (a loop, an unknown node); nothing ran.
     RunRejected {
         /// The run.
@@ -109,9 +116,10 @@ pub enum Event {
 }
 
 impl Event {
-    /// The run this event belongs to.
+    /// The run this event belongs to (0 for queue-wide events).
     pub fn run(&self) -> RunId {
         match self {
+            Event::QueueChanged { .. } => 0,
             Event::RunQueued { run }
             | Event::RunRejected { run, .. }
             | Event::RunStarted { run, .. }

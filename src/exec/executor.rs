@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +14,8 @@ use rustc_hash::FxHashMap;
 
 use super::channel::EventSink;
 use super::engine::{Command, EngineOptions, RunRequest};
-use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId};
+use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus};
+use super::queue::{Cancelled, QueueStatus, RunQueue};
 use crate::model::{NodeId, Value};
 use crate::nodes::{
     CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, ProgressSink,
@@ -60,7 +61,7 @@ pub(crate) struct Executor {
     worker_tx: Sender<WorkerMsg>,
     worker_rx: Receiver<WorkerMsg>,
     sink: EventSink,
-    queue: VecDeque<(RunId, RunRequest)>,
+    queue: RunQueue,
     /// The latest outputs of every node that succeeded in this session, by node id.
     results: FxHashMap<NodeId, Arc<Outputs>>,
     shutting_down: bool,
@@ -98,7 +99,7 @@ impl Executor {
             worker_tx,
             worker_rx,
             sink,
-            queue: VecDeque::new(),
+            queue: RunQueue::default(),
             results: FxHashMap::default(),
             shutting_down: false,
         }
@@ -110,7 +111,8 @@ impl Executor {
             if self.shutting_down {
                 break;
             }
-            if let Some((id, request)) = self.queue.pop_front() {
+            if let Some((id, request)) = self.queue.start_next() {
+                self.queue_changed();
                 self.execute(id, request);
                 continue;
             }
@@ -125,14 +127,67 @@ impl Executor {
 
     /// Handles a command while no run is active.
     fn accept(&mut self, command: Command) {
-        match command {
+        if let Some(RunEnd::Shutdown) = self.queue_command(command, None) {
+            self.shutting_down = true;
+        }
+    }
+
+    /// Applies a command to the queue; returns how the active run (`active`) must end, if it
+    /// must.
+    fn queue_command(&mut self, command: Command, active: Option<RunId>) -> Option<RunEnd> {
+        let end = match command {
             Command::Run(id, request) => {
                 self.sink.emit(Event::RunQueued { run: id });
-                self.queue.push_back((id, request));
+                self.queue.push(id, request);
+                None
             }
-            Command::Stop => {}
-            Command::Shutdown => self.shutting_down = true,
-        }
+            Command::Stop => return active.map(|_| RunEnd::Stopped),
+            Command::Cancel(id) => match self.queue.cancel(id) {
+                Cancelled::Running => return Some(RunEnd::Stopped),
+                Cancelled::NotFound => return None,
+                Cancelled::Removed => {
+                    let summary = "Run cancelled before it started".to_owned();
+                    self.sink.emit(Event::RunFinished {
+                        run: id,
+                        status: RunStatus::Cancelled,
+                        summary,
+                        counts: Counts::default(),
+                        nodes: Vec::new(),
+                        elapsed_ms: 0.0,
+                    });
+                    None
+                }
+            },
+            Command::Move(id, how) => {
+                if !self.queue.move_run(id, how) {
+                    return None; // nothing changed
+                }
+                None
+            }
+            Command::Pause(paused) => {
+                if !self.queue.set_paused(paused) {
+                    return None; // nothing changed
+                }
+                None
+            }
+            Command::ClearFinished => {
+                if !self.queue.clear_finished() {
+                    return None; // nothing changed
+                }
+                None
+            }
+            Command::Shutdown => Some(RunEnd::Shutdown),
+        };
+        self.queue_changed();
+        end
+    }
+
+    /// Tells clients how the queue stands.
+    fn queue_changed(&mut self) {
+        self.sink.emit(Event::QueueChanged {
+            paused: self.queue.is_paused(),
+            items: self.queue.items(),
+        });
     }
 
     /// Plans and runs one request to its end.
@@ -149,10 +204,15 @@ impl Executor {
         let plan = match planned {
             Ok(plan) => Arc::new(plan),
             Err(err) => {
-                self.sink.emit(Event::RunRejected {
-                    run: id,
-                    error: err.to_string(),
-                });
+                let error = err.to_string();
+                self.queue.finish(
+                    id,
+                    QueueStatus::Failed,
+                    format!("Could not run: {error}"),
+                    0.0,
+                );
+                self.sink.emit(Event::RunRejected { run: id, error });
+                self.queue_changed();
                 return;
             }
         };
@@ -188,7 +248,7 @@ impl Executor {
                 self.dispatch(run, step);
                 match self.commands.try_recv() {
                     Ok(command) => {
-                        if let Some(end) = self.command_during_run(command) {
+                        if let Some(end) = self.command_during_run(command, run.id) {
                             return end;
                         }
                     }
@@ -203,7 +263,7 @@ impl Executor {
             select! {
                 recv(self.commands) -> command => match command {
                     Ok(command) => {
-                        if let Some(end) = self.command_during_run(command) {
+                        if let Some(end) = self.command_during_run(command, run.id) {
                             return end;
                         }
                     }
@@ -218,16 +278,8 @@ impl Executor {
         }
     }
 
-    fn command_during_run(&mut self, command: Command) -> Option<RunEnd> {
-        match command {
-            Command::Run(id, request) => {
-                self.sink.emit(Event::RunQueued { run: id });
-                self.queue.push_back((id, request));
-                None
-            }
-            Command::Stop => Some(RunEnd::Stopped),
-            Command::Shutdown => Some(RunEnd::Shutdown),
-        }
+    fn command_during_run(&mut self, command: Command, run: RunId) -> Option<RunEnd> {
+        self.queue_command(command, Some(run))
     }
 
     fn worker_message(&mut self, run: &mut ActiveRun, message: WorkerMsg) {
@@ -506,14 +558,18 @@ impl Executor {
         let counts = Counts::of(&nodes);
         let status = counts.status(stopped);
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
+        let summary = summary_line(status, &counts, elapsed_ms);
+        self.queue
+            .finish(run.id, status.into(), summary.clone(), elapsed_ms);
         self.sink.emit(Event::RunFinished {
             run: run.id,
             status,
-            summary: summary_line(status, &counts, elapsed_ms),
+            summary,
             counts,
             nodes,
             elapsed_ms,
         });
+        self.queue_changed();
         self.sink.flush();
     }
 }

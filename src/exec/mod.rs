@@ -5,6 +5,7 @@ mod channel;
 mod engine;
 mod events;
 mod executor;
+mod queue;
 
 pub use channel::{EventStream, Waker};
 pub use engine::{Engine, EngineHandle, EngineOptions, RunRequest};
@@ -12,3 +13,4 @@ pub use events::{
     format_duration_ms, summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus,
 };
 pub use executor::is_running_node;
+pub use queue::{QueueItem, QueueMove, QueueStatus};

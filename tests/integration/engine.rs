@@ -71,7 +71,10 @@ fn a_run_streams_its_events_in_order() {
         &[("name.text", "greet.name")],
     );
     let run = engine.submit(request(flow, dir.path()));
-    let events = events_until_finished(&mut engine);
+    let events: Vec<Event> = events_until_finished(&mut engine)
+        .into_iter()
+        .filter(|e| !matches!(e, Event::QueueChanged { .. }))
+        .collect();
     let kinds: Vec<&str> = events
         .iter()
         .map(|e| match e {
@@ -568,4 +571,140 @@ fn parallel_steps_overlap_when_allowed() {
         starts_before, 3,
         "all three steps should start before any ends"
     );
+}
+
+fn queue_of(event: &Event) -> Option<Vec<(u64, flowcanvas::exec::QueueStatus)>> {
+    match event {
+        Event::QueueChanged { items, .. } => {
+            Some(items.iter().map(|i| (i.run, i.status)).collect())
+        }
+        _ => None,
+    }
+}
+
+/// Reads events until `done` says so (30 s at most).
+fn events_until(engine: &mut Engine, mut done: impl FnMut(&Event) -> bool) -> Vec<Event> {
+    let mut events = Vec::new();
+    loop {
+        let event = engine
+            .recv_timeout(Duration::from_secs(30))
+            .expect("timed out waiting for an event");
+        let stop = done(&event);
+        events.push(event);
+        if stop {
+            return events;
+        }
+    }
+}
+
+#[test]
+fn the_queue_can_be_reordered_cancelled_paused_and_resumed() {
+    use flowcanvas::exec::{QueueMove, QueueStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let slow = flow(
+        vec![Node::new("wait", "delay").with_param("ms", 300.0)],
+        &[],
+    );
+    let first = engine.submit(request(slow.clone(), dir.path()));
+    events_until(&mut engine, |e| matches!(e, Event::RunStarted { .. }));
+    let second = engine.submit(request(slow.clone(), dir.path()));
+    let third = engine.submit(request(slow.clone(), dir.path()));
+    let fourth = engine.submit(request(slow.clone(), dir.path()));
+    let handle = engine.handle();
+    handle.move_run(fourth, QueueMove::Next);
+    handle.cancel(third);
+    handle.set_paused(true);
+    // The running run finishes; nothing new starts while paused.
+    let events = events_until(
+        &mut engine,
+        |e| matches!(e, Event::RunFinished { run, .. } if *run == first),
+    );
+    assert!(events.iter().any(|e| matches!(e, Event::RunFinished { run, status: RunStatus::Cancelled, .. } if *run == third)));
+    let waited = engine.recv_timeout(Duration::from_millis(500));
+    let queue_only = waited
+        .as_ref()
+        .map_or(true, |e| matches!(e, Event::QueueChanged { .. }));
+    assert!(queue_only, "a paused queue started a run: {waited:?}");
+    handle.set_paused(false);
+    let events = events_until(
+        &mut engine,
+        |e| matches!(e, Event::RunFinished { run, .. } if *run == second),
+    );
+    let started: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::RunStarted { run, .. } => Some(*run),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        started,
+        [fourth, second],
+        "moved to the front, the fourth ran before the second"
+    );
+    let after = events_until(&mut engine, |e| matches!(e, Event::QueueChanged { .. }));
+    // Finished items are listed in the order they finished.
+    assert_eq!(
+        queue_of(after.last().unwrap()).unwrap(),
+        [
+            (third, QueueStatus::Cancelled),
+            (first, QueueStatus::Done),
+            (fourth, QueueStatus::Done),
+            (second, QueueStatus::Done)
+        ]
+    );
+    handle.clear_finished();
+    let events = events_until(&mut engine, |e| matches!(e, Event::QueueChanged { .. }));
+    assert_eq!(queue_of(events.last().unwrap()).unwrap(), []);
+}
+
+#[test]
+fn cancelling_the_running_item_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let slow = flow(
+        vec![Node::new("wait", "delay").with_param("ms", 60_000.0)],
+        &[],
+    );
+    let run = engine.submit(request(slow, dir.path()));
+    events_until(&mut engine, |e| matches!(e, Event::NodeStarted { .. }));
+    engine.handle().cancel(run);
+    let events = events_until(&mut engine, |e| matches!(e, Event::RunFinished { .. }));
+    assert_eq!(finished(&events).0, RunStatus::Cancelled);
+}
+
+#[test]
+fn a_queued_run_keeps_its_snapshot_when_the_flow_changes_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let mut flow_now = flow(
+        vec![
+            Node::new("wait", "delay").with_param("ms", 200.0),
+            text("t"),
+        ],
+        &[],
+    );
+    engine.submit(request(flow_now.clone(), dir.path()));
+    let queued = engine.submit(request(flow_now.clone(), dir.path()));
+    // The user edits the text after queueing: the queued run still has the old value.
+    flow_now
+        .node_mut("t")
+        .unwrap()
+        .params
+        .insert("text".into(), "edited".into());
+    let events = events_until(
+        &mut engine,
+        |e| matches!(e, Event::RunFinished { run, .. } if *run == queued),
+    );
+    let texts: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::NodeFinished {
+                run, node, outputs, ..
+            } if *run == queued && node.as_str() == "t" => outputs.get("text").map(Value::to_text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["t"]);
 }
