@@ -74,6 +74,7 @@ fn mid_run(canvas: &mut Canvas, plan: &Arc<flowcanvas::plan::Plan>) {
         &Event::RunStarted {
             run: 1,
             plan: plan.clone(),
+            seeds: Default::default(),
         },
         now,
     );

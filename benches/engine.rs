@@ -31,6 +31,7 @@ impl NoopKind {
                 role: Role::Step(Placement::Inline),
                 effects: Effects::Pure,
                 params: Vec::new(),
+                promote: None,
             },
         }
     }

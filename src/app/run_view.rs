@@ -132,6 +132,8 @@ pub struct RunView {
     pub queue: Vec<crate::exec::QueueItem>,
     /// Whether the queue is paused.
     pub queue_paused: bool,
+    /// Seeds rolled for the followed run.
+    pub seeds: std::collections::BTreeMap<NodeId, u64>,
 }
 
 impl RunView {
@@ -184,7 +186,8 @@ impl RunView {
                 self.status = None;
                 self.rows.clear();
             }
-            Event::RunStarted { run, plan } => {
+            Event::RunStarted { run, plan, seeds } => {
+                self.seeds = seeds.clone();
                 self.run = Some(*run);
                 self.started_at = Some(now);
                 self.elapsed_ms = None;
@@ -324,6 +327,7 @@ mod tests {
             &Event::RunStarted {
                 run: 1,
                 plan: plan(),
+                seeds: Default::default(),
             },
             t0,
         );
@@ -435,6 +439,7 @@ mod tests {
             &Event::RunStarted {
                 run: 1,
                 plan: plan(),
+                seeds: Default::default(),
             },
             t0,
         );
@@ -452,6 +457,7 @@ mod tests {
             &Event::RunStarted {
                 run: 2,
                 plan: plan(),
+                seeds: Default::default(),
             },
             t0,
         );

@@ -1,5 +1,6 @@
 //! Events the executor streams to its clients, and the run outcome types they carry.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -41,6 +42,8 @@ pub enum Event {
         run: RunId,
         /// The plan being run.
         plan: Arc<Plan>,
+        /// Seeds rolled for this run ("new each run" seed nodes), by node.
+        seeds: BTreeMap<NodeId, u64>,
     },
     /// A step started work.
     NodeStarted {

@@ -191,8 +191,10 @@ impl Executor {
     }
 
     /// Plans and runs one request to its end.
-    fn execute(&mut self, id: RunId, request: RunRequest) {
+    fn execute(&mut self, id: RunId, mut request: RunRequest) {
         let started = Instant::now();
+        let (flow, seeds) = super::seeds::roll_seeds(&request.flow);
+        request.flow = flow;
         let results = &self.results;
         let planned = plan(
             &request.flow,
@@ -219,6 +221,7 @@ impl Executor {
         self.sink.emit(Event::RunStarted {
             run: id,
             plan: plan.clone(),
+            seeds,
         });
         for skipped in &plan.skipped {
             self.sink.emit(Event::NodeSkipped {

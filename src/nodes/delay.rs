@@ -30,6 +30,7 @@ impl DelayKind {
                     default: ParamValue::Number(1000.0),
                     doc: "How long to wait, in milliseconds (at most a day).",
                 }],
+                promote: None,
             },
         }
     }

@@ -24,6 +24,7 @@ impl NoteKind {
                     default: ParamValue::Text(String::new()),
                     doc: "The note's text.",
                 }],
+                promote: None,
             },
         }
     }

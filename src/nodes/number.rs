@@ -27,6 +27,7 @@ impl NumberKind {
                     default: ParamValue::Number(0.0),
                     doc: "The number to output.",
                 }],
+                promote: Some("value"),
             },
         }
     }

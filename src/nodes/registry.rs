@@ -24,6 +24,7 @@ impl Registry {
         let mut registry = Self::new();
         registry.register(super::text::TextKind::new());
         registry.register(super::number::NumberKind::new());
+        registry.register(super::seed::SeedKind::new());
         registry.register(super::template::TemplateKind::new());
         registry.register(super::shell::ShellKind::new());
         registry.register(super::delay::DelayKind::new());

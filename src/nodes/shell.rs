@@ -51,6 +51,7 @@ impl ShellKind {
                         doc: "Extra environment variables.",
                     },
                 ],
+                promote: None,
             },
         }
     }

@@ -189,6 +189,8 @@ pub struct KindInfo {
     pub effects: Effects,
     /// Its parameters.
     pub params: Vec<ParamSpec>,
+    /// The parameter a promoted input sets, for kinds that can be promoted as a flow input.
+    pub promote: Option<&'static str>,
 }
 
 impl KindInfo {

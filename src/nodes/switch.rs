@@ -42,6 +42,7 @@ impl SwitchKind {
                         doc: "Which input passes through, counting from 1.",
                     },
                 ],
+                promote: Some("selected"),
             },
         }
     }

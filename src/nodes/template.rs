@@ -36,6 +36,7 @@ impl TemplateKind {
                         doc: "The placeholder names; each becomes an input.",
                     },
                 ],
+                promote: None,
             },
         }
     }

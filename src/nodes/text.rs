@@ -24,6 +24,7 @@ impl TextKind {
                     default: ParamValue::Text(String::new()),
                     doc: "The text to output.",
                 }],
+                promote: Some("text"),
             },
         }
     }

@@ -20,6 +20,7 @@ impl ViewerKind {
                 role: Role::Viewer,
                 effects: Effects::Pure,
                 params: Vec::new(),
+                promote: None,
             },
         }
     }

@@ -19,6 +19,7 @@ impl WriteFileKind {
                 role: Role::Step(Placement::Worker),
                 effects: Effects::SideEffects,
                 params: Vec::new(),
+                promote: None,
             },
         }
     }

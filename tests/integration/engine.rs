@@ -708,3 +708,41 @@ fn a_queued_run_keeps_its_snapshot_when_the_flow_changes_later() {
         .collect();
     assert_eq!(texts, ["t"]);
 }
+
+#[test]
+fn a_seed_rolls_once_per_run_and_is_shared_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = engine();
+    let make = |mode: &str| {
+        flow(
+            vec![
+                Node::new("s", "seed").with_param("mode", mode).with_param("seed", 42.0),
+                template("a", &["v"]).with_param("template", "a{v}"),
+                template("b", &["v"]).with_param("template", "b{v}"),
+            ],
+            &[("s.seed", "a.v"), ("s.seed", "b.v")],
+        )
+    };
+    let mut rolled = Vec::new();
+    for _ in 0..2 {
+        engine.submit(request(make("new each run"), dir.path()));
+        let events = events_until_finished(&mut engine);
+        let seeds = events
+            .iter()
+            .find_map(|e| match e {
+                Event::RunStarted { seeds, .. } => Some(seeds.clone()),
+                _ => None,
+            })
+            .unwrap();
+        let value = seeds[&NodeId::from("s")];
+        assert_eq!(output_text(&events, "a", "text"), Some(format!("a{value}")));
+        assert_eq!(output_text(&events, "b", "text"), Some(format!("b{value}")), "both consumers share one roll");
+        rolled.push(value);
+    }
+    assert_ne!(rolled[0], rolled[1], "a new value each run");
+    for _ in 0..2 {
+        engine.submit(request(make("fixed"), dir.path()));
+        let events = events_until_finished(&mut engine);
+        assert_eq!(output_text(&events, "a", "text").as_deref(), Some("a42"), "a fixed seed repeats");
+    }
+}

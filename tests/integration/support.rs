@@ -82,6 +82,7 @@ impl PanicKind {
                 role: Role::Step(placement),
                 effects: Effects::Pure,
                 params: Vec::new(),
+                promote: None,
             },
         }
     }
