@@ -376,7 +376,9 @@ impl Document {
             let id = self.fresh_id(if stem.is_empty() { &node.kind } else { stem });
             let mut copy = node.clone();
             copy.id = id.clone();
+            // A copy is not a second flow input or output (input labels must stay unique).
             copy.output = false;
+            copy.promote = None;
             let pos = clip
                 .layout
                 .positions

@@ -4,6 +4,7 @@
 
 mod fmt_cmd;
 mod human;
+mod inputs_cmd;
 mod plan_cmd;
 mod run_cmd;
 mod validate_cmd;
@@ -12,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::model::{Flow, NodeId};
+use std::collections::BTreeMap;
+
+use crate::model::{apply_inputs, flow_inputs, parse_input, Flow, NodeId, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{RunMode, Scope};
 
@@ -55,6 +58,18 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rewrite flow files in canonical form (sorted, as the app saves them).
     Fmt(FmtArgs),
+    /// List a flow's promoted inputs (label, type, default) and marked outputs.
+    Inputs(InputsArgs),
+}
+
+/// Arguments of `flowcanvas inputs`.
+#[derive(Debug, Args)]
+pub struct InputsArgs {
+    /// The .flow file.
+    pub file: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Which part of the flow to run.
@@ -69,6 +84,9 @@ pub struct TargetArgs {
     /// All: every planned node. Missing: only nodes without a result, and their downstream.
     #[arg(long, value_enum, default_value_t = ModeArg::All)]
     pub mode: ModeArg,
+    /// Sets a promoted input by its label (repeatable); see `flowcanvas inputs FILE`.
+    #[arg(long = "set", value_name = "LABEL=VALUE")]
+    pub set: Vec<String>,
 }
 
 impl TargetArgs {
@@ -151,6 +169,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Plan(args)) => plan_cmd::plan_cmd(&args),
         Some(Command::Validate(args)) => validate_cmd::validate(&args),
         Some(Command::Fmt(args)) => fmt_cmd::fmt(&args),
+        Some(Command::Inputs(args)) => inputs_cmd::inputs(&args),
         None => crate::app::run_gui(crate::app::StartOptions {
             no_recent: cli.screenshot.is_some(),
             file: cli.file,
@@ -171,6 +190,52 @@ fn load_or_report(path: &Path, registry: &Registry) -> Option<Flow> {
             None
         }
     }
+}
+
+/// Applies `--set LABEL=VALUE` values to a flow; on a problem, prints it with the list of
+/// valid inputs and returns `None` (exit 2).
+fn apply_set(
+    flow: &Flow,
+    registry: &Registry,
+    file: &Path,
+    set: &[String],
+) -> Option<(Flow, BTreeMap<String, ParamValue>)> {
+    let inputs = flow_inputs(flow, registry);
+    let mut values = BTreeMap::new();
+    let mut problems = Vec::new();
+    for entry in set {
+        let Some((label, text)) = entry.split_once('=') else {
+            problems.push(format!("`--set {entry}`: write LABEL=VALUE"));
+            continue;
+        };
+        match inputs.iter().find(|i| i.label == label) {
+            None => problems.push(format!("no input labelled `{label}`")),
+            Some(input) => match parse_input(input, text) {
+                Ok(value) => {
+                    values.insert(label.to_owned(), value);
+                }
+                Err(problem) => problems.push(problem),
+            },
+        }
+    }
+    if problems.is_empty() {
+        match apply_inputs(flow, registry, &values) {
+            Ok(applied) => return Some((applied, values)),
+            Err(err) => problems = err.problems,
+        }
+    }
+    for problem in &problems {
+        eprintln!("error: {}: {problem}", file.display());
+    }
+    if inputs.is_empty() {
+        eprintln!("{} has no promoted inputs.", file.display());
+    } else {
+        eprintln!("Inputs of {}:", file.display());
+        for input in &inputs {
+            eprintln!("  {}  ({})", input.label, input.kind);
+        }
+    }
+    None
 }
 
 /// The folder relative paths in the flow are resolved against: the file's own folder.

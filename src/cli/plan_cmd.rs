@@ -1,6 +1,6 @@
 //! `flowcanvas plan FILE`: the plan a run would follow, without running anything.
 
-use super::{load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
+use super::{apply_set, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
 use crate::nodes::Registry;
 use crate::plan::{plan, InputSource};
 
@@ -8,6 +8,9 @@ use crate::plan::{plan, InputSource};
 pub fn plan_cmd(args: &PlanArgs) -> i32 {
     let registry = Registry::builtin();
     let Some(flow) = load_or_report(&args.file, &registry) else {
+        return EXIT_INVALID;
+    };
+    let Some((flow, _)) = apply_set(&flow, &registry, &args.file, &args.target.set) else {
         return EXIT_INVALID;
     };
     let scope = args.target.scope();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::human::HumanOutput;
 use super::{
-    base_dir_of, load_or_report, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
+    apply_set, base_dir_of, load_or_report, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
     EXIT_RUN_PROBLEMS,
 };
 use crate::exec::{Engine, Event, RunRequest, RunStatus};
@@ -17,6 +17,9 @@ use crate::nodes::{Outputs, Registry};
 pub fn run(args: &RunArgs) -> i32 {
     let registry = Arc::new(Registry::builtin());
     let Some(flow) = load_or_report(&args.file, &registry) else {
+        return EXIT_INVALID;
+    };
+    let Some((flow, inputs)) = apply_set(&flow, &registry, &args.file, &args.target.set) else {
         return EXIT_INVALID;
     };
     let flow = Arc::new(flow);
@@ -38,9 +41,10 @@ pub fn run(args: &RunArgs) -> i32 {
         });
     }
 
-    let request = RunRequest::new(flow.clone(), base_dir_of(&args.file))
+    let mut request = RunRequest::new(flow.clone(), base_dir_of(&args.file))
         .scope(args.target.scope())
         .mode(args.target.mode.into());
+    request.inputs = inputs;
     let run_id = engine.submit(request);
     let stdout = std::io::stdout();
     let mut human = (!args.json)

@@ -23,7 +23,8 @@ pub fn roll_seeds(flow: &Arc<Flow>) -> (Arc<Flow>, BTreeMap<NodeId, u64>) {
     let mut seeds = BTreeMap::new();
     for node in rolled.nodes.iter_mut().filter(|n| rolling(n)) {
         let value = next_random() & u64::from(u32::MAX);
-        node.params.insert("seed".to_owned(), ParamValue::Number(value as f64));
+        node.params
+            .insert("seed".to_owned(), ParamValue::Number(value as f64));
         seeds.insert(node.id.clone(), value);
     }
     (Arc::new(rolled), seeds)
@@ -56,14 +57,22 @@ mod tests {
     #[test]
     fn only_new_each_run_seeds_roll() {
         let mut flow = Flow::default();
-        flow.nodes.push(Node::new("fixed", "seed").with_param("seed", 7.0));
-        flow.nodes.push(Node::new("fresh", "seed").with_param("mode", SEED_NEW_EACH_RUN));
+        flow.nodes
+            .push(Node::new("fixed", "seed").with_param("seed", 7.0));
+        flow.nodes
+            .push(Node::new("fresh", "seed").with_param("mode", SEED_NEW_EACH_RUN));
         let flow = Arc::new(flow);
         let (rolled, seeds) = roll_seeds(&flow);
         assert_eq!(seeds.len(), 1);
         let value = seeds[&NodeId::from("fresh")];
-        assert_eq!(rolled.node("fresh").unwrap().params["seed"], ParamValue::Number(value as f64));
-        assert_eq!(rolled.node("fixed").unwrap().params["seed"], ParamValue::Number(7.0));
+        assert_eq!(
+            rolled.node("fresh").unwrap().params["seed"],
+            ParamValue::Number(value as f64)
+        );
+        assert_eq!(
+            rolled.node("fixed").unwrap().params["seed"],
+            ParamValue::Number(7.0)
+        );
         let (_, again) = roll_seeds(&flow);
         assert_ne!(again[&NodeId::from("fresh")], value, "each run rolls anew");
     }

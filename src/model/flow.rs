@@ -82,6 +82,42 @@ pub struct Node {
     /// Marked as an output of the flow: a whole-flow run runs what it needs.
     #[serde(default, skip_serializing_if = "is_false")]
     pub output: bool,
+    /// Promoted as an input of the flow: its value becomes a field of the run form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promote: Option<Promotion>,
+}
+
+/// How a node appears as an input of the flow (a field of the run form, a `--set` label).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Promotion {
+    /// The field's label; unique within the flow.
+    pub label: String,
+    /// Fields are shown by ascending order, then label.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub order: i32,
+    /// For numbers: the smallest value allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// For numbers: the largest value allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+impl Promotion {
+    /// A promotion with this label and order 0.
+    pub fn new(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            order: 0,
+            min: None,
+            max: None,
+        }
+    }
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 impl Node {
@@ -95,6 +131,7 @@ impl Node {
             values: BTreeMap::new(),
             bypassed: false,
             output: false,
+            promote: None,
         }
     }
 

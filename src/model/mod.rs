@@ -2,12 +2,14 @@
 
 mod flow;
 mod ids;
+mod inputs;
 mod types;
 mod validate;
 mod value;
 
-pub use flow::{Edge, Flow, Layout, Node, FORMAT_VERSION};
+pub use flow::{Edge, Flow, Layout, Node, Promotion, FORMAT_VERSION};
 pub use ids::{NodeId, PortRef};
+pub use inputs::{apply_inputs, flow_inputs, flow_outputs, parse_input, FlowInput, InputKind};
 pub use types::DataType;
 pub use validate::{node_ports, validate, NodePorts, Problem, Subject};
 pub use value::{format_number, ParamValue, Value};

@@ -115,6 +115,7 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
 
     let mut seen = HashSet::new();
     let mut duplicated = HashSet::new();
+    let mut labels = HashSet::new();
     for node in &flow.nodes {
         let duplicate = seen.contains(&node.id);
         // Problems of a second node with a used id point at that node, not the first.
@@ -194,6 +195,30 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         }
         for message in kind.check(&params) {
             problems.push(problem(message));
+        }
+        if let Some(promotion) = &node.promote {
+            if info.promote.is_none() {
+                problems.push(problem(format!(
+                    "a `{}` node cannot be promoted as an input",
+                    node.kind
+                )));
+            }
+            if promotion.label.trim().is_empty() {
+                problems.push(problem("a promoted input needs a label".to_owned()));
+            } else if !labels.insert(promotion.label.clone()) {
+                problems.push(problem(format!(
+                    "the input label `{}` is used twice",
+                    promotion.label
+                )));
+            }
+            if let (Some(min), Some(max)) = (promotion.min, promotion.max) {
+                if min > max {
+                    problems.push(problem(format!(
+                        "promoted input `{}`: min {min} is above max {max}",
+                        promotion.label
+                    )));
+                }
+            }
         }
     }
 

@@ -19,8 +19,8 @@ mod write_file;
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
 pub use registry::Registry;
-pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
+pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
 pub use switch::switch_input_name;
 
 /// What every kind file needs.

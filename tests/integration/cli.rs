@@ -456,3 +456,75 @@ fn send_sigint(pid: u32) {
         .unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn promoted_inputs_are_set_from_the_command_line() {
+    let (_dir, file) = example("hello.flow");
+    let output = flowcanvas(&["run", "--set", "Name=Ada"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).trim_end().ends_with("Result: Hello, Ada!"),
+        "{}",
+        stdout(&output)
+    );
+
+    let output = flowcanvas(&["run", "--set", "Nmae=Ada"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = stderr(&output);
+    assert!(errors.contains("no input labelled `Nmae`"), "{errors}");
+    assert!(
+        errors.contains("Name  (long text)"),
+        "the valid inputs are listed: {errors}"
+    );
+
+    let output = flowcanvas(&["run", "--set", "Name"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("write LABEL=VALUE"));
+}
+
+#[test]
+fn a_number_input_of_the_wrong_type_is_refused_listing_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("count.flow");
+    std::fs::write(
+        &file,
+        r#"Flow(version: 1, nodes: [
+    Node(id: "n", kind: "number", params: {"value": 3.0}, promote: Some(Promotion(label: "Count", min: Some(1.0), max: Some(9.0)))),
+    Node(id: "t", kind: "template", params: {"template": "{x} items", "vars": ["x"]}),
+], edges: ["n.value -> t.x"])"#,
+    )
+    .unwrap();
+    let output = flowcanvas(&["run", "--set", "Count=many"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`Count` takes a number, not \"many\""),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("Count  (number 1..9)"),
+        "{}",
+        stderr(&output)
+    );
+    let output = flowcanvas(&["run", "--set", "Count=12"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("must be number 1..9, not 12"),
+        "{}",
+        stderr(&output)
+    );
+    let output = flowcanvas(&["run", "--json", "--set", "Count=7"], &file);
+    assert_eq!(output.status.code(), Some(0));
+    let events = json_lines(&output);
+    let finished = events
+        .iter()
+        .find(|e| e["event"] == "node_finished" && e["node"] == "t")
+        .unwrap();
+    assert_eq!(finished["outputs"]["text"]["value"], "7 items");
+
+    let listing = flowcanvas(&["inputs", "--json"], &file);
+    let listing: Json = serde_json::from_str(&stdout(&listing)).unwrap();
+    assert_eq!(listing["inputs"][0]["label"], "Count");
+    assert_eq!(listing["inputs"][0]["kind"]["type"], "number");
+    assert_eq!(listing["inputs"][0]["default"], 3.0);
+}

@@ -716,7 +716,9 @@ fn a_seed_rolls_once_per_run_and_is_shared_and_recorded() {
     let make = |mode: &str| {
         flow(
             vec![
-                Node::new("s", "seed").with_param("mode", mode).with_param("seed", 42.0),
+                Node::new("s", "seed")
+                    .with_param("mode", mode)
+                    .with_param("seed", 42.0),
                 template("a", &["v"]).with_param("template", "a{v}"),
                 template("b", &["v"]).with_param("template", "b{v}"),
             ],
@@ -736,13 +738,21 @@ fn a_seed_rolls_once_per_run_and_is_shared_and_recorded() {
             .unwrap();
         let value = seeds[&NodeId::from("s")];
         assert_eq!(output_text(&events, "a", "text"), Some(format!("a{value}")));
-        assert_eq!(output_text(&events, "b", "text"), Some(format!("b{value}")), "both consumers share one roll");
+        assert_eq!(
+            output_text(&events, "b", "text"),
+            Some(format!("b{value}")),
+            "both consumers share one roll"
+        );
         rolled.push(value);
     }
     assert_ne!(rolled[0], rolled[1], "a new value each run");
     for _ in 0..2 {
         engine.submit(request(make("fixed"), dir.path()));
         let events = events_until_finished(&mut engine);
-        assert_eq!(output_text(&events, "a", "text").as_deref(), Some("a42"), "a fixed seed repeats");
+        assert_eq!(
+            output_text(&events, "a", "text").as_deref(),
+            Some("a42"),
+            "a fixed seed repeats"
+        );
     }
 }
