@@ -323,6 +323,48 @@ impl Document {
         self.changed();
     }
 
+    /// Promotes a node as a flow input, changes its promotion, or (`None`) removes it.
+    /// Labels must be unique and not empty.
+    pub fn set_promotion(
+        &mut self,
+        node: &NodeId,
+        promotion: Option<crate::model::Promotion>,
+    ) -> Result<(), String> {
+        if let Some(promotion) = &promotion {
+            let label = promotion.label.trim();
+            if label.is_empty() {
+                return Err("An input needs a label".to_owned());
+            }
+            let taken = self
+                .flow
+                .nodes
+                .iter()
+                .any(|n| n.id != *node && n.promote.as_ref().is_some_and(|p| p.label == label));
+            if taken {
+                return Err(format!("The input label `{label}` is already used"));
+            }
+        }
+        let key = (node.clone(), "\u{0}promote".to_owned());
+        if self.last_field.as_ref() != Some(&key) {
+            self.snapshot();
+            self.last_field = Some(key);
+        }
+        if let Some(target) = self.flow.node_mut(node.as_str()) {
+            target.promote = promotion;
+        }
+        self.changed();
+        Ok(())
+    }
+
+    /// Marks or unmarks a node as a flow output.
+    pub fn set_output(&mut self, node: &NodeId, output: bool) {
+        self.begin_edit();
+        if let Some(target) = self.flow.node_mut(node.as_str()) {
+            target.output = output;
+        }
+        self.changed();
+    }
+
     /// Turns bypass on or off.
     pub fn set_bypassed(&mut self, node: &NodeId, bypassed: bool) {
         self.begin_edit();

@@ -14,12 +14,13 @@ use super::recent::RecentFiles;
 use super::screenshot::ScreenshotJob;
 use crate::exec::{Engine, EngineOptions, RunRequest};
 use crate::format;
-use crate::model::{Flow, NodeId};
+use crate::model::{apply_inputs, Flow, NodeId};
 use crate::nodes::Registry;
 use crate::plan::Scope;
 use crate::ui::canvas::Canvas;
 use crate::ui::dialogs::{self, ErrorDialog, UnsavedChoice};
-use crate::ui::{monitor, top_bar};
+use crate::ui::run_panel::RunPanel;
+use crate::ui::{app_mode, monitor, top_bar};
 
 /// The flow a first start opens: small, safe, runnable in one click.
 pub const WELCOME_FLOW: &str = include_str!("../../assets/welcome.flow");
@@ -55,6 +56,10 @@ pub struct FlowcanvasApp {
     allow_close: bool,
     screenshot: Option<ScreenshotJob>,
     notice: Option<(String, Instant)>,
+    /// The run panel (plan preview, inputs form, queue).
+    pub run_panel: RunPanel,
+    /// Showing the flow as an app: form, Run, progress and outputs, no graph.
+    pub app_mode: bool,
 }
 
 /// How the app was started.
@@ -68,6 +73,8 @@ pub struct StartOptions {
     pub run: bool,
     /// Do not read or write the recent-files list (tests).
     pub no_recent: bool,
+    /// Start in app mode (the form and outputs, no graph).
+    pub app_mode: bool,
 }
 
 impl FlowcanvasApp {
@@ -123,12 +130,18 @@ impl FlowcanvasApp {
                 .screenshot
                 .map(|path| ScreenshotJob::new(path, options.run)),
             notice: None,
+            run_panel: RunPanel::default(),
+            app_mode: options.app_mode,
         };
         if let Some(path) = app.doc.path().map(Path::to_path_buf) {
             app.recent.touch(&path);
         }
         if options.run {
-            app.push(AppCommand::Run(Scope::Flow));
+            app.push(AppCommand::Queue {
+                scope: Scope::Flow,
+                mode: crate::plan::RunMode::All,
+                inputs: Default::default(),
+            });
         }
         app
     }
@@ -161,23 +174,58 @@ impl FlowcanvasApp {
             can_undo: self.doc.can_undo(),
             can_redo: self.doc.can_redo(),
             has_selection: !self.canvas.selected.is_empty(),
+            app_mode: self.app_mode,
         };
         let commands = top_bar::show(ctx, &bar);
         self.commands.extend(commands);
-        let commands = monitor::show(
-            ctx,
-            &self.canvas.state.run_view,
-            self.doc.flow(),
-            &mut self.monitor_selected,
-            now,
-        );
-        self.commands.extend(commands);
-        egui::CentralPanel::default()
-            .frame(egui::Frame::none().fill(ctx.style().visuals.extreme_bg_color))
-            .show(ctx, |ui| {
-                let commands = self.canvas.show(ui, &mut self.doc);
+        if self.app_mode {
+            let frame = egui::Frame::central_panel(&ctx.style()).inner_margin(24.0);
+            egui::CentralPanel::default().frame(frame).show(ctx, |ui| {
+                let commands = app_mode::show(
+                    ui,
+                    &self.doc,
+                    &self.registry,
+                    &self.canvas.state.run_view,
+                    &mut self.run_panel,
+                );
                 self.commands.extend(commands);
             });
+        } else {
+            let commands = monitor::show(
+                ctx,
+                &self.canvas.state.run_view,
+                self.doc.flow(),
+                &mut self.monitor_selected,
+                now,
+            );
+            self.commands.extend(commands);
+            let commands =
+                self.run_panel
+                    .show(ctx, &self.doc, &self.registry, &self.canvas.state.run_view);
+            self.commands.extend(commands);
+            // While the panel is open, the canvas previews the plan's order badges.
+            self.canvas.state.preview = if self.run_panel.open {
+                match self
+                    .run_panel
+                    .preview(&self.doc, &self.registry, &self.canvas.state.run_view)
+                {
+                    Ok(plan) => plan
+                        .steps
+                        .iter()
+                        .map(|s| (s.node.clone(), s.order))
+                        .collect(),
+                    Err(_) => Default::default(),
+                }
+            } else {
+                Default::default()
+            };
+            egui::CentralPanel::default()
+                .frame(egui::Frame::none().fill(ctx.style().visuals.extreme_bg_color))
+                .show(ctx, |ui| {
+                    let commands = self.canvas.show(ui, &mut self.doc);
+                    self.commands.extend(commands);
+                });
+        }
         if let Some(notice) = self.canvas.notice.take() {
             self.notice = Some((notice, now));
         }
@@ -210,14 +258,34 @@ impl FlowcanvasApp {
     fn apply(&mut self, ctx: &egui::Context, command: AppCommand) {
         match command {
             AppCommand::Run(scope) => {
-                if self.canvas.state.run_view.is_running() {
-                    return;
-                }
                 let request =
                     RunRequest::new(Arc::new(self.doc.flow().clone()), self.doc.base_dir())
                         .scope(scope);
                 self.engine.submit(request);
             }
+            AppCommand::OpenRunPanel(scope) => self.run_panel.open_for(scope),
+            AppCommand::Queue {
+                scope,
+                mode,
+                inputs,
+            } => {
+                // The queued run is a snapshot: later edits and input changes do not touch it.
+                match apply_inputs(self.doc.flow(), &self.registry, &inputs) {
+                    Ok(flow) => {
+                        let mut request = RunRequest::new(Arc::new(flow), self.doc.base_dir())
+                            .scope(scope)
+                            .mode(mode);
+                        request.inputs = inputs;
+                        self.engine.submit(request);
+                    }
+                    Err(err) => self.notice = Some((format!("Cannot run: {err}"), Instant::now())),
+                }
+            }
+            AppCommand::QueueCancel(run) => self.engine.handle().cancel(run),
+            AppCommand::QueueMove(run, how) => self.engine.handle().move_run(run, how),
+            AppCommand::QueuePause(paused) => self.engine.handle().set_paused(paused),
+            AppCommand::QueueClearFinished => self.engine.handle().clear_finished(),
+            AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
             AppCommand::Stop => self.engine.stop(),
             AppCommand::New | AppCommand::Open(_) | AppCommand::Quit
                 if self.doc.is_dirty() && self.confirm.is_none() =>

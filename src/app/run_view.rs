@@ -134,12 +134,19 @@ pub struct RunView {
     pub queue_paused: bool,
     /// Seeds rolled for the followed run.
     pub seeds: std::collections::BTreeMap<NodeId, u64>,
+    /// Bumped whenever a node's result appears or goes (plan previews depend on it).
+    pub results_version: u64,
 }
 
 impl RunView {
     /// The view of one node (a default, idle view when nothing happened to it).
     pub fn node(&self, id: &NodeId) -> Option<&NodeView> {
         self.nodes.get(id)
+    }
+
+    /// Whether a node has a result (from any run in this window).
+    pub fn has_result(&self, id: &NodeId) -> bool {
+        self.nodes.get(id).is_some_and(|n| n.result.is_some())
     }
 
     /// Whether a run is in progress.
@@ -248,6 +255,7 @@ impl RunView {
                 view.elapsed_ms = Some(*elapsed_ms);
                 view.result = Some(outputs.clone());
                 view.delivered_at = Some(now);
+                self.results_version += 1;
             }
             Event::NodeFailed {
                 node,
@@ -260,6 +268,7 @@ impl RunView {
                 view.elapsed_ms = Some(*elapsed_ms);
                 view.error = Some(error.clone());
                 view.result = None;
+                self.results_version += 1;
             }
             Event::NodeSkipped { node, reason, .. } => {
                 let view = self.nodes.entry(node.clone()).or_default();

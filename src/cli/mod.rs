@@ -45,6 +45,9 @@ pub struct Cli {
     /// Run the whole flow when the window opens (with --screenshot: shoot when it ends).
     #[arg(long)]
     pub run: bool,
+    /// Open in app mode: the inputs form, Run and the outputs, without the graph.
+    #[arg(long)]
+    pub app: bool,
 }
 
 /// The subcommands.
@@ -175,6 +178,7 @@ pub fn run(cli: Cli) -> i32 {
             file: cli.file,
             screenshot: cli.screenshot,
             run: cli.run,
+            app_mode: cli.app,
         }),
     }
 }

@@ -19,6 +19,8 @@ pub struct TopBarState<'a> {
     pub can_redo: bool,
     /// Whether nodes are selected.
     pub has_selection: bool,
+    /// Whether app mode is on.
+    pub app_mode: bool,
 }
 
 /// Draws the bar; returns the commands chosen.
@@ -121,7 +123,9 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                 );
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if state.running {
+                if state.app_mode {
+                    // App mode has its own Run button on the page.
+                } else if state.running {
                     if ui.button(RichText::new("■ Stop").strong()).clicked() {
                         commands.push(AppCommand::Stop);
                     }
@@ -132,17 +136,27 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                     .fill(egui::Color32::from_rgb(40, 120, 70));
                     if ui
                         .add(run)
-                        .on_hover_text("Run the whole flow up to its outputs")
+                        .on_hover_text("Run the whole flow up to its outputs: opens the run panel")
                         .clicked()
                     {
-                        commands.push(AppCommand::Run(Scope::Flow));
+                        commands.push(AppCommand::OpenRunPanel(Scope::Flow));
                     }
                 }
-                ui.label(
-                    RichText::new("right-click the canvas to add a node")
-                        .weak()
-                        .small(),
-                );
+                let mut app_mode = state.app_mode;
+                if ui
+                    .toggle_value(&mut app_mode, "App mode")
+                    .on_hover_text("Show just the inputs, Run and the outputs, without the graph")
+                    .clicked()
+                {
+                    commands.push(AppCommand::ToggleAppMode);
+                }
+                if !state.app_mode {
+                    ui.label(
+                        RichText::new("right-click the canvas to add a node")
+                            .weak()
+                            .small(),
+                    );
+                }
             });
         });
     });

@@ -52,7 +52,31 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
         "the canvas drew its nodes"
     );
 
-    app.push(AppCommand::Run(Scope::Flow));
+    // ▶ Run opens the run panel; nothing runs until Run is pressed in it.
+    app.push(AppCommand::OpenRunPanel(Scope::Flow));
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert!(app.run_panel.open);
+    assert!(
+        app.canvas.state.run_view.run.is_none(),
+        "opening the panel runs nothing"
+    );
+    let registry = Registry::builtin();
+    let preview = app
+        .run_panel
+        .preview(&app.doc, &registry, &app.canvas.state.run_view)
+        .unwrap();
+    let previewed: Vec<String> = preview.steps.iter().map(|s| s.node.to_string()).collect();
+    assert_eq!(
+        app.canvas.state.preview.len(),
+        previewed.len(),
+        "the canvas shows the preview badges"
+    );
+    app.push(AppCommand::Queue {
+        scope: Scope::Flow,
+        mode: flowcanvas::plan::RunMode::All,
+        inputs: app.run_panel.values.clone(),
+    });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut saw_running = false;
     loop {
@@ -67,8 +91,16 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
     }
     frame(&ctx, &mut app);
     assert!(saw_running, "the run was visible while it ran");
+    let ran: Vec<String> = app
+        .canvas
+        .state
+        .run_view
+        .rows
+        .iter()
+        .map(|id| id.to_string())
+        .collect();
+    assert_eq!(ran, previewed, "the run follows the previewed plan");
 
-    let registry = Registry::builtin();
     let view = &app.canvas.state.run_view;
     for node in &flow.nodes {
         let runs = matches!(registry.get(&node.kind).unwrap().info().role, Role::Step(_));
@@ -212,25 +244,14 @@ fn start_xvfb() -> Option<Xvfb> {
     Some(Xvfb { child, display })
 }
 
-#[test]
-fn a_real_window_runs_the_flow_and_photographs_itself() {
-    let Some(xvfb) = start_xvfb() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide Xvfb (.ci/run installs it)"
-        );
-        eprintln!("skipped: Xvfb is not installed here");
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let flow = dir.path().join("hello.flow");
-    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &flow).unwrap();
-    let shot = dir.path().join("shot.png");
+/// Runs the app in a real window with `args`, waits for its screenshot, and returns it.
+fn photograph(xvfb: &Xvfb, args: &[&str], flow: &Path, shot: &Path) -> image::RgbaImage {
     let mut child = Command::new(BIN)
+        .args(args)
         .arg("--screenshot")
-        .arg(&shot)
+        .arg(shot)
         .arg("--run")
-        .arg(&flow)
+        .arg(flow)
         .env("DISPLAY", &xvfb.display)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .env_remove("WAYLAND_DISPLAY")
@@ -255,16 +276,48 @@ fn a_real_window_runs_the_flow_and_photographs_itself() {
         "exit {status}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let image = image::open(&shot).unwrap().to_rgba8();
-    assert_eq!(image.dimensions(), (1440, 900));
-    let mut colors = std::collections::HashSet::new();
-    for pixel in image.pixels().step_by(7) {
-        colors.insert(pixel.0);
-    }
+    image::open(shot).unwrap().to_rgba8()
+}
+
+fn distinct_colours(image: &image::RgbaImage) -> usize {
+    image
+        .pixels()
+        .step_by(7)
+        .map(|p| p.0)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+#[test]
+fn a_real_window_runs_the_flow_and_photographs_itself() {
+    let Some(xvfb) = start_xvfb() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide Xvfb (.ci/run installs it)"
+        );
+        eprintln!("skipped: Xvfb is not installed here");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let flow = dir.path().join("hello.flow");
+    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &flow).unwrap();
+
+    let canvas = photograph(&xvfb, &[], &flow, &dir.path().join("canvas.png"));
+    assert_eq!(canvas.dimensions(), (1440, 900));
     assert!(
-        colors.len() > 50,
-        "the screenshot looks blank ({} colours)",
-        colors.len()
+        distinct_colours(&canvas) > 50,
+        "the canvas screenshot looks blank"
+    );
+
+    let app = photograph(&xvfb, &["--app"], &flow, &dir.path().join("app.png"));
+    assert_eq!(app.dimensions(), (1440, 900));
+    assert!(
+        distinct_colours(&app) > 20,
+        "the app-mode screenshot looks blank"
+    );
+    assert_ne!(
+        canvas, app,
+        "app mode shows something other than the canvas"
     );
 }
 
@@ -340,4 +393,125 @@ fn keyboard_shortcuts_reach_the_document() {
 /// Ctrl as egui-winit reports it off macOS: both `ctrl` and `command`.
 fn ctrl() -> egui::Modifiers {
     egui::Modifiers::CTRL | egui::Modifiers::COMMAND
+}
+
+fn run_until_idle(ctx: &egui::Context, app: &mut FlowcanvasApp, queued: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        frame(ctx, app);
+        let view = &app.canvas.state.run_view;
+        let finished = view.queue.iter().filter(|i| i.summary.is_some()).count();
+        if finished >= queued && !view.is_running() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the queue did not drain");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn queued_runs_keep_the_inputs_and_flow_they_were_queued_with() {
+    use flowcanvas::model::ParamValue;
+    let ctx = egui::Context::default();
+    let mut app = FlowcanvasApp::new(
+        &ctx,
+        StartOptions {
+            no_recent: true,
+            ..Default::default()
+        },
+    );
+    frame(&ctx, &mut app);
+    // Hold the queue so both runs wait, then change the flow before they start.
+    app.push(AppCommand::QueuePause(true));
+    frame(&ctx, &mut app);
+    for name in ["Ada", "Grace"] {
+        app.push(AppCommand::Queue {
+            scope: Scope::Flow,
+            mode: flowcanvas::plan::RunMode::All,
+            inputs: [("Your name".to_owned(), ParamValue::from(name))].into(),
+        });
+    }
+    frame(&ctx, &mut app);
+    app.doc.set_field(
+        &flowcanvas::model::NodeId::from("greet"),
+        "template",
+        true,
+        Some(ParamValue::from("Bye, {name}")),
+    );
+    app.push(AppCommand::QueuePause(false));
+    run_until_idle(&ctx, &mut app, 2);
+    let view = &app.canvas.state.run_view;
+    let inputs: Vec<String> = view
+        .queue
+        .iter()
+        .map(|i| i.inputs["Your name"].to_json().to_string())
+        .collect();
+    assert_eq!(inputs, ["\"Ada\"", "\"Grace\""]);
+    let shown = view
+        .node(&flowcanvas::model::NodeId::from("shout"))
+        .unwrap()
+        .result
+        .clone()
+        .unwrap();
+    assert_eq!(
+        shown.get("stdout").unwrap().to_text(),
+        "HELLO, GRACE! WELCOME TO FLOWCANVAS.",
+        "the last run used its own input and the flow as it was when queued"
+    );
+}
+
+#[test]
+fn promoting_marking_and_app_mode_work_from_the_app() {
+    let ctx = egui::Context::default();
+    let mut app = FlowcanvasApp::new(
+        &ctx,
+        StartOptions {
+            no_recent: true,
+            app_mode: true,
+            ..Default::default()
+        },
+    );
+    frame(&ctx, &mut app);
+    let greet = flowcanvas::model::NodeId::from("greet");
+    assert!(
+        app.doc
+            .set_promotion(
+                &flowcanvas::model::NodeId::from("tips"),
+                Some(flowcanvas::model::Promotion::new("Your name"))
+            )
+            .is_err(),
+        "labels are unique"
+    );
+    app.doc.set_output(&greet, true);
+    let outputs = flowcanvas::ui::app_mode::shown_outputs(&app.doc, &Registry::builtin());
+    assert_eq!(outputs, [greet.clone()]);
+    app.push(AppCommand::Queue {
+        scope: Scope::Flow,
+        mode: flowcanvas::plan::RunMode::All,
+        inputs: Default::default(),
+    });
+    run_until_idle(&ctx, &mut app, 1);
+    let value = flowcanvas::ui::app_mode::output_value(
+        &app.doc,
+        &Registry::builtin(),
+        &app.canvas.state.run_view,
+        &greet,
+    );
+    assert_eq!(
+        value.map(|v| v.to_text()).as_deref(),
+        Some("Hello, world! Welcome to Flowcanvas.")
+    );
+    let rows: Vec<String> = app
+        .canvas
+        .state
+        .run_view
+        .rows
+        .iter()
+        .map(|id| id.to_string())
+        .collect();
+    assert_eq!(
+        rows,
+        ["name", "greet"],
+        "a marked output runs only what it needs"
+    );
 }

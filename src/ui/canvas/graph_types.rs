@@ -39,6 +39,14 @@ pub struct EditorNode {
     pub bypassed: bool,
     /// For a viewer: the step output it shows.
     pub shows: Option<crate::model::PortRef>,
+    /// The node's title as the document has it ("" for the kind's name).
+    pub title: String,
+    /// Whether its kind can be promoted as a flow input.
+    pub promotable: bool,
+    /// Its promotion, if promoted.
+    pub promote: Option<crate::model::Promotion>,
+    /// Marked as an output of the flow.
+    pub output: bool,
 }
 
 impl EditorNode {
@@ -217,6 +225,14 @@ pub enum CanvasResponse {
     RunToHere(NodeId),
     /// Show or hide a node's full result.
     ToggleExpanded(NodeId),
+    /// Promote a node as a flow input (`Some`) or stop (`None`).
+    Promote(NodeId, Option<crate::model::Promotion>),
+    /// Mark or unmark a node as a flow output.
+    SetOutput(NodeId, bool),
+    /// Bypass a node or stop bypassing it.
+    SetBypassed(NodeId, bool),
+    /// Rename a node.
+    Rename(NodeId, String),
 }
 
 impl UserResponseTrait for CanvasResponse {}
@@ -246,6 +262,8 @@ pub struct CanvasState {
     pub node_visible: bool,
     /// Heights (at zoom 1) of fields and footers as last drawn, so stand-ins match them.
     pub heights: HashMap<(EditorNodeId, usize), f32>,
+    /// Order badges of the plan the run panel previews (empty when it is closed).
+    pub preview: HashMap<NodeId, usize>,
     /// The text field being edited, if any (node, field index).
     pub editing: Option<(EditorNodeId, usize)>,
     /// The edited field still has to take keyboard focus.
@@ -297,6 +315,7 @@ impl CanvasState {
             output_rows: HashMap::new(),
             node_visible: true,
             heights: HashMap::new(),
+            preview: HashMap::new(),
             editing: None,
             focus_pending: false,
         }
@@ -565,6 +584,10 @@ impl NodeTemplateTrait for KindTemplate {
             fields: Vec::new(),
             bypassed: false,
             shows: None,
+            title: String::new(),
+            promotable: false,
+            promote: None,
+            output: false,
         }
     }
 

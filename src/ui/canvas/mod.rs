@@ -277,7 +277,17 @@ impl Canvas {
                 }
             }
             CanvasResponse::RunNode(node) => commands.push(AppCommand::Run(Scope::Node(node))),
-            CanvasResponse::RunToHere(node) => commands.push(AppCommand::Run(Scope::ToHere(node))),
+            CanvasResponse::RunToHere(node) => {
+                commands.push(AppCommand::OpenRunPanel(Scope::ToHere(node)))
+            }
+            CanvasResponse::Promote(node, promotion) => {
+                if let Err(reason) = doc.set_promotion(&node, promotion) {
+                    self.notice = Some(reason);
+                }
+            }
+            CanvasResponse::SetOutput(node, output) => doc.set_output(&node, output),
+            CanvasResponse::SetBypassed(node, bypassed) => doc.set_bypassed(&node, bypassed),
+            CanvasResponse::Rename(node, title) => doc.set_title(&node, title),
             CanvasResponse::ToggleExpanded(node) => {
                 if !self.state.expanded.remove(&node) {
                     self.state.expanded.insert(node);

@@ -152,17 +152,120 @@ pub fn header(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
     if node.role == Role::Static {
         return responses;
     }
-    let running = state.run_view.is_running();
     let button = egui::Button::new(RichText::new("⏩").size(11.0 * state.zoom))
         .small()
         .frame(false);
-    let response = ui
-        .add_enabled(!running, button)
-        .on_hover_text("Run flow to here: everything this node needs, then the node");
+    let response = ui.add(button).on_hover_text(
+        "Run flow to here: everything this node needs, then the node (opens the run panel)",
+    );
     if response.clicked() {
         responses.push(CanvasResponse::RunToHere(node.doc_id.clone()));
     }
+    let mut marks = String::new();
+    if node.promote.is_some() {
+        marks.push_str(" in");
+    }
+    if node.output {
+        marks.push_str(" out");
+    }
+    ui.menu_button(
+        RichText::new(format!("…{marks}")).size(11.0 * state.zoom),
+        |ui| {
+            node_menu(ui, node, &mut responses);
+        },
+    )
+    .response
+    .on_hover_text("Title, promote as input, mark as output, bypass");
     responses
+}
+
+/// The node's menu: title, promotion as a flow input, output mark, bypass.
+fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasResponse>) {
+    ui.set_min_width(240.0);
+    ui.label(RichText::new(format!("node `{}` · {}", node.doc_id, node.kind)).weak());
+    let title_id = egui::Id::new(("menu_title", node.doc_id.as_str()));
+    let mut title = ui
+        .data_mut(|d| d.get_temp::<String>(title_id))
+        .unwrap_or_else(|| node.title.clone());
+    ui.horizontal(|ui| {
+        ui.label("Title");
+        if ui.text_edit_singleline(&mut title).changed() {
+            responses.push(CanvasResponse::Rename(node.doc_id.clone(), title.clone()));
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(title_id, title.clone()));
+    if node.promotable {
+        ui.separator();
+        let label_id = egui::Id::new(("menu_label", node.doc_id.as_str()));
+        let fallback = if title.is_empty() {
+            node.doc_id.to_string()
+        } else {
+            title.clone()
+        };
+        let mut promotion = node
+            .promote
+            .clone()
+            .or_else(|| ui.data_mut(|d| d.get_temp::<crate::model::Promotion>(label_id)))
+            .unwrap_or_else(|| crate::model::Promotion::new(fallback));
+        let mut changed = false;
+        ui.horizontal(|ui| {
+            ui.label("Input label");
+            changed |= ui.text_edit_singleline(&mut promotion.label).changed();
+        });
+        ui.horizontal(|ui| {
+            ui.label("Order");
+            changed |= ui
+                .add(egui::DragValue::new(&mut promotion.order).range(-99..=99))
+                .changed();
+        });
+        match &node.promote {
+            Some(_) => {
+                if changed {
+                    responses.push(CanvasResponse::Promote(
+                        node.doc_id.clone(),
+                        Some(promotion.clone()),
+                    ));
+                }
+                if ui.button("Remove from inputs").clicked() {
+                    responses.push(CanvasResponse::Promote(node.doc_id.clone(), None));
+                }
+            }
+            None => {
+                ui.data_mut(|d| d.insert_temp(label_id, promotion.clone()));
+                if ui
+                    .button("Promote as input")
+                    .on_hover_text("Its value becomes a field of the run form and of app mode")
+                    .clicked()
+                {
+                    responses.push(CanvasResponse::Promote(
+                        node.doc_id.clone(),
+                        Some(promotion),
+                    ));
+                }
+            }
+        }
+    }
+    ui.separator();
+    if matches!(node.role, Role::Step(_) | Role::Viewer) {
+        let mut output = node.output;
+        if ui
+            .checkbox(&mut output, "Mark as output")
+            .on_hover_text("A whole-flow run runs what every marked output needs")
+            .changed()
+        {
+            responses.push(CanvasResponse::SetOutput(node.doc_id.clone(), output));
+        }
+    }
+    if matches!(node.role, Role::Step(_)) {
+        let mut bypassed = node.bypassed;
+        if ui
+            .checkbox(&mut bypassed, "Bypass")
+            .on_hover_text("Pass the first input straight to the first output instead of running")
+            .changed()
+        {
+            responses.push(CanvasResponse::SetBypassed(node.doc_id.clone(), bypassed));
+        }
+    }
 }
 
 /// The footer: status, the latest result (expandable), errors with Retry, and the

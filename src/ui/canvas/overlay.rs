@@ -26,6 +26,29 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
     let zoom = state.zoom;
     paint_wires(painter, flow, state, time_s);
     let visible = painter.clip_rect().expand(20.0 * zoom);
+    if !state.preview.is_empty() && !state.run_view.is_running() {
+        // The run panel is open: show where each node would run, as hollow badges.
+        for (id, rect) in &state.node_rects {
+            if let (Some(order), true) = (state.preview.get(id), visible.intersects(*rect)) {
+                let center = rect.left_top() + Vec2::new(-2.0, -2.0) * zoom;
+                let color = Color32::from_rgb(120, 190, 255);
+                painter.circle(
+                    center,
+                    10.0 * zoom,
+                    Color32::from_gray(25),
+                    Stroke::new(2.0 * zoom, color),
+                );
+                painter.text(
+                    center,
+                    Align2::CENTER_CENTER,
+                    order.to_string(),
+                    FontId::proportional(11.0 * zoom),
+                    color,
+                );
+            }
+        }
+        return;
+    }
     for (id, rect) in &state.node_rects {
         if !visible.intersects(*rect) {
             continue;

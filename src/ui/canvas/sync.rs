@@ -115,6 +115,12 @@ pub fn build(flow: &Flow, registry: &Registry) -> (EditorGraph, Vec<EditorNodeId
             fields: Vec::new(),
             bypassed: node.bypassed,
             shows,
+            title: node.title.clone(),
+            promotable: registry
+                .get(&node.kind)
+                .is_some_and(|k| k.info().promote.is_some()),
+            promote: node.promote.clone(),
+            output: node.output,
         };
         let mut ports = (Vec::new(), Vec::new());
         let id = graph.add_node(label, data, |graph, id| {

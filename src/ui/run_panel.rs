@@ -1,0 +1,339 @@
+//! The run panel: the one place a multi-step run is launched from. It shows the plan before
+//! anything runs (order, skips and why, missing inputs, results Missing mode keeps), the run
+//! mode, the inputs form, and the run queue with its controls.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use eframe::egui::{self, Align2, Color32, RichText};
+
+use super::canvas::overlay::status_color;
+use crate::app::commands::AppCommand;
+use crate::app::document::Document;
+use crate::app::run_view::{NodeStatus, RunView};
+use crate::exec::{format_duration_ms, QueueItem, QueueMove, QueueStatus};
+use crate::model::{apply_inputs, flow_inputs, ParamValue};
+use crate::nodes::Registry;
+use crate::plan::{plan, Plan, RunMode, Scope};
+
+/// What the cached preview was computed from.
+#[derive(Clone, PartialEq)]
+struct PreviewKey {
+    revision: u64,
+    scope: Scope,
+    mode: RunMode,
+    values: BTreeMap<String, ParamValue>,
+    results: u64,
+}
+
+/// The panel's state (kept while it is closed: the queue lives in the engine).
+pub struct RunPanel {
+    /// Whether the panel is shown.
+    pub open: bool,
+    /// What Run in the panel will run.
+    pub scope: Scope,
+    /// All or Missing.
+    pub mode: RunMode,
+    /// Input values typed into the form, by label.
+    pub values: BTreeMap<String, ParamValue>,
+    cache: Option<(PreviewKey, Result<Arc<Plan>, String>)>,
+}
+
+impl Default for RunPanel {
+    fn default() -> Self {
+        Self {
+            open: false,
+            scope: Scope::Flow,
+            mode: RunMode::All,
+            values: BTreeMap::new(),
+            cache: None,
+        }
+    }
+}
+
+impl RunPanel {
+    /// Opens the panel for `scope`.
+    pub fn open_for(&mut self, scope: Scope) {
+        self.open = true;
+        self.scope = scope;
+    }
+
+    /// The plan a Run from the panel would follow now (cached until something it depends on
+    /// changes).
+    pub fn preview(
+        &mut self,
+        doc: &Document,
+        registry: &Registry,
+        run_view: &RunView,
+    ) -> Result<Arc<Plan>, String> {
+        let key = PreviewKey {
+            revision: doc.revision(),
+            scope: self.scope.clone(),
+            mode: self.mode,
+            values: self.values.clone(),
+            results: run_view.results_version,
+        };
+        if let Some((cached, preview)) = &self.cache {
+            if *cached == key {
+                return preview.clone();
+            }
+        }
+        let preview = apply_inputs(doc.flow(), registry, &self.values)
+            .map_err(|err| err.to_string())
+            .and_then(|flow| {
+                plan(&flow, registry, &self.scope, self.mode, &|id| {
+                    run_view.has_result(id)
+                })
+                .map(Arc::new)
+                .map_err(|err| err.to_string())
+            });
+        self.cache = Some((key, preview.clone()));
+        preview
+    }
+
+    /// Draws the panel; returns the commands chosen.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        doc: &Document,
+        registry: &Registry,
+        run_view: &RunView,
+    ) -> Vec<AppCommand> {
+        let mut commands = Vec::new();
+        if !self.open {
+            return commands;
+        }
+        let mut open = true;
+        let preview = self.preview(doc, registry, run_view);
+        let inputs = flow_inputs(doc.flow(), registry);
+        egui::Window::new("Run")
+            .open(&mut open)
+            .anchor(Align2::RIGHT_TOP, [-10.0, 34.0])
+            .default_width(380.0)
+            .resizable(false)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(RichText::new(format!("Run the {}", self.scope)).strong());
+                ui.horizontal(|ui| {
+                    ui.label("Mode");
+                    ui.radio_value(&mut self.mode, RunMode::All, "All")
+                        .on_hover_text("Run every planned node, even those with a result");
+                    ui.radio_value(&mut self.mode, RunMode::Missing, "Missing")
+                        .on_hover_text(
+                            "Run only nodes without a result, and everything after them",
+                        );
+                });
+                ui.separator();
+                ui.label(RichText::new("Inputs").strong());
+                super::inputs_form::show(ui, &inputs, &mut self.values);
+                ui.separator();
+                plan_preview(ui, &preview);
+                ui.add_space(4.0);
+                ui.horizontal(|ui| {
+                    let ready = preview.is_ok();
+                    let run =
+                        egui::Button::new(RichText::new("▶ Run").strong().color(Color32::WHITE))
+                            .fill(Color32::from_rgb(40, 120, 70));
+                    if ui
+                        .add_enabled(ready, run)
+                        .on_hover_text("Queue this run; it starts when the runs before it are done")
+                        .clicked()
+                    {
+                        commands.push(AppCommand::Queue {
+                            scope: self.scope.clone(),
+                            mode: self.mode,
+                            inputs: self.values.clone(),
+                        });
+                    }
+                    if !self.values.is_empty() && ui.button("Reset inputs").clicked() {
+                        self.values.clear();
+                    }
+                });
+                ui.separator();
+                queue_list(ui, run_view, &mut commands);
+            });
+        self.open = open;
+        commands
+    }
+}
+
+fn plan_preview(ui: &mut egui::Ui, preview: &Result<Arc<Plan>, String>) {
+    let plan = match preview {
+        Ok(plan) => plan,
+        Err(error) => {
+            ui.label(
+                RichText::new(format!("Cannot run: {error}"))
+                    .color(Color32::from_rgb(235, 110, 100)),
+            );
+            return;
+        }
+    };
+    let steps = plan.steps.len();
+    ui.label(
+        RichText::new(format!(
+            "Plan: {steps} step{}",
+            if steps == 1 { "" } else { "s" }
+        ))
+        .strong(),
+    );
+    egui::ScrollArea::vertical()
+        .id_salt("plan_preview")
+        .max_height(160.0)
+        .show(ui, |ui| {
+            for step in &plan.steps {
+                ui.label(format!("{}. {}  ({})", step.order, step.node, step.kind));
+            }
+            for skipped in &plan.skipped {
+                let text = format!("» {} will be skipped: {}", skipped.node, skipped.reason);
+                ui.label(RichText::new(text).color(status_color(NodeStatus::Skipped)));
+            }
+            for reused in &plan.reused {
+                let text = format!("= {reused} has a result and will not run again");
+                ui.label(RichText::new(text).color(status_color(NodeStatus::Reused)));
+            }
+        });
+    for warning in &plan.warnings {
+        ui.label(RichText::new(format!("⚠ {warning}")).color(Color32::from_rgb(230, 180, 80)));
+    }
+}
+
+fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppCommand>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Queue").strong());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let finished = run_view
+                .queue
+                .iter()
+                .any(|i| !matches!(i.status, QueueStatus::Queued | QueueStatus::Running));
+            if ui
+                .add_enabled(finished, egui::Button::new("Clear finished"))
+                .clicked()
+            {
+                commands.push(AppCommand::QueueClearFinished);
+            }
+            let (label, paused) = if run_view.queue_paused {
+                ("Resume", false)
+            } else {
+                ("Pause", true)
+            };
+            if ui
+                .button(label)
+                .on_hover_text("A paused queue lets the running run finish and starts nothing new")
+                .clicked()
+            {
+                commands.push(AppCommand::QueuePause(paused));
+            }
+        });
+    });
+    if run_view.queue_paused {
+        ui.label(
+            RichText::new("Paused: queued runs wait until you resume.")
+                .color(Color32::from_rgb(230, 180, 80)),
+        );
+    }
+    if run_view.queue.is_empty() {
+        ui.label(RichText::new("Nothing queued.").weak());
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .id_salt("queue")
+        .max_height(180.0)
+        .show(ui, |ui| {
+            let queued: Vec<u64> = run_view
+                .queue
+                .iter()
+                .filter(|i| i.status == QueueStatus::Queued)
+                .map(|i| i.run)
+                .collect();
+            for item in &run_view.queue {
+                queue_row(ui, item, &queued, commands);
+            }
+        });
+}
+
+fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut Vec<AppCommand>) {
+    ui.horizontal(|ui| {
+        let color = match item.status {
+            QueueStatus::Queued => status_color(NodeStatus::Queued),
+            QueueStatus::Running => status_color(NodeStatus::Running),
+            QueueStatus::Done => status_color(NodeStatus::Succeeded),
+            QueueStatus::Partial => status_color(NodeStatus::Skipped),
+            QueueStatus::Failed => status_color(NodeStatus::Failed),
+            QueueStatus::Cancelled => status_color(NodeStatus::Cancelled),
+        };
+        let status = format!("{:?}", item.status).to_lowercase();
+        let mut text = format!("#{} {} — {status}", item.run, item.scope);
+        if let Some(ms) = item.elapsed_ms {
+            text.push_str(&format!(" in {}", format_duration_ms(ms)));
+        }
+        if let Some(started) = item.started_at_ms {
+            text.push_str(&format!(" · started {}", clock_time(started)));
+        }
+        let response = ui.label(RichText::new(text).color(color));
+        let inputs: Vec<String> = item
+            .inputs
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", v.to_json()))
+            .collect();
+        let mut hover = if inputs.is_empty() {
+            "default inputs".to_owned()
+        } else {
+            inputs.join("\n")
+        };
+        if let Some(summary) = &item.summary {
+            hover = format!("{summary}\n{hover}");
+        }
+        response.on_hover_text(hover);
+        ui.with_layout(
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| match item.status {
+                QueueStatus::Queued => {
+                    if ui
+                        .small_button("✖")
+                        .on_hover_text("Cancel this run")
+                        .clicked()
+                    {
+                        commands.push(AppCommand::QueueCancel(item.run));
+                    }
+                    let first = queued.first() == Some(&item.run);
+                    let last = queued.last() == Some(&item.run);
+                    if ui
+                        .add_enabled(!last, egui::Button::new("⏷").small())
+                        .on_hover_text("Move down")
+                        .clicked()
+                    {
+                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Down));
+                    }
+                    if ui
+                        .add_enabled(!first, egui::Button::new("⏶").small())
+                        .on_hover_text("Move up")
+                        .clicked()
+                    {
+                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Up));
+                    }
+                    if ui
+                        .add_enabled(!first, egui::Button::new("Run next").small())
+                        .clicked()
+                    {
+                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Next));
+                    }
+                }
+                QueueStatus::Running if ui.small_button("■ Stop").clicked() => {
+                    commands.push(AppCommand::Stop);
+                }
+                _ => {}
+            },
+        );
+    });
+}
+
+/// `HH:MM:SS` (UTC) of a Unix time in milliseconds.
+fn clock_time(unix_ms: u64) -> String {
+    let seconds = unix_ms / 1000;
+    format!(
+        "{:02}:{:02}:{:02}",
+        (seconds / 3600) % 24,
+        (seconds / 60) % 60,
+        seconds % 60
+    )
+}
