@@ -484,7 +484,7 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
     );
     app.doc.set_output(&greet, true);
     let outputs = flowcanvas::ui::app_mode::shown_outputs(&app.doc, &Registry::builtin());
-    assert_eq!(outputs, [greet.clone()]);
+    assert_eq!(outputs, std::slice::from_ref(&greet));
     app.push(AppCommand::Queue {
         scope: Scope::Flow,
         mode: flowcanvas::plan::RunMode::All,
