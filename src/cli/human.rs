@@ -60,7 +60,7 @@ impl HumanOutput {
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::RunQueued { .. } | Event::RunRejected { .. } | Event::QueueChanged { .. } => {}
-            Event::RunStarted { plan, .. } => {
+            Event::RunStarted { plan, seeds, .. } => {
                 self.total_steps = plan.steps.len();
                 self.orders = plan
                     .steps
@@ -83,6 +83,11 @@ impl HumanOutput {
                     if plan.steps.len() == 1 { "" } else { "s" }
                 );
                 self.line(&self.paint("1", &header));
+                for (node, seed) in seeds {
+                    self.line(&format!(
+                        "  seed `{node}` rolled {seed} (set it to reproduce this run)"
+                    ));
+                }
                 for warning in &plan.warnings {
                     let text = format!("  warning: {warning}");
                     self.line(&self.paint("33", &text));
@@ -164,7 +169,8 @@ impl HumanOutput {
         }
     }
 
-    /// After the run: what each viewer node shows, if its producer ran.
+    /// After the run: the results of the nodes marked as outputs, and what each viewer shows,
+    /// when their producers ran.
     pub fn viewers(
         &mut self,
         flow: &Flow,
@@ -175,16 +181,26 @@ impl HumanOutput {
             let is_viewer = registry
                 .get(&node.kind)
                 .is_some_and(|kind| kind.info().role == Role::Viewer);
-            if !is_viewer {
-                continue;
-            }
-            let Some(source) = producer_of_input(flow, registry, node.id.as_str(), "in") else {
-                continue;
+            let value = if is_viewer {
+                producer_of_input(flow, registry, node.id.as_str(), "in").and_then(|source| {
+                    produced
+                        .get(source.node.as_str())
+                        .and_then(|outputs| outputs.get(&source.port))
+                })
+            } else if node.output {
+                produced.get(node.id.as_str()).and_then(|outputs| {
+                    outputs
+                        .iter()
+                        .find(|(name, v)| {
+                            *name != "exit_code"
+                                && !matches!(v, crate::model::Value::Text(t) if t.is_empty())
+                        })
+                        .map(|(_, v)| v)
+                })
+            } else {
+                None
             };
-            let Some(value) = produced
-                .get(source.node.as_str())
-                .and_then(|outputs| outputs.get(&source.port))
-            else {
+            let Some(value) = value else {
                 continue;
             };
             let text = value.to_text();

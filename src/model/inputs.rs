@@ -37,6 +37,11 @@ pub enum InputKind {
         /// The choices, in order.
         choices: Vec<String>,
     },
+    /// One of a list of texts (a choice node); the value is the text.
+    Options {
+        /// The texts to pick from.
+        options: Vec<String>,
+    },
 }
 
 impl fmt::Display for InputKind {
@@ -57,6 +62,7 @@ impl fmt::Display for InputKind {
             }
             InputKind::Integer { min, max } => write!(f, "whole number {min}..{max}"),
             InputKind::Choice { choices } => write!(f, "one of: {}", choices.join(", ")),
+            InputKind::Options { options } => write!(f, "one of: {}", options.join(", ")),
         }
     }
 }
@@ -94,7 +100,12 @@ pub fn flow_inputs(flow: &Flow, registry: &Registry) -> Vec<FlowInput> {
                 .get(param)
                 .cloned()
                 .unwrap_or(ParamValue::Text(String::new()));
-            let input_kind = if info.role == Role::Switch {
+            let options = params.text_list("choices");
+            let input_kind = if info.param("choices").is_some() {
+                InputKind::Options {
+                    options: options.iter().map(|s| (*s).to_owned()).collect(),
+                }
+            } else if info.role == Role::Switch {
                 InputKind::Choice {
                     choices: switch_choices(flow, node.id.as_str(), params.integer("inputs")),
                 }
@@ -160,6 +171,17 @@ pub fn flow_outputs(flow: &Flow) -> Vec<NodeId> {
 pub fn parse_input(input: &FlowInput, text: &str) -> Result<ParamValue, String> {
     match &input.kind {
         InputKind::Text { .. } => Ok(ParamValue::Text(text.to_owned())),
+        InputKind::Options { options } => {
+            if options.iter().any(|o| o == text) {
+                Ok(ParamValue::Text(text.to_owned()))
+            } else {
+                Err(format!(
+                    "`{}` is one of: {}, not \"{text}\"",
+                    input.label,
+                    options.join(", ")
+                ))
+            }
+        }
         InputKind::Number { .. } => text
             .trim()
             .parse::<f64>()
@@ -236,6 +258,13 @@ fn check_value(input: &FlowInput, value: &ParamValue) -> Result<(), String> {
     let label = &input.label;
     match (&input.kind, value) {
         (InputKind::Text { .. }, ParamValue::Text(_)) => Ok(()),
+        (InputKind::Options { options }, ParamValue::Text(text)) => {
+            if options.contains(text) {
+                Ok(())
+            } else {
+                Err(format!("`{label}` is {}, not \"{text}\"", input.kind))
+            }
+        }
         (InputKind::Number { min, max }, ParamValue::Number(n)) => {
             if min.is_some_and(|min| *n < min) || max.is_some_and(|max| *n > max) || !n.is_finite()
             {

@@ -5,6 +5,7 @@ mod kind;
 mod registry;
 mod spec;
 
+mod choice;
 mod delay;
 mod note;
 mod number;

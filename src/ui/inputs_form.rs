@@ -61,6 +61,17 @@ fn field(ui: &mut egui::Ui, input: &FlowInput, value: &mut ParamValue) -> bool {
                     .fixed_decimals(0),
             )
             .changed(),
+        (InputKind::Options { options }, ParamValue::Text(text)) => {
+            let before = text.clone();
+            egui::ComboBox::from_id_salt(&input.label)
+                .selected_text(text.as_str())
+                .show_ui(ui, |ui| {
+                    for option in options {
+                        ui.selectable_value(text, option.clone(), option);
+                    }
+                });
+            *text != before
+        }
         (InputKind::Choice { choices }, ParamValue::Number(n)) => {
             let mut selected = (*n as usize).clamp(1, choices.len().max(1));
             let label = choices.get(selected - 1).cloned().unwrap_or_default();

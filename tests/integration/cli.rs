@@ -528,3 +528,49 @@ fn a_number_input_of_the_wrong_type_is_refused_listing_the_inputs() {
     assert_eq!(listing["inputs"][0]["kind"]["type"], "number");
     assert_eq!(listing["inputs"][0]["default"], 3.0);
 }
+
+#[test]
+fn letter_uses_its_inputs_and_records_the_rolled_seed() {
+    let (_dir, file) = example("letter.flow");
+    let output = flowcanvas(
+        &[
+            "run",
+            "--json",
+            "--set",
+            "Greeting=Dear",
+            "--set",
+            "Name=Grace",
+        ],
+        &file,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let events = json_lines(&output);
+    let started = events.iter().find(|e| e["event"] == "run_started").unwrap();
+    let seed = started["seeds"]["seed"]
+        .as_u64()
+        .expect("the rolled seed is recorded");
+    let letter = events
+        .iter()
+        .find(|e| e["event"] == "node_finished" && e["node"] == "letter")
+        .unwrap();
+    let text = letter["outputs"]["text"]["value"].as_str().unwrap();
+    assert_eq!(
+        text,
+        format!("Dear, Grace!\nYour lucky number today is {}.", seed % 100)
+    );
+
+    let output = flowcanvas(&["run", "--set", "Greeting=Yo"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`Greeting` is one of: Hello, Dear, Hey, not \"Yo\""),
+        "{}",
+        stderr(&output)
+    );
+
+    let listing = stdout(&flowcanvas(&["inputs"], &file));
+    assert!(
+        listing.contains("Greeting  one of: Hello, Dear, Hey"),
+        "{listing}"
+    );
+    assert!(listing.contains("Outputs: `letter`"), "{listing}");
+}

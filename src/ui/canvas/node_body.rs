@@ -326,7 +326,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                             ui.label(RichText::new(first).color(Color32::from_rgb(235, 110, 100)));
                         }
                         if ui
-                            .add_enabled(!state.run_view.is_running(), egui::Button::new("↻ Retry"))
+                            .add(egui::Button::new("↻ Retry"))
                             .on_hover_text("Run this node again")
                             .clicked()
                         {
@@ -357,7 +357,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
             };
             let bar = egui::Button::new(label).min_size(egui::vec2(NODE_CONTENT_WIDTH * zoom, 0.0));
             if ui
-                .add_enabled(!state.run_view.is_running(), bar)
+                .add(bar)
                 .on_hover_text("Run just this node with its current inputs")
                 .clicked()
             {
