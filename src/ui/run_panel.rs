@@ -127,7 +127,7 @@ impl RunPanel {
                 ui.label(RichText::new("Inputs").strong());
                 super::inputs_form::show(ui, &inputs, &mut self.values);
                 ui.separator();
-                plan_preview(ui, &preview);
+                plan_preview(ui, &preview, run_view);
                 ui.add_space(4.0);
                 ui.horizontal(|ui| {
                     let ready = preview.is_ok();
@@ -157,7 +157,7 @@ impl RunPanel {
     }
 }
 
-fn plan_preview(ui: &mut egui::Ui, preview: &Result<Arc<Plan>, String>) {
+fn plan_preview(ui: &mut egui::Ui, preview: &Result<Arc<Plan>, String>, run_view: &RunView) {
     let plan = match preview {
         Ok(plan) => plan,
         Err(error) => {
@@ -192,6 +192,17 @@ fn plan_preview(ui: &mut egui::Ui, preview: &Result<Arc<Plan>, String>) {
                 ui.label(RichText::new(text).color(status_color(NodeStatus::Reused)));
             }
         });
+    let with_results = plan
+        .steps
+        .iter()
+        .filter(|s| run_view.has_result(&s.node))
+        .count();
+    if with_results > 0 {
+        let text = format!(
+            "{with_results} of these already have a result; Missing mode would not rerun them"
+        );
+        ui.label(RichText::new(text).color(status_color(NodeStatus::Reused)));
+    }
     for warning in &plan.warnings {
         ui.label(RichText::new(format!("⚠ {warning}")).color(Color32::from_rgb(230, 180, 80)));
     }

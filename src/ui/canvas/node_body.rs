@@ -218,6 +218,20 @@ fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasRes
                 .add(egui::DragValue::new(&mut promotion.order).range(-99..=99))
                 .changed();
         });
+        if node.kind == "number" {
+            for (label, bound) in [("Min", &mut promotion.min), ("Max", &mut promotion.max)] {
+                ui.horizontal(|ui| {
+                    let mut on = bound.is_some();
+                    if ui.checkbox(&mut on, label).changed() {
+                        *bound = on.then_some(0.0);
+                        changed = true;
+                    }
+                    if let Some(value) = bound.as_mut() {
+                        changed |= ui.add(egui::DragValue::new(value).speed(0.1)).changed();
+                    }
+                });
+            }
+        }
         match &node.promote {
             Some(_) => {
                 if changed {
