@@ -37,6 +37,8 @@ pub enum InputKind {
         /// The choices, in order.
         choices: Vec<String>,
     },
+    /// A file path (a file picker in the form).
+    Path,
     /// One of a list of texts (a choice node); the value is the text.
     Options {
         /// The texts to pick from.
@@ -63,6 +65,7 @@ impl fmt::Display for InputKind {
             InputKind::Integer { min, max } => write!(f, "whole number {min}..{max}"),
             InputKind::Choice { choices } => write!(f, "one of: {}", choices.join(", ")),
             InputKind::Options { options } => write!(f, "one of: {}", options.join(", ")),
+            InputKind::Path => f.write_str("file path"),
         }
     }
 }
@@ -112,6 +115,7 @@ pub fn flow_inputs(flow: &Flow, registry: &Registry) -> Vec<FlowInput> {
             } else {
                 match spec.ty {
                     ParamType::LongText => InputKind::Text { multiline: true },
+                    ParamType::Path => InputKind::Path,
                     ParamType::Number { min, max } => InputKind::Number {
                         min: promotion.min.or(min),
                         max: promotion.max.or(max),
@@ -170,7 +174,7 @@ pub fn flow_outputs(flow: &Flow) -> Vec<NodeId> {
 /// Reads a typed-in value for an input (`--set LABEL=VALUE`).
 pub fn parse_input(input: &FlowInput, text: &str) -> Result<ParamValue, String> {
     match &input.kind {
-        InputKind::Text { .. } => Ok(ParamValue::Text(text.to_owned())),
+        InputKind::Text { .. } | InputKind::Path => Ok(ParamValue::Text(text.to_owned())),
         InputKind::Options { options } => {
             if options.iter().any(|o| o == text) {
                 Ok(ParamValue::Text(text.to_owned()))
@@ -257,7 +261,7 @@ pub fn apply_inputs(
 fn check_value(input: &FlowInput, value: &ParamValue) -> Result<(), String> {
     let label = &input.label;
     match (&input.kind, value) {
-        (InputKind::Text { .. }, ParamValue::Text(_)) => Ok(()),
+        (InputKind::Text { .. } | InputKind::Path, ParamValue::Text(_)) => Ok(()),
         (InputKind::Options { options }, ParamValue::Text(text)) => {
             if options.contains(text) {
                 Ok(())
@@ -398,5 +402,32 @@ mod tests {
         ]);
         let err = apply_inputs(&flow, &registry, &bad).unwrap_err();
         assert_eq!(err.problems.len(), 3, "{err}");
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+    use crate::model::{Node, Promotion};
+
+    #[test]
+    fn a_promoted_path_is_a_file_input() {
+        let mut node = Node::new("file", "path").with_param("path", "in.txt");
+        node.promote = Some(Promotion::new("Input file"));
+        let flow = Flow {
+            nodes: vec![node],
+            ..Flow::default()
+        };
+        let registry = Registry::builtin();
+        let inputs = flow_inputs(&flow, &registry);
+        assert_eq!(inputs[0].kind, InputKind::Path);
+        assert_eq!(inputs[0].kind.to_string(), "file path");
+        let value = parse_input(&inputs[0], "/tmp/other.txt").unwrap();
+        let applied =
+            apply_inputs(&flow, &registry, &[("Input file".to_owned(), value)].into()).unwrap();
+        assert_eq!(
+            applied.node("file").unwrap().params["path"],
+            ParamValue::from("/tmp/other.txt")
+        );
     }
 }

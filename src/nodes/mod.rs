@@ -9,6 +9,7 @@ mod choice;
 mod delay;
 mod note;
 mod number;
+mod path;
 mod seed;
 mod shell;
 mod switch;

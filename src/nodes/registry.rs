@@ -26,6 +26,7 @@ impl Registry {
         registry.register(super::number::NumberKind::new());
         registry.register(super::seed::SeedKind::new());
         registry.register(super::choice::ChoiceKind::new());
+        registry.register(super::path::PathKind::new());
         registry.register(super::template::TemplateKind::new());
         registry.register(super::shell::ShellKind::new());
         registry.register(super::delay::DelayKind::new());

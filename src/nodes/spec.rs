@@ -11,6 +11,8 @@ pub enum ParamType {
     Text,
     /// Text that may span several lines (a script, a template).
     LongText,
+    /// A file or folder path (a file picker when promoted).
+    Path,
     /// A number, with optional inclusive bounds.
     Number {
         /// The smallest allowed value.
@@ -37,7 +39,9 @@ impl ParamType {
     /// Checks a value against this type, returning a message when it does not fit.
     pub fn check(self, value: &ParamValue) -> Result<(), String> {
         match (self, value) {
-            (ParamType::Text | ParamType::LongText, ParamValue::Text(_)) => Ok(()),
+            (ParamType::Text | ParamType::LongText | ParamType::Path, ParamValue::Text(_)) => {
+                Ok(())
+            }
             (ParamType::Bool, ParamValue::Bool(_)) => Ok(()),
             (ParamType::Number { min, max }, ParamValue::Number(n)) => check_bounds(*n, min, max),
             (ParamType::Integer { min, max }, ParamValue::Number(n)) => {
@@ -75,6 +79,7 @@ impl ParamType {
     pub fn describe(self) -> &'static str {
         match self {
             ParamType::Text | ParamType::LongText => "text",
+            ParamType::Path => "a path",
             ParamType::Number { .. } => "a number",
             ParamType::Integer { .. } => "a whole number",
             ParamType::Bool => "true or false",

@@ -75,7 +75,7 @@ pub fn show(
         ui.heading(doc.display_name().trim_end_matches(".flow"));
         ui.add_space(8.0);
         let inputs = flow_inputs(doc.flow(), registry);
-        super::inputs_form::show(ui, &inputs, &mut panel.values);
+        super::inputs_form::show(ui, &inputs, &mut panel.values, &mut panel.pickers);
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             let run = egui::Button::new(RichText::new("▶ Run").strong().color(Color32::WHITE))

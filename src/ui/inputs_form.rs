@@ -1,15 +1,63 @@
 //! The form built from a flow's promoted inputs: text fields, numeric fields with bounds,
 //! dropdowns for choices. Shared by the run panel and app mode.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
+use crossbeam_channel::Receiver;
 use eframe::egui::{self, RichText};
 
 use crate::model::{FlowInput, InputKind, ParamValue};
 
+/// File dialogs opened from path fields, by input label (each runs on its own thread, so the
+/// UI keeps drawing).
+#[derive(Default)]
+pub struct FilePickers {
+    pending: HashMap<String, Receiver<Option<PathBuf>>>,
+}
+
+impl FilePickers {
+    fn open(&mut self, ctx: &egui::Context, label: &str) {
+        if self.pending.contains_key(label) {
+            return;
+        }
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("flowcanvas-file-picker".to_owned())
+            .spawn(move || {
+                let _ = tx.send(rfd::FileDialog::new().pick_file());
+                ctx.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.pending.insert(label.to_owned(), rx);
+        }
+    }
+
+    /// Moves picked files into the form's values.
+    fn poll(&mut self, values: &mut BTreeMap<String, ParamValue>) {
+        self.pending.retain(|label, rx| match rx.try_recv() {
+            Ok(picked) => {
+                if let Some(path) = picked {
+                    values.insert(label.clone(), ParamValue::Text(path.display().to_string()));
+                }
+                false
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => true,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => false,
+        });
+    }
+}
+
 /// Draws one field per input. `values` holds what the user typed; an input not in it shows
 /// (and runs with) the node's own value.
-pub fn show(ui: &mut egui::Ui, inputs: &[FlowInput], values: &mut BTreeMap<String, ParamValue>) {
+pub fn show(
+    ui: &mut egui::Ui,
+    inputs: &[FlowInput],
+    values: &mut BTreeMap<String, ParamValue>,
+    pickers: &mut FilePickers,
+) {
+    pickers.poll(values);
     if inputs.is_empty() {
         ui.label(
             RichText::new("This flow has no promoted inputs (a node's … menu promotes one).")
@@ -28,7 +76,7 @@ pub fn show(ui: &mut egui::Ui, inputs: &[FlowInput], values: &mut BTreeMap<Strin
                     .get(&input.label)
                     .cloned()
                     .unwrap_or_else(|| input.default.clone());
-                let changed = field(ui, input, &mut value);
+                let changed = field(ui, input, &mut value, pickers);
                 if changed {
                     values.insert(input.label.clone(), value);
                 }
@@ -37,8 +85,25 @@ pub fn show(ui: &mut egui::Ui, inputs: &[FlowInput], values: &mut BTreeMap<Strin
         });
 }
 
-fn field(ui: &mut egui::Ui, input: &FlowInput, value: &mut ParamValue) -> bool {
+fn field(
+    ui: &mut egui::Ui,
+    input: &FlowInput,
+    value: &mut ParamValue,
+    pickers: &mut FilePickers,
+) -> bool {
     match (&input.kind, value) {
+        (InputKind::Path, ParamValue::Text(text)) => {
+            ui.horizontal(|ui| {
+                let changed = ui
+                    .add(egui::TextEdit::singleline(text).desired_width(190.0))
+                    .changed();
+                if ui.button("Browse…").clicked() {
+                    pickers.open(ui.ctx(), &input.label);
+                }
+                changed
+            })
+            .inner
+        }
         (InputKind::Text { multiline }, ParamValue::Text(text)) => {
             let long = *multiline && (text.len() > 40 || text.contains('\n'));
             let editor = if long {

@@ -36,6 +36,8 @@ pub struct RunPanel {
     pub mode: RunMode,
     /// Input values typed into the form, by label.
     pub values: BTreeMap<String, ParamValue>,
+    /// File dialogs opened from the form's path fields.
+    pub pickers: super::inputs_form::FilePickers,
     cache: Option<(PreviewKey, Result<Arc<Plan>, String>)>,
 }
 
@@ -46,6 +48,7 @@ impl Default for RunPanel {
             scope: Scope::Flow,
             mode: RunMode::All,
             values: BTreeMap::new(),
+            pickers: Default::default(),
             cache: None,
         }
     }
@@ -125,7 +128,7 @@ impl RunPanel {
                 });
                 ui.separator();
                 ui.label(RichText::new("Inputs").strong());
-                super::inputs_form::show(ui, &inputs, &mut self.values);
+                super::inputs_form::show(ui, &inputs, &mut self.values, &mut self.pickers);
                 ui.separator();
                 plan_preview(ui, &preview, run_view);
                 ui.add_space(4.0);

@@ -131,7 +131,7 @@ impl FieldValue {
     /// The editor value for a parameter of type `ty` holding `value`.
     pub fn for_param(ty: ParamType, value: &ParamValue) -> Self {
         match (ty, value) {
-            (ParamType::Text, ParamValue::Text(t)) => FieldValue::Text(t.clone()),
+            (ParamType::Text | ParamType::Path, ParamValue::Text(t)) => FieldValue::Text(t.clone()),
             (ParamType::LongText, ParamValue::Text(t)) => FieldValue::LongText(t.clone()),
             (ParamType::Number { .. }, ParamValue::Number(n)) => FieldValue::Number(*n),
             (ParamType::Integer { min, max }, ParamValue::Number(n)) => {
