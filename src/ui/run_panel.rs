@@ -277,6 +277,23 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
         };
         let status = format!("{:?}", item.status).to_lowercase();
         let mut text = format!("#{} {} — {status}", item.run, item.scope);
+        if !item.inputs.is_empty() {
+            let shown: Vec<String> = item
+                .inputs
+                .iter()
+                .map(|(label, value)| {
+                    let value = match value {
+                        ParamValue::Text(t) => t.clone(),
+                        other => other.to_json().to_string(),
+                    };
+                    format!(
+                        "{label}={}",
+                        crate::ui::canvas::node_body::snippet(&value, 1, 16)
+                    )
+                })
+                .collect();
+            text.push_str(&format!(" · {}", shown.join(", ")));
+        }
         if let Some(ms) = item.elapsed_ms {
             text.push_str(&format!(" in {}", format_duration_ms(ms)));
         }
