@@ -15,6 +15,17 @@ use flowcanvas::ui::monitor::row_text;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
+/// The app on the welcome flow, without touching the recent-files list.
+fn welcome_app() -> (egui::Context, FlowcanvasApp) {
+    let ctx = egui::Context::default();
+    let options = StartOptions {
+        no_recent: true,
+        ..Default::default()
+    };
+    let app = FlowcanvasApp::new(&ctx, options);
+    (ctx, app)
+}
+
 fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     let input = egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
@@ -30,14 +41,7 @@ fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
 
 #[test]
 fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
-    let ctx = egui::Context::default();
-    let mut app = FlowcanvasApp::new(
-        &ctx,
-        StartOptions {
-            no_recent: true,
-            ..Default::default()
-        },
-    );
+    let (ctx, mut app) = welcome_app();
     for _ in 0..3 {
         frame(&ctx, &mut app);
     }
@@ -138,14 +142,7 @@ fn opening_an_invalid_file_shows_its_errors_and_keeps_the_flow() {
         "Flow(version: 1, nodes: [Node(id: \"x\", kind: \"nope\")])",
     )
     .unwrap();
-    let ctx = egui::Context::default();
-    let mut app = FlowcanvasApp::new(
-        &ctx,
-        StartOptions {
-            no_recent: true,
-            ..Default::default()
-        },
-    );
+    let (ctx, mut app) = welcome_app();
     frame(&ctx, &mut app);
     let before = app.doc.flow().clone();
     app.push(AppCommand::Open(Some(bad.clone())));
@@ -361,14 +358,7 @@ fn key_frame(
 
 #[test]
 fn keyboard_shortcuts_reach_the_document() {
-    let ctx = egui::Context::default();
-    let mut app = FlowcanvasApp::new(
-        &ctx,
-        StartOptions {
-            no_recent: true,
-            ..Default::default()
-        },
-    );
+    let (ctx, mut app) = welcome_app();
     frame(&ctx, &mut app);
     let count = app.doc.flow().nodes.len();
     app.canvas.selected = vec![flowcanvas::model::NodeId::from("name")];
@@ -412,14 +402,7 @@ fn run_until_idle(ctx: &egui::Context, app: &mut FlowcanvasApp, queued: usize) {
 #[test]
 fn queued_runs_keep_the_inputs_and_flow_they_were_queued_with() {
     use flowcanvas::model::ParamValue;
-    let ctx = egui::Context::default();
-    let mut app = FlowcanvasApp::new(
-        &ctx,
-        StartOptions {
-            no_recent: true,
-            ..Default::default()
-        },
-    );
+    let (ctx, mut app) = welcome_app();
     frame(&ctx, &mut app);
     // Hold the queue so both runs wait, then change the flow before they start.
     app.push(AppCommand::QueuePause(true));
