@@ -13,4 +13,5 @@ pub mod fsutil;
 pub mod model;
 pub mod nodes;
 pub mod plan;
+pub mod store;
 pub mod ui;

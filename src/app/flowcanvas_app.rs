@@ -136,6 +136,7 @@ impl FlowcanvasApp {
         if let Some(path) = app.doc.path().map(Path::to_path_buf) {
             app.recent.touch(&path);
         }
+        app.load_stored_results();
         if options.run {
             app.push(AppCommand::Queue {
                 scope: Scope::Flow,
@@ -229,6 +230,10 @@ impl FlowcanvasApp {
         if let Some(notice) = self.canvas.notice.take() {
             self.notice = Some((notice, now));
         }
+        if let Some(problem) = self.canvas.state.run_view.store_problems.pop() {
+            self.canvas.state.run_view.store_problems.clear();
+            self.notice = Some((format!("Result store: {problem}"), now));
+        }
         self.show_notice(ctx, now);
         self.dialogs(ctx);
         self.close_request(ctx);
@@ -260,7 +265,8 @@ impl FlowcanvasApp {
             AppCommand::Run(scope) => {
                 let request =
                     RunRequest::new(Arc::new(self.doc.flow().clone()), self.doc.base_dir())
-                        .scope(scope);
+                        .scope(scope)
+                        .store(self.store());
                 self.engine.submit(request);
             }
             AppCommand::OpenRunPanel(scope) => self.run_panel.open_for(scope),
@@ -274,7 +280,8 @@ impl FlowcanvasApp {
                     Ok(flow) => {
                         let mut request = RunRequest::new(Arc::new(flow), self.doc.base_dir())
                             .scope(scope)
-                            .mode(mode);
+                            .mode(mode)
+                            .store(self.store());
                         request.inputs = inputs;
                         self.engine.submit(request);
                     }
@@ -380,6 +387,26 @@ impl FlowcanvasApp {
         self.monitor_selected = None;
         self.canvas.state.run_view = Default::default();
         self.canvas.state.expanded.clear();
+        self.load_stored_results();
+    }
+
+    /// The result store beside the open file (a new, unsaved flow has none).
+    fn store(&self) -> Option<crate::store::Store> {
+        self.doc.path().map(crate::store::Store::for_flow)
+    }
+
+    /// Shows the results an earlier session or the CLI left in the store.
+    fn load_stored_results(&mut self) {
+        let Some(store) = self.store() else { return };
+        let (results, problems) = store.load_results();
+        self.canvas.state.run_view.load_stored(
+            results
+                .into_iter()
+                .map(|(node, stored)| (node, stored.outputs)),
+        );
+        if let Some(problem) = problems.first() {
+            self.notice = Some((format!("Result store: {problem}"), Instant::now()));
+        }
     }
 
     fn start_file_dialog(&mut self, ctx: &egui::Context, purpose: DialogPurpose) {

@@ -136,12 +136,23 @@ pub struct RunView {
     pub seeds: std::collections::BTreeMap<NodeId, u64>,
     /// Bumped whenever a node's result appears or goes (plan previews depend on it).
     pub results_version: u64,
+    /// Problems with the result store not shown yet (the app shows and clears them).
+    pub store_problems: Vec<String>,
 }
 
 impl RunView {
     /// The view of one node (a default, idle view when nothing happened to it).
     pub fn node(&self, id: &NodeId) -> Option<&NodeView> {
         self.nodes.get(id)
+    }
+
+    /// Shows results kept in the flow's store (when a flow is opened): each node's active
+    /// result, with no status (they come from earlier runs).
+    pub fn load_stored(&mut self, results: impl IntoIterator<Item = (NodeId, Outputs)>) {
+        for (node, outputs) in results {
+            self.nodes.entry(node).or_default().result = Some(Arc::new(outputs));
+        }
+        self.results_version += 1;
     }
 
     /// Whether a node has a result (from any run in this window).
@@ -182,6 +193,9 @@ impl RunView {
     pub fn apply(&mut self, event: &Event, now: Instant) {
         match event {
             Event::RunQueued { .. } => {}
+            Event::StoreProblem { message, .. } => {
+                self.store_problems.push(message.clone());
+            }
             Event::QueueChanged { paused, items } => {
                 self.queue = items.clone();
                 self.queue_paused = *paused;

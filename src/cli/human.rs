@@ -60,6 +60,9 @@ impl HumanOutput {
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::RunQueued { .. } | Event::RunRejected { .. } | Event::QueueChanged { .. } => {}
+            Event::StoreProblem { message, .. } => {
+                eprintln!("warning: result store: {message}");
+            }
             Event::RunStarted { plan, seeds, .. } => {
                 self.total_steps = plan.steps.len();
                 self.orders = plan

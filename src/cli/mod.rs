@@ -7,6 +7,7 @@ mod human;
 mod inputs_cmd;
 mod plan_cmd;
 mod run_cmd;
+mod runs_cmd;
 mod validate_cmd;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::collections::BTreeMap;
 use crate::model::{apply_inputs, flow_inputs, parse_input, Flow, NodeId, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{RunMode, Scope};
+use crate::store::Store;
 
 /// Exit code: every planned node succeeded (or the file is valid).
 pub const EXIT_OK: i32 = 0;
@@ -63,6 +65,18 @@ pub enum Command {
     Fmt(FmtArgs),
     /// List a flow's promoted inputs (label, type, default) and marked outputs.
     Inputs(InputsArgs),
+    /// List the runs recorded in the flow's result store.
+    Runs(RunsArgs),
+}
+
+/// Arguments of `flowcanvas runs`.
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// The .flow file.
+    pub file: PathBuf,
+    /// Print one JSON object per run per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `flowcanvas inputs`.
@@ -90,6 +104,16 @@ pub struct TargetArgs {
     /// Sets a promoted input by its label (repeatable); see `flowcanvas inputs FILE`.
     #[arg(long = "set", value_name = "LABEL=VALUE")]
     pub set: Vec<String>,
+    /// Neither read nor write the result store beside the flow (FILE.flow.d).
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+impl TargetArgs {
+    /// The store these arguments use for `file`.
+    pub fn store(&self, file: &Path) -> Option<Store> {
+        (!self.no_store).then(|| Store::for_flow(file))
+    }
 }
 
 impl TargetArgs {
@@ -173,6 +197,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Validate(args)) => validate_cmd::validate(&args),
         Some(Command::Fmt(args)) => fmt_cmd::fmt(&args),
         Some(Command::Inputs(args)) => inputs_cmd::inputs(&args),
+        Some(Command::Runs(args)) => runs_cmd::runs(&args),
         None => crate::app::run_gui(crate::app::StartOptions {
             no_recent: cli.screenshot.is_some(),
             file: cli.file,

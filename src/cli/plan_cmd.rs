@@ -14,10 +14,25 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
         return EXIT_INVALID;
     };
     let scope = args.target.scope();
-    // A fresh process has no earlier results: Missing mode plans every node.
-    let planned = match plan(&flow, &registry, &scope, args.target.mode.into(), &|_| {
-        false
-    }) {
+    // Earlier results come from the store beside the flow (none with --no-store).
+    let stored = match args.target.store(&args.file) {
+        Some(store) => {
+            let (results, problems) = store.load_results();
+            for problem in problems {
+                eprintln!("warning: result store: {problem}");
+            }
+            results
+        }
+        None => Default::default(),
+    };
+    let has_result = |id: &crate::model::NodeId| stored.contains_key(id);
+    let planned = match plan(
+        &flow,
+        &registry,
+        &scope,
+        args.target.mode.into(),
+        &has_result,
+    ) {
         Ok(planned) => planned,
         Err(err) => {
             eprintln!("error: {}: {err}", args.file.display());

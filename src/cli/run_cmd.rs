@@ -43,7 +43,8 @@ pub fn run(args: &RunArgs) -> i32 {
 
     let mut request = RunRequest::new(flow.clone(), base_dir_of(&args.file))
         .scope(args.target.scope())
-        .mode(args.target.mode.into());
+        .mode(args.target.mode.into())
+        .store(args.target.store(&args.file));
     request.inputs = inputs;
     let run_id = engine.submit(request);
     let stdout = std::io::stdout();

@@ -16,6 +16,7 @@ use super::queue::QueueMove;
 use crate::model::{Flow, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{RunMode, Scope};
+use crate::store::Store;
 
 /// What to run: a snapshot of the flow, the scope and the mode.
 #[derive(Clone, Debug)]
@@ -31,6 +32,9 @@ pub struct RunRequest {
     /// The promoted input values the run was asked with, by label (already applied to
     /// `flow`; kept to show with the queued run).
     pub inputs: BTreeMap<String, ParamValue>,
+    /// Where results and the run's record are kept (`FILE.flow.d`); `None` keeps them in
+    /// memory only.
+    pub store: Option<Store>,
 }
 
 impl RunRequest {
@@ -42,12 +46,19 @@ impl RunRequest {
             mode: RunMode::All,
             base_dir: base_dir.into(),
             inputs: BTreeMap::new(),
+            store: None,
         }
     }
 
     /// Sets the scope (builder style).
     pub fn scope(mut self, scope: Scope) -> Self {
         self.scope = scope;
+        self
+    }
+
+    /// Keeps results and the run record in `store` (builder style).
+    pub fn store(mut self, store: Option<Store>) -> Self {
+        self.store = store;
         self
     }
 

@@ -101,6 +101,14 @@ pub enum Event {
         /// The node.
         node: NodeId,
     },
+    /// The result store could not be read or written (the run goes on; the message names
+    /// the file).
+    StoreProblem {
+        /// The run (0 when it happened while loading the store for no run in particular).
+        run: RunId,
+        /// What went wrong, with the file's name.
+        message: String,
+    },
     /// A run ended. Always the last event of a run that started.
     RunFinished {
         /// The run.
@@ -132,6 +140,7 @@ impl Event {
             | Event::NodeFailed { run, .. }
             | Event::NodeSkipped { run, .. }
             | Event::NodeCancelled { run, .. }
+            | Event::StoreProblem { run, .. }
             | Event::RunFinished { run, .. } => *run,
         }
     }
@@ -152,7 +161,7 @@ pub enum RunStatus {
 }
 
 /// How one planned node ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeStatus {
     /// Ran and produced its outputs.

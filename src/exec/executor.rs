@@ -16,12 +16,14 @@ use super::channel::EventSink;
 use super::engine::{Command, EngineOptions, RunRequest};
 use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus};
 use super::queue::{Cancelled, QueueStatus, RunQueue};
+use super::recording::RunRecorder;
 use crate::model::{NodeId, Value};
 use crate::nodes::{
     CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, ProgressSink,
     Registry, Role,
 };
 use crate::plan::{plan, InputSource, Plan};
+use crate::store::{Store, StoreProblem};
 
 /// A message from a worker thread (or a node's helper thread) to the executor.
 enum WorkerMsg {
@@ -64,6 +66,8 @@ pub(crate) struct Executor {
     queue: RunQueue,
     /// The latest outputs of every node that succeeded in this session, by node id.
     results: FxHashMap<NodeId, Arc<Outputs>>,
+    /// The store `results` were loaded from, if any.
+    store_loaded: Option<Store>,
     shutting_down: bool,
 }
 
@@ -83,6 +87,8 @@ struct ActiveRun {
     /// Shared by the run's inline steps, which finish before Stop is read anyway.
     inline_cancel: CancelToken,
     started: Instant,
+    /// Keeps the run's record and results in the flow's store, when it has one.
+    recorder: Option<RunRecorder>,
 }
 
 impl Executor {
@@ -101,6 +107,7 @@ impl Executor {
             sink,
             queue: RunQueue::default(),
             results: FxHashMap::default(),
+            store_loaded: None,
             shutting_down: false,
         }
     }
@@ -182,6 +189,33 @@ impl Executor {
         end
     }
 
+    /// Makes the session's results those of `store` when a run uses a store other than the
+    /// one loaded (the CLI and the app share results through it).
+    fn load_store(&mut self, run: RunId, store: Option<&Store>) {
+        let Some(store) = store else { return };
+        if self.store_loaded.as_ref() == Some(store) {
+            return;
+        }
+        let (results, problems) = store.load_results();
+        self.results = results
+            .into_iter()
+            .map(|(node, stored)| (node, Arc::new(stored.outputs)))
+            .collect();
+        for problem in problems {
+            self.store_problem(run, Some(problem));
+        }
+        self.store_loaded = Some(store.clone());
+    }
+
+    fn store_problem(&mut self, run: RunId, problem: Option<StoreProblem>) {
+        if let Some(problem) = problem {
+            self.sink.emit(Event::StoreProblem {
+                run,
+                message: problem.to_string(),
+            });
+        }
+    }
+
     /// Tells clients how the queue stands.
     fn queue_changed(&mut self) {
         self.sink.emit(Event::QueueChanged {
@@ -195,6 +229,7 @@ impl Executor {
         let started = Instant::now();
         let (flow, seeds) = super::seeds::roll_seeds(&request.flow);
         request.flow = flow;
+        self.load_store(id, request.store.as_ref());
         let results = &self.results;
         let planned = plan(
             &request.flow,
@@ -218,6 +253,7 @@ impl Executor {
                 return;
             }
         };
+        let seeds_for_record = seeds.clone();
         self.sink.emit(Event::RunStarted {
             run: id,
             plan: plan.clone(),
@@ -230,12 +266,19 @@ impl Executor {
                 reason: skipped.reason.clone(),
             });
         }
+        let recorder = request.store.clone().map(|store| {
+            let (recorder, problem) =
+                RunRecorder::start(store, id, &request, &plan, &seeds_for_record);
+            self.store_problem(id, problem);
+            recorder
+        });
         let mut run = ActiveRun::new(id, request, plan, &self.registry, started);
+        run.recorder = recorder;
         let end = self.drive(&mut run);
         if !matches!(end, RunEnd::Finished) {
             self.cancel_remaining(&mut run);
         }
-        self.finish(&run, !matches!(end, RunEnd::Finished));
+        self.finish(&mut run, !matches!(end, RunEnd::Finished));
         if matches!(end, RunEnd::Shutdown) {
             self.shutting_down = true;
         }
@@ -458,6 +501,11 @@ impl Executor {
                 run.state[step] = StepState::Ended(NodeStatus::Succeeded);
                 run.outputs[step] = Some(outputs.clone());
                 self.results.insert(node.clone(), outputs.clone());
+                if let Some(recorder) = run.recorder.as_mut() {
+                    recorder.note(&node, Some(elapsed_ms), None);
+                    let problem = recorder.node_succeeded(&node, &outputs);
+                    self.store_problem(run.id, problem);
+                }
                 self.sink.emit(Event::NodeFinished {
                     run: run.id,
                     node,
@@ -476,6 +524,11 @@ impl Executor {
                 let (status, reason) = match error {
                     NodeError::Failed(message) => {
                         self.results.remove(&node);
+                        if let Some(recorder) = run.recorder.as_mut() {
+                            recorder.note(&node, Some(elapsed_ms), Some(message.clone()));
+                            let problem = recorder.node_failed(&node);
+                            self.store_problem(run.id, problem);
+                        }
                         self.sink.emit(Event::NodeFailed {
                             run: run.id,
                             node: node.clone(),
@@ -509,6 +562,9 @@ impl Executor {
                 continue;
             }
             run.state[next] = StepState::Ended(NodeStatus::Skipped);
+            if let Some(recorder) = run.recorder.as_mut() {
+                recorder.note(&run.plan.steps[next].node, None, Some(reason.to_owned()));
+            }
             self.sink.emit(Event::NodeSkipped {
                 run: run.id,
                 node: run.plan.steps[next].node.clone(),
@@ -535,7 +591,7 @@ impl Executor {
         run.ready.clear();
     }
 
-    fn finish(&mut self, run: &ActiveRun, stopped: bool) {
+    fn finish(&mut self, run: &mut ActiveRun, stopped: bool) {
         let mut nodes: Vec<NodeOutcome> = run
             .plan
             .steps
@@ -562,6 +618,10 @@ impl Executor {
         let status = counts.status(stopped);
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
         let summary = summary_line(status, &counts, elapsed_ms);
+        if let Some(recorder) = run.recorder.take() {
+            let problem = recorder.finish(status, &summary, &nodes);
+            self.store_problem(run.id, problem);
+        }
         self.queue
             .finish(run.id, status.into(), summary.clone(), elapsed_ms);
         self.sink.emit(Event::RunFinished {
@@ -617,6 +677,7 @@ impl ActiveRun {
             ready,
             running: FxHashMap::default(),
             inline_cancel: CancelToken::new(),
+            recorder: None,
             started,
         }
     }

@@ -6,6 +6,7 @@ mod engine;
 mod events;
 mod executor;
 mod queue;
+mod recording;
 mod seeds;
 
 pub use channel::{EventStream, Waker};

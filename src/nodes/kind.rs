@@ -188,3 +188,23 @@ impl Serialize for Outputs {
         map.end()
     }
 }
+
+impl<'de> serde::Deserialize<'de> for Outputs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Port order is kept: a JSON object is read in file order.
+        let entries: Vec<(String, Value)> = serde_json::Map::deserialize(deserializer)?
+            .into_iter()
+            .map(|(name, value)| {
+                serde_json::from_value::<Value>(value)
+                    .map(|value| (name, value))
+                    .map_err(serde::de::Error::custom)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Outputs(
+            entries
+                .into_iter()
+                .map(|(name, value)| (Cow::Owned(name), value))
+                .collect(),
+        ))
+    }
+}

@@ -4,12 +4,12 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{DataType, NodeId, ParamValue};
 
 /// Which part of a flow a run covers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "scope", content = "node", rename_all = "snake_case")]
 pub enum Scope {
     /// Just this node, with the results its upstream nodes already have.
@@ -31,7 +31,7 @@ impl fmt::Display for Scope {
 }
 
 /// Which planned nodes actually run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunMode {
     /// Every planned node.

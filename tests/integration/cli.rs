@@ -206,8 +206,8 @@ fn to_here_and_node_scopes() {
         ["notes", "count", "release", "upper", "report"]
     );
 
-    // A fresh process has no earlier results, so `report` alone lacks its inputs.
-    let output = flowcanvas(&["run", "--json", "--node", "report"], &file);
+    // Without the store, a fresh process has no earlier results: `report` alone lacks inputs.
+    let output = flowcanvas(&["run", "--json", "--no-store", "--node", "report"], &file);
     assert_eq!(output.status.code(), Some(1));
     let events = json_lines(&output);
     assert!(started_nodes(&events).is_empty());
@@ -573,4 +573,75 @@ fn letter_uses_its_inputs_and_records_the_rolled_seed() {
         "{listing}"
     );
     assert!(listing.contains("Outputs: `letter`"), "{listing}");
+}
+
+#[test]
+fn runs_share_results_through_the_store_beside_the_flow() {
+    let (dir, file) = example("pipeline.flow");
+    let output = flowcanvas(&["run", "--json", "--to", "report"], &file);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        dir.path().join("pipeline.flow.d/runs").is_dir(),
+        "the store sits beside the flow"
+    );
+
+    // A later process sees those results: Node scope reads them, Missing mode keeps them.
+    let output = flowcanvas(&["run", "--json", "--node", "report"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(started_nodes(&json_lines(&output)), ["report"]);
+    let output = flowcanvas(&["run", "--json", "--mode", "missing"], &file);
+    assert_eq!(
+        started_nodes(&json_lines(&output)),
+        ["save"],
+        "only what never ran"
+    );
+    let plan: Json = serde_json::from_str(&stdout(&flowcanvas(
+        &["plan", "--json", "--mode", "missing"],
+        &file,
+    )))
+    .unwrap();
+    assert_eq!(
+        plan["steps"].as_array().unwrap().len(),
+        0,
+        "everything has a result now"
+    );
+
+    let history = stdout(&flowcanvas(&["runs"], &file));
+    assert_eq!(history.lines().count(), 3, "{history}");
+    assert!(
+        history.lines().all(|line| line.contains(" done ")),
+        "{history}"
+    );
+
+    // The .flow file itself is never touched by running.
+    let original = std::fs::read_to_string(saves_dir().join("pipeline.flow")).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+}
+
+#[test]
+fn a_broken_store_file_is_reported_and_skipped() {
+    let (dir, file) = example("hello.flow");
+    assert_eq!(flowcanvas(&["run"], &file).status.code(), Some(0));
+    let node_file = dir.path().join("hello.flow.d/nodes/greet.json");
+    std::fs::write(&node_file, "{ truncated").unwrap();
+    let output = flowcanvas(&["run", "--mode", "missing"], &file);
+    assert_eq!(output.status.code(), Some(0));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("greet.json") && errors.contains("unreadable"),
+        "{errors}"
+    );
+    std::fs::write(&node_file, "{ truncated").unwrap();
+    let output = flowcanvas(&["run", "--json", "--mode", "missing"], &file);
+    let events = json_lines(&output);
+    let problem = events
+        .iter()
+        .find(|e| e["event"] == "store_problem")
+        .expect("a store_problem event");
+    assert!(problem["message"].as_str().unwrap().contains("greet.json"));
+    assert_eq!(
+        started_nodes(&events),
+        ["greet"],
+        "the node whose record broke runs again"
+    );
 }

@@ -498,3 +498,41 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
         "a marked output runs only what it needs"
     );
 }
+
+#[test]
+fn the_app_shows_results_the_cli_left_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hello.flow");
+    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &path).unwrap();
+    let status = Command::new(BIN)
+        .arg("run")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ctx = egui::Context::default();
+    let options = StartOptions {
+        file: Some(path),
+        no_recent: true,
+        ..Default::default()
+    };
+    let mut app = FlowcanvasApp::new(&ctx, options);
+    frame(&ctx, &mut app);
+    let greet = flowcanvas::model::NodeId::from("greet");
+    let result = app
+        .canvas
+        .state
+        .run_view
+        .node(&greet)
+        .and_then(|v| v.result.clone())
+        .expect("a stored result");
+    assert_eq!(result.get("text").unwrap().to_text(), "Hello, world!");
+    // Missing mode from the app now has nothing left to run.
+    app.run_panel.mode = flowcanvas::plan::RunMode::Missing;
+    let preview = app
+        .run_panel
+        .preview(&app.doc, &Registry::builtin(), &app.canvas.state.run_view)
+        .unwrap();
+    assert!(preview.steps.is_empty(), "{:?}", preview.steps);
+}

@@ -1,0 +1,116 @@
+//! Keeps a run's record and its nodes' results in the flow's store as the run goes.
+
+use std::collections::BTreeMap;
+
+use super::engine::RunRequest;
+use super::events::{NodeOutcome, RunId, RunStatus};
+use crate::model::NodeId;
+use crate::nodes::Outputs;
+use crate::plan::Plan;
+use crate::store::{now_ms, NodeRecord, RecordStatus, RunRecord, Store, StoreProblem};
+
+/// The store side of one run.
+pub struct RunRecorder {
+    store: Store,
+    record: RunRecord,
+}
+
+impl RunRecorder {
+    /// Writes the record of a run that starts now.
+    pub fn start(
+        store: Store,
+        run: RunId,
+        request: &RunRequest,
+        plan: &Plan,
+        seeds: &BTreeMap<NodeId, u64>,
+    ) -> (Self, Option<StoreProblem>) {
+        let started_at_ms = now_ms();
+        let mut nodes: Vec<NodeRecord> = plan
+            .steps
+            .iter()
+            .map(|step| NodeRecord {
+                node: step.node.clone(),
+                status: None,
+                elapsed_ms: None,
+                note: None,
+            })
+            .collect();
+        nodes.extend(plan.skipped.iter().map(|skipped| NodeRecord {
+            node: skipped.node.clone(),
+            status: Some(super::events::NodeStatus::Skipped),
+            elapsed_ms: None,
+            note: Some(skipped.reason.clone()),
+        }));
+        let record = RunRecord {
+            id: format!("{started_at_ms}-{}-{run}", std::process::id()),
+            pid: std::process::id(),
+            started_at_ms,
+            finished_at_ms: None,
+            scope: request.scope.clone(),
+            mode: request.mode,
+            inputs: request.inputs.clone(),
+            seeds: seeds.clone(),
+            status: RecordStatus::Running,
+            nodes,
+            summary: None,
+        };
+        let problem = store.write_run(&record).err();
+        (Self { store, record }, problem)
+    }
+
+    /// Stores a node's result the moment it finishes.
+    pub fn node_succeeded(&mut self, node: &NodeId, outputs: &Outputs) -> Option<StoreProblem> {
+        self.store.save_result(node, outputs, &self.record.id).err()
+    }
+
+    /// A failed node no longer has an active result.
+    pub fn node_failed(&mut self, node: &NodeId) -> Option<StoreProblem> {
+        self.store.clear_active(node).err()
+    }
+
+    /// Notes a node's elapsed time or message for the final record.
+    pub fn note(&mut self, node: &NodeId, elapsed_ms: Option<f64>, note: Option<String>) {
+        if let Some(record) = self.record.nodes.iter_mut().find(|n| n.node == *node) {
+            if elapsed_ms.is_some() {
+                record.elapsed_ms = elapsed_ms;
+            }
+            if note.is_some() {
+                record.note = note;
+            }
+        }
+    }
+
+    /// Writes the final record.
+    pub fn finish(
+        mut self,
+        status: RunStatus,
+        summary: &str,
+        outcomes: &[NodeOutcome],
+    ) -> Option<StoreProblem> {
+        for outcome in outcomes {
+            match self
+                .record
+                .nodes
+                .iter_mut()
+                .find(|n| n.node == outcome.node)
+            {
+                Some(record) => record.status = Some(outcome.status),
+                None => self.record.nodes.push(NodeRecord {
+                    node: outcome.node.clone(),
+                    status: Some(outcome.status),
+                    elapsed_ms: None,
+                    note: None,
+                }),
+            }
+        }
+        self.record.status = match status {
+            RunStatus::Done => RecordStatus::Done,
+            RunStatus::Partial => RecordStatus::Partial,
+            RunStatus::Failed => RecordStatus::Failed,
+            RunStatus::Cancelled => RecordStatus::Cancelled,
+        };
+        self.record.summary = Some(summary.to_owned());
+        self.record.finished_at_ms = Some(now_ms());
+        self.store.write_run(&self.record).err()
+    }
+}
