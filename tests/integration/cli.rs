@@ -645,3 +645,54 @@ fn a_broken_store_file_is_reported_and_skipped() {
         "the node whose record broke runs again"
     );
 }
+
+#[test]
+fn a_killed_run_is_interrupted_and_keeps_finished_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("slow.flow");
+    std::fs::write(
+        &file,
+        r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "a", kind: "text", params: {"text": "first"}),
+        Node(id: "b", kind: "shell", params: {"command": "if [ -e quick ]; then cat; else echo $$ > shell.pid; sleep 60; fi"}),
+    ],
+    edges: ["a.text -> b.stdin"],
+)
+"#,
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .arg("run")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = dir.path().join("shell.pid");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let shell_pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok())
+        {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the shell never started");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let _ = Command::new("kill")
+        .args(["-9", &shell_pid.to_string()])
+        .status();
+
+    let history = stdout(&flowcanvas(&["runs"], &file));
+    assert!(history.contains(" interrupted "), "{history}");
+    std::fs::write(dir.path().join("quick"), "").unwrap();
+    let output = flowcanvas(&["run", "--json", "--mode", "missing"], &file);
+    let events = json_lines(&output);
+    let started: Vec<String> = started_nodes(&events);
+    assert_eq!(started, ["b"], "the finished node kept its result");
+    let _ = std::fs::remove_file(&pid_file);
+}
