@@ -68,6 +68,8 @@ pub(crate) struct Executor {
     results: FxHashMap<NodeId, Arc<Outputs>>,
     /// The store `results` were loaded from, if any.
     store_loaded: Option<Store>,
+    /// The signature each result was made with (kept only when runs use a store).
+    signatures: FxHashMap<NodeId, String>,
     shutting_down: bool,
 }
 
@@ -89,6 +91,8 @@ struct ActiveRun {
     started: Instant,
     /// Keeps the run's record and results in the flow's store, when it has one.
     recorder: Option<RunRecorder>,
+    /// Each step's signature, computed when it starts (only when a store is used).
+    signatures: Vec<Option<String>>,
 }
 
 impl Executor {
@@ -108,6 +112,7 @@ impl Executor {
             queue: RunQueue::default(),
             results: FxHashMap::default(),
             store_loaded: None,
+            signatures: FxHashMap::default(),
             shutting_down: false,
         }
     }
@@ -197,6 +202,10 @@ impl Executor {
             return;
         }
         let (results, problems) = store.load_results();
+        self.signatures = results
+            .iter()
+            .filter_map(|(node, stored)| Some((node.clone(), stored.entry.signature.clone()?)))
+            .collect();
         self.results = results
             .into_iter()
             .map(|(node, stored)| (node, Arc::new(stored.outputs)))
@@ -230,13 +239,30 @@ impl Executor {
         let (flow, seeds) = super::seeds::roll_seeds(&request.flow);
         request.flow = flow;
         self.load_store(id, request.store.as_ref());
+        // Missing mode reruns stale results too: their parameters or inputs changed.
+        let stale = if request.mode == crate::plan::RunMode::Missing {
+            let known = self
+                .results
+                .iter()
+                .map(|(node, outputs)| {
+                    let known = crate::plan::KnownResult {
+                        outputs,
+                        signature: self.signatures.get(node).map(String::as_str),
+                    };
+                    (node.clone(), known)
+                })
+                .collect();
+            crate::plan::stale_nodes(&request.flow, &self.registry, &known)
+        } else {
+            Default::default()
+        };
         let results = &self.results;
         let planned = plan(
             &request.flow,
             &self.registry,
             &request.scope,
             request.mode,
-            &|node| results.contains_key(node),
+            &|node| results.contains_key(node) && !stale.contains(node),
         );
         let plan = match planned {
             Ok(plan) => Arc::new(plan),
@@ -368,6 +394,12 @@ impl Executor {
             return;
         };
         let inputs = match self.gather_inputs(run, step) {
+            Ok(inputs) if run.recorder.is_some() => {
+                let node = &run.request.flow.nodes[run.plan.steps[step].node_index];
+                let named = inputs.iter().map(|(name, value)| (name.as_ref(), value));
+                run.signatures[step] = Some(crate::plan::signature(node, named));
+                inputs
+            }
             Ok(inputs) => inputs,
             Err(message) => {
                 self.complete(run, step, Err(NodeError::Failed(message)), 0.0);
@@ -503,7 +535,11 @@ impl Executor {
                 self.results.insert(node.clone(), outputs.clone());
                 if let Some(recorder) = run.recorder.as_mut() {
                     recorder.note(&node, Some(elapsed_ms), None);
-                    let problem = recorder.node_succeeded(&node, &outputs);
+                    let signature = run.signatures[step].take();
+                    if let Some(signature) = &signature {
+                        self.signatures.insert(node.clone(), signature.clone());
+                    }
+                    let problem = recorder.node_succeeded(&node, &outputs, signature);
                     self.store_problem(run.id, problem);
                 }
                 self.sink.emit(Event::NodeFinished {
@@ -678,6 +714,7 @@ impl ActiveRun {
             running: FxHashMap::default(),
             inline_cancel: CancelToken::new(),
             recorder: None,
+            signatures: vec![None; count],
             started,
         }
     }

@@ -59,8 +59,15 @@ impl RunRecorder {
     }
 
     /// Stores a node's result the moment it finishes.
-    pub fn node_succeeded(&mut self, node: &NodeId, outputs: &Outputs) -> Option<StoreProblem> {
-        self.store.save_result(node, outputs, &self.record.id).err()
+    pub fn node_succeeded(
+        &mut self,
+        node: &NodeId,
+        outputs: &Outputs,
+        signature: Option<String>,
+    ) -> Option<StoreProblem> {
+        self.store
+            .save_result(node, outputs, &self.record.id, signature)
+            .err()
     }
 
     /// A failed node no longer has an active result.

@@ -6,10 +6,12 @@ mod loops;
 mod order;
 mod planner;
 mod resolve;
+mod staleness;
 mod types;
 
 pub use loops::find_loops;
 pub use planner::plan;
+pub use staleness::{signature, stale_nodes, KnownResult};
 pub use types::{InputSource, Plan, PlanError, RunMode, Scope, SkippedNode, Step, StepInput};
 
 use crate::model::{Flow, PortRef};

@@ -100,6 +100,7 @@ impl Store {
         node: &NodeId,
         outputs: &Outputs,
         run: &str,
+        signature: Option<String>,
     ) -> Result<ResultEntry, StoreProblem> {
         let bytes = serde_json::to_vec(outputs).map_err(|e| StoreProblem::new(&self.dir, e))?;
         let hash = hex(&Sha256::digest(&bytes));
@@ -117,6 +118,7 @@ impl Store {
             object: hash,
             run: run.to_owned(),
             at_ms: now_ms(),
+            signature,
         };
         history.history.push(entry.clone());
         history.active = history.history.len() - 1;

@@ -17,6 +17,10 @@ pub struct ResultEntry {
     pub run: String,
     /// When it was produced, in milliseconds since the Unix epoch.
     pub at_ms: u64,
+    /// What it was made from: a hash of the node's parameters and the inputs it consumed
+    /// (see `plan::signature`); a result whose signature no longer matches is stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// A node's results: the history, oldest first, and which one is active.

@@ -12,8 +12,12 @@ fn results_round_trip_and_keep_history() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::at(dir.path());
     let node = NodeId::from("a");
-    store.save_result(&node, &outputs("one"), "r1").unwrap();
-    let second = store.save_result(&node, &outputs("two"), "r2").unwrap();
+    store
+        .save_result(&node, &outputs("one"), "r1", None)
+        .unwrap();
+    let second = store
+        .save_result(&node, &outputs("two"), "r2", None)
+        .unwrap();
     let (results, problems) = store.load_results();
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(results[&node].outputs, outputs("two"));
@@ -27,10 +31,10 @@ fn equal_results_share_one_object() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::at(dir.path());
     store
-        .save_result(&NodeId::from("a"), &outputs("same"), "r1")
+        .save_result(&NodeId::from("a"), &outputs("same"), "r1", None)
         .unwrap();
     store
-        .save_result(&NodeId::from("b"), &outputs("same"), "r1")
+        .save_result(&NodeId::from("b"), &outputs("same"), "r1", None)
         .unwrap();
     assert_eq!(fs::read_dir(dir.path().join("objects")).unwrap().count(), 1);
 }
@@ -40,15 +44,15 @@ fn broken_files_are_reported_by_name_and_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::at(dir.path());
     store
-        .save_result(&NodeId::from("good"), &outputs("ok"), "r1")
+        .save_result(&NodeId::from("good"), &outputs("ok"), "r1", None)
         .unwrap();
     let entry = store
-        .save_result(&NodeId::from("lost"), &outputs("gone"), "r1")
+        .save_result(&NodeId::from("lost"), &outputs("gone"), "r1", None)
         .unwrap();
     fs::remove_file(store.object_path(&entry.object)).unwrap();
     fs::write(dir.path().join("nodes/garbage.json"), "{not json").unwrap();
     let truncated = store
-        .save_result(&NodeId::from("cut"), &outputs("long text"), "r1")
+        .save_result(&NodeId::from("cut"), &outputs("long text"), "r1", None)
         .unwrap();
     fs::write(
         store.object_path(&truncated.object),
@@ -79,7 +83,7 @@ fn a_read_only_store_fails_with_the_file_name() {
     fs::write(&blocker, "a file where the folder should be").unwrap();
     let store = Store::at(&blocker);
     let err = store
-        .save_result(&NodeId::from("a"), &outputs("x"), "r1")
+        .save_result(&NodeId::from("a"), &outputs("x"), "r1", None)
         .unwrap_err();
     assert!(err.path.starts_with(&blocker), "{err}");
 }

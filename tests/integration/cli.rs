@@ -696,3 +696,44 @@ fn a_killed_run_is_interrupted_and_keeps_finished_results() {
     assert_eq!(started, ["b"], "the finished node kept its result");
     let _ = std::fs::remove_file(&pid_file);
 }
+
+#[test]
+fn missing_mode_reruns_stale_results_but_not_moved_nodes() {
+    let (_dir, file) = example("pipeline.flow");
+    assert_eq!(flowcanvas(&["run"], &file).status.code(), Some(0));
+    let original = std::fs::read_to_string(&file).unwrap();
+    let missing = |file: &Path| {
+        let mut started = started_nodes(&json_lines(&flowcanvas(
+            &["run", "--json", "--mode", "missing"],
+            file,
+        )));
+        started.sort();
+        started
+    };
+
+    // Moving a node and renaming it change nothing.
+    let moved = original
+        .replace("\"release\": (600.0, 0.0)", "\"release\": (640.0, 80.0)")
+        .replace("title: \"Version\"", "title: \"Release version\"");
+    assert_ne!(moved, original);
+    std::fs::write(&file, &moved).unwrap();
+    assert!(missing(&file).is_empty(), "a move is not a change");
+
+    // A parameter change reruns the node and what depends on it.
+    std::fs::write(
+        &file,
+        moved.replace("\"text\": \"2.3.0\"", "\"text\": \"2.4.0\""),
+    )
+    .unwrap();
+    assert_eq!(missing(&file), ["release", "report", "save"]);
+
+    // An upstream change reaches everything downstream of it.
+    let edited = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("New export menu", "New import menu");
+    std::fs::write(&file, edited).unwrap();
+    assert_eq!(
+        missing(&file),
+        ["count", "notes", "report", "save", "upper"]
+    );
+}
