@@ -88,6 +88,7 @@ fn mid_run(canvas: &mut Canvas, plan: &Arc<flowcanvas::plan::Plan>) {
                 node: step.node.clone(),
                 outputs: outputs.clone(),
                 elapsed_ms: 1.0,
+                signature: None,
             },
             now,
         );

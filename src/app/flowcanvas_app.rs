@@ -60,6 +60,8 @@ pub struct FlowcanvasApp {
     pub run_panel: RunPanel,
     /// Showing the flow as an app: form, Run, progress and outputs, no graph.
     pub app_mode: bool,
+    /// What the stale set was last computed for (document revision, results version).
+    stale_key: Option<(u64, u64)>,
 }
 
 /// How the app was started.
@@ -132,6 +134,7 @@ impl FlowcanvasApp {
             notice: None,
             run_panel: RunPanel::default(),
             app_mode: options.app_mode,
+            stale_key: None,
         };
         if let Some(path) = app.doc.path().map(Path::to_path_buf) {
             app.recent.touch(&path);
@@ -204,6 +207,18 @@ impl FlowcanvasApp {
                 self.run_panel
                     .show(ctx, &self.doc, &self.registry, &self.canvas.state.run_view);
             self.commands.extend(commands);
+            let key = (
+                self.doc.revision(),
+                self.canvas.state.run_view.results_version,
+            );
+            if self.stale_key != Some(key) {
+                self.stale_key = Some(key);
+                self.canvas.state.stale = self
+                    .canvas
+                    .state
+                    .run_view
+                    .stale(self.doc.flow(), &self.registry);
+            }
             // While the panel is open, the canvas previews the plan's order badges.
             self.canvas.state.preview = if self.run_panel.open {
                 match self
@@ -402,7 +417,7 @@ impl FlowcanvasApp {
         self.canvas.state.run_view.load_stored(
             results
                 .into_iter()
-                .map(|(node, stored)| (node, stored.outputs)),
+                .map(|(node, stored)| (node, stored.outputs, stored.entry.signature)),
         );
         if let Some(problem) = problems.first() {
             self.notice = Some((format!("Result store: {problem}"), Instant::now()));

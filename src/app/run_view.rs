@@ -79,6 +79,8 @@ pub struct NodeView {
     pub count: Option<(u64, u64)>,
     /// When it last delivered a result (its outgoing wires pulse for a moment).
     pub delivered_at: Option<Instant>,
+    /// What its result was made from, when known (results kept in a store).
+    pub signature: Option<String>,
 }
 
 impl Default for NodeView {
@@ -94,6 +96,7 @@ impl Default for NodeView {
             log: String::new(),
             count: None,
             delivered_at: None,
+            signature: None,
         }
     }
 }
@@ -148,11 +151,37 @@ impl RunView {
 
     /// Shows results kept in the flow's store (when a flow is opened): each node's active
     /// result, with no status (they come from earlier runs).
-    pub fn load_stored(&mut self, results: impl IntoIterator<Item = (NodeId, Outputs)>) {
-        for (node, outputs) in results {
-            self.nodes.entry(node).or_default().result = Some(Arc::new(outputs));
+    pub fn load_stored(
+        &mut self,
+        results: impl IntoIterator<Item = (NodeId, Outputs, Option<String>)>,
+    ) {
+        for (node, outputs, signature) in results {
+            let view = self.nodes.entry(node).or_default();
+            view.result = Some(Arc::new(outputs));
+            view.signature = signature;
         }
         self.results_version += 1;
+    }
+
+    /// The nodes whose results are stale against `flow` as it is now.
+    pub fn stale(
+        &self,
+        flow: &crate::model::Flow,
+        registry: &crate::nodes::Registry,
+    ) -> std::collections::HashSet<NodeId> {
+        let known = self
+            .nodes
+            .iter()
+            .filter_map(|(id, view)| {
+                let outputs = view.result.as_deref()?;
+                let known = crate::plan::KnownResult {
+                    outputs,
+                    signature: view.signature.as_deref(),
+                };
+                Some((id.clone(), known))
+            })
+            .collect();
+        crate::plan::stale_nodes(flow, registry, &known)
     }
 
     /// Whether a node has a result (from any run in this window).
@@ -262,12 +291,14 @@ impl RunView {
                 node,
                 outputs,
                 elapsed_ms,
+                signature,
                 ..
             } => {
                 let view = self.nodes.entry(node.clone()).or_default();
                 view.status = NodeStatus::Succeeded;
                 view.elapsed_ms = Some(*elapsed_ms);
                 view.result = Some(outputs.clone());
+                view.signature = signature.clone();
                 view.delivered_at = Some(now);
                 self.results_version += 1;
             }
@@ -394,6 +425,7 @@ mod tests {
                 node: a.clone(),
                 outputs,
                 elapsed_ms: 12.0,
+                signature: None,
             },
             later,
         );
@@ -473,6 +505,7 @@ mod tests {
                 node: a.clone(),
                 outputs,
                 elapsed_ms: 1.0,
+                signature: None,
             },
             t0,
         );

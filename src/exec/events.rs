@@ -73,6 +73,10 @@ pub enum Event {
         outputs: Arc<Outputs>,
         /// How long it worked, in milliseconds.
         elapsed_ms: f64,
+        /// What the result was made from (see `plan::signature`); only for runs that use a
+        /// result store.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
     },
     /// A step failed.
     NodeFailed {

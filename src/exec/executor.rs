@@ -533,13 +533,13 @@ impl Executor {
                 run.state[step] = StepState::Ended(NodeStatus::Succeeded);
                 run.outputs[step] = Some(outputs.clone());
                 self.results.insert(node.clone(), outputs.clone());
+                let signature = run.signatures[step].take();
                 if let Some(recorder) = run.recorder.as_mut() {
                     recorder.note(&node, Some(elapsed_ms), None);
-                    let signature = run.signatures[step].take();
                     if let Some(signature) = &signature {
                         self.signatures.insert(node.clone(), signature.clone());
                     }
-                    let problem = recorder.node_succeeded(&node, &outputs, signature);
+                    let problem = recorder.node_succeeded(&node, &outputs, signature.clone());
                     self.store_problem(run.id, problem);
                 }
                 self.sink.emit(Event::NodeFinished {
@@ -547,6 +547,7 @@ impl Executor {
                     node,
                     outputs,
                     elapsed_ms,
+                    signature,
                 });
                 for i in 0..run.dependents[step].len() {
                     let next = run.dependents[step][i];

@@ -84,11 +84,12 @@ impl RunPanel {
         let preview = apply_inputs(doc.flow(), registry, &self.values)
             .map_err(|err| err.to_string())
             .and_then(|flow| {
-                plan(&flow, registry, &self.scope, self.mode, &|id| {
-                    run_view.has_result(id)
-                })
-                .map(Arc::new)
-                .map_err(|err| err.to_string())
+                let stale = run_view.stale(&flow, registry);
+                let fresh =
+                    |id: &crate::model::NodeId| run_view.has_result(id) && !stale.contains(id);
+                plan(&flow, registry, &self.scope, self.mode, &fresh)
+                    .map(Arc::new)
+                    .map_err(|err| err.to_string())
             });
         self.cache = Some((key, preview.clone()));
         preview

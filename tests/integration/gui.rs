@@ -535,4 +535,33 @@ fn the_app_shows_results_the_cli_left_in_the_store() {
         .preview(&app.doc, &Registry::builtin(), &app.canvas.state.run_view)
         .unwrap();
     assert!(preview.steps.is_empty(), "{:?}", preview.steps);
+
+    // Editing a parameter makes that result and everything after it stale.
+    let name = flowcanvas::model::NodeId::from("name");
+    app.doc.set_field(
+        &name,
+        "text",
+        true,
+        Some(flowcanvas::model::ParamValue::from("Ada")),
+    );
+    frame(&ctx, &mut app);
+    let mut stale: Vec<String> = app
+        .canvas
+        .state
+        .stale
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    stale.sort();
+    assert_eq!(stale, ["greet", "name"]);
+    let preview = app
+        .run_panel
+        .preview(&app.doc, &Registry::builtin(), &app.canvas.state.run_view)
+        .unwrap();
+    let steps: Vec<&str> = preview.steps.iter().map(|s| s.node.as_str()).collect();
+    assert_eq!(
+        steps,
+        ["name", "greet"],
+        "Missing mode reruns the stale results"
+    );
 }

@@ -262,6 +262,8 @@ pub struct CanvasState {
     pub node_visible: bool,
     /// Heights (at zoom 1) of fields and footers as last drawn, so stand-ins match them.
     pub heights: HashMap<(EditorNodeId, usize), f32>,
+    /// Nodes whose result is stale (parameters or inputs changed since it was made).
+    pub stale: HashSet<NodeId>,
     /// Order badges of the plan the run panel previews (empty when it is closed).
     pub preview: HashMap<NodeId, usize>,
     /// The text field being edited, if any (node, field index).
@@ -315,6 +317,7 @@ impl CanvasState {
             output_rows: HashMap::new(),
             node_visible: true,
             heights: HashMap::new(),
+            stale: HashSet::new(),
             preview: HashMap::new(),
             editing: None,
             focus_pending: false,

@@ -332,6 +332,17 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                         exit_code,
                     );
                 }
+                let settled = !matches!(status, NodeStatus::Running | NodeStatus::Queued);
+                if settled && view.result.is_some() && state.stale.contains(&node.doc_id) {
+                    ui.label(
+                        RichText::new("stale: changed since this result")
+                            .small()
+                            .color(Color32::from_rgb(240, 160, 60)),
+                    )
+                    .on_hover_text(
+                        "Its parameters or something upstream changed; Missing mode reruns it",
+                    );
+                }
                 match status {
                     NodeStatus::Failed => {
                         if let Some(error) = &view.error {
