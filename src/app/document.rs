@@ -37,6 +37,13 @@ impl Document {
         }
     }
 
+    /// A document restored from a recovery copy: it has unsaved changes.
+    pub fn recovered(flow: Flow, path: Option<PathBuf>) -> Self {
+        let mut doc = Self::new(flow, path);
+        doc.dirty = true;
+        doc
+    }
+
     /// The flow.
     pub fn flow(&self) -> &Flow {
         &self.flow

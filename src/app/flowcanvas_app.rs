@@ -62,6 +62,14 @@ pub struct FlowcanvasApp {
     pub app_mode: bool,
     /// What the stale set was last computed for (document revision, results version).
     stale_key: Option<(u64, u64)>,
+    /// The settings folder (recovery copies live in it).
+    config_dir: Option<PathBuf>,
+    /// The document revision last copied to the recovery file.
+    autosaved_revision: Option<u64>,
+    /// When the document last changed (autosave waits a moment after typing stops).
+    changed_at: Option<(u64, Instant)>,
+    /// Unsaved edits found from an earlier session, waiting for the user's answer.
+    pub recovery_offer: Option<Flow>,
 }
 
 /// How the app was started.
@@ -77,6 +85,9 @@ pub struct StartOptions {
     pub no_recent: bool,
     /// Start in app mode (the form and outputs, no graph).
     pub app_mode: bool,
+    /// The settings folder (recent files, recovery copies); `None` uses the usual place
+    /// (with `no_recent`: none at all).
+    pub config_dir: Option<PathBuf>,
 }
 
 impl FlowcanvasApp {
@@ -93,6 +104,8 @@ impl FlowcanvasApp {
         };
         let recent = if options.no_recent {
             RecentFiles::default()
+        } else if let Some(dir) = &options.config_dir {
+            RecentFiles::load(&dir.join("recent.txt"))
         } else {
             RecentFiles::load_default()
         };
@@ -135,7 +148,22 @@ impl FlowcanvasApp {
             run_panel: RunPanel::default(),
             app_mode: options.app_mode,
             stale_key: None,
+            // Tests and screenshots (`no_recent`) touch no settings unless given a folder.
+            config_dir: if options.no_recent {
+                options.config_dir.clone()
+            } else {
+                options
+                    .config_dir
+                    .clone()
+                    .or_else(super::recent::config_dir)
+            },
+            autosaved_revision: None,
+            changed_at: None,
+            recovery_offer: None,
         };
+        app.recovery_offer = app.recovery_file().and_then(|file| {
+            super::recovery::read(&file, &app.registry).filter(|flow| flow != app.doc.flow())
+        });
         if let Some(path) = app.doc.path().map(Path::to_path_buf) {
             app.recent.touch(&path);
         }
@@ -257,6 +285,7 @@ impl FlowcanvasApp {
             self.apply(ctx, command);
         }
         self.update_title(ctx);
+        self.autosave_when_idle(ctx, now);
         if let Some(job) = &mut self.screenshot {
             job.frame(ctx, &self.canvas.state.run_view);
         }
@@ -382,8 +411,14 @@ impl FlowcanvasApp {
     }
 
     fn save(&mut self, path: &Path) {
+        let recovery = self.recovery_file();
         match self.doc.save_to(path) {
-            Ok(()) => self.recent.touch(path),
+            Ok(()) => {
+                self.recent.touch(path);
+                if let Some(file) = recovery {
+                    super::recovery::remove(&file);
+                }
+            }
             Err(err) => {
                 self.error = Some(ErrorDialog {
                     title: format!("Could not save {}", path.display()),
@@ -547,6 +582,13 @@ impl FlowcanvasApp {
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
+        if self.recovery_offer.is_some() {
+            match dialogs::recovery(ctx, &self.doc.display_name()) {
+                Some(true) => self.restore_recovery(),
+                Some(false) => self.discard_recovery(),
+                None => {}
+            }
+        }
         if let Some(error) = &self.error {
             if dialogs::error(ctx, error) {
                 self.error = None;
@@ -578,6 +620,9 @@ impl FlowcanvasApp {
                 }
                 Some(UnsavedChoice::Discard) => {
                     self.confirm = None;
+                    if let Some(file) = self.recovery_file() {
+                        super::recovery::remove(&file);
+                    }
                     self.doc = Document::new(
                         self.doc.flow().clone(),
                         self.doc.path().map(Path::to_path_buf),
@@ -628,11 +673,77 @@ impl FlowcanvasApp {
         }
     }
 
+    /// The recovery copy's file for the open document.
+    fn recovery_file(&self) -> Option<PathBuf> {
+        let dir = self.config_dir.as_deref()?;
+        Some(super::recovery::recovery_path(dir, self.doc.path()))
+    }
+
+    /// Copies unsaved edits to the recovery file (on a helper thread: the UI never waits on
+    /// the disk).
+    pub fn autosave(&mut self) {
+        let Some(file) = self.recovery_file() else {
+            return;
+        };
+        if !self.doc.is_dirty() || self.autosaved_revision == Some(self.doc.revision()) {
+            return;
+        }
+        self.autosaved_revision = Some(self.doc.revision());
+        let flow = self.doc.flow().clone();
+        let origin = self.doc.path().map(Path::to_path_buf);
+        let _ = std::thread::Builder::new()
+            .name("flowcanvas-autosave".to_owned())
+            .spawn(move || {
+                // A failed recovery copy only matters after a crash; nothing to tell now.
+                let _ = super::recovery::write(&file, origin.as_deref(), &flow);
+            });
+    }
+
+    /// Autosaves a few seconds after the last edit.
+    fn autosave_when_idle(&mut self, ctx: &egui::Context, now: Instant) {
+        if !self.doc.is_dirty() || self.autosaved_revision == Some(self.doc.revision()) {
+            return;
+        }
+        let revision = self.doc.revision();
+        let since = match self.changed_at {
+            Some((seen, at)) if seen == revision => at,
+            _ => {
+                self.changed_at = Some((revision, now));
+                now
+            }
+        };
+        let waited = now.duration_since(since);
+        if waited >= AUTOSAVE_DELAY {
+            self.autosave();
+        } else {
+            ctx.request_repaint_after(AUTOSAVE_DELAY - waited);
+        }
+    }
+
+    /// Replaces the document with the recovered edits (the "Restore" answer).
+    pub fn restore_recovery(&mut self) {
+        if let Some(flow) = self.recovery_offer.take() {
+            let path = self.doc.path().map(Path::to_path_buf);
+            self.replace_document(Document::recovered(flow, path));
+        }
+    }
+
+    /// Forgets the recovered edits (the "Discard" answer).
+    pub fn discard_recovery(&mut self) {
+        self.recovery_offer = None;
+        if let Some(file) = self.recovery_file() {
+            super::recovery::remove(&file);
+        }
+    }
+
     /// The title the window shows.
     pub fn title(&self) -> &str {
         &self.title
     }
 }
+
+/// How long after the last edit unsaved changes are copied to the recovery file.
+const AUTOSAVE_DELAY: Duration = Duration::from_secs(3);
 
 /// How long a notice stays up.
 const NOTICE_TIME: Duration = Duration::from_secs(4);

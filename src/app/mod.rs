@@ -5,6 +5,7 @@ pub mod commands;
 pub mod document;
 pub mod flowcanvas_app;
 pub mod recent;
+pub mod recovery;
 pub mod run_view;
 pub mod screenshot;
 

@@ -2,6 +2,17 @@
 
 use std::path::{Path, PathBuf};
 
+/// The app's settings folder: `FLOWCANVAS_CONFIG_DIR`, else `$XDG_CONFIG_HOME/flowcanvas`, else
+/// `~/.config/flowcanvas`.
+pub fn config_dir() -> Option<PathBuf> {
+    std::env::var_os("FLOWCANVAS_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("XDG_CONFIG_HOME").map(|d| PathBuf::from(d).join("flowcanvas"))
+        })
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/flowcanvas")))
+}
+
 /// How many recent files are remembered.
 const MAX_RECENT: usize = 10;
 
@@ -17,15 +28,7 @@ impl RecentFiles {
     /// The list stored at `$XDG_CONFIG_HOME/flowcanvas/recent.txt` (or `~/.config/…`).
     /// `FLOWCANVAS_CONFIG_DIR` overrides the folder (tests use it).
     pub fn load_default() -> Self {
-        let dir = std::env::var_os("FLOWCANVAS_CONFIG_DIR")
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("XDG_CONFIG_HOME").map(|d| PathBuf::from(d).join("flowcanvas"))
-            })
-            .or_else(|| {
-                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/flowcanvas"))
-            });
-        match dir {
+        match config_dir() {
             Some(dir) => Self::load(&dir.join("recent.txt")),
             None => Self::default(),
         }

@@ -204,6 +204,7 @@ pub fn run(cli: Cli) -> i32 {
             screenshot: cli.screenshot,
             run: cli.run,
             app_mode: cli.app,
+            config_dir: None,
         }),
     }
 }

@@ -72,3 +72,27 @@ pub fn unsaved(ctx: &egui::Context, name: &str, action: &str) -> Option<UnsavedC
         });
     choice
 }
+
+/// Offers edits recovered from an earlier session: `Some(true)` restores them, `Some(false)`
+/// discards them, `None` until answered.
+pub fn recovery(ctx: &egui::Context, name: &str) -> Option<bool> {
+    let mut answer = None;
+    egui::Window::new("Recover unsaved changes")
+        .anchor(Align2::CENTER_CENTER, [0.0, 0.0])
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            ui.label(format!(
+                "{name} has changes from an earlier session that were never saved (the app may have closed unexpectedly)."
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Restore them").clicked() {
+                    answer = Some(true);
+                }
+                if ui.button("Discard them").clicked() {
+                    answer = Some(false);
+                }
+            });
+        });
+    answer
+}

@@ -565,3 +565,66 @@ fn the_app_shows_results_the_cli_left_in_the_store() {
         "Missing mode reruns the stale results"
     );
 }
+
+#[test]
+fn unsaved_edits_are_autosaved_and_offered_back_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let path = dir.path().join("hello.flow");
+    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &path).unwrap();
+    let options = || StartOptions {
+        file: Some(path.clone()),
+        no_recent: true,
+        config_dir: Some(config.clone()),
+        ..Default::default()
+    };
+    let ctx = egui::Context::default();
+    let mut app = FlowcanvasApp::new(&ctx, options());
+    frame(&ctx, &mut app);
+    assert!(app.recovery_offer.is_none());
+    let name = flowcanvas::model::NodeId::from("name");
+    app.doc.set_field(
+        &name,
+        "text",
+        true,
+        Some(flowcanvas::model::ParamValue::from("unsaved")),
+    );
+    app.autosave();
+    let edited = app.doc.flow().clone();
+    let recovery_dir = config.join("recovery");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_dir(&recovery_dir).map_or(0, |d| d.count()) == 0 {
+        assert!(Instant::now() < deadline, "no recovery copy was written");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        std::fs::read_to_string(crate::support::saves_dir().join("hello.flow")).unwrap(),
+        "the user's file is untouched"
+    );
+    drop(app); // the "crash": nothing saved
+
+    let ctx = egui::Context::default();
+    let mut app = FlowcanvasApp::new(&ctx, options());
+    frame(&ctx, &mut app);
+    assert_eq!(
+        app.recovery_offer.as_ref(),
+        Some(&edited),
+        "the edits are offered back"
+    );
+    app.restore_recovery();
+    assert_eq!(app.doc.flow(), &edited);
+    assert!(app.doc.is_dirty(), "restored edits are unsaved until saved");
+    app.push(AppCommand::Save);
+    frame(&ctx, &mut app);
+    assert_eq!(
+        std::fs::read_dir(&recovery_dir).unwrap().count(),
+        0,
+        "saving removes the copy"
+    );
+
+    let mut again = FlowcanvasApp::new(&egui::Context::default(), options());
+    assert!(again.recovery_offer.is_none(), "nothing left to recover");
+    again.discard_recovery();
+}
