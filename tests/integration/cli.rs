@@ -401,17 +401,7 @@ fn ctrl_c_stops_the_run_kills_the_command_and_exits_130() {
         .spawn()
         .unwrap();
     let pid_file = dir.path().join("shell.pid");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let shell_pid: i32 = loop {
-        if let Some(pid) = std::fs::read_to_string(&pid_file)
-            .ok()
-            .and_then(|t| t.trim().parse().ok())
-        {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "the shell never started");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let shell_pid = crate::support::read_pid(&pid_file);
     send_sigint(child.id());
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
@@ -670,17 +660,7 @@ fn a_killed_run_is_interrupted_and_keeps_finished_results() {
         .spawn()
         .unwrap();
     let pid_file = dir.path().join("shell.pid");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let shell_pid = loop {
-        if let Some(pid) = std::fs::read_to_string(&pid_file)
-            .ok()
-            .and_then(|t| t.trim().parse::<i32>().ok())
-        {
-            break pid;
-        }
-        assert!(Instant::now() < deadline, "the shell never started");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let shell_pid = crate::support::read_pid(&pid_file);
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     let _ = Command::new("kill")

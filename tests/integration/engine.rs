@@ -214,23 +214,6 @@ fn process_alive(pid: i32) -> bool {
     !matches!(state, None | Some("Z") | Some("X"))
 }
 
-fn read_pid(path: &Path) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            if let Ok(pid) = text.trim().parse() {
-                return pid;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no pid written to {}",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 #[test]
 fn stop_kills_a_long_shell_command_and_its_children_promptly() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use flowcanvas::exec::{Engine, Event};
 use flowcanvas::model::{DataType, Edge, Flow, Node, ParamValue, PortRef};
@@ -109,4 +109,22 @@ pub fn test_registry() -> Arc<Registry> {
     registry.register(PanicKind::new("panic_inline", Placement::Inline));
     registry.register(PanicKind::new("panic_worker", Placement::Worker));
     Arc::new(registry)
+}
+
+/// Waits (10 s at most) for a process id written to `path` by a shell node.
+pub fn read_pid(path: &Path) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if let Ok(pid) = text.trim().parse() {
+                return pid;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no pid written to {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
