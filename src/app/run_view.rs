@@ -302,6 +302,17 @@ impl RunView {
                 view.delivered_at = Some(now);
                 self.results_version += 1;
             }
+            Event::ActiveResultChanged {
+                node,
+                outputs,
+                signature,
+            } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                view.result = Some(outputs.clone());
+                view.signature = signature.clone();
+                view.delivered_at = Some(now);
+                self.results_version += 1;
+            }
             Event::NodeFailed {
                 node,
                 error,

@@ -59,7 +59,10 @@ impl HumanOutput {
     /// Shows one event.
     pub fn event(&mut self, event: &Event) {
         match event {
-            Event::RunQueued { .. } | Event::RunRejected { .. } | Event::QueueChanged { .. } => {}
+            Event::RunQueued { .. }
+            | Event::RunRejected { .. }
+            | Event::QueueChanged { .. }
+            | Event::ActiveResultChanged { .. } => {}
             Event::StoreProblem { message, .. } => {
                 eprintln!("warning: result store: {message}");
             }

@@ -67,6 +67,25 @@ pub enum Command {
     Inputs(InputsArgs),
     /// List the runs recorded in the flow's result store.
     Runs(RunsArgs),
+    /// Continue a run that did not complete: run the steps it did not finish, keeping the
+    /// results of those it did (same scope, inputs and seeds).
+    Resume(ContinueArgs),
+    /// Rerun a run that did not complete from its first unfinished step: that step and
+    /// every later one in its plan start clean (same scope, inputs and seeds).
+    Retry(ContinueArgs),
+}
+
+/// Arguments of `flowcanvas resume` and `flowcanvas retry`.
+#[derive(Debug, Args)]
+pub struct ContinueArgs {
+    /// The .flow file.
+    pub file: PathBuf,
+    /// The run: its number in `flowcanvas runs FILE` (`3` or `#3`) or its id; by default
+    /// the latest run that did not complete.
+    pub run: Option<String>,
+    /// Print one JSON object per event per line instead (schema: docs/cli.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `flowcanvas runs`.
@@ -198,6 +217,12 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Fmt(args)) => fmt_cmd::fmt(&args),
         Some(Command::Inputs(args)) => inputs_cmd::inputs(&args),
         Some(Command::Runs(args)) => runs_cmd::runs(&args),
+        Some(Command::Resume(args)) => {
+            run_cmd::continue_cmd(&args, crate::store::ContinueHow::Resume)
+        }
+        Some(Command::Retry(args)) => {
+            run_cmd::continue_cmd(&args, crate::store::ContinueHow::Retry)
+        }
         None => crate::app::run_gui(crate::app::StartOptions {
             no_recent: cli.screenshot.is_some(),
             file: cli.file,

@@ -1,17 +1,20 @@
-//! `flowcanvas run FILE`: runs a flow headless through the engine and shows it live.
+//! `flowcanvas run FILE` (and `resume`/`retry`): runs a flow headless through the engine
+//! and shows it live.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::human::HumanOutput;
 use super::{
-    apply_set, base_dir_of, load_or_report, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
-    EXIT_RUN_PROBLEMS,
+    apply_set, base_dir_of, load_or_report, ContinueArgs, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID,
+    EXIT_OK, EXIT_RUN_PROBLEMS,
 };
-use crate::exec::{Engine, Event, RunRequest, RunStatus};
+use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
+use crate::store::{ContinueHow, Store};
 
 /// Runs the flow; returns the exit code.
 pub fn run(args: &RunArgs) -> i32 {
@@ -23,6 +26,77 @@ pub fn run(args: &RunArgs) -> i32 {
         return EXIT_INVALID;
     };
     let flow = Arc::new(flow);
+    let mut request = RunRequest::new(flow, base_dir_of(&args.file))
+        .scope(args.target.scope())
+        .mode(args.target.mode.into())
+        .store(args.target.store(&args.file));
+    request.inputs = inputs;
+    execute(&args.file, &registry, request, args.json)
+}
+
+/// Resumes or retries a recorded run that did not complete; returns the exit code.
+pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
+    let registry = Arc::new(Registry::builtin());
+    let Some(flow) = load_or_report(&args.file, &registry) else {
+        return EXIT_INVALID;
+    };
+    let store = Store::for_flow(&args.file);
+    let (runs, problems) = store.runs();
+    for problem in &problems {
+        eprintln!("warning: result store: {problem}");
+    }
+    let Some(record) = pick_run(&runs, args.run.as_deref()) else {
+        match &args.run {
+            Some(wanted) => eprintln!(
+                "error: {}: no run `{wanted}` in its history (see `flowcanvas runs`)",
+                args.file.display()
+            ),
+            None => eprintln!(
+                "error: {}: every recorded run completed; there is nothing to {}",
+                args.file.display(),
+                how.label()
+            ),
+        }
+        return EXIT_INVALID;
+    };
+    let (histories, problems) = store.histories();
+    for problem in &problems {
+        eprintln!("warning: result store: {problem}");
+    }
+    match continue_run(
+        &flow,
+        &registry,
+        record,
+        &histories,
+        how,
+        base_dir_of(&args.file),
+        Some(store.clone()),
+    ) {
+        Ok(request) => {
+            if !args.json {
+                let verb = match how {
+                    ContinueHow::Resume => "Resuming",
+                    ContinueHow::Retry => "Retrying",
+                };
+                println!(
+                    "{verb} run {} ({}, {})",
+                    record.id,
+                    record.scope,
+                    record.status.label()
+                );
+            }
+            execute(&args.file, &registry, request, args.json)
+        }
+        Err(err) => {
+            eprintln!("error: {}: {err}", args.file.display());
+            EXIT_INVALID
+        }
+    }
+}
+
+/// Runs one request to its end, showing it live (or as JSON lines); returns the exit code.
+fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: bool) -> i32 {
+    let flow = request.flow.clone();
     let mut engine = match Engine::start(registry.clone()) {
         Ok(engine) => engine,
         Err(err) => {
@@ -41,15 +115,10 @@ pub fn run(args: &RunArgs) -> i32 {
         });
     }
 
-    let mut request = RunRequest::new(flow.clone(), base_dir_of(&args.file))
-        .scope(args.target.scope())
-        .mode(args.target.mode.into())
-        .store(args.target.store(&args.file));
-    request.inputs = inputs;
     let run_id = engine.submit(request);
     let stdout = std::io::stdout();
-    let mut human = (!args.json)
-        .then(|| HumanOutput::new(args.file.display().to_string(), stdout.is_terminal()));
+    let mut human =
+        (!json).then(|| HumanOutput::new(file.display().to_string(), stdout.is_terminal()));
     let mut produced: HashMap<String, Arc<Outputs>> = HashMap::new();
 
     let status = loop {
@@ -60,7 +129,7 @@ pub fn run(args: &RunArgs) -> i32 {
         if event.run() != run_id {
             continue;
         }
-        if args.json {
+        if json {
             let mut out = stdout.lock();
             match serde_json::to_string(&event) {
                 Ok(line) => {
@@ -74,7 +143,7 @@ pub fn run(args: &RunArgs) -> i32 {
         }
         match event {
             Event::RunRejected { error, .. } => {
-                eprintln!("error: {}: {error}", args.file.display());
+                eprintln!("error: {}: {error}", file.display());
                 return EXIT_INVALID;
             }
             Event::NodeFinished { node, outputs, .. } => {

@@ -2,9 +2,9 @@
 
 use super::{RunsArgs, EXIT_INVALID, EXIT_OK};
 use crate::exec::format_duration_ms;
-use crate::store::{RecordStatus, Store};
+use crate::store::Store;
 
-/// Lists recorded runs, oldest first; interrupted runs are marked as such.
+/// Lists recorded runs, oldest first and numbered; interrupted runs are marked as such.
 pub fn runs(args: &RunsArgs) -> i32 {
     if !args.file.exists() {
         eprintln!("error: {}: no such file", args.file.display());
@@ -28,23 +28,33 @@ pub fn runs(args: &RunsArgs) -> i32 {
         println!("No runs recorded for {} yet.", args.file.display());
         return EXIT_OK;
     }
-    for run in &runs {
-        let status = match run.status {
-            RecordStatus::Running => "running",
-            RecordStatus::Done => "done",
-            RecordStatus::Partial => "partial",
-            RecordStatus::Failed => "failed",
-            RecordStatus::Cancelled => "cancelled",
-            RecordStatus::Interrupted => "interrupted",
-        };
+    for (index, run) in runs.iter().enumerate() {
         let took = run
             .finished_at_ms
             .map(|end| format_duration_ms(end.saturating_sub(run.started_at_ms) as f64))
             .unwrap_or_default();
         let summary = run.summary.clone().unwrap_or_default();
+        let continues = run
+            .continues
+            .as_ref()
+            .and_then(|c| {
+                let number = runs.iter().position(|r| r.id == c.run)? + 1;
+                Some(format!("  ({} of #{number})", c.how.label()))
+            })
+            .unwrap_or_default();
         println!(
-            "{}  {status:<11} {}, mode {}  {took}  {summary}",
-            run.id, run.scope, run.mode
+            "#{:<3} {}  {:<11} {}, mode {}  {took}  {summary}{continues}",
+            index + 1,
+            run.id,
+            run.status.label(),
+            run.scope,
+            run.mode
+        );
+    }
+    if crate::exec::pick_run(&runs, None).is_some() {
+        println!(
+            "Continue the latest unfinished run with `flowcanvas resume {0}` or `flowcanvas retry {0}`.",
+            args.file.display()
         );
     }
     EXIT_OK

@@ -1,6 +1,6 @@
 //! The engine handle clients hold: submit runs, stop the active one, read events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,10 +13,10 @@ use super::channel::{event_channel, EventStream, Waker};
 use super::events::{Event, RunId};
 use super::executor::Executor;
 use super::queue::QueueMove;
-use crate::model::{Flow, ParamValue};
+use crate::model::{Flow, NodeId, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{RunMode, Scope};
-use crate::store::Store;
+use crate::store::{Continuation, Store};
 
 /// What to run: a snapshot of the flow, the scope and the mode.
 #[derive(Clone, Debug)]
@@ -35,6 +35,14 @@ pub struct RunRequest {
     /// Where results and the run's record are kept (`FILE.flow.d`); `None` keeps them in
     /// memory only.
     pub store: Option<Store>,
+    /// Values for "new each run" seed nodes to use instead of rolling new ones (a resumed
+    /// run keeps the values its original run rolled).
+    pub seeds: BTreeMap<NodeId, u64>,
+    /// Nodes whose present results do not count in Missing mode: they run again, and so
+    /// does everything downstream of them.
+    pub fresh: BTreeSet<NodeId>,
+    /// The earlier run this one resumes or retries (kept in the run's record).
+    pub continues: Option<Continuation>,
 }
 
 impl RunRequest {
@@ -47,6 +55,9 @@ impl RunRequest {
             base_dir: base_dir.into(),
             inputs: BTreeMap::new(),
             store: None,
+            seeds: BTreeMap::new(),
+            fresh: BTreeSet::new(),
+            continues: None,
         }
     }
 
@@ -77,6 +88,11 @@ pub(crate) enum Command {
     Move(RunId, QueueMove),
     Pause(bool),
     ClearFinished,
+    SetActive {
+        store: Store,
+        node: NodeId,
+        index: usize,
+    },
     Shutdown,
 }
 
@@ -142,6 +158,15 @@ impl EngineHandle {
     /// Forgets finished runs in the queue.
     pub fn clear_finished(&self) {
         let _ = self.commands.send(Command::ClearFinished);
+    }
+
+    /// Makes entry `index` of `node`'s history in `store` its active result: later runs
+    /// (and nodes downstream of it) use it. An `active_result_changed` event follows, or a
+    /// `store_problem` event naming the file that could not be read or written.
+    pub fn set_active(&self, store: Store, node: NodeId, index: usize) {
+        let _ = self
+            .commands
+            .send(Command::SetActive { store, node, index });
     }
 }
 

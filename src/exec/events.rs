@@ -113,6 +113,17 @@ pub enum Event {
         /// What went wrong, with the file's name.
         message: String,
     },
+    /// A node's active result changed to an earlier one from its history (downstream nodes
+    /// now use it).
+    ActiveResultChanged {
+        /// The node.
+        node: NodeId,
+        /// The outputs of the result now active.
+        outputs: Arc<Outputs>,
+        /// What that result was made from.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
+    },
     /// A run ended. Always the last event of a run that started.
     RunFinished {
         /// The run.
@@ -134,7 +145,7 @@ impl Event {
     /// The run this event belongs to (0 for queue-wide events).
     pub fn run(&self) -> RunId {
         match self {
-            Event::QueueChanged { .. } => 0,
+            Event::QueueChanged { .. } | Event::ActiveResultChanged { .. } => 0,
             Event::RunQueued { run }
             | Event::RunRejected { run, .. }
             | Event::RunStarted { run, .. }

@@ -188,6 +188,10 @@ impl Executor {
                 }
                 None
             }
+            Command::SetActive { store, node, index } => {
+                self.set_active(&store, node, index);
+                return None; // the queue is as it was
+            }
             Command::Shutdown => Some(RunEnd::Shutdown),
         };
         self.queue_changed();
@@ -216,6 +220,31 @@ impl Executor {
         self.store_loaded = Some(store.clone());
     }
 
+    /// Makes an earlier result of `node` its active one, in the store and for later runs.
+    fn set_active(&mut self, store: &Store, node: NodeId, index: usize) {
+        self.load_store(0, Some(store));
+        match store.set_active(&node, index) {
+            Ok(stored) => {
+                let outputs = Arc::new(stored.outputs);
+                self.results.insert(node.clone(), outputs.clone());
+                match &stored.entry.signature {
+                    Some(signature) => {
+                        self.signatures.insert(node.clone(), signature.clone());
+                    }
+                    None => {
+                        self.signatures.remove(&node);
+                    }
+                }
+                self.sink.emit(Event::ActiveResultChanged {
+                    node,
+                    outputs,
+                    signature: stored.entry.signature,
+                });
+            }
+            Err(problem) => self.store_problem(0, Some(problem)),
+        }
+    }
+
     fn store_problem(&mut self, run: RunId, problem: Option<StoreProblem>) {
         if let Some(problem) = problem {
             self.sink.emit(Event::StoreProblem {
@@ -236,11 +265,12 @@ impl Executor {
     /// Plans and runs one request to its end.
     fn execute(&mut self, id: RunId, mut request: RunRequest) {
         let started = Instant::now();
-        let (flow, seeds) = super::seeds::roll_seeds(&request.flow);
+        let (flow, seeds) = super::seeds::roll_seeds(&request.flow, &request.seeds);
         request.flow = flow;
         self.load_store(id, request.store.as_ref());
-        // Missing mode reruns stale results too: their parameters or inputs changed.
-        let stale = if request.mode == crate::plan::RunMode::Missing {
+        // Missing mode reruns stale results too (their parameters or inputs changed), and
+        // the nodes a resume or retry asks to run afresh.
+        let mut stale = if request.mode == crate::plan::RunMode::Missing {
             let known = self
                 .results
                 .iter()
@@ -256,6 +286,7 @@ impl Executor {
         } else {
             Default::default()
         };
+        stale.extend(request.fresh.iter().cloned());
         let results = &self.results;
         let planned = plan(
             &request.flow,

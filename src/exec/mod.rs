@@ -2,6 +2,7 @@
 //! them, runs their steps and streams per-node events back to the client.
 
 mod channel;
+mod continuation;
 mod engine;
 mod events;
 mod executor;
@@ -10,6 +11,7 @@ mod recording;
 mod seeds;
 
 pub use channel::{EventStream, Waker};
+pub use continuation::{continue_run, continued_by, fresh_steps, pick_run, ContinueError};
 pub use engine::{Engine, EngineHandle, EngineOptions, RunRequest};
 pub use events::{
     format_duration_ms, summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus,

@@ -53,6 +53,7 @@ impl RunRecorder {
             status: RecordStatus::Running,
             nodes,
             summary: None,
+            continues: request.continues.clone(),
         };
         let problem = store.write_run(&record).err();
         (Self { store, record }, problem)

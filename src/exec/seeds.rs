@@ -9,9 +9,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::model::{Flow, NodeId, ParamValue};
 use crate::nodes::{SEED_KIND, SEED_NEW_EACH_RUN};
 
-/// Gives each "new each run" seed node of `flow` a fresh value; returns the flow to run
-/// (unchanged, and not copied, when there is nothing to roll) and the values rolled.
-pub fn roll_seeds(flow: &Arc<Flow>) -> (Arc<Flow>, BTreeMap<NodeId, u64>) {
+/// Gives each "new each run" seed node of `flow` a fresh value (or its value in `fixed`, for
+/// a run that continues an earlier one); returns the flow to run (unchanged, and not
+/// copied, when there is nothing to roll) and the values used.
+pub fn roll_seeds(
+    flow: &Arc<Flow>,
+    fixed: &BTreeMap<NodeId, u64>,
+) -> (Arc<Flow>, BTreeMap<NodeId, u64>) {
     let rolling = |node: &crate::model::Node| {
         node.kind == SEED_KIND
             && node.params.get("mode") == Some(&ParamValue::Text(SEED_NEW_EACH_RUN.to_owned()))
@@ -22,7 +26,10 @@ pub fn roll_seeds(flow: &Arc<Flow>) -> (Arc<Flow>, BTreeMap<NodeId, u64>) {
     let mut rolled = (**flow).clone();
     let mut seeds = BTreeMap::new();
     for node in rolled.nodes.iter_mut().filter(|n| rolling(n)) {
-        let value = next_random() & u64::from(u32::MAX);
+        let value = match fixed.get(&node.id) {
+            Some(value) => *value,
+            None => next_random() & u64::from(u32::MAX),
+        };
         node.params
             .insert("seed".to_owned(), ParamValue::Number(value as f64));
         seeds.insert(node.id.clone(), value);
@@ -62,7 +69,7 @@ mod tests {
         flow.nodes
             .push(Node::new("fresh", "seed").with_param("mode", SEED_NEW_EACH_RUN));
         let flow = Arc::new(flow);
-        let (rolled, seeds) = roll_seeds(&flow);
+        let (rolled, seeds) = roll_seeds(&flow, &BTreeMap::new());
         assert_eq!(seeds.len(), 1);
         let value = seeds[&NodeId::from("fresh")];
         assert_eq!(
@@ -73,7 +80,13 @@ mod tests {
             rolled.node("fixed").unwrap().params["seed"],
             ParamValue::Number(7.0)
         );
-        let (_, again) = roll_seeds(&flow);
+        let (_, again) = roll_seeds(&flow, &BTreeMap::new());
         assert_ne!(again[&NodeId::from("fresh")], value, "each run rolls anew");
+        let (kept, same) = roll_seeds(&flow, &seeds);
+        assert_eq!(same, seeds, "a continued run keeps its seeds");
+        assert_eq!(
+            kept.node("fresh").unwrap().params["seed"],
+            ParamValue::Number(value as f64)
+        );
     }
 }

@@ -6,7 +6,7 @@
 
 mod records;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
-pub use records::{NodeHistory, NodeRecord, RecordStatus, ResultEntry, RunRecord};
+pub use records::{
+    Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry, RunRecord,
+};
 
 use crate::fsutil::atomic_write;
 use crate::model::NodeId;
@@ -136,9 +138,9 @@ impl Store {
         write_json(&node_file, &history)
     }
 
-    /// Every node's active result. Files that cannot be read are reported and skipped.
-    pub fn load_results(&self) -> (HashMap<NodeId, StoredResult>, Vec<StoreProblem>) {
-        let mut results = HashMap::new();
+    /// Every node's result history. Files that cannot be read are reported and skipped.
+    pub fn histories(&self) -> (BTreeMap<NodeId, NodeHistory>, Vec<StoreProblem>) {
+        let mut histories = BTreeMap::new();
         let mut problems = Vec::new();
         for path in list_json(&self.dir.join("nodes"), &mut problems) {
             let Some(id) = path
@@ -148,30 +150,71 @@ impl Store {
             else {
                 continue;
             };
-            let history = match read_json::<NodeHistory>(&path) {
-                Ok(Some(history)) => history,
-                Ok(None) => continue,
-                Err(problem) => {
-                    problems.push(problem);
-                    continue;
+            match read_json::<NodeHistory>(&path) {
+                Ok(Some(history)) => {
+                    histories.insert(NodeId::from(id), history);
                 }
-            };
+                Ok(None) => {}
+                Err(problem) => problems.push(problem),
+            }
+        }
+        (histories, problems)
+    }
+
+    /// The outputs stored under `hash` (a [`ResultEntry::object`]).
+    pub fn load_object(&self, hash: &str) -> Result<Outputs, StoreProblem> {
+        let object = self.object_path(hash);
+        match read_json::<Outputs>(&object) {
+            Ok(Some(outputs)) => Ok(outputs),
+            Ok(None) => Err(StoreProblem::new(
+                &object,
+                "missing: this result of the node is lost",
+            )),
+            Err(problem) => Err(problem),
+        }
+    }
+
+    /// Every node's active result. Files that cannot be read are reported and skipped.
+    pub fn load_results(&self) -> (HashMap<NodeId, StoredResult>, Vec<StoreProblem>) {
+        let mut results = HashMap::new();
+        let (histories, mut problems) = self.histories();
+        for (id, history) in histories {
             let Some(entry) = history.history.get(history.active).cloned() else {
                 continue;
             };
-            let object = self.object_path(&entry.object);
-            match read_json::<Outputs>(&object) {
-                Ok(Some(outputs)) => {
-                    results.insert(NodeId::from(id), StoredResult { outputs, entry });
+            match self.load_object(&entry.object) {
+                Ok(outputs) => {
+                    results.insert(id, StoredResult { outputs, entry });
                 }
-                Ok(None) => problems.push(StoreProblem::new(
-                    &object,
-                    "missing: the result of this node is lost",
-                )),
                 Err(problem) => problems.push(problem),
             }
         }
         (results, problems)
+    }
+
+    /// Makes entry `index` of a node's history its active result (downstream nodes then
+    /// use it); returns that result.
+    pub fn set_active(&self, node: &NodeId, index: usize) -> Result<StoredResult, StoreProblem> {
+        let node_file = self.node_path(node);
+        let mut history = match read_json::<NodeHistory>(&node_file)? {
+            Some(history) => history,
+            None => return Err(StoreProblem::new(&node_file, "this node has no results")),
+        };
+        let Some(entry) = history.history.get(index).cloned() else {
+            return Err(StoreProblem::new(
+                &node_file,
+                format!(
+                    "no result number {} (the node has {})",
+                    index + 1,
+                    history.history.len()
+                ),
+            ));
+        };
+        // Read the outputs first: a lost object must not become the active result.
+        let outputs = self.load_object(&entry.object)?;
+        history.active = index;
+        write_json(&node_file, &history)?;
+        Ok(StoredResult { outputs, entry })
     }
 
     /// Writes (or rewrites) a run record.

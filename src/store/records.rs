@@ -50,6 +50,20 @@ pub enum RecordStatus {
     Interrupted,
 }
 
+impl RecordStatus {
+    /// The word for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordStatus::Running => "running",
+            RecordStatus::Done => "done",
+            RecordStatus::Partial => "partial",
+            RecordStatus::Failed => "failed",
+            RecordStatus::Cancelled => "cancelled",
+            RecordStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// One node's line in a run record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NodeRecord {
@@ -88,4 +102,70 @@ pub struct RunRecord {
     pub nodes: Vec<NodeRecord>,
     /// The summary line, once finished.
     pub summary: Option<String>,
+    /// The earlier run this one resumes or retries, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<Continuation>,
+}
+
+impl RunRecord {
+    /// Whether the run ended before all its steps completed, so it can be resumed or
+    /// retried.
+    pub fn is_unfinished(&self) -> bool {
+        matches!(
+            self.status,
+            RecordStatus::Partial
+                | RecordStatus::Failed
+                | RecordStatus::Cancelled
+                | RecordStatus::Interrupted
+        )
+    }
+
+    /// The planned nodes that completed in this run (ran well, or kept their result). The
+    /// record's own statuses are written when the run ends, so for a run that never ended
+    /// the nodes' histories (`histories`, results stored as each node finished) tell.
+    pub fn completed_nodes(
+        &self,
+        histories: &BTreeMap<NodeId, NodeHistory>,
+    ) -> std::collections::BTreeSet<NodeId> {
+        self.nodes
+            .iter()
+            .filter(|n| {
+                matches!(n.status, Some(NodeStatus::Succeeded | NodeStatus::Reused))
+                    || histories
+                        .get(&n.node)
+                        .is_some_and(|h| h.history.iter().any(|e| e.run == self.id))
+            })
+            .map(|n| n.node.clone())
+            .collect()
+    }
+}
+
+/// How a run picks up an earlier one that did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContinueHow {
+    /// Runs the steps that did not complete; keeps every result that did.
+    Resume,
+    /// Reruns from the first step (in plan order) that did not complete: that step and every
+    /// step after it start clean, even ones that had completed.
+    Retry,
+}
+
+impl ContinueHow {
+    /// The word for people ("resume", "retry").
+    pub fn label(self) -> &'static str {
+        match self {
+            ContinueHow::Resume => "resume",
+            ContinueHow::Retry => "retry",
+        }
+    }
+}
+
+/// A run's link to the earlier run it continues.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Continuation {
+    /// The earlier run's id.
+    pub run: String,
+    /// Resume or retry.
+    pub how: ContinueHow,
 }

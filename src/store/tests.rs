@@ -104,6 +104,7 @@ fn a_running_record_of_a_dead_process_reads_as_interrupted() {
         status: RecordStatus::Running,
         nodes: Vec::new(),
         summary: None,
+        continues: None,
     };
     store
         .write_run(&record("mine", std::process::id()))

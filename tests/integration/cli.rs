@@ -669,12 +669,80 @@ fn a_killed_run_is_interrupted_and_keeps_finished_results() {
 
     let history = stdout(&flowcanvas(&["runs"], &file));
     assert!(history.contains(" interrupted "), "{history}");
+    assert!(history.contains("flowcanvas resume"), "{history}");
     std::fs::write(dir.path().join("quick"), "").unwrap();
-    let output = flowcanvas(&["run", "--json", "--mode", "missing"], &file);
+    let output = flowcanvas(&["resume", "--json"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let events = json_lines(&output);
     let started: Vec<String> = started_nodes(&events);
     assert_eq!(started, ["b"], "the finished node kept its result");
+    let history = stdout(&flowcanvas(&["runs"], &file));
+    let last = history.lines().nth(1).unwrap_or_default();
+    assert!(
+        last.contains(" done ") && last.contains("(resume of #1)"),
+        "{history}"
+    );
+    let output = flowcanvas(&["resume"], &file);
+    assert_eq!(output.status.code(), Some(2), "nothing left to resume");
+    assert!(
+        stderr(&output).contains("nothing to resume"),
+        "{}",
+        stderr(&output)
+    );
     let _ = std::fs::remove_file(&pid_file);
+}
+
+#[test]
+fn resume_reruns_what_did_not_complete_and_retry_everything_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("partial.flow");
+    std::fs::write(
+        &file,
+        r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "a", kind: "shell", params: {"command": "echo first"}),
+        Node(id: "b", kind: "shell", params: {"command": "test -e fixed && cat"}),
+        Node(id: "c", kind: "shell", params: {"command": "echo independent"}),
+    ],
+    edges: ["a.stdout -> b.stdin"],
+)
+"#,
+    )
+    .unwrap();
+    let output = flowcanvas(&["run", "--json"], &file);
+    assert_eq!(output.status.code(), Some(1), "b fails");
+    assert_eq!(started_nodes(&json_lines(&output)), ["a", "b", "c"]);
+
+    let continue_run = |how: &str, run: &str| {
+        Command::new(BIN)
+            .args([how, "--json"])
+            .arg(&file)
+            .arg(run)
+            .output()
+            .unwrap()
+    };
+    let output = continue_run("resume", "1");
+    assert_eq!(
+        started_nodes(&json_lines(&output)),
+        ["b"],
+        "resume runs only the step that did not complete"
+    );
+    std::fs::write(dir.path().join("fixed"), "").unwrap();
+    let output = continue_run("retry", "#1");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        started_nodes(&json_lines(&output)),
+        ["b", "c"],
+        "retry reruns from the first unfinished step on, completed or not"
+    );
+    let output = continue_run("retry", "9");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no run `9`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

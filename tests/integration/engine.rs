@@ -739,3 +739,77 @@ fn a_seed_rolls_once_per_run_and_is_shared_and_recorded() {
         );
     }
 }
+
+#[test]
+fn an_earlier_result_made_active_is_what_downstream_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = flowcanvas::store::Store::at(dir.path().join("x.flow.d"));
+    let mut engine = engine();
+    let with_text = |value: &str| {
+        Arc::new(flow(
+            vec![
+                text("a").with_param("text", value),
+                template("b", &["v"]).with_param("template", "got {v}"),
+            ],
+            &[("a.text", "b.v")],
+        ))
+    };
+    for value in ["first", "second"] {
+        engine.submit(
+            RunRequest::new(with_text(value), dir.path())
+                .scope(Scope::Node(NodeId::from("a")))
+                .store(Some(store.clone())),
+        );
+        events_until_finished(&mut engine);
+    }
+    let (histories, _) = store.histories();
+    assert_eq!(histories[&NodeId::from("a")].history.len(), 2);
+
+    engine
+        .handle()
+        .set_active(store.clone(), NodeId::from("a"), 0);
+    let changed = events_until(&mut engine, |e| {
+        matches!(
+            e,
+            Event::ActiveResultChanged { .. } | Event::StoreProblem { .. }
+        )
+    });
+    match changed.last() {
+        Some(Event::ActiveResultChanged { node, outputs, .. }) => {
+            assert_eq!(node.as_str(), "a");
+            assert_eq!(
+                outputs.get("text").map(Value::to_text).as_deref(),
+                Some("first")
+            );
+        }
+        other => panic!("expected active_result_changed, got {other:?}"),
+    }
+    engine.submit(
+        RunRequest::new(with_text("second"), dir.path())
+            .scope(Scope::Node(NodeId::from("b")))
+            .store(Some(store.clone())),
+    );
+    let events = events_until_finished(&mut engine);
+    assert_eq!(
+        output_text(&events, "b", "text").as_deref(),
+        Some("got first")
+    );
+    let (results, _) = store.load_results();
+    assert_eq!(
+        results[&NodeId::from("a")].entry.run,
+        histories[&NodeId::from("a")].history[0].run
+    );
+
+    // A result that is not there is a store problem, not a crash.
+    engine.handle().set_active(store, NodeId::from("a"), 9);
+    let problem = events_until(&mut engine, |e| matches!(e, Event::StoreProblem { .. }));
+    match problem.last() {
+        Some(Event::StoreProblem { message, .. }) => {
+            assert!(
+                message.contains("a.json") && message.contains("no result number 10"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a store problem, got {other:?}"),
+    }
+}
