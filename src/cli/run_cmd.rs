@@ -154,7 +154,7 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
         }
     };
     if let Some(human) = human.as_mut() {
-        human.viewers(&flow, &registry, &produced);
+        human.viewers(&flow, registry, &produced);
     }
     if interrupted.load(Ordering::SeqCst) {
         EXIT_INTERRUPTED
