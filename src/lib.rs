@@ -13,5 +13,6 @@ pub mod fsutil;
 pub mod model;
 pub mod nodes;
 pub mod plan;
+pub mod results;
 pub mod store;
 pub mod ui;

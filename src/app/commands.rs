@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use crate::exec::{QueueMove, RunId};
 use crate::model::{NodeId, ParamValue};
 use crate::plan::{RunMode, Scope};
+use crate::store::ContinueHow;
+
+pub use super::result_actions::SaveContent;
 
 /// Something the user asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,4 +65,44 @@ pub enum AppCommand {
     Focus(NodeId),
     /// Close the window (asks first about unsaved changes).
     Quit,
+    /// Make entry `index` of a node's result history its active result.
+    SetActiveResult {
+        /// The node.
+        node: NodeId,
+        /// The entry, from 0 (oldest).
+        index: usize,
+    },
+    /// Open a node's results window (history and Compare).
+    ShowResults(NodeId),
+    /// Open the drawer on a tab, or close it if it shows that tab already.
+    ToggleDrawer(DrawerTab),
+    /// Resume or retry a recorded run that did not complete.
+    ContinueRun {
+        /// The run's id.
+        run: String,
+        /// Resume or retry.
+        how: ContinueHow,
+    },
+    /// Put text on the clipboard.
+    CopyText(String),
+    /// Ask where, then save a result there.
+    SaveResult {
+        /// The file name to suggest.
+        name: String,
+        /// What to write.
+        content: SaveContent,
+    },
+    /// Show a file's folder in the system's file manager.
+    OpenFolder(PathBuf),
+    /// Hide the "run interrupted" banner for this run.
+    DismissInterrupted(String),
+}
+
+/// The tabs of the drawer on the right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrawerTab {
+    /// Everything the flow produced, newest first.
+    Outputs,
+    /// The recorded runs.
+    Runs,
 }

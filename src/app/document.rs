@@ -25,7 +25,9 @@ pub struct Document {
 
 impl Document {
     /// A document for `flow`, saved at `path` if it has one.
-    pub fn new(flow: Flow, path: Option<PathBuf>) -> Self {
+    pub fn new(mut flow: Flow, path: Option<PathBuf>) -> Self {
+        // Nodes without a position (a hand-written flow) are laid out rather than stacked.
+        crate::model::place_unplaced(&mut flow);
         Self {
             flow,
             path,

@@ -1,6 +1,7 @@
 //! The desktop app: owns the engine, the document and the canvas; drains engine events each
 //! frame within a budget; applies commands from every widget in one place.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,19 +9,20 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
-use super::commands::AppCommand;
+use super::commands::{AppCommand, DrawerTab, SaveContent};
 use super::document::Document;
 use super::recent::RecentFiles;
 use super::screenshot::ScreenshotJob;
-use crate::exec::{Engine, EngineOptions, RunRequest};
+use crate::exec::{continue_run, Engine, EngineOptions, Event, RunRequest};
 use crate::format;
 use crate::model::{apply_inputs, Flow, NodeId};
 use crate::nodes::Registry;
 use crate::plan::Scope;
 use crate::ui::canvas::Canvas;
 use crate::ui::dialogs::{self, ErrorDialog, UnsavedChoice};
+use crate::ui::results_window::ResultsWindow;
 use crate::ui::run_panel::RunPanel;
-use crate::ui::{app_mode, monitor, top_bar};
+use crate::ui::{app_mode, drawer, monitor, top_bar};
 
 /// The flow a first start opens: small, safe, runnable in one click.
 pub const WELCOME_FLOW: &str = include_str!("../../assets/welcome.flow");
@@ -70,6 +72,18 @@ pub struct FlowcanvasApp {
     changed_at: Option<(u64, Instant)>,
     /// Unsaved edits found from an earlier session, waiting for the user's answer.
     pub recovery_offer: Option<Flow>,
+    /// The drawer tab showing on the right (Outputs, Runs), if open.
+    pub drawer: Option<DrawerTab>,
+    /// The results window (a node's history and Compare), if open.
+    pub results_window: Option<ResultsWindow>,
+    /// Unfinished runs whose banner the user dismissed.
+    dismissed_unfinished: HashSet<String>,
+    /// A "Save result" under way: its outcome arrives here.
+    save_job: Option<Receiver<Result<PathBuf, String>>>,
+    /// When the store catalog was last asked to read the store again.
+    catalog_read_at: Option<Instant>,
+    /// Results changed since that read (the catalog is behind).
+    catalog_behind: bool,
 }
 
 /// How the app was started.
@@ -160,7 +174,18 @@ impl FlowcanvasApp {
             autosaved_revision: None,
             changed_at: None,
             recovery_offer: None,
+            drawer: None,
+            results_window: None,
+            dismissed_unfinished: HashSet::new(),
+            save_job: None,
+            catalog_read_at: None,
+            catalog_behind: false,
         };
+        let catalog_ctx = ctx.clone();
+        app.canvas
+            .state
+            .catalog
+            .set_waker(Arc::new(move || catalog_ctx.request_repaint()));
         app.recovery_offer = app.recovery_file().and_then(|file| {
             super::recovery::read(&file, &app.registry).filter(|flow| flow != app.doc.flow())
         });
@@ -194,7 +219,17 @@ impl FlowcanvasApp {
         let started = Instant::now();
         for event in self.engine.drain(EVENT_BUDGET) {
             self.canvas.state.run_view.apply(&event, now);
+            self.catalog_behind |= matches!(
+                event,
+                Event::NodeFinished { .. }
+                    | Event::NodeFailed { .. }
+                    | Event::RunStarted { .. }
+                    | Event::RunFinished { .. }
+                    | Event::ActiveResultChanged { .. }
+            );
         }
+        self.update_catalog(now);
+        self.poll_save_job(now);
         let events_left_over = started.elapsed() >= EVENT_BUDGET;
         self.poll_file_dialog();
         self.shortcuts(ctx);
@@ -207,9 +242,11 @@ impl FlowcanvasApp {
             can_redo: self.doc.can_redo(),
             has_selection: !self.canvas.selected.is_empty(),
             app_mode: self.app_mode,
+            drawer: self.drawer,
         };
         let commands = top_bar::show(ctx, &bar);
         self.commands.extend(commands);
+        self.side_panels(ctx);
         if self.app_mode {
             let frame = egui::Frame::central_panel(&ctx.style()).inner_margin(24.0);
             egui::CentralPanel::default().frame(frame).show(ctx, |ui| {
@@ -391,6 +428,153 @@ impl FlowcanvasApp {
                 self.allow_close = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
+            AppCommand::SetActiveResult { node, index } => match self.store() {
+                Some(store) => self.engine.handle().set_active(store, node, index),
+                None => self.notice("Save the flow first: results are kept beside the file"),
+            },
+            AppCommand::ShowResults(node) => {
+                self.results_window = Some(ResultsWindow::new(node, &self.canvas.state.catalog));
+            }
+            AppCommand::ToggleDrawer(tab) => {
+                self.drawer = if self.drawer == Some(tab) {
+                    None
+                } else {
+                    Some(tab)
+                };
+            }
+            AppCommand::ContinueRun { run, how } => self.continue_run(&run, how),
+            AppCommand::CopyText(text) => {
+                ctx.copy_text(text);
+                self.notice("Copied");
+            }
+            AppCommand::SaveResult { name, content } => self.save_result(ctx, name, content),
+            AppCommand::OpenFolder(folder) => {
+                if let Err(problem) = super::result_actions::open_folder(&folder) {
+                    self.notice(&problem);
+                }
+            }
+            AppCommand::DismissInterrupted(run) => {
+                self.dismissed_unfinished.insert(run);
+            }
+        }
+    }
+
+    fn notice(&mut self, text: &str) {
+        self.notice = Some((text.to_owned(), Instant::now()));
+    }
+
+    /// The drawer (Outputs, Runs), the unfinished-run banner and the results window: drawn
+    /// before the central panel, which takes the room they leave.
+    fn side_panels(&mut self, ctx: &egui::Context) {
+        let catalog = &self.canvas.state.catalog;
+        if let Some(run) = catalog
+            .unfinished_run()
+            .filter(|run| !self.dismissed_unfinished.contains(&run.id))
+            .filter(|_| !self.canvas.state.run_view.is_running())
+        {
+            let commands = drawer::unfinished_banner(ctx, catalog, run);
+            self.commands.extend(commands);
+        }
+        if let Some(tab) = self.drawer {
+            let commands = drawer::show(ctx, tab, self.doc.flow(), catalog, &self.doc.base_dir());
+            self.commands.extend(commands);
+        }
+        if let Some(window) = &mut self.results_window {
+            let (commands, open) = window.show(ctx, self.doc.flow(), catalog, &self.doc.base_dir());
+            self.commands.extend(commands);
+            if !open {
+                self.results_window = None;
+            }
+        }
+    }
+
+    /// Reads the store again after results changed: at once when a run ends or a result
+    /// was made active, at most once a second while a run goes on.
+    fn update_catalog(&mut self, now: Instant) {
+        let problems = self.canvas.state.catalog.poll();
+        if let Some(problem) = problems.first() {
+            self.notice(&format!("Result store: {problem}"));
+        }
+        if !self.catalog_behind {
+            return;
+        }
+        let running = self.canvas.state.run_view.is_running();
+        let recently = self
+            .catalog_read_at
+            .is_some_and(|at| now.duration_since(at) < CATALOG_READ_INTERVAL);
+        if running && recently {
+            return;
+        }
+        self.catalog_behind = false;
+        self.catalog_read_at = Some(now);
+        self.canvas.state.catalog.refresh();
+    }
+
+    /// Resumes or retries a recorded run on the current flow.
+    fn continue_run(&mut self, run: &str, how: crate::store::ContinueHow) {
+        let catalog = &self.canvas.state.catalog;
+        let Some(record) = catalog.run(run) else {
+            self.notice("That run is no longer in the store");
+            return;
+        };
+        let request = continue_run(
+            self.doc.flow(),
+            &self.registry,
+            record,
+            &catalog.histories,
+            how,
+            self.doc.base_dir(),
+            self.store(),
+        );
+        match request {
+            Ok(request) => {
+                self.dismissed_unfinished.insert(run.to_owned());
+                self.engine.submit(request);
+            }
+            Err(err) => self.notice(&format!("Cannot {}: {err}", how.label())),
+        }
+    }
+
+    /// Asks where to save a result (on a helper thread), then writes it there.
+    fn save_result(&mut self, ctx: &egui::Context, name: String, content: SaveContent) {
+        if self.save_job.is_some() {
+            return;
+        }
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let dir = self.doc.base_dir();
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("flowcanvas-save-result".to_owned())
+            .spawn(move || {
+                let picked = rfd::FileDialog::new()
+                    .set_directory(dir)
+                    .set_file_name(name)
+                    .save_file();
+                if let Some(path) = picked {
+                    let outcome =
+                        super::result_actions::write_result(&path, &content).map(|()| path);
+                    let _ = tx.send(outcome);
+                }
+                ctx.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.save_job = Some(rx);
+        }
+    }
+
+    fn poll_save_job(&mut self, now: Instant) {
+        let Some(rx) = &self.save_job else { return };
+        match rx.try_recv() {
+            Ok(Ok(path)) => {
+                self.notice = Some((format!("Saved {}", path.display()), now));
+                self.save_job = None;
+            }
+            Ok(Err(problem)) => {
+                self.notice = Some((problem, now));
+                self.save_job = None;
+            }
+            Err(crossbeam_channel::TryRecvError::Disconnected) => self.save_job = None,
+            Err(crossbeam_channel::TryRecvError::Empty) => {}
         }
     }
 
@@ -415,6 +599,7 @@ impl FlowcanvasApp {
         match self.doc.save_to(path) {
             Ok(()) => {
                 self.recent.touch(path);
+                self.canvas.state.catalog.set_store(self.store());
                 if let Some(file) = recovery {
                     super::recovery::remove(&file);
                 }
@@ -447,6 +632,9 @@ impl FlowcanvasApp {
 
     /// Shows the results an earlier session or the CLI left in the store.
     fn load_stored_results(&mut self) {
+        self.canvas.state.catalog.set_store(self.store());
+        self.canvas.state.catalog.refresh();
+        self.results_window = None;
         let Some(store) = self.store() else { return };
         let (results, problems) = store.load_results();
         self.canvas.state.run_view.load_stored(
@@ -744,6 +932,9 @@ impl FlowcanvasApp {
 
 /// How long after the last edit unsaved changes are copied to the recovery file.
 const AUTOSAVE_DELAY: Duration = Duration::from_secs(3);
+
+/// How often the store is read again while a run produces results.
+const CATALOG_READ_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long a notice stays up.
 const NOTICE_TIME: Duration = Duration::from_secs(4);

@@ -6,8 +6,10 @@ pub mod document;
 pub mod flowcanvas_app;
 pub mod recent;
 pub mod recovery;
+pub mod result_actions;
 pub mod run_view;
 pub mod screenshot;
+pub mod store_catalog;
 
 use std::sync::atomic::Ordering;
 

@@ -1,5 +1,6 @@
 //! The flow document model: nodes, ports, edges, data types and values (no UI).
 
+mod auto_layout;
 mod flow;
 mod ids;
 mod inputs;
@@ -7,6 +8,7 @@ mod types;
 mod validate;
 mod value;
 
+pub use auto_layout::place_unplaced;
 pub use flow::{Edge, Flow, Layout, Node, Promotion, FORMAT_VERSION};
 pub use ids::{NodeId, PortRef};
 pub use inputs::{apply_inputs, flow_inputs, flow_outputs, parse_input, FlowInput, InputKind};

@@ -96,7 +96,8 @@ impl Store {
     }
 
     /// Records a node's new result: writes its outputs (once per distinct content) and makes
-    /// it the node's active result, at the end of its history.
+    /// it the node's active result, at the end of its history (a result equal to the active
+    /// one updates that entry's run and time instead).
     pub fn save_result(
         &self,
         node: &NodeId,
@@ -122,8 +123,15 @@ impl Store {
             at_ms: now_ms(),
             signature,
         };
-        history.history.push(entry.clone());
-        history.active = history.history.len() - 1;
+        match history.history.get_mut(history.active) {
+            // The same outputs again: the active entry is brought up to date instead of
+            // repeating it in the history.
+            Some(active) if active.object == entry.object => *active = entry.clone(),
+            _ => {
+                history.history.push(entry.clone());
+                history.active = history.history.len() - 1;
+            }
+        }
         write_json(&node_file, &history)?;
         Ok(entry)
     }

@@ -124,3 +124,62 @@ fn the_store_sits_beside_the_flow() {
         Path::new("saves/x.flow.d")
     );
 }
+
+#[test]
+fn the_same_result_again_updates_the_active_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path());
+    let node = NodeId::from("a");
+    store
+        .save_result(&node, &outputs("one"), "r1", None)
+        .unwrap();
+    store
+        .save_result(&node, &outputs("two"), "r2", None)
+        .unwrap();
+    store
+        .save_result(&node, &outputs("two"), "r3", None)
+        .unwrap();
+    let (histories, _) = store.histories();
+    let runs: Vec<&str> = histories[&node]
+        .history
+        .iter()
+        .map(|e| e.run.as_str())
+        .collect();
+    assert_eq!(runs, ["r1", "r3"]);
+    // After going back to an earlier result, a new equal one is not a new entry either.
+    store.set_active(&node, 0).unwrap();
+    store
+        .save_result(&node, &outputs("one"), "r4", None)
+        .unwrap();
+    let (histories, _) = store.histories();
+    assert_eq!(histories[&node].history.len(), 2);
+    assert_eq!(histories[&node].active, 0);
+    assert_eq!(histories[&node].history[0].run, "r4");
+}
+
+#[test]
+fn an_earlier_result_can_be_made_active_but_not_a_lost_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path());
+    let node = NodeId::from("a");
+    let first = store
+        .save_result(&node, &outputs("one"), "r1", None)
+        .unwrap();
+    store
+        .save_result(&node, &outputs("two"), "r2", None)
+        .unwrap();
+    let stored = store.set_active(&node, 0).unwrap();
+    assert_eq!(stored.outputs, outputs("one"));
+    assert_eq!(store.load_results().0[&node].entry, first);
+    fs::remove_file(store.object_path(&first.object)).unwrap();
+    store.set_active(&node, 1).unwrap();
+    let problem = store.set_active(&node, 0).unwrap_err();
+    assert!(problem.to_string().contains("missing"), "{problem}");
+    assert_eq!(
+        store.histories().0[&node].active,
+        1,
+        "the lost one did not become active"
+    );
+    let problem = store.set_active(&NodeId::from("nobody"), 0).unwrap_err();
+    assert!(problem.to_string().contains("no results"), "{problem}");
+}

@@ -4,7 +4,10 @@
 pub mod app_mode;
 pub mod canvas;
 pub mod dialogs;
+pub mod drawer;
 pub mod inputs_form;
 pub mod monitor;
+pub mod result_buttons;
+pub mod results_window;
 pub mod run_panel;
 pub mod top_bar;

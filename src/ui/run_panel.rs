@@ -299,7 +299,10 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
             text.push_str(&format!(" in {}", format_duration_ms(ms)));
         }
         if let Some(started) = item.started_at_ms {
-            text.push_str(&format!(" · started {}", clock_time(started)));
+            text.push_str(&format!(
+                " · started {}",
+                crate::results::local_clock(started)
+            ));
         }
         let response = ui.label(RichText::new(text).color(color));
         let inputs: Vec<String> = item
@@ -357,15 +360,4 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
             },
         );
     });
-}
-
-/// `HH:MM:SS` (UTC) of a Unix time in milliseconds.
-fn clock_time(unix_ms: u64) -> String {
-    let seconds = unix_ms / 1000;
-    format!(
-        "{:02}:{:02}:{:02}",
-        (seconds / 3600) % 24,
-        (seconds / 60) % 60,
-        seconds % 60
-    )
 }

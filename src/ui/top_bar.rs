@@ -1,10 +1,11 @@
-//! The top bar: File and Edit menus, and the Run button on the right.
+//! The top bar: File and Edit menus; on the right the Run button, App mode, and the
+//! Outputs and Runs drawer tabs.
 
 use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
-use crate::app::commands::AppCommand;
+use crate::app::commands::{AppCommand, DrawerTab};
 use crate::plan::Scope;
 
 /// What the top bar needs to know.
@@ -21,6 +22,8 @@ pub struct TopBarState<'a> {
     pub has_selection: bool,
     /// Whether app mode is on.
     pub app_mode: bool,
+    /// The drawer tab showing, if the drawer is open.
+    pub drawer: Option<DrawerTab>,
 }
 
 /// Draws the bar; returns the commands chosen.
@@ -140,6 +143,27 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                         .clicked()
                     {
                         commands.push(AppCommand::OpenRunPanel(Scope::Flow));
+                    }
+                }
+                for (tab, label, hint) in [
+                    (
+                        DrawerTab::Runs,
+                        "Runs",
+                        "The recorded runs of this flow; resume or retry one that did not complete",
+                    ),
+                    (
+                        DrawerTab::Outputs,
+                        "Outputs",
+                        "Everything this flow has produced, newest first",
+                    ),
+                ] {
+                    let mut open = state.drawer == Some(tab);
+                    if ui
+                        .toggle_value(&mut open, label)
+                        .on_hover_text(hint)
+                        .clicked()
+                    {
+                        commands.push(AppCommand::ToggleDrawer(tab));
                     }
                 }
                 let mut app_mode = state.app_mode;

@@ -13,6 +13,7 @@ use egui_node_graph2::{
 };
 
 use crate::app::run_view::RunView;
+use crate::app::store_catalog::StoreCatalog;
 use crate::model::{DataType, NodeId, ParamValue};
 use crate::nodes::{ParamType, Registry, Role};
 
@@ -233,6 +234,10 @@ pub enum CanvasResponse {
     SetBypassed(NodeId, bool),
     /// Rename a node.
     Rename(NodeId, String),
+    /// Make an earlier result of a node its active one (filmstrip).
+    SetActiveResult(NodeId, usize),
+    /// Open a node's results window (history and Compare).
+    ShowResults(NodeId),
 }
 
 impl UserResponseTrait for CanvasResponse {}
@@ -270,6 +275,8 @@ pub struct CanvasState {
     pub editing: Option<(EditorNodeId, usize)>,
     /// The edited field still has to take keyboard focus.
     pub focus_pending: bool,
+    /// The result store's histories and runs (for the filmstrips).
+    pub catalog: StoreCatalog,
 }
 
 /// The `heights` slot of a node's footer.
@@ -321,6 +328,7 @@ impl CanvasState {
             preview: HashMap::new(),
             editing: None,
             focus_pending: false,
+            catalog: StoreCatalog::new(None),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The canvas: the node-graph editor showing the document, with our own zoom, the run
 //! overlay, and every edit routed into the document (the editor graph is only a view).
 
+pub mod filmstrip;
 pub mod graph_types;
 pub mod node_body;
 pub mod overlay;
@@ -288,6 +289,10 @@ impl Canvas {
             CanvasResponse::SetOutput(node, output) => doc.set_output(&node, output),
             CanvasResponse::SetBypassed(node, bypassed) => doc.set_bypassed(&node, bypassed),
             CanvasResponse::Rename(node, title) => doc.set_title(&node, title),
+            CanvasResponse::SetActiveResult(node, index) => {
+                commands.push(AppCommand::SetActiveResult { node, index })
+            }
+            CanvasResponse::ShowResults(node) => commands.push(AppCommand::ShowResults(node)),
             CanvasResponse::ToggleExpanded(node) => {
                 if !self.state.expanded.remove(&node) {
                     self.state.expanded.insert(node);

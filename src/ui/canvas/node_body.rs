@@ -375,6 +375,9 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     }
                 }
             }
+            if visible {
+                responses.extend(super::filmstrip::show(ui, &node.doc_id, state));
+            }
             let label = if status == NodeStatus::Running {
                 "Running…"
             } else {
@@ -423,10 +426,7 @@ fn status_line(
 
 /// A compact view of a step's main output; clicking it shows everything (returns true).
 fn result_summary(ui: &mut egui::Ui, outputs: &Outputs, expanded: bool, zoom: f32) -> bool {
-    let main = outputs.iter().find(|(name, value)| {
-        *name != "exit_code" && !matches!(value, Value::Text(t) if t.is_empty())
-    });
-    match main {
+    match crate::results::main_value(outputs) {
         Some((_, value)) => result_text(ui, value, expanded, zoom),
         None => false,
     }

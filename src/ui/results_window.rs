@@ -1,0 +1,263 @@
+//! A node's results window: its whole history, newest first, with the actions on each, and
+//! Compare: two results side by side with the lines that differ marked.
+
+use std::path::Path;
+
+use eframe::egui::{self, Color32, RichText};
+
+use super::result_buttons::{self, ResultRef};
+use crate::app::commands::AppCommand;
+use crate::app::store_catalog::StoreCatalog;
+use crate::model::{Flow, NodeId};
+use crate::results::{local_date_time, outputs_text, side_by_side, RowKind};
+
+/// Which node the window shows and which two results it compares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultsWindow {
+    /// The node.
+    pub node: NodeId,
+    /// The history entry on the left of Compare (A).
+    pub left: Option<usize>,
+    /// The history entry on the right of Compare (B).
+    pub right: Option<usize>,
+}
+
+impl ResultsWindow {
+    /// The window for `node`, comparing its active result (B) with the one before it (A).
+    pub fn new(node: NodeId, catalog: &StoreCatalog) -> Self {
+        let (left, right) = match catalog.histories.get(&node) {
+            Some(h) if h.history.len() >= 2 => {
+                let b = h.active.min(h.history.len() - 1);
+                let a = if b == 0 { 1 } else { b - 1 };
+                (Some(a), Some(b))
+            }
+            Some(h) if !h.history.is_empty() => (None, Some(0)),
+            _ => (None, None),
+        };
+        Self { node, left, right }
+    }
+
+    /// Draws the window; returns the commands chosen and whether it stays open.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        flow: &Flow,
+        catalog: &StoreCatalog,
+        base_dir: &Path,
+    ) -> (Vec<AppCommand>, bool) {
+        let mut commands = Vec::new();
+        let mut open = true;
+        let title = flow
+            .node(self.node.as_str())
+            .filter(|n| !n.title.is_empty())
+            .map_or_else(|| self.node.to_string(), |n| n.title.clone());
+        egui::Window::new(format!("Results of {title}"))
+            .id(egui::Id::new("results_window"))
+            .open(&mut open)
+            .default_size([820.0, 520.0])
+            .resizable(true)
+            .collapsible(true)
+            .show(ctx, |ui| {
+                self.contents(ui, catalog, base_dir, &mut commands);
+            });
+        (commands, open)
+    }
+
+    fn contents(
+        &mut self,
+        ui: &mut egui::Ui,
+        catalog: &StoreCatalog,
+        base_dir: &Path,
+        commands: &mut Vec<AppCommand>,
+    ) {
+        let Some(history) = catalog.histories.get(&self.node) else {
+            let text = if catalog.store().is_none() {
+                "Save the flow to keep its results: they are stored beside the file."
+            } else if catalog.loaded {
+                "No stored results for this node yet."
+            } else {
+                "Reading the result store…"
+            };
+            ui.label(RichText::new(text).weak());
+            return;
+        };
+        ui.label(
+            RichText::new("Pick A and B to compare two results. The active result is what nodes downstream use.")
+                .weak()
+                .small(),
+        );
+        egui::ScrollArea::vertical()
+            .id_salt("results_history")
+            .max_height(170.0)
+            .show(ui, |ui| {
+                egui::Grid::new("results_history_grid")
+                    .striped(true)
+                    .num_columns(6)
+                    .show(ui, |ui| {
+                        for (index, entry) in history.history.iter().enumerate().rev() {
+                            let run = catalog.run_number(&entry.run);
+                            ui.radio_value(&mut self.left, Some(index), "A");
+                            ui.radio_value(&mut self.right, Some(index), "B");
+                            let active = index == history.active;
+                            let label = format!(
+                                "{}  {}",
+                                run.map_or_else(|| "run ?".to_owned(), |n| format!("run #{n}")),
+                                local_date_time(entry.at_ms)
+                            );
+                            ui.label(if active {
+                                RichText::new(format!("{label}  · active")).strong()
+                            } else {
+                                RichText::new(label)
+                            });
+                            let outputs = catalog.object(&entry.object);
+                            let first_line = match &outputs {
+                                Some(Ok(outputs)) => crate::results::main_text(outputs)
+                                    .lines()
+                                    .next()
+                                    .unwrap_or_default()
+                                    .chars()
+                                    .take(40)
+                                    .collect::<String>(),
+                                Some(Err(problem)) => problem.clone(),
+                                None => "…".to_owned(),
+                            };
+                            ui.label(RichText::new(first_line).monospace().small());
+                            let outputs = outputs.and_then(Result::ok);
+                            ui.horizontal(|ui| {
+                                result_buttons::show(
+                                    ui,
+                                    &ResultRef {
+                                        node: &self.node,
+                                        index,
+                                        active,
+                                        run,
+                                        outputs: outputs.as_deref(),
+                                    },
+                                    base_dir,
+                                    commands,
+                                );
+                            });
+                            ui.end_row();
+                        }
+                    });
+            });
+        ui.separator();
+        self.compare(ui, catalog);
+    }
+
+    /// Compare: A and B side by side, changed lines marked.
+    fn compare(&self, ui: &mut egui::Ui, catalog: &StoreCatalog) {
+        let Some(history) = catalog.histories.get(&self.node) else {
+            return;
+        };
+        let text_of = |index: Option<usize>| -> Option<Result<String, String>> {
+            let entry = history.history.get(index?)?;
+            Some(match catalog.object(&entry.object)? {
+                Ok(outputs) => Ok(outputs_text(&outputs)),
+                Err(problem) => Err(problem),
+            })
+        };
+        let name = |index: Option<usize>| {
+            index
+                .and_then(|i| history.history.get(i))
+                .and_then(|e| catalog.run_number(&e.run))
+                .map_or_else(|| "?".to_owned(), |n| format!("#{n}"))
+        };
+        let (left, right) = match (text_of(self.left), text_of(self.right)) {
+            (Some(Ok(left)), Some(Ok(right))) => (left, right),
+            (Some(Err(problem)), _) | (_, Some(Err(problem))) => {
+                ui.label(RichText::new(problem).color(Color32::from_rgb(235, 110, 100)));
+                return;
+            }
+            _ if self.left.is_none() || self.right.is_none() => {
+                ui.label(RichText::new("Pick two results (A and B) to compare them.").weak());
+                return;
+            }
+            _ => {
+                ui.label(RichText::new("Reading results…").weak());
+                return;
+            }
+        };
+        let rows = side_by_side(&left, &right);
+        let changed = rows.iter().filter(|r| r.kind != RowKind::Same).count();
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("A: run {}", name(self.left))).strong());
+            ui.label(RichText::new("vs").weak());
+            ui.label(RichText::new(format!("B: run {}", name(self.right))).strong());
+            ui.label(
+                RichText::new(if changed == 0 {
+                    "identical".to_owned()
+                } else {
+                    format!("{changed} of {} lines differ", rows.len())
+                })
+                .weak(),
+            );
+        });
+        diff_rows(ui, &rows);
+    }
+}
+
+/// Draws the side-by-side rows (only the visible ones), each half with its own background.
+fn diff_rows(ui: &mut egui::Ui, rows: &[crate::results::DiffRow<'_>]) {
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let row_height = ui.fonts(|f| f.row_height(&font)) + 2.0;
+    let dark = ui.visuals().dark_mode;
+    let tint = |r: u8, g: u8, b: u8| {
+        if dark {
+            Color32::from_rgba_unmultiplied(r, g, b, 48)
+        } else {
+            Color32::from_rgba_unmultiplied(r, g, b, 70)
+        }
+    };
+    let removed = tint(220, 80, 70);
+    let added = tint(80, 200, 100);
+    let text_color = ui.visuals().text_color();
+    let weak = ui.visuals().weak_text_color();
+    egui::ScrollArea::both()
+        .id_salt("compare_rows")
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, rows.len(), |ui, range| {
+            let width = ui.available_width().max(400.0);
+            let half = width / 2.0;
+            for row in &rows[range] {
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(width, row_height), egui::Sense::hover());
+                let painter = ui.painter_at(rect);
+                let left_rect =
+                    egui::Rect::from_min_size(rect.min, egui::vec2(half - 2.0, row_height));
+                let right_rect = egui::Rect::from_min_size(
+                    rect.min + egui::vec2(half + 2.0, 0.0),
+                    egui::vec2(half - 2.0, row_height),
+                );
+                let (left_fill, right_fill) = match row.kind {
+                    RowKind::Same => (Color32::TRANSPARENT, Color32::TRANSPARENT),
+                    RowKind::Changed => (removed, added),
+                    RowKind::Removed => (removed, Color32::TRANSPARENT),
+                    RowKind::Added => (Color32::TRANSPARENT, added),
+                };
+                for (side, fill, cell) in [
+                    (row.left, left_fill, left_rect),
+                    (row.right, right_fill, right_rect),
+                ] {
+                    painter.rect_filled(cell, 0.0, fill);
+                    if let Some((number, line)) = side {
+                        let clip = painter.with_clip_rect(cell);
+                        clip.text(
+                            cell.left_center() + egui::vec2(4.0, 0.0),
+                            egui::Align2::LEFT_CENTER,
+                            format!("{number:>4}"),
+                            font.clone(),
+                            weak,
+                        );
+                        clip.text(
+                            cell.left_center() + egui::vec2(44.0, 0.0),
+                            egui::Align2::LEFT_CENTER,
+                            line,
+                            font.clone(),
+                            text_color,
+                        );
+                    }
+                }
+            }
+        });
+}
