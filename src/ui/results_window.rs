@@ -204,7 +204,7 @@ fn diff_rows(ui: &mut egui::Ui, rows: &[crate::results::DiffRow<'_>]) {
     let dark = ui.visuals().dark_mode;
     let tint = |r: u8, g: u8, b: u8| {
         if dark {
-            Color32::from_rgba_unmultiplied(r, g, b, 48)
+            Color32::from_rgba_unmultiplied(r, g, b, 40)
         } else {
             Color32::from_rgba_unmultiplied(r, g, b, 70)
         }
@@ -212,6 +212,7 @@ fn diff_rows(ui: &mut egui::Ui, rows: &[crate::results::DiffRow<'_>]) {
     let removed = tint(220, 80, 70);
     let added = tint(80, 200, 100);
     let text_color = ui.visuals().text_color();
+    let changed_text = ui.visuals().strong_text_color();
     let weak = ui.visuals().weak_text_color();
     egui::ScrollArea::both()
         .id_salt("compare_rows")
@@ -254,7 +255,11 @@ fn diff_rows(ui: &mut egui::Ui, rows: &[crate::results::DiffRow<'_>]) {
                             egui::Align2::LEFT_CENTER,
                             line,
                             font.clone(),
-                            text_color,
+                            if row.kind == RowKind::Same {
+                                text_color
+                            } else {
+                                changed_text
+                            },
                         );
                     }
                 }

@@ -785,3 +785,56 @@ fn missing_mode_reruns_stale_results_but_not_moved_nodes() {
         ["count", "notes", "report", "save", "upper"]
     );
 }
+
+#[test]
+fn a_full_disk_is_reported_by_file_name_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.flow");
+    let flow = r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "big", kind: "shell", params: {"command": "head -c 6000 /dev/zero | tr '\\0' x"}),
+    ],
+    edges: [],
+)
+"#;
+    std::fs::write(&file, flow).unwrap();
+    // A file size limit makes writes past 1 KiB fail the way a full disk does (with the
+    // signal that would otherwise end the process ignored, as it is for ENOSPC).
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(r#"trap '' XFSZ; ulimit -f 1; exec "$0" run "$1""#)
+        .arg(BIN)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let errors = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the run itself succeeds: {errors}"
+    );
+    assert!(
+        errors.contains("warning: result store:") && errors.contains("objects/"),
+        "the store problem names the file: {errors}"
+    );
+    assert!(errors.contains("too large"), "{errors}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        flow,
+        "the .flow is untouched"
+    );
+    let objects = dir.path().join("big.flow.d/objects");
+    let leftovers: Vec<_> = std::fs::read_dir(&objects)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "no half-written files: {leftovers:?}");
+    // Later runs read what the store has and do not trip over what it lacks.
+    let output = flowcanvas(&["run", "--mode", "missing"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

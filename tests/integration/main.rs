@@ -10,4 +10,5 @@ mod cli;
 mod dag_props;
 mod engine;
 mod gui;
+mod gui_results;
 mod support;

@@ -1,0 +1,235 @@
+//! Results that last, in the app: the store catalog, the filmstrip's "make active", the
+//! results window, the drawer, and resuming a run the CLI left interrupted.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use flowcanvas::app::commands::{AppCommand, DrawerTab};
+use flowcanvas::app::{FlowcanvasApp, StartOptions};
+use flowcanvas::model::NodeId;
+use flowcanvas::plan::Scope;
+use flowcanvas::store::{ContinueHow, RecordStatus};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
+
+fn open(path: &Path) -> (egui::Context, FlowcanvasApp) {
+    let ctx = egui::Context::default();
+    let options = StartOptions {
+        file: Some(path.to_path_buf()),
+        no_recent: true,
+        ..Default::default()
+    };
+    let app = FlowcanvasApp::new(&ctx, options);
+    (ctx, app)
+}
+
+fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        ..Default::default()
+    };
+    let output = ctx.run(input, |ctx| app.ui(ctx));
+    let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
+    assert!(!primitives.is_empty(), "a frame drew nothing");
+}
+
+/// Draws frames until `done` holds (10 s at most).
+fn frames_until(
+    ctx: &egui::Context,
+    app: &mut FlowcanvasApp,
+    what: &str,
+    mut done: impl FnMut(&FlowcanvasApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        frame(ctx, app);
+        if done(app) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn cli(args: &[&str], file: &Path) {
+    let status = Command::new(BIN)
+        .args(args)
+        .arg(file)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.code().is_some(), "the CLI ran");
+}
+
+fn copy_example(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::copy(crate::support::saves_dir().join(name), &path).unwrap();
+    path
+}
+
+fn result_text(app: &FlowcanvasApp, node: &str, port: &str) -> Option<String> {
+    let view = app.canvas.state.run_view.node(&NodeId::from(node))?;
+    Some(view.result.as_ref()?.get(port)?.to_text())
+}
+
+#[test]
+fn an_earlier_result_made_active_in_the_app_feeds_the_next_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_example(dir.path(), "hello.flow");
+    cli(&["run"], &path);
+    cli(&["run", "--set", "Name=Ada"], &path);
+    let (ctx, mut app) = open(&path);
+    frames_until(&ctx, &mut app, "the store to be read", |app| {
+        app.canvas.state.catalog.loaded
+    });
+    let name = NodeId::from("name");
+    let catalog = &app.canvas.state.catalog;
+    assert_eq!(catalog.histories[&name].history.len(), 2);
+    assert_eq!(catalog.runs.len(), 2);
+    let newest = &catalog.items[0];
+    assert!(
+        newest.active,
+        "the newest results come first and are active"
+    );
+    assert_eq!(
+        result_text(&app, "greet", "text").as_deref(),
+        Some("Hello, Ada!")
+    );
+
+    // Clicking the first chip of the filmstrip: the earlier result becomes active...
+    app.push(AppCommand::SetActiveResult {
+        node: name.clone(),
+        index: 0,
+    });
+    frames_until(&ctx, &mut app, "the earlier result to be active", |app| {
+        result_text(app, "name", "text").as_deref() == Some("world")
+    });
+    frames_until(&ctx, &mut app, "the history to say so", |app| {
+        app.canvas.state.catalog.histories[&NodeId::from("name")].active == 0
+    });
+    // ...and the next step uses it.
+    app.push(AppCommand::Run(Scope::Node(NodeId::from("greet"))));
+    frames_until(&ctx, &mut app, "greet to run", |app| {
+        result_text(app, "greet", "text").as_deref() == Some("Hello, world!")
+            && !app.canvas.state.run_view.is_running()
+    });
+
+    // The results window compares two results of a node once their outputs are read.
+    app.push(AppCommand::ShowResults(NodeId::from("greet")));
+    frame(&ctx, &mut app);
+    let window = app
+        .results_window
+        .clone()
+        .expect("the results window opened");
+    assert_eq!(window.node.as_str(), "greet");
+    assert!(window.left.is_some() && window.right.is_some() && window.left != window.right);
+    frames_until(&ctx, &mut app, "both results to be read", |app| {
+        let catalog = &app.canvas.state.catalog;
+        let history = &catalog.histories[&NodeId::from("greet")];
+        [window.left, window.right].iter().all(|index| {
+            let entry = &history.history[index.unwrap()];
+            matches!(catalog.object(&entry.object), Some(Ok(_)))
+        })
+    });
+
+    // The drawer opens on either tab and closes again.
+    app.push(AppCommand::ToggleDrawer(DrawerTab::Outputs));
+    frame(&ctx, &mut app);
+    assert_eq!(app.drawer, Some(DrawerTab::Outputs));
+    app.push(AppCommand::ToggleDrawer(DrawerTab::Runs));
+    frame(&ctx, &mut app);
+    assert_eq!(app.drawer, Some(DrawerTab::Runs));
+    app.push(AppCommand::ToggleDrawer(DrawerTab::Runs));
+    frame(&ctx, &mut app);
+    assert_eq!(app.drawer, None);
+}
+
+#[test]
+fn a_run_killed_mid_way_is_resumed_from_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slow.flow");
+    std::fs::write(
+        &path,
+        r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "a", kind: "text", params: {"text": "first"}),
+        Node(id: "b", kind: "shell", params: {"command": "if [ -e quick ]; then cat; else echo $$ > shell.pid; sleep 60; fi"}),
+        Node(id: "c", kind: "shell", params: {"command": "tr a-z A-Z"}),
+    ],
+    edges: ["a.text -> b.stdin", "b.stdout -> c.stdin"],
+)
+"#,
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .arg("run")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = dir.path().join("shell.pid");
+    let shell_pid = crate::support::read_pid(&pid_file);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = Command::new("kill")
+        .args(["-9", &shell_pid.to_string()])
+        .status();
+    std::fs::write(dir.path().join("quick"), "").unwrap();
+
+    let (ctx, mut app) = open(&path);
+    frames_until(&ctx, &mut app, "the store to be read", |app| {
+        app.canvas.state.catalog.loaded
+    });
+    let interrupted = app
+        .canvas
+        .state
+        .catalog
+        .unfinished_run()
+        .expect("the killed run shows as unfinished")
+        .clone();
+    assert_eq!(interrupted.status, RecordStatus::Interrupted);
+    assert_eq!(
+        result_text(&app, "a", "text").as_deref(),
+        Some("first"),
+        "the step that finished kept its result"
+    );
+
+    app.push(AppCommand::ContinueRun {
+        run: interrupted.id.clone(),
+        how: ContinueHow::Resume,
+    });
+    frames_until(&ctx, &mut app, "the resumed run to finish", |app| {
+        result_text(app, "c", "stdout").as_deref() == Some("FIRST")
+            && !app.canvas.state.run_view.is_running()
+    });
+    frames_until(
+        &ctx,
+        &mut app,
+        "the run history to show the resume",
+        |app| {
+            let catalog = &app.canvas.state.catalog;
+            catalog.runs.len() == 2 && catalog.unfinished_run().is_none()
+        },
+    );
+    let catalog = &app.canvas.state.catalog;
+    let resumed = &catalog.runs[1];
+    assert_eq!(resumed.status, RecordStatus::Done);
+    assert_eq!(
+        resumed.continues.as_ref().map(|c| (c.run.as_str(), c.how)),
+        Some((interrupted.id.as_str(), ContinueHow::Resume))
+    );
+    let reran: Vec<&str> = resumed
+        .nodes
+        .iter()
+        .filter(|n| n.status == Some(flowcanvas::exec::NodeStatus::Succeeded))
+        .map(|n| n.node.as_str())
+        .collect();
+    assert_eq!(reran, ["b", "c"], "the finished step was not run again");
+    let _ = std::fs::remove_file(&pid_file);
+}
