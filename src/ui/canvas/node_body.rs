@@ -194,6 +194,15 @@ fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasRes
         }
     });
     ui.data_mut(|d| d.insert_temp(title_id, title.clone()));
+    if matches!(node.role, Role::Step(_))
+        && ui
+            .button("Results and history…")
+            .on_hover_text("Every stored result of this node; make one active; compare two")
+            .clicked()
+    {
+        responses.push(CanvasResponse::ShowResults(node.doc_id.clone()));
+        ui.close_menu();
+    }
     if node.promotable {
         ui.separator();
         let label_id = egui::Id::new(("menu_label", node.doc_id.as_str()));
