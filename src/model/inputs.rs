@@ -116,6 +116,9 @@ pub fn flow_inputs(flow: &Flow, registry: &Registry) -> Vec<FlowInput> {
                 match spec.ty {
                     ParamType::LongText => InputKind::Text { multiline: true },
                     ParamType::Path => InputKind::Path,
+                    ParamType::Choice(options) => InputKind::Options {
+                        options: options.iter().map(|s| (*s).to_owned()).collect(),
+                    },
                     ParamType::Number { min, max } => InputKind::Number {
                         min: promotion.min.or(min),
                         max: promotion.max.or(max),

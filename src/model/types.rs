@@ -20,6 +20,8 @@ pub enum DataType {
     Path,
     /// A raster image.
     Image,
+    /// Raw bytes (the content of a binary file).
+    Bytes,
     /// A list of values.
     List,
     /// Anything: connects to every type; the value is converted when it arrives.
@@ -28,13 +30,14 @@ pub enum DataType {
 
 impl DataType {
     /// Every data type, in display order.
-    pub const ALL: [DataType; 8] = [
+    pub const ALL: [DataType; 9] = [
         DataType::Text,
         DataType::Number,
         DataType::Bool,
         DataType::Json,
         DataType::Path,
         DataType::Image,
+        DataType::Bytes,
         DataType::List,
         DataType::Any,
     ];
@@ -48,6 +51,7 @@ impl DataType {
             DataType::Json => "json",
             DataType::Path => "path",
             DataType::Image => "image",
+            DataType::Bytes => "bytes",
             DataType::List => "list",
             DataType::Any => "any",
         }
@@ -56,8 +60,9 @@ impl DataType {
     /// Whether an output of type `self` may be wired into an input of type `input`.
     ///
     /// Equal types always connect and `any` connects to everything. Beyond that the
-    /// documented conversions are: number, bool, path, json and list into text; text into
-    /// number, bool, path and json; number, bool and list into json; json into list.
+    /// documented conversions are: number, bool, path, json, list and bytes into text; text
+    /// into number, bool, path, json and bytes; number, bool and list into json; json into
+    /// list.
     /// Conversions that parse text (text into number, say) can still fail when the value
     /// arrives, and the receiving node then fails with a message naming the input.
     pub fn connects_to(self, input: DataType) -> bool {
@@ -67,8 +72,8 @@ impl DataType {
         }
         matches!(
             (self, input),
-            (Number | Bool | Path | Json | List, Text)
-                | (Text, Number | Bool | Path | Json)
+            (Number | Bool | Path | Json | List | Bytes, Text)
+                | (Text, Number | Bool | Path | Json | Bytes)
                 | (Number | Bool | List, Json)
                 | (Json, List)
         )

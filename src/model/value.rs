@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -25,6 +26,8 @@ pub enum Value {
     Path(PathBuf),
     /// A list of values.
     List(Vec<Value>),
+    /// Raw bytes (a binary file), written as base64 in JSON.
+    Bytes(#[serde(with = "base64_bytes")] Arc<Vec<u8>>),
 }
 
 impl Value {
@@ -37,6 +40,7 @@ impl Value {
             Value::Json(_) => DataType::Json,
             Value::Path(_) => DataType::Path,
             Value::List(_) => DataType::List,
+            Value::Bytes(_) => DataType::Bytes,
         }
     }
 
@@ -53,6 +57,10 @@ impl Value {
                 .map(Value::to_text)
                 .collect::<Vec<_>>()
                 .join("\n"),
+            Value::Bytes(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => text.to_owned(),
+                Err(_) => format!("<binary data, {} bytes>", bytes.len()),
+            },
         }
     }
 
@@ -69,6 +77,7 @@ impl Value {
             Value::List(items) => {
                 serde_json::Value::Array(items.iter().map(Value::to_json).collect())
             }
+            Value::Bytes(bytes) => serde_json::Value::String(base64_bytes::encode(bytes)),
         }
     }
 
@@ -81,7 +90,19 @@ impl Value {
             return Ok(self.clone());
         }
         let converted = match (self, target) {
+            (Value::Bytes(bytes), T::Text) => {
+                return String::from_utf8(bytes.to_vec())
+                    .map(Value::Text)
+                    .map_err(|err| {
+                        format!(
+                            "expected text, got binary data ({} bytes, not UTF-8 at byte {})",
+                            bytes.len(),
+                            err.utf8_error().valid_up_to()
+                        )
+                    })
+            }
             (_, T::Text) => Some(Value::Text(self.to_text())),
+            (Value::Text(text), T::Bytes) => Some(Value::Bytes(Arc::new(text.as_bytes().to_vec()))),
             (Value::Text(text), T::Number) => text.trim().parse::<f64>().ok().map(Value::Number),
             (Value::Text(text), T::Bool) => match text.trim() {
                 "true" => Some(Value::Bool(true)),
@@ -105,6 +126,7 @@ impl Value {
     pub fn excerpt(&self, max_chars: usize) -> String {
         let text = match self {
             Value::Text(text) => format!("{text:?}"),
+            Value::Bytes(bytes) => format!("<{} bytes>", bytes.len()),
             other => other.to_text(),
         };
         let one_line = text.replace('\n', "⏎");
@@ -306,5 +328,34 @@ mod tests {
         let excerpt = value.excerpt(12);
         assert_eq!(excerpt.chars().count(), 12);
         assert!(!excerpt.contains('\n'));
+    }
+}
+
+/// Bytes as a base64 string in JSON (results in the store, events on the command line).
+mod base64_bytes {
+    use std::sync::Arc;
+
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn encode(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    pub fn serialize<S: Serializer>(
+        bytes: &Arc<Vec<u8>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Arc<Vec<u8>>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map(Arc::new)
+            .map_err(serde::de::Error::custom)
     }
 }

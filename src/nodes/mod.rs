@@ -7,9 +7,17 @@ mod spec;
 
 mod choice;
 mod delay;
+mod http_client;
+mod http_request;
+mod json_object;
+mod json_parse;
+mod json_pick;
+mod llm_chat;
 mod note;
 mod number;
 mod path;
+mod read_file;
+mod script;
 mod seed;
 mod shell;
 mod switch;
@@ -17,6 +25,9 @@ mod template;
 mod text;
 mod viewer;
 mod write_file;
+
+#[cfg(test)]
+mod testing;
 
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};

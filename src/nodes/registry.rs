@@ -31,6 +31,13 @@ impl Registry {
         registry.register(super::shell::ShellKind::new());
         registry.register(super::delay::DelayKind::new());
         registry.register(super::write_file::WriteFileKind::new());
+        registry.register(super::read_file::ReadFileKind::new());
+        registry.register(super::json_parse::JsonParseKind::new());
+        registry.register(super::json_pick::JsonPickKind::new());
+        registry.register(super::json_object::JsonObjectKind::new());
+        registry.register(super::script::ScriptKind::new());
+        registry.register(super::http_request::HttpRequestKind::new());
+        registry.register(super::llm_chat::LlmChatKind::new());
         registry.register(super::viewer::ViewerKind::new());
         registry.register(super::switch::SwitchKind::new());
         registry.register(super::note::NoteKind::new());

@@ -30,7 +30,7 @@ impl SeedKind {
                 params: vec![
                     ParamSpec {
                         name: "mode",
-                        ty: ParamType::Text,
+                        ty: ParamType::Choice(&[SEED_FIXED, SEED_NEW_EACH_RUN]),
                         default: ParamValue::Text(SEED_FIXED.to_owned()),
                         doc: "\"fixed\" reuses `seed` every run; \"new each run\" rolls a new one when a run starts.",
                     },
@@ -61,15 +61,6 @@ impl NodeKind for SeedKind {
 
     fn outputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
         vec![PortSpec::new("seed", DataType::Number)]
-    }
-
-    fn check(&self, params: &Params<'_>) -> Vec<String> {
-        match params.text("mode") {
-            SEED_FIXED | SEED_NEW_EACH_RUN => Vec::new(),
-            other => vec![format!(
-                "`mode` is \"{other}\"; it must be \"{SEED_FIXED}\" or \"{SEED_NEW_EACH_RUN}\""
-            )],
-        }
     }
 
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {

@@ -33,6 +33,8 @@ pub enum ParamType {
     TextList,
     /// A map from names to texts.
     TextMap,
+    /// One text out of a fixed set (a dropdown).
+    Choice(&'static [&'static str]),
 }
 
 impl ParamType {
@@ -43,6 +45,20 @@ impl ParamType {
                 Ok(())
             }
             (ParamType::Bool, ParamValue::Bool(_)) => Ok(()),
+            (ParamType::Choice(choices), ParamValue::Text(text)) => {
+                if choices.contains(&text.as_str()) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "must be one of {}, found {text:?}",
+                        choices
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+            }
             (ParamType::Number { min, max }, ParamValue::Number(n)) => check_bounds(*n, min, max),
             (ParamType::Integer { min, max }, ParamValue::Number(n)) => {
                 if n.fract() != 0.0 {
@@ -85,6 +101,7 @@ impl ParamType {
             ParamType::Bool => "true or false",
             ParamType::TextList => "a list of texts",
             ParamType::TextMap => "a map of texts",
+            ParamType::Choice(_) => "one of its choices",
         }
     }
 }
@@ -199,6 +216,44 @@ pub struct KindInfo {
 }
 
 impl KindInfo {
+    /// A kind that runs as a step, with no parameters yet (add them with [`Self::param`]).
+    pub fn step(
+        id: &'static str,
+        name: &'static str,
+        category: &'static str,
+        description: &'static str,
+        placement: Placement,
+        effects: Effects,
+    ) -> Self {
+        Self {
+            id,
+            name,
+            category,
+            description,
+            role: Role::Step(placement),
+            effects,
+            params: Vec::new(),
+            promote: None,
+        }
+    }
+
+    /// Adds a parameter (builder style).
+    pub fn with_param(
+        mut self,
+        name: &'static str,
+        ty: ParamType,
+        default: impl Into<ParamValue>,
+        doc: &'static str,
+    ) -> Self {
+        self.params.push(ParamSpec {
+            name,
+            ty,
+            default: default.into(),
+            doc,
+        });
+        self
+    }
+
     /// The parameter with this name.
     pub fn param(&self, name: &str) -> Option<&ParamSpec> {
         self.params.iter().find(|p| p.name == name)

@@ -11,4 +11,6 @@ mod dag_props;
 mod engine;
 mod gui;
 mod gui_results;
+mod local_server;
 mod support;
+mod web_nodes;

@@ -91,6 +91,7 @@ pub fn type_color(ty: DataType) -> Color32 {
         DataType::Json => Color32::from_rgb(180, 120, 220),
         DataType::Path => Color32::from_rgb(70, 190, 190),
         DataType::Image => Color32::from_rgb(230, 110, 160),
+        DataType::Bytes => Color32::from_rgb(150, 130, 110),
         DataType::List => Color32::from_rgb(220, 200, 80),
         DataType::Any => Color32::from_rgb(160, 160, 160),
     }
@@ -126,6 +127,8 @@ pub enum FieldValue {
     List(String),
     /// A map, edited as `KEY=value` lines.
     Map(String),
+    /// One of a fixed set of texts (a dropdown).
+    Choice(String, &'static [&'static str]),
 }
 
 impl FieldValue {
@@ -134,6 +137,9 @@ impl FieldValue {
         match (ty, value) {
             (ParamType::Text | ParamType::Path, ParamValue::Text(t)) => FieldValue::Text(t.clone()),
             (ParamType::LongText, ParamValue::Text(t)) => FieldValue::LongText(t.clone()),
+            (ParamType::Choice(choices), ParamValue::Text(t)) => {
+                FieldValue::Choice(t.clone(), choices)
+            }
             (ParamType::Number { .. }, ParamValue::Number(n)) => FieldValue::Number(*n),
             (ParamType::Integer { min, max }, ParamValue::Number(n)) => {
                 FieldValue::Integer(*n as i64, min.unwrap_or(i64::MIN), max.unwrap_or(i64::MAX))
@@ -172,7 +178,7 @@ impl FieldValue {
             (DataType::Number, _) => FieldValue::Number(0.0),
             (DataType::Bool, Some(ParamValue::Bool(b))) => FieldValue::Bool(*b),
             (DataType::Bool, _) => FieldValue::Bool(false),
-            (DataType::Image | DataType::List, _) => FieldValue::None,
+            (DataType::Image | DataType::List | DataType::Bytes, _) => FieldValue::None,
             (_, Some(ParamValue::Text(t))) => FieldValue::Text(t.clone()),
             (_, Some(other)) => FieldValue::Text(other.to_json().to_string()),
             (_, None) => FieldValue::Text(String::new()),
@@ -184,7 +190,9 @@ impl FieldValue {
         match self {
             FieldValue::None => None,
             FieldValue::Text(t) | FieldValue::LongText(t) if t.is_empty() && !is_param => None,
-            FieldValue::Text(t) | FieldValue::LongText(t) => Some(ParamValue::Text(t.clone())),
+            FieldValue::Text(t) | FieldValue::LongText(t) | FieldValue::Choice(t, _) => {
+                Some(ParamValue::Text(t.clone()))
+            }
             FieldValue::Number(n) => Some(ParamValue::Number(*n)),
             FieldValue::Integer(n, _, _) => Some(ParamValue::Number(*n as f64)),
             FieldValue::Bool(b) => Some(ParamValue::Bool(*b)),

@@ -74,6 +74,22 @@ pub fn field_widget(
                 .inner;
         }
         FieldValue::Bool(b) => outcome.changed = ui.checkbox(b, label).changed(),
+        FieldValue::Choice(current, choices) => {
+            ui.label(label);
+            egui::ComboBox::from_id_salt(("choice", label, ui.id()))
+                .width(width)
+                .selected_text(current.as_str())
+                .show_ui(ui, |ui| {
+                    for choice in choices.iter() {
+                        if ui.selectable_label(current == choice, *choice).clicked()
+                            && current != choice
+                        {
+                            *current = (*choice).to_owned();
+                            outcome.changed = true;
+                        }
+                    }
+                });
+        }
     }
     outcome
 }
