@@ -74,6 +74,13 @@ pub enum AppCommand {
     },
     /// Open a node's results window (history and Compare).
     ShowResults(NodeId),
+    /// Show an image full size in the image viewer.
+    ShowImage {
+        /// What it is (the node's title).
+        title: String,
+        /// The image.
+        image: crate::model::ImageData,
+    },
     /// Open the drawer on a tab, or close it if it shows that tab already.
     ToggleDrawer(DrawerTab),
     /// Resume or retry a recorded run that did not complete.

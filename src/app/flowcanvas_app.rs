@@ -76,6 +76,8 @@ pub struct FlowcanvasApp {
     pub drawer: Option<DrawerTab>,
     /// The results window (a node's history and Compare), if open.
     pub results_window: Option<ResultsWindow>,
+    /// The image shown full size, with its title, if any.
+    pub image_viewer: Option<(String, crate::model::ImageData)>,
     /// Unfinished runs whose banner the user dismissed.
     dismissed_unfinished: HashSet<String>,
     /// A "Save result" under way: its outcome arrives here.
@@ -176,6 +178,7 @@ impl FlowcanvasApp {
             recovery_offer: None,
             drawer: None,
             results_window: None,
+            image_viewer: None,
             dismissed_unfinished: HashSet::new(),
             save_job: None,
             catalog_read_at: None,
@@ -256,6 +259,7 @@ impl FlowcanvasApp {
                     &self.registry,
                     &self.canvas.state.run_view,
                     &mut self.run_panel,
+                    &mut self.canvas.state.thumbnails.borrow_mut(),
                 );
                 self.commands.extend(commands);
             });
@@ -432,6 +436,7 @@ impl FlowcanvasApp {
                 Some(store) => self.engine.handle().set_active(store, node, index),
                 None => self.notice("Save the flow first: results are kept beside the file"),
             },
+            AppCommand::ShowImage { title, image } => self.image_viewer = Some((title, image)),
             AppCommand::ShowResults(node) => {
                 self.results_window = Some(ResultsWindow::new(node, &self.canvas.state.catalog));
             }
@@ -476,11 +481,35 @@ impl FlowcanvasApp {
             self.commands.extend(commands);
         }
         if let Some(tab) = self.drawer {
-            let commands = drawer::show(ctx, tab, self.doc.flow(), catalog, &self.doc.base_dir());
+            let commands = drawer::show(
+                ctx,
+                tab,
+                self.doc.flow(),
+                catalog,
+                &self.doc.base_dir(),
+                &mut self.canvas.state.thumbnails.borrow_mut(),
+            );
             self.commands.extend(commands);
         }
+        if let Some((title, image)) = &self.image_viewer {
+            let open = crate::ui::image_viewer::show(
+                ctx,
+                title,
+                image,
+                &mut self.canvas.state.thumbnails.borrow_mut(),
+            );
+            if !open {
+                self.image_viewer = None;
+            }
+        }
         if let Some(window) = &mut self.results_window {
-            let (commands, open) = window.show(ctx, self.doc.flow(), catalog, &self.doc.base_dir());
+            let (commands, open) = window.show(
+                ctx,
+                self.doc.flow(),
+                catalog,
+                &self.doc.base_dir(),
+                &mut self.canvas.state.thumbnails.borrow_mut(),
+            );
             self.commands.extend(commands);
             if !open {
                 self.results_window = None;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::DataType;
+use super::{DataType, ImageData};
 
 /// A value produced by a node's output port and consumed by another node's input.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,6 +28,8 @@ pub enum Value {
     List(Vec<Value>),
     /// Raw bytes (a binary file), written as base64 in JSON.
     Bytes(#[serde(with = "base64_bytes")] Arc<Vec<u8>>),
+    /// An image (written as PNG, base64, in JSON).
+    Image(ImageData),
 }
 
 impl Value {
@@ -41,6 +43,7 @@ impl Value {
             Value::Path(_) => DataType::Path,
             Value::List(_) => DataType::List,
             Value::Bytes(_) => DataType::Bytes,
+            Value::Image(_) => DataType::Image,
         }
     }
 
@@ -61,6 +64,7 @@ impl Value {
                 Ok(text) => text.to_owned(),
                 Err(_) => format!("<binary data, {} bytes>", bytes.len()),
             },
+            Value::Image(image) => format!("<image {}>", image.size_text()),
         }
     }
 
@@ -78,6 +82,11 @@ impl Value {
                 serde_json::Value::Array(items.iter().map(Value::to_json).collect())
             }
             Value::Bytes(bytes) => serde_json::Value::String(base64_bytes::encode(bytes)),
+            Value::Image(image) => serde_json::json!({
+                "type": "image",
+                "width": image.width(),
+                "height": image.height(),
+            }),
         }
     }
 
@@ -127,6 +136,7 @@ impl Value {
         let text = match self {
             Value::Text(text) => format!("{text:?}"),
             Value::Bytes(bytes) => format!("<{} bytes>", bytes.len()),
+            Value::Image(image) => format!("<image {}>", image.size_text()),
             other => other.to_text(),
         };
         let one_line = text.replace('\n', "⏎");

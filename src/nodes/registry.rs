@@ -38,6 +38,16 @@ impl Registry {
         registry.register(super::script::ScriptKind::new());
         registry.register(super::http_request::HttpRequestKind::new());
         registry.register(super::llm_chat::LlmChatKind::new());
+        registry.register(super::image_load::ImageLoadKind::new());
+        registry.register(super::image_generate::ImageGenerateKind::new());
+        registry.register(super::image_resize::ImageResizeKind::new());
+        registry.register(super::image_crop::ImageCropKind::new());
+        registry.register(super::image_blur::ImageBlurKind::new());
+        registry.register(super::image_grayscale::ImageGrayscaleKind::new());
+        registry.register(super::image_invert::ImageInvertKind::new());
+        registry.register(super::image_rotate::ImageRotateKind::new());
+        registry.register(super::image_adjust::ImageAdjustKind::new());
+        registry.register(super::image_save::ImageSaveKind::new());
         registry.register(super::viewer::ViewerKind::new());
         registry.register(super::switch::SwitchKind::new());
         registry.register(super::note::NoteKind::new());

@@ -171,6 +171,12 @@ fn to_dynamic(value: &Value) -> Result<Dynamic, NodeError> {
             let array: Result<rhai::Array, NodeError> = items.iter().map(to_dynamic).collect();
             Dynamic::from_array(array?)
         }
+        Value::Image(image) => {
+            let mut map = rhai::Map::new();
+            map.insert("width".into(), Dynamic::from(i64::from(image.width())));
+            map.insert("height".into(), Dynamic::from(i64::from(image.height())));
+            Dynamic::from_map(map)
+        }
     })
 }
 

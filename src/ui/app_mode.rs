@@ -1,6 +1,7 @@
 //! App mode: the flow as a small app. Just the inputs form, Run, progress, and the results of
 //! the flow's outputs, without the graph.
 
+use crate::ui::thumbnails::Thumbnails;
 use eframe::egui::{self, Color32, RichText};
 
 use crate::app::commands::AppCommand;
@@ -67,6 +68,7 @@ pub fn show(
     registry: &Registry,
     run_view: &RunView,
     panel: &mut RunPanel,
+    thumbnails: &mut Thumbnails,
 ) -> Vec<AppCommand> {
     let mut commands = Vec::new();
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -114,9 +116,22 @@ pub fn show(
             let title = node
                 .filter(|n| !n.title.is_empty())
                 .map_or(id.to_string(), |n| n.title.clone());
-            ui.label(RichText::new(title).strong());
+            ui.label(RichText::new(title.as_str()).strong());
             let status = run_view.node(&id).map(|v| v.status);
             match output_value(doc, registry, run_view, &id) {
+                Some(Value::Image(image)) => {
+                    if thumbnails
+                        .show(ui, &image, 480.0)
+                        .on_hover_text("Click to view it full size")
+                        .clicked()
+                    {
+                        commands.push(AppCommand::ShowImage {
+                            title: title.clone(),
+                            image: image.clone(),
+                        });
+                    }
+                    ui.label(RichText::new(image.size_text()).weak().small());
+                }
                 Some(value) => {
                     egui::Frame::group(ui.style()).show(ui, |ui| {
                         ui.set_width(ui.available_width());

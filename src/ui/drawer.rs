@@ -10,8 +10,13 @@ use super::result_buttons::{self, ResultRef};
 use crate::app::commands::{AppCommand, DrawerTab};
 use crate::app::store_catalog::StoreCatalog;
 use crate::exec::{continued_by, format_duration_ms, NodeStatus};
+use crate::model::Value;
 use crate::model::{Flow, NodeId};
-use crate::results::{local_date_time, main_text};
+use crate::results::{local_date_time, main_text, main_value};
+use crate::ui::thumbnails::Thumbnails;
+
+/// Height of an image preview in the Outputs list (other results take a line of text).
+const PREVIEW: f32 = 40.0;
 use crate::store::{ContinueHow, RecordStatus, RunRecord};
 
 /// A node's title, or its id when it has none (or is gone from the flow).
@@ -28,6 +33,7 @@ pub fn show(
     flow: &Flow,
     catalog: &StoreCatalog,
     base_dir: &Path,
+    thumbnails: &mut Thumbnails,
 ) -> Vec<AppCommand> {
     let mut commands = Vec::new();
     egui::SidePanel::right("drawer")
@@ -63,7 +69,7 @@ pub fn show(
                 return;
             }
             match tab {
-                DrawerTab::Outputs => outputs(ui, flow, catalog, base_dir, &mut commands),
+                DrawerTab::Outputs => outputs(ui, flow, catalog, base_dir, thumbnails, &mut commands),
                 DrawerTab::Runs => runs(ui, flow, catalog, &mut commands),
             }
         });
@@ -75,6 +81,7 @@ fn outputs(
     flow: &Flow,
     catalog: &StoreCatalog,
     base_dir: &Path,
+    thumbnails: &mut Thumbnails,
     commands: &mut Vec<AppCommand>,
 ) {
     if catalog.items.is_empty() {
@@ -92,7 +99,7 @@ fn outputs(
             .small(),
     );
     let line = ui.text_style_height(&egui::TextStyle::Body);
-    let row_height = line * 3.0 + ui.spacing().item_spacing.y * 4.0 + 8.0;
+    let row_height = line * 3.0 + ui.spacing().item_spacing.y * 4.0 + 8.0 + PREVIEW;
     egui::ScrollArea::vertical()
         .id_salt("drawer_outputs")
         .auto_shrink([false, false])
@@ -114,24 +121,44 @@ fn outputs(
                         ui.label(RichText::new(meta).weak().small());
                     });
                     let outputs = catalog.object(&item.entry.object);
-                    let preview = match &outputs {
-                        Some(Ok(outputs)) => {
-                            let text = main_text(outputs);
-                            let first: String = text
-                                .lines()
-                                .next()
-                                .unwrap_or_default()
-                                .chars()
-                                .take(60)
-                                .collect();
-                            RichText::new(first).monospace().small()
+                    match &outputs {
+                        Some(Ok(outputs)) => match main_value(outputs) {
+                            Some((_, Value::Image(image))) => {
+                                let title = node_title(flow, &item.node);
+                                if thumbnails
+                                    .show(ui, image, PREVIEW)
+                                    .on_hover_text("Click to view it full size")
+                                    .clicked()
+                                {
+                                    commands.push(AppCommand::ShowImage {
+                                        title,
+                                        image: image.clone(),
+                                    });
+                                }
+                            }
+                            _ => {
+                                let text = main_text(outputs);
+                                let first: String = text
+                                    .lines()
+                                    .next()
+                                    .unwrap_or_default()
+                                    .chars()
+                                    .take(60)
+                                    .collect();
+                                ui.label(RichText::new(first).monospace().small());
+                            }
+                        },
+                        Some(Err(problem)) => {
+                            ui.label(
+                                RichText::new(problem.as_str())
+                                    .small()
+                                    .color(Color32::from_rgb(235, 110, 100)),
+                            );
                         }
-                        Some(Err(problem)) => RichText::new(problem.as_str())
-                            .small()
-                            .color(Color32::from_rgb(235, 110, 100)),
-                        None => RichText::new("…").weak(),
-                    };
-                    ui.label(preview);
+                        None => {
+                            ui.label(RichText::new("…").weak());
+                        }
+                    }
                     ui.horizontal(|ui| {
                         let gone = flow.node(item.node.as_str()).is_none();
                         if ui

@@ -8,8 +8,9 @@ use eframe::egui::{self, Color32, RichText};
 use super::result_buttons::{self, ResultRef};
 use crate::app::commands::AppCommand;
 use crate::app::store_catalog::StoreCatalog;
-use crate::model::{Flow, NodeId};
-use crate::results::{local_date_time, outputs_text, side_by_side, RowKind};
+use crate::model::{Flow, NodeId, Value};
+use crate::results::{local_date_time, main_text, main_value, outputs_text, side_by_side, RowKind};
+use crate::ui::thumbnails::Thumbnails;
 
 /// Which node the window shows and which two results it compares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +45,7 @@ impl ResultsWindow {
         flow: &Flow,
         catalog: &StoreCatalog,
         base_dir: &Path,
+        thumbnails: &mut Thumbnails,
     ) -> (Vec<AppCommand>, bool) {
         let mut commands = Vec::new();
         let mut open = true;
@@ -58,7 +60,7 @@ impl ResultsWindow {
             .resizable(true)
             .collapsible(true)
             .show(ctx, |ui| {
-                self.contents(ui, catalog, base_dir, &mut commands);
+                self.contents(ui, catalog, base_dir, thumbnails, &mut commands);
             });
         (commands, open)
     }
@@ -68,6 +70,7 @@ impl ResultsWindow {
         ui: &mut egui::Ui,
         catalog: &StoreCatalog,
         base_dir: &Path,
+        thumbnails: &mut Thumbnails,
         commands: &mut Vec<AppCommand>,
     ) {
         let Some(history) = catalog.histories.get(&self.node) else {
@@ -110,18 +113,29 @@ impl ResultsWindow {
                                 RichText::new(label)
                             });
                             let outputs = catalog.object(&entry.object);
-                            let first_line = match &outputs {
-                                Some(Ok(outputs)) => crate::results::main_text(outputs)
-                                    .lines()
-                                    .next()
-                                    .unwrap_or_default()
-                                    .chars()
-                                    .take(40)
-                                    .collect::<String>(),
-                                Some(Err(problem)) => problem.clone(),
-                                None => "…".to_owned(),
-                            };
-                            ui.label(RichText::new(first_line).monospace().small());
+                            match &outputs {
+                                Some(Ok(loaded)) => match main_value(loaded) {
+                                    Some((_, Value::Image(image))) => {
+                                        thumbnails.show(ui, image, 28.0);
+                                    }
+                                    _ => {
+                                        let first: String = main_text(loaded)
+                                            .lines()
+                                            .next()
+                                            .unwrap_or_default()
+                                            .chars()
+                                            .take(40)
+                                            .collect();
+                                        ui.label(RichText::new(first).monospace().small());
+                                    }
+                                },
+                                Some(Err(problem)) => {
+                                    ui.label(RichText::new(problem.as_str()).small());
+                                }
+                                None => {
+                                    ui.label("…");
+                                }
+                            }
                             let outputs = outputs.and_then(Result::ok);
                             ui.horizontal(|ui| {
                                 result_buttons::show(
@@ -142,7 +156,58 @@ impl ResultsWindow {
                     });
             });
         ui.separator();
-        self.compare(ui, catalog);
+        if !self.compare_images(ui, catalog, thumbnails) {
+            self.compare(ui, catalog);
+        }
+    }
+
+    /// Compare for two image results: the two side by side. Returns false when A and B are
+    /// not both images.
+    fn compare_images(
+        &self,
+        ui: &mut egui::Ui,
+        catalog: &StoreCatalog,
+        thumbnails: &mut Thumbnails,
+    ) -> bool {
+        let Some(history) = catalog.histories.get(&self.node) else {
+            return false;
+        };
+        let image_of = |index: Option<usize>| {
+            let entry = history.history.get(index?)?;
+            let outputs = catalog.object(&entry.object)?.ok()?;
+            match main_value(&outputs) {
+                Some((_, Value::Image(image))) => {
+                    Some((image.clone(), catalog.run_number(&entry.run)))
+                }
+                _ => None,
+            }
+        };
+        let (Some((left, a)), Some((right, b))) = (image_of(self.left), image_of(self.right))
+        else {
+            return false;
+        };
+        let side = ((ui.available_width() - 16.0) / 2.0).clamp(80.0, 480.0);
+        let label = |run: Option<usize>, image: &crate::model::ImageData| {
+            format!(
+                "run {} · {}",
+                run.map_or_else(|| "?".to_owned(), |n| format!("#{n}")),
+                image.size_text()
+            )
+        };
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.label(RichText::new(format!("A: {}", label(a, &left))).strong());
+                thumbnails.show(ui, &left, side);
+            });
+            ui.vertical(|ui| {
+                ui.label(RichText::new(format!("B: {}", label(b, &right))).strong());
+                thumbnails.show(ui, &right, side);
+            });
+        });
+        if left == right {
+            ui.label(RichText::new("identical pixels").weak());
+        }
+        true
     }
 
     /// Compare: A and B side by side, changed lines marked.

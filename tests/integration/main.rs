@@ -11,6 +11,7 @@ mod dag_props;
 mod engine;
 mod gui;
 mod gui_results;
+mod image_nodes;
 mod local_server;
 mod support;
 mod web_nodes;

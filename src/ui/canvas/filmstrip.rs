@@ -6,7 +6,7 @@ use eframe::egui::{self, RichText};
 
 use super::graph_types::{CanvasResponse, CanvasState};
 use super::node_body::snippet;
-use crate::model::NodeId;
+use crate::model::{NodeId, Value};
 use crate::results::{local_date_time, main_text};
 
 /// How many chips a node shows (the active result is always among them).
@@ -43,33 +43,62 @@ pub fn show(ui: &mut egui::Ui, node: &NodeId, state: &CanvasState) -> Vec<Canvas
                 .run_number(&entry.run)
                 .map_or_else(|| format!("{}", index + 1), |n| format!("#{n}"));
             let active = index == history.active;
-            let chip = ui
-                .selectable_label(active, RichText::new(number.clone()).size(size))
-                .on_hover_ui(|ui| {
-                    ui.label(format!(
-                        "Run {number} · {}{}",
-                        local_date_time(entry.at_ms),
-                        if active { " · active" } else { "" }
-                    ));
-                    match catalog.object(&entry.object) {
-                        Some(Ok(outputs)) => {
+            let loaded = catalog.object(&entry.object);
+            let picture = match &loaded {
+                Some(Ok(outputs)) => match crate::results::main_value(outputs) {
+                    Some((_, Value::Image(image))) => Some(image.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let chip = match &picture {
+                Some(image) => {
+                    let response =
+                        state
+                            .thumbnails
+                            .borrow_mut()
+                            .show(ui, image, 26.0 * state.zoom.max(0.6));
+                    if active {
+                        ui.painter().rect_stroke(
+                            response.rect.expand(1.5),
+                            2.0,
+                            ui.visuals().selection.stroke,
+                        );
+                    }
+                    response
+                }
+                None => ui.selectable_label(active, RichText::new(number.clone()).size(size)),
+            };
+            let chip = chip.on_hover_ui(|ui| {
+                ui.label(format!(
+                    "Run {number} · {}{}",
+                    local_date_time(entry.at_ms),
+                    if active { " · active" } else { "" }
+                ));
+                match &loaded {
+                    Some(Ok(outputs)) => match crate::results::main_value(outputs) {
+                        Some((_, Value::Image(image))) => {
+                            state.thumbnails.borrow_mut().show(ui, image, 160.0);
+                        }
+                        _ => {
                             ui.label(
-                                RichText::new(snippet(&main_text(&outputs), 6, 48))
+                                RichText::new(snippet(&main_text(outputs), 6, 48))
                                     .monospace()
                                     .small(),
                             );
                         }
-                        Some(Err(problem)) => {
-                            ui.label(RichText::new(problem).weak());
-                        }
-                        None => {
-                            ui.label(RichText::new("loading…").weak());
-                        }
+                    },
+                    Some(Err(problem)) => {
+                        ui.label(RichText::new(problem).weak());
                     }
-                    if !active {
-                        ui.label(RichText::new("Click to make it the active result").weak());
+                    None => {
+                        ui.label(RichText::new("loading…").weak());
                     }
-                });
+                }
+                if !active {
+                    ui.label(RichText::new("Click to make it the active result").weak());
+                }
+            });
             if chip.clicked() && !active {
                 responses.push(CanvasResponse::SetActiveResult(node.clone(), index));
             }

@@ -246,6 +246,8 @@ pub enum CanvasResponse {
     SetActiveResult(NodeId, usize),
     /// Open a node's results window (history and Compare).
     ShowResults(NodeId),
+    /// Show an image result full size.
+    ShowImage(NodeId, crate::model::ImageData),
 }
 
 impl UserResponseTrait for CanvasResponse {}
@@ -285,6 +287,8 @@ pub struct CanvasState {
     pub focus_pending: bool,
     /// The result store's histories and runs (for the filmstrips).
     pub catalog: StoreCatalog,
+    /// Textures of image results.
+    pub thumbnails: std::cell::RefCell<crate::ui::thumbnails::Thumbnails>,
 }
 
 /// The `heights` slot of a node's footer.
@@ -337,6 +341,7 @@ impl CanvasState {
             editing: None,
             focus_pending: false,
             catalog: StoreCatalog::new(None),
+            thumbnails: Default::default(),
         }
     }
 }

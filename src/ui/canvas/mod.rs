@@ -293,6 +293,14 @@ impl Canvas {
                 commands.push(AppCommand::SetActiveResult { node, index })
             }
             CanvasResponse::ShowResults(node) => commands.push(AppCommand::ShowResults(node)),
+            CanvasResponse::ShowImage(node, image) => {
+                let title = doc
+                    .flow()
+                    .node(node.as_str())
+                    .filter(|n| !n.title.is_empty())
+                    .map_or_else(|| node.to_string(), |n| n.title.clone());
+                commands.push(AppCommand::ShowImage { title, image });
+            }
             CanvasResponse::ToggleExpanded(node) => {
                 if !self.state.expanded.remove(&node) {
                     self.state.expanded.insert(node);

@@ -332,6 +332,11 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 outputs.get(&source.port).cloned()
             });
             match shown {
+                Some(Value::Image(image)) => {
+                    if image_result(ui, &image, state, zoom) {
+                        responses.push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
+                    }
+                }
                 Some(value) => {
                     if result_text(ui, &value, state.expanded.contains(&node.doc_id), zoom) {
                         responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
@@ -394,9 +399,21 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     _ => {}
                 }
                 if let (Some(outputs), true) = (&view.result, visible) {
-                    let expanded = state.expanded.contains(&node.doc_id);
-                    if result_summary(ui, outputs, expanded, zoom) {
-                        responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
+                    match crate::results::main_value(outputs) {
+                        Some((_, Value::Image(image))) => {
+                            if image_result(ui, image, state, zoom) {
+                                responses.push(CanvasResponse::ShowImage(
+                                    node.doc_id.clone(),
+                                    image.clone(),
+                                ));
+                            }
+                        }
+                        _ => {
+                            let expanded = state.expanded.contains(&node.doc_id);
+                            if result_summary(ui, outputs, expanded, zoom) {
+                                responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
+                            }
+                        }
                     }
                 }
             }
@@ -455,6 +472,24 @@ fn result_summary(ui: &mut egui::Ui, outputs: &Outputs, expanded: bool, zoom: f3
         Some((_, value)) => result_text(ui, value, expanded, zoom),
         None => false,
     }
+}
+
+/// Shows an image result as a thumbnail; returns true when clicked (to view it full size).
+fn image_result(
+    ui: &mut egui::Ui,
+    image: &crate::model::ImageData,
+    state: &CanvasState,
+    zoom: f32,
+) -> bool {
+    let response = state
+        .thumbnails
+        .borrow_mut()
+        .show(ui, image, NODE_CONTENT_WIDTH * zoom);
+    ui.label(RichText::new(image.size_text()).small().weak());
+    response
+        .on_hover_cursor(egui::CursorIcon::PointingHand)
+        .on_hover_text("Click to view it full size")
+        .clicked()
 }
 
 /// Shows a value: a few lines, or all of it (scrollable) when expanded. Returns true when

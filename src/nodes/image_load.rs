@@ -1,0 +1,57 @@
+//! `image_load`: an image from a PNG, JPEG or WebP file.
+
+use super::images::one_image_out;
+use super::prelude::*;
+use crate::model::ImageData;
+
+/// Loads the image file at its `path` input (relative to the flow's folder).
+#[derive(Clone)]
+pub struct ImageLoadKind {
+    info: KindInfo,
+}
+
+impl ImageLoadKind {
+    /// The kind with its description.
+    pub fn new() -> Self {
+        let info = KindInfo::step(
+            "image_load",
+            "Load image",
+            "Images",
+            "Loads a PNG, JPEG or WebP file (relative to the flow's folder).",
+            Placement::Worker,
+            Effects::SideEffects,
+        );
+        Self { info }
+    }
+}
+
+impl NodeKind for ImageLoadKind {
+    fn info(&self) -> &KindInfo {
+        &self.info
+    }
+
+    fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
+        vec![PortSpec::new("path", DataType::Path)]
+    }
+
+    fn outputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
+        one_image_out()
+    }
+
+    fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
+        let path = match ctx.input("path") {
+            Some(Value::Path(path)) if !path.as_os_str().is_empty() => ctx.resolve_path(path),
+            _ => return Err(NodeError::failed("input `path` is empty")),
+        };
+        let bytes = std::fs::read(&path).map_err(|err| {
+            let why = match err.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_owned(),
+                _ => err.to_string(),
+            };
+            NodeError::failed(format!("cannot read {}: {why}", path.display()))
+        })?;
+        let image = ImageData::decode(&bytes)
+            .map_err(|err| NodeError::failed(format!("{}: {err}", path.display())))?;
+        Ok(Outputs::new().with("image", Value::Image(image)))
+    }
+}

@@ -1,0 +1,45 @@
+//! What the image kinds share: reading the image input, and the one-image output.
+
+use super::prelude::*;
+use crate::model::ImageData;
+
+/// The image at input `name`.
+pub fn input_image<'a>(ctx: &'a NodeContext, name: &str) -> Result<&'a ImageData, NodeError> {
+    match ctx.input(name) {
+        Some(Value::Image(image)) => Ok(image),
+        Some(other) => Err(NodeError::failed(format!(
+            "input `{name}` is {}, not an image",
+            other.data_type()
+        ))),
+        None => Err(NodeError::failed(format!("input `{name}` has no image"))),
+    }
+}
+
+/// The outputs of a kind that makes one image.
+pub fn image_output(image: image::RgbaImage) -> Outputs {
+    Outputs::new().with("image", Value::Image(ImageData::from_rgba_image(image)))
+}
+
+/// The input ports of a kind that transforms one image.
+pub fn one_image_in() -> Vec<PortSpec> {
+    vec![PortSpec::new("image", DataType::Image)]
+}
+
+/// The output ports of a kind that makes one image.
+pub fn one_image_out() -> Vec<PortSpec> {
+    vec![PortSpec::new("image", DataType::Image)]
+}
+
+/// Fails with "cancelled" when Stop was pressed (checked between the steps of long work).
+pub fn check_stop(ctx: &NodeContext) -> Result<(), NodeError> {
+    if ctx.cancel().is_cancelled() {
+        Err(NodeError::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+/// The whole-number parameter `name` as a pixel count or offset.
+pub fn pixels(params: &Params<'_>, name: &str) -> u32 {
+    params.integer(name).clamp(0, i64::from(u32::MAX)) as u32
+}
