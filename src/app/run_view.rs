@@ -33,6 +33,8 @@ pub enum NodeStatus {
     Cancelled,
     /// Kept its earlier result (Missing mode).
     Reused,
+    /// Ran once per batch item; some items failed.
+    Partial,
 }
 
 impl NodeStatus {
@@ -47,6 +49,7 @@ impl NodeStatus {
             NodeStatus::Skipped => "skipped",
             NodeStatus::Cancelled => "cancelled",
             NodeStatus::Reused => "reused",
+            NodeStatus::Partial => "partial",
         }
     }
 
@@ -81,6 +84,8 @@ pub struct NodeView {
     pub delivered_at: Option<Instant>,
     /// What its result was made from, when known (results kept in a store).
     pub signature: Option<String>,
+    /// Batch items that failed in its last run (index from 0, error).
+    pub failed_items: Vec<(usize, String)>,
 }
 
 impl Default for NodeView {
@@ -97,6 +102,7 @@ impl Default for NodeView {
             count: None,
             delivered_at: None,
             signature: None,
+            failed_items: Vec::new(),
         }
     }
 }
@@ -261,6 +267,7 @@ impl RunView {
                     view.skip_reason = None;
                     view.log.clear();
                     view.count = None;
+                    view.failed_items.clear();
                 }
                 for reused in &plan.reused {
                     self.nodes.entry(reused.clone()).or_default().status = NodeStatus::Reused;
@@ -292,10 +299,19 @@ impl RunView {
                 outputs,
                 elapsed_ms,
                 signature,
+                failed_items,
                 ..
             } => {
                 let view = self.nodes.entry(node.clone()).or_default();
-                view.status = NodeStatus::Succeeded;
+                view.status = if failed_items.is_empty() {
+                    NodeStatus::Succeeded
+                } else {
+                    NodeStatus::Partial
+                };
+                view.failed_items = failed_items
+                    .iter()
+                    .map(|f| (f.index, f.error.clone()))
+                    .collect();
                 view.elapsed_ms = Some(*elapsed_ms);
                 view.result = Some(outputs.clone());
                 view.signature = signature.clone();
@@ -310,6 +326,7 @@ impl RunView {
                 let view = self.nodes.entry(node.clone()).or_default();
                 view.result = Some(outputs.clone());
                 view.signature = signature.clone();
+                view.failed_items.clear();
                 view.delivered_at = Some(now);
                 self.results_version += 1;
             }

@@ -124,15 +124,35 @@ impl HumanOutput {
                 }
             },
             Event::NodeFinished {
-                node, elapsed_ms, ..
+                node,
+                elapsed_ms,
+                failed_items,
+                outputs,
+                ..
             } => {
-                let text = format!(
-                    "  {} {} {node}  {}",
-                    self.badge(node.as_str()),
-                    self.paint("32", "✓"),
-                    format_duration_ms(*elapsed_ms)
-                );
+                let text = if failed_items.is_empty() {
+                    format!(
+                        "  {} {} {node}  {}",
+                        self.badge(node.as_str()),
+                        self.paint("32", "✓"),
+                        format_duration_ms(*elapsed_ms)
+                    )
+                } else {
+                    let total = crate::exec::batch_len(outputs).unwrap_or(0);
+                    format!(
+                        "  {} {} {node}  {}: partial, {} of {total} items failed",
+                        self.badge(node.as_str()),
+                        self.paint("33", "◐"),
+                        format_duration_ms(*elapsed_ms),
+                        failed_items.len()
+                    )
+                };
                 self.line(&text);
+                for failure in failed_items {
+                    let first = failure.error.lines().next().unwrap_or_default();
+                    let text = format!("      item {}: {first}", failure.index + 1);
+                    self.line(&text);
+                }
             }
             Event::NodeFailed {
                 node,

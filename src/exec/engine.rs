@@ -43,6 +43,9 @@ pub struct RunRequest {
     pub fresh: BTreeSet<NodeId>,
     /// The earlier run this one resumes or retries (kept in the run's record).
     pub continues: Option<Continuation>,
+    /// With Node scope on a node that runs once per batch item: run only these items (from
+    /// 0), keeping the others from its earlier result (Retry of failed items).
+    pub items: Vec<usize>,
 }
 
 impl RunRequest {
@@ -58,6 +61,7 @@ impl RunRequest {
             seeds: BTreeMap::new(),
             fresh: BTreeSet::new(),
             continues: None,
+            items: Vec::new(),
         }
     }
 

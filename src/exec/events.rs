@@ -77,6 +77,10 @@ pub enum Event {
         /// result store.
         #[serde(skip_serializing_if = "Option::is_none")]
         signature: Option<String>,
+        /// For a node that ran once per batch item: the items that failed (the node is then
+        /// partial; the others' results are in `outputs`).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        failed_items: Vec<ItemFailure>,
     },
     /// A step failed.
     NodeFailed {
@@ -189,6 +193,17 @@ pub enum NodeStatus {
     Cancelled,
     /// Not run: kept its earlier result (Missing mode).
     Reused,
+    /// Ran once per batch item; some items failed, the others succeeded.
+    Partial,
+}
+
+/// A batch item that failed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemFailure {
+    /// The item, from 0.
+    pub index: usize,
+    /// Why.
+    pub error: String,
 }
 
 /// One node's final status in a run.
@@ -213,6 +228,8 @@ pub struct Counts {
     pub cancelled: usize,
     /// Reused an earlier result.
     pub reused: usize,
+    /// Some batch items failed.
+    pub partial: usize,
 }
 
 impl Counts {
@@ -226,6 +243,7 @@ impl Counts {
                 NodeStatus::Skipped => counts.skipped += 1,
                 NodeStatus::Cancelled => counts.cancelled += 1,
                 NodeStatus::Reused => counts.reused += 1,
+                NodeStatus::Partial => counts.partial += 1,
             }
         }
         counts
@@ -235,9 +253,10 @@ impl Counts {
     pub fn status(&self, stopped: bool) -> RunStatus {
         if stopped {
             RunStatus::Cancelled
-        } else if self.failed == 0 && self.skipped == 0 && self.cancelled == 0 {
+        } else if self.failed == 0 && self.skipped == 0 && self.cancelled == 0 && self.partial == 0
+        {
             RunStatus::Done
-        } else if self.succeeded == 0 {
+        } else if self.succeeded == 0 && self.partial == 0 {
             RunStatus::Failed
         } else {
             RunStatus::Partial
@@ -255,6 +274,7 @@ pub fn summary_line(status: RunStatus, counts: &Counts, elapsed_ms: f64) -> Stri
     };
     let parts: Vec<String> = [
         (counts.succeeded, "succeeded"),
+        (counts.partial, "partial"),
         (counts.failed, "failed"),
         (counts.skipped, "skipped"),
         (counts.cancelled, "cancelled"),

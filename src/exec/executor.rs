@@ -17,12 +17,12 @@ use super::engine::{Command, EngineOptions, RunRequest};
 use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus};
 use super::queue::{Cancelled, QueueStatus, RunQueue};
 use super::recording::RunRecorder;
-use crate::model::{NodeId, Value};
+use crate::model::{BatchItem, NodeId, Value};
 use crate::nodes::{
     CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, ProgressSink,
     Registry, Role,
 };
-use crate::plan::{plan, InputSource, Plan};
+use crate::plan::{plan, InputSource, Plan, Scope};
 use crate::store::{Store, StoreProblem};
 
 /// A message from a worker thread (or a node's helper thread) to the executor.
@@ -424,7 +424,7 @@ impl Executor {
             self.complete(run, step, Err(error), 0.0);
             return;
         };
-        let inputs = match self.gather_inputs(run, step) {
+        let inputs = match self.gather_inputs(run, step, kind.takes_batches()) {
             Ok(inputs) if run.recorder.is_some() => {
                 let node = &run.request.flow.nodes[run.plan.steps[step].node_index];
                 let named = inputs.iter().map(|(name, value)| (name.as_ref(), value));
@@ -437,6 +437,19 @@ impl Executor {
                 return;
             }
         };
+        if !kind.takes_batches() {
+            match super::batch::split_items(&inputs) {
+                Some(Ok(items)) => {
+                    self.dispatch_batch(run, step, kind, items, started);
+                    return;
+                }
+                Some(Err(message)) => {
+                    self.complete(run, step, Err(NodeError::Failed(message)), 0.0);
+                    return;
+                }
+                None => {}
+            }
+        }
         let placement = match kind.info().role {
             Role::Step(placement) => placement,
             _ => Placement::Inline,
@@ -501,11 +514,81 @@ impl Executor {
         }
     }
 
+    /// Starts a step that runs once per item of a batch, on a worker thread.
+    fn dispatch_batch(
+        &mut self,
+        run: &mut ActiveRun,
+        step: usize,
+        kind: Arc<dyn NodeKind>,
+        items: Vec<super::batch::ItemInputs>,
+        started: Instant,
+    ) {
+        let node_index = run.plan.steps[step].node_index;
+        let node = run.plan.steps[step].node.clone();
+        let concurrency = run.request.flow.nodes[node_index]
+            .concurrency
+            .map_or_else(|| kind.batch_concurrency(), |n| n as usize)
+            .max(1);
+        let retrying_items = matches!(&run.request.scope, Scope::Node(id) if *id == node);
+        let only = if retrying_items {
+            run.request.items.clone()
+        } else {
+            Vec::new()
+        };
+        let (run_id, progress_tx) = (run.id, self.worker_tx.clone());
+        let sink: ProgressSink = Arc::new(move |progress: Progress| {
+            let _ = progress_tx.send(WorkerMsg::Progress {
+                run: run_id,
+                step,
+                progress,
+            });
+        });
+        let cancel = CancelToken::new();
+        let job = super::batch::BatchJob {
+            kind,
+            flow: run.request.flow.clone(),
+            node_index,
+            base_dir: run.base_dir.clone(),
+            items,
+            previous: (!only.is_empty())
+                .then(|| self.results.get(&node).cloned())
+                .flatten(),
+            only,
+            concurrency,
+            cancel: cancel.clone(),
+            progress: Some(sink),
+        };
+        let tx = self.worker_tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("flowcanvas-batch-{node}"))
+            .spawn(move || {
+                let result = super::batch::run_batch(job, run_guarded);
+                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                let _ = tx.send(WorkerMsg::Done {
+                    run: run_id,
+                    step,
+                    result,
+                    elapsed_ms,
+                });
+            });
+        match spawned {
+            Ok(_) => {
+                run.state[step] = StepState::Running;
+                run.running.insert(step, cancel);
+            }
+            Err(err) => {
+                let error = NodeError::failed(format!("could not start a worker thread: {err}"));
+                self.complete(run, step, Err(error), 0.0);
+            }
+        }
+    }
+
     /// The values for a step's inputs, converted to the input types.
     fn gather_inputs(
         &self,
         run: &ActiveRun,
         step: usize,
+        takes_batches: bool,
     ) -> Result<Vec<(Cow<'static, str>, Value)>, String> {
         let mut inputs = Vec::with_capacity(run.plan.steps[step].inputs.len());
         for input in &run.plan.steps[step].inputs {
@@ -540,9 +623,26 @@ impl Executor {
                 InputSource::Value { value } => value.to_value(),
                 InputSource::Unset => continue,
             };
-            let value = value
-                .convert_to(input.ty)
-                .map_err(|message| format!("input `{}`: {message}", input.port))?;
+            let value = match value {
+                // Each item converts on its own: one that does not fit fails alone.
+                Value::Batch(items) if !takes_batches => Value::Batch(
+                    items
+                        .into_iter()
+                        .map(|item| match item {
+                            BatchItem::Ok(value) => match value.convert_to(input.ty) {
+                                Ok(value) => BatchItem::Ok(value),
+                                Err(message) => {
+                                    BatchItem::Failed(format!("input `{}`: {message}", input.port))
+                                }
+                            },
+                            other => other,
+                        })
+                        .collect(),
+                ),
+                value => value
+                    .convert_to(input.ty)
+                    .map_err(|message| format!("input `{}`: {message}", input.port))?,
+            };
             inputs.push((input.port.clone(), value));
         }
         Ok(inputs)
@@ -561,7 +661,16 @@ impl Executor {
         match result {
             Ok(outputs) => {
                 let outputs = Arc::new(outputs);
-                run.state[step] = StepState::Ended(NodeStatus::Succeeded);
+                let failed_items: Vec<super::events::ItemFailure> = super::batch::failed_items(&outputs)
+                    .into_iter()
+                    .map(|(index, error)| super::events::ItemFailure { index, error })
+                    .collect();
+                let status = if failed_items.is_empty() {
+                    NodeStatus::Succeeded
+                } else {
+                    NodeStatus::Partial
+                };
+                run.state[step] = StepState::Ended(status);
                 run.outputs[step] = Some(outputs.clone());
                 self.results.insert(node.clone(), outputs.clone());
                 let signature = run.signatures[step].take();
@@ -579,6 +688,7 @@ impl Executor {
                     outputs,
                     elapsed_ms,
                     signature,
+                    failed_items,
                 });
                 for i in 0..run.dependents[step].len() {
                     let next = run.dependents[step][i];

@@ -1,6 +1,7 @@
 //! The executor: a named background thread that takes run requests over a channel, plans
 //! them, runs their steps and streams per-node events back to the client.
 
+mod batch;
 mod channel;
 mod continuation;
 mod engine;
@@ -10,11 +11,13 @@ mod queue;
 mod recording;
 mod seeds;
 
+pub use batch::{batch_len, failed_items, item_outputs};
 pub use channel::{EventStream, Waker};
 pub use continuation::{continue_run, continued_by, fresh_steps, pick_run, ContinueError};
 pub use engine::{Engine, EngineHandle, EngineOptions, RunRequest};
 pub use events::{
-    format_duration_ms, summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus,
+    format_duration_ms, summary_line, Counts, Event, ItemFailure, NodeOutcome, NodeStatus, RunId,
+    RunStatus,
 };
 pub use executor::is_running_node;
 pub use queue::{QueueItem, QueueMove, QueueStatus};

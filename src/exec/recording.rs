@@ -59,13 +59,23 @@ impl RunRecorder {
         (Self { store, record }, problem)
     }
 
-    /// Stores a node's result the moment it finishes.
+    /// Stores a node's result the moment it finishes. A batch result also puts each
+    /// item's result in the node's history.
     pub fn node_succeeded(
         &mut self,
         node: &NodeId,
         outputs: &Outputs,
         signature: Option<String>,
     ) -> Option<StoreProblem> {
+        if let Some(count) = super::batch::batch_len(outputs) {
+            for index in 0..count {
+                if let Some(item) = super::batch::item_outputs(outputs, index) {
+                    if let Err(problem) = self.store.add_to_history(node, &item, &self.record.id) {
+                        return Some(problem);
+                    }
+                }
+            }
+        }
         self.store
             .save_result(node, outputs, &self.record.id, signature)
             .err()

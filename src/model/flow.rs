@@ -85,6 +85,9 @@ pub struct Node {
     /// Promoted as an input of the flow: its value becomes a field of the run form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promote: Option<Promotion>,
+    /// For a batch: how many items this node works on at once (`None`: its kind's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
 }
 
 /// How a node appears as an input of the flow (a field of the run form, a `--set` label).
@@ -132,6 +135,7 @@ impl Node {
             bypassed: false,
             output: false,
             promote: None,
+            concurrency: None,
         }
     }
 

@@ -16,4 +16,4 @@ pub use image_data::ImageData;
 pub use inputs::{apply_inputs, flow_inputs, flow_outputs, parse_input, FlowInput, InputKind};
 pub use types::DataType;
 pub use validate::{node_ports, validate, NodePorts, Problem, Subject};
-pub use value::{format_number, ParamValue, Value};
+pub use value::{format_number, BatchItem, ParamValue, Value};

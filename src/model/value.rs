@@ -30,6 +30,32 @@ pub enum Value {
     Bytes(#[serde(with = "base64_bytes")] Arc<Vec<u8>>),
     /// An image (written as PNG, base64, in JSON).
     Image(ImageData),
+    /// The results of a node that ran once per item of a batch, in item order. A node that
+    /// receives a batch runs once per item too, until a Collect Results node turns it into
+    /// a list.
+    Batch(Vec<BatchItem>),
+}
+
+/// One item of a batch result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchItem {
+    /// The item's value.
+    Ok(Value),
+    /// The item failed; the message says why.
+    Failed(String),
+    /// The item did not run (its input failed upstream).
+    Missing,
+}
+
+impl BatchItem {
+    /// The item's value, if it has one.
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            BatchItem::Ok(value) => Some(value),
+            _ => None,
+        }
+    }
 }
 
 impl Value {
@@ -44,6 +70,7 @@ impl Value {
             Value::List(_) => DataType::List,
             Value::Bytes(_) => DataType::Bytes,
             Value::Image(_) => DataType::Image,
+            Value::Batch(_) => DataType::List,
         }
     }
 
@@ -65,6 +92,15 @@ impl Value {
                 Err(_) => format!("<binary data, {} bytes>", bytes.len()),
             },
             Value::Image(image) => format!("<image {}>", image.size_text()),
+            Value::Batch(items) => items
+                .iter()
+                .map(|item| match item {
+                    BatchItem::Ok(value) => value.to_text(),
+                    BatchItem::Failed(error) => format!("<failed: {error}>"),
+                    BatchItem::Missing => "<missing>".to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
 
@@ -87,6 +123,12 @@ impl Value {
                 "width": image.width(),
                 "height": image.height(),
             }),
+            Value::Batch(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .map(|item| item.value().map_or(serde_json::Value::Null, Value::to_json))
+                    .collect(),
+            ),
         }
     }
 
@@ -99,6 +141,9 @@ impl Value {
             return Ok(self.clone());
         }
         let converted = match (self, target) {
+            (Value::Batch(items), T::List) => Some(Value::List(
+                items.iter().filter_map(BatchItem::value).cloned().collect(),
+            )),
             (Value::Bytes(bytes), T::Text) => {
                 return String::from_utf8(bytes.to_vec())
                     .map(Value::Text)
@@ -137,6 +182,7 @@ impl Value {
             Value::Text(text) => format!("{text:?}"),
             Value::Bytes(bytes) => format!("<{} bytes>", bytes.len()),
             Value::Image(image) => format!("<image {}>", image.size_text()),
+            Value::Batch(items) => format!("<batch of {}>", items.len()),
             other => other.to_text(),
         };
         let one_line = text.replace('\n', "⏎");

@@ -59,6 +59,10 @@ impl NodeKind for HttpRequestKind {
         &self.info
     }
 
+    fn batch_concurrency(&self) -> usize {
+        4
+    }
+
     fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
         vec![
             PortSpec::new("url", DataType::Text),

@@ -38,6 +38,10 @@ impl NodeKind for ImageBlurKind {
         &self.info
     }
 
+    fn batch_concurrency(&self) -> usize {
+        super::images::cores()
+    }
+
     fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
         one_image_in()
     }

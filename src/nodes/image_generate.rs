@@ -49,6 +49,10 @@ impl NodeKind for ImageGenerateKind {
         &self.info
     }
 
+    fn batch_concurrency(&self) -> usize {
+        super::images::cores()
+    }
+
     fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
         vec![PortSpec::optional("seed", DataType::Number)]
     }

@@ -29,6 +29,10 @@ impl NodeKind for ImageInvertKind {
         &self.info
     }
 
+    fn batch_concurrency(&self) -> usize {
+        super::images::cores()
+    }
+
     fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
         one_image_in()
     }

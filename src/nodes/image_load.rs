@@ -30,6 +30,10 @@ impl NodeKind for ImageLoadKind {
         &self.info
     }
 
+    fn batch_concurrency(&self) -> usize {
+        super::images::cores()
+    }
+
     fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
         vec![PortSpec::new("path", DataType::Path)]
     }

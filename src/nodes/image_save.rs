@@ -33,6 +33,10 @@ impl NodeKind for ImageSaveKind {
         &self.info
     }
 
+    fn batch_concurrency(&self) -> usize {
+        super::images::cores()
+    }
+
     fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
         vec![
             PortSpec::new("image", DataType::Image),

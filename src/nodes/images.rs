@@ -43,3 +43,8 @@ pub fn check_stop(ctx: &NodeContext) -> Result<(), NodeError> {
 pub fn pixels(params: &Params<'_>, name: &str) -> u32 {
     params.integer(name).clamp(0, i64::from(u32::MAX)) as u32
 }
+
+/// How many image items run at once in a batch: one per core.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}

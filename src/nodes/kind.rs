@@ -27,6 +27,18 @@ pub trait NodeKind: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// How many items of a batch a node of this kind works on at once, unless the node
+    /// says otherwise (1: one after another).
+    fn batch_concurrency(&self) -> usize {
+        1
+    }
+
+    /// Whether the kind takes a batch whole (Collect Results, Batch) rather than running
+    /// once per item.
+    fn takes_batches(&self) -> bool {
+        false
+    }
+
     /// Does the node's work. Only called for kinds whose role is a step.
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
         Err(NodeError::Failed(format!(

@@ -79,6 +79,10 @@ impl NodeKind for LlmChatKind {
         &self.info
     }
 
+    fn batch_concurrency(&self) -> usize {
+        4
+    }
+
     fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
         vec![
             PortSpec::new("prompt", DataType::Text),

@@ -5,7 +5,9 @@ mod kind;
 mod registry;
 mod spec;
 
+mod batch;
 mod choice;
+mod collect;
 mod delay;
 mod http_client;
 mod http_request;
@@ -40,6 +42,7 @@ mod write_file;
 #[cfg(test)]
 mod testing;
 
+pub use batch::{typed_items, BATCH_KIND};
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
 pub use registry::Registry;

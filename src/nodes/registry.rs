@@ -48,6 +48,8 @@ impl Registry {
         registry.register(super::image_rotate::ImageRotateKind::new());
         registry.register(super::image_adjust::ImageAdjustKind::new());
         registry.register(super::image_save::ImageSaveKind::new());
+        registry.register(super::batch::BatchKind::new());
+        registry.register(super::collect::CollectKind::new());
         registry.register(super::viewer::ViewerKind::new());
         registry.register(super::switch::SwitchKind::new());
         registry.register(super::note::NoteKind::new());

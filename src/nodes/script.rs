@@ -171,6 +171,13 @@ fn to_dynamic(value: &Value) -> Result<Dynamic, NodeError> {
             let array: Result<rhai::Array, NodeError> = items.iter().map(to_dynamic).collect();
             Dynamic::from_array(array?)
         }
+        Value::Batch(items) => {
+            let array: Result<rhai::Array, NodeError> = items
+                .iter()
+                .map(|item| item.value().map_or(Ok(Dynamic::UNIT), to_dynamic))
+                .collect();
+            Dynamic::from_array(array?)
+        }
         Value::Image(image) => {
             let mut map = rhai::Map::new();
             map.insert("width".into(), Dynamic::from(i64::from(image.width())));

@@ -136,6 +136,40 @@ impl Store {
         Ok(entry)
     }
 
+    /// Adds a result to a node's history without making it active (each item of a batch
+    /// result), unless the history holds the same outputs already.
+    pub fn add_to_history(
+        &self,
+        node: &NodeId,
+        outputs: &Outputs,
+        run: &str,
+    ) -> Result<(), StoreProblem> {
+        let bytes = serde_json::to_vec(outputs).map_err(|e| StoreProblem::new(&self.dir, e))?;
+        let hash = hex(&Sha256::digest(&bytes));
+        let node_file = self.node_path(node);
+        let mut history = match read_json::<NodeHistory>(&node_file) {
+            Ok(Some(history)) => history,
+            Ok(None) | Err(_) => NodeHistory {
+                active: usize::MAX,
+                history: Vec::new(),
+            },
+        };
+        if history.history.iter().any(|e| e.object == hash) {
+            return Ok(());
+        }
+        let object = self.object_path(&hash);
+        if !object.exists() {
+            atomic_write(&object, &bytes).map_err(|e| StoreProblem::new(&object, e))?;
+        }
+        history.history.push(ResultEntry {
+            object: hash,
+            run: run.to_owned(),
+            at_ms: now_ms(),
+            signature: None,
+        });
+        write_json(&node_file, &history)
+    }
+
     /// Forgets a node's active result (it failed): its history stays, none is active.
     pub fn clear_active(&self, node: &NodeId) -> Result<(), StoreProblem> {
         let node_file = self.node_path(node);

@@ -194,7 +194,7 @@ fn status_mark(status: RecordStatus) -> (&'static str, Color32) {
     match status {
         RecordStatus::Running => ("▶", Color32::from_rgb(90, 160, 240)),
         RecordStatus::Done => ("✔", Color32::from_rgb(90, 190, 110)),
-        RecordStatus::Partial => ("◐", Color32::from_rgb(230, 180, 80)),
+        RecordStatus::Partial => ("⚠", Color32::from_rgb(230, 180, 80)),
         RecordStatus::Failed => ("✖", Color32::from_rgb(235, 110, 100)),
         RecordStatus::Cancelled => ("■", Color32::from_rgb(160, 160, 160)),
         RecordStatus::Interrupted => ("⚠", Color32::from_rgb(240, 150, 60)),
@@ -359,6 +359,7 @@ fn status_word(status: NodeStatus) -> &'static str {
         NodeStatus::Skipped => "skipped",
         NodeStatus::Cancelled => "cancelled",
         NodeStatus::Reused => "reused",
+        NodeStatus::Partial => "partial",
     }
 }
 

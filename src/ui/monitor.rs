@@ -22,6 +22,7 @@ pub fn status_icon(status: NodeStatus) -> &'static str {
         NodeStatus::Skipped => "»",
         NodeStatus::Cancelled => "■",
         NodeStatus::Reused => "=",
+        NodeStatus::Partial => "⚠",
     }
 }
 

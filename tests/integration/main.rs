@@ -6,6 +6,7 @@
     reason = "a test that cannot set up should stop right there"
 )]
 
+mod batch_runs;
 mod cli;
 mod dag_props;
 mod engine;

@@ -18,6 +18,7 @@ pub fn status_color(status: NodeStatus) -> Color32 {
         NodeStatus::Skipped => Color32::from_rgb(225, 190, 80),
         NodeStatus::Cancelled => Color32::from_rgb(190, 120, 220),
         NodeStatus::Reused => Color32::from_rgb(110, 170, 150),
+        NodeStatus::Partial => Color32::from_rgb(230, 180, 80),
     }
 }
 
