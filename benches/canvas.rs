@@ -89,6 +89,7 @@ fn mid_run(canvas: &mut Canvas, plan: &Arc<flowcanvas::plan::Plan>) {
                 outputs: outputs.clone(),
                 elapsed_ms: 1.0,
                 signature: None,
+                failed_items: Vec::new(),
             },
             now,
         );

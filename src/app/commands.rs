@@ -101,6 +101,17 @@ pub enum AppCommand {
     },
     /// Show a file's folder in the system's file manager.
     OpenFolder(PathBuf),
+    /// Run these batch items of a node again (its failed ones, say).
+    RetryItems {
+        /// The node.
+        node: NodeId,
+        /// The items, from 0.
+        items: Vec<usize>,
+    },
+    /// Pick files and add them to a batch node's items.
+    AddFiles(NodeId),
+    /// Add these files to a batch node's items (dropped on it, or picked).
+    AddFilesTo(NodeId, Vec<PathBuf>),
     /// Hide the "run interrupted" banner for this run.
     DismissInterrupted(String),
 }

@@ -383,6 +383,48 @@ impl Document {
         self.changed();
     }
 
+    /// Sets how many batch items a node works on at once (`None`: its kind's default).
+    pub fn set_concurrency(&mut self, node: &NodeId, concurrency: Option<u32>) {
+        if self.flow.node(node.as_str()).map(|n| n.concurrency) == Some(concurrency) {
+            return;
+        }
+        self.begin_edit();
+        if let Some(target) = self.flow.node_mut(node.as_str()) {
+            target.concurrency = concurrency;
+        }
+        self.changed();
+    }
+
+    /// Adds file paths to a batch node's items (one per line) and makes its items paths.
+    /// Paths inside the flow's folder are written relative to it.
+    pub fn add_batch_files(&mut self, node: &NodeId, files: &[PathBuf]) {
+        let Some(target) = self.flow.node(node.as_str()) else {
+            return;
+        };
+        let base = self.base_dir();
+        let mut items = match target.params.get("items") {
+            Some(ParamValue::Text(text)) => text.trim_end().to_owned(),
+            _ => String::new(),
+        };
+        for file in files {
+            let shown = file.strip_prefix(&base).unwrap_or(file);
+            if !items.is_empty() {
+                items.push('\n');
+            }
+            items.push_str(&shown.display().to_string());
+        }
+        self.begin_edit();
+        if let Some(target) = self.flow.node_mut(node.as_str()) {
+            target
+                .params
+                .insert("items".to_owned(), ParamValue::Text(items));
+            target
+                .params
+                .insert("item_type".to_owned(), ParamValue::Text("path".to_owned()));
+        }
+        self.changed();
+    }
+
     /// Copies nodes and the wires among them, for the clipboard.
     pub fn copy_nodes(&self, ids: &[NodeId]) -> Flow {
         let mut copy = Flow {

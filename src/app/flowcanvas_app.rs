@@ -80,6 +80,8 @@ pub struct FlowcanvasApp {
     pub image_viewer: Option<(String, crate::model::ImageData)>,
     /// Unfinished runs whose banner the user dismissed.
     dismissed_unfinished: HashSet<String>,
+    /// A file picker for a batch node that is open: its choice arrives here.
+    picked_files: Option<Receiver<AppCommand>>,
     /// A "Save result" under way: its outcome arrives here.
     save_job: Option<Receiver<Result<PathBuf, String>>>,
     /// When the store catalog was last asked to read the store again.
@@ -181,6 +183,7 @@ impl FlowcanvasApp {
             image_viewer: None,
             dismissed_unfinished: HashSet::new(),
             save_job: None,
+            picked_files: None,
             catalog_read_at: None,
             catalog_behind: false,
         };
@@ -233,6 +236,16 @@ impl FlowcanvasApp {
         }
         self.update_catalog(now);
         self.poll_save_job(now);
+        if let Some(rx) = &self.picked_files {
+            match rx.try_recv() {
+                Ok(command) => {
+                    self.commands.push(command);
+                    self.picked_files = None;
+                }
+                Err(crossbeam_channel::TryRecvError::Disconnected) => self.picked_files = None,
+                Err(crossbeam_channel::TryRecvError::Empty) => {}
+            }
+        }
         let events_left_over = started.elapsed() >= EVENT_BUDGET;
         self.poll_file_dialog();
         self.shortcuts(ctx);
@@ -287,6 +300,11 @@ impl FlowcanvasApp {
                     .state
                     .run_view
                     .stale(self.doc.flow(), &self.registry);
+                let run_view = &self.canvas.state.run_view;
+                let known =
+                    |id: &NodeId| crate::exec::batch_len(run_view.node(id)?.result.as_ref()?);
+                self.canvas.state.fan_out =
+                    crate::plan::fan_out(self.doc.flow(), &self.registry, &known);
             }
             // While the panel is open, the canvas previews the plan's order badges.
             self.canvas.state.preview = if self.run_panel.open {
@@ -458,6 +476,16 @@ impl FlowcanvasApp {
                     self.notice(&problem);
                 }
             }
+            AppCommand::RetryItems { node, items } => {
+                let mut request =
+                    RunRequest::new(Arc::new(self.doc.flow().clone()), self.doc.base_dir())
+                        .scope(Scope::Node(node))
+                        .store(self.store());
+                request.items = items;
+                self.engine.submit(request);
+            }
+            AppCommand::AddFiles(node) => self.pick_files_for(ctx, node),
+            AppCommand::AddFilesTo(node, files) => self.doc.add_batch_files(&node, &files),
             AppCommand::DismissInterrupted(run) => {
                 self.dismissed_unfinished.insert(run);
             }
@@ -561,6 +589,27 @@ impl FlowcanvasApp {
                 self.engine.submit(request);
             }
             Err(err) => self.notice(&format!("Cannot {}: {err}", how.label())),
+        }
+    }
+
+    /// Asks for files (on a helper thread) to add to a batch node.
+    fn pick_files_for(&mut self, ctx: &egui::Context, node: NodeId) {
+        if self.picked_files.is_some() {
+            return;
+        }
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let dir = self.doc.base_dir();
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("flowcanvas-pick-files".to_owned())
+            .spawn(move || {
+                if let Some(files) = rfd::FileDialog::new().set_directory(dir).pick_files() {
+                    let _ = tx.send(AppCommand::AddFilesTo(node, files));
+                }
+                ctx.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.picked_files = Some(rx);
         }
     }
 
@@ -783,18 +832,44 @@ impl FlowcanvasApp {
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| {
-            i.raw
+        let (dropped, at): (Vec<PathBuf>, Option<egui::Pos2>) = ctx.input(|i| {
+            let files = i
+                .raw
                 .dropped_files
                 .iter()
                 .filter_map(|f| f.path.clone())
-                .collect()
+                .collect();
+            (files, i.pointer.hover_pos().or(i.pointer.latest_pos()))
         });
+        if dropped.is_empty() {
+            return;
+        }
         if let Some(path) = dropped
-            .into_iter()
+            .iter()
             .find(|p| p.extension().is_some_and(|e| e == "flow"))
         {
-            self.commands.push(AppCommand::Open(Some(path)));
+            self.commands.push(AppCommand::Open(Some(path.clone())));
+            return;
+        }
+        // Other files go to the batch node they were dropped on (or the selected one).
+        let is_batch = |id: &NodeId| {
+            self.doc
+                .flow()
+                .node(id.as_str())
+                .is_some_and(|n| n.kind == crate::nodes::BATCH_KIND)
+        };
+        let under = at.and_then(|pos| {
+            self.canvas
+                .state
+                .node_rects_last
+                .iter()
+                .find(|(id, rect)| rect.contains(pos) && is_batch(id))
+                .map(|(id, _)| id.clone())
+        });
+        let target = under.or_else(|| self.canvas.selected.iter().find(|id| is_batch(id)).cloned());
+        match target {
+            Some(node) => self.commands.push(AppCommand::AddFilesTo(node, dropped)),
+            None => self.notice("Drop files onto a Batch node to add them as its items"),
         }
     }
 

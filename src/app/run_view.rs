@@ -454,6 +454,7 @@ mod tests {
                 outputs,
                 elapsed_ms: 12.0,
                 signature: None,
+                failed_items: Vec::new(),
             },
             later,
         );
@@ -534,6 +535,7 @@ mod tests {
                 outputs,
                 elapsed_ms: 1.0,
                 signature: None,
+                failed_items: Vec::new(),
             },
             t0,
         );

@@ -11,8 +11,7 @@ use std::time::Instant;
 use crate::exec::format_duration_ms;
 use crate::model::{BatchItem, Flow, Value};
 use crate::nodes::{
-    CancelToken, NodeContext, NodeError, NodeKind, Outputs, Params, Progress, ProgressSink,
-    Stream,
+    CancelToken, NodeContext, NodeError, NodeKind, Outputs, Params, Progress, ProgressSink, Stream,
 };
 
 /// A step's inputs, by port.
@@ -80,7 +79,10 @@ pub struct BatchJob {
 
 /// Runs the items; the outputs are batches by port. Fails only when every item that ran
 /// failed (or on Stop).
-pub fn run_batch(job: BatchJob, run_item: fn(&dyn NodeKind, &NodeContext) -> Result<Outputs, NodeError>) -> Result<Outputs, NodeError> {
+pub fn run_batch(
+    job: BatchJob,
+    run_item: fn(&dyn NodeKind, &NodeContext) -> Result<Outputs, NodeError>,
+) -> Result<Outputs, NodeError> {
     let total = job.items.len();
     let node = &job.flow.nodes[job.node_index];
     let ports: Vec<String> = job
@@ -237,7 +239,9 @@ pub fn item_outputs(outputs: &Outputs, index: usize) -> Option<Outputs> {
     let mut item = Outputs::new();
     for (port, value) in outputs.iter() {
         match value {
-            Value::Batch(items) => item = item.with(port.to_owned(), items.get(index)?.value()?.clone()),
+            Value::Batch(items) => {
+                item = item.with(port.to_owned(), items.get(index)?.value()?.clone())
+            }
             _ => return None,
         }
     }

@@ -661,10 +661,11 @@ impl Executor {
         match result {
             Ok(outputs) => {
                 let outputs = Arc::new(outputs);
-                let failed_items: Vec<super::events::ItemFailure> = super::batch::failed_items(&outputs)
-                    .into_iter()
-                    .map(|(index, error)| super::events::ItemFailure { index, error })
-                    .collect();
+                let failed_items: Vec<super::events::ItemFailure> =
+                    super::batch::failed_items(&outputs)
+                        .into_iter()
+                        .map(|(index, error)| super::events::ItemFailure { index, error })
+                        .collect();
                 let status = if failed_items.is_empty() {
                     NodeStatus::Succeeded
                 } else {

@@ -44,7 +44,9 @@ impl NodeKind for CollectKind {
 
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
         let list = match ctx.input("items") {
-            Some(Value::Batch(items)) => items.iter().filter_map(BatchItem::value).cloned().collect(),
+            Some(Value::Batch(items)) => {
+                items.iter().filter_map(BatchItem::value).cloned().collect()
+            }
             Some(Value::List(items)) => items.clone(),
             Some(other) => vec![other.clone()],
             None => return Err(NodeError::failed("input `items` has no value")),

@@ -110,6 +110,9 @@ impl RunPanel {
         let mut open = true;
         let preview = self.preview(doc, registry, run_view);
         let inputs = flow_inputs(doc.flow(), registry);
+        let known =
+            |id: &crate::model::NodeId| crate::exec::batch_len(run_view.node(id)?.result.as_ref()?);
+        let fan_out = crate::plan::fan_out(doc.flow(), registry, &known);
         egui::Window::new("Run")
             .open(&mut open)
             .anchor(Align2::RIGHT_TOP, [-10.0, 34.0])
@@ -131,7 +134,7 @@ impl RunPanel {
                 ui.label(RichText::new("Inputs").strong());
                 super::inputs_form::show(ui, &inputs, &mut self.values, &mut self.pickers);
                 ui.separator();
-                plan_preview(ui, &preview, run_view);
+                plan_preview(ui, &preview, run_view, &fan_out);
                 ui.add_space(4.0);
                 ui.horizontal(|ui| {
                     let ready = preview.is_ok();
@@ -161,7 +164,12 @@ impl RunPanel {
     }
 }
 
-fn plan_preview(ui: &mut egui::Ui, preview: &Result<Arc<Plan>, String>, run_view: &RunView) {
+fn plan_preview(
+    ui: &mut egui::Ui,
+    preview: &Result<Arc<Plan>, String>,
+    run_view: &RunView,
+    fan_out: &std::collections::HashMap<crate::model::NodeId, usize>,
+) {
     let plan = match preview {
         Ok(plan) => plan,
         Err(error) => {
@@ -185,7 +193,14 @@ fn plan_preview(ui: &mut egui::Ui, preview: &Result<Arc<Plan>, String>, run_view
         .max_height(160.0)
         .show(ui, |ui| {
             for step in &plan.steps {
-                ui.label(format!("{}. {}  ({})", step.order, step.node, step.kind));
+                let items = match fan_out.get(&step.node) {
+                    Some(n) => format!("  · runs {n} items"),
+                    None => String::new(),
+                };
+                ui.label(format!(
+                    "{}. {}  ({}){items}",
+                    step.order, step.node, step.kind
+                ));
             }
             for skipped in &plan.skipped {
                 let text = format!("» {} will be skipped: {}", skipped.node, skipped.reason);

@@ -21,9 +21,9 @@ fn run_in(engine: &mut Engine, request: RunRequest) -> Vec<Event> {
 
 fn output(events: &[Event], node: &str, port: &str) -> Option<Value> {
     events.iter().find_map(|e| match e {
-        Event::NodeFinished { node: n, outputs, .. } if n.as_str() == node => {
-            outputs.get(port).cloned()
-        }
+        Event::NodeFinished {
+            node: n, outputs, ..
+        } if n.as_str() == node => outputs.get(port).cloned(),
         _ => None,
     })
 }
@@ -46,7 +46,11 @@ fn texts(value: Option<Value>) -> Vec<String> {
 fn final_status(events: &[Event], node: &str) -> NodeStatus {
     match events.last() {
         Some(Event::RunFinished { nodes, .. }) => {
-            nodes.iter().find(|n| n.node.as_str() == node).unwrap().status
+            nodes
+                .iter()
+                .find(|n| n.node.as_str() == node)
+                .unwrap()
+                .status
         }
         other => panic!("{other:?}"),
     }
@@ -69,9 +73,21 @@ fn a_step_runs_once_per_item_and_collect_gathers_the_results() {
         &mut engine,
         RunRequest::new(Arc::new(flow), dir.path()).store(Some(store.clone())),
     );
-    assert!(matches!(events.last(), Some(Event::RunFinished { status: RunStatus::Done, .. })));
-    assert_eq!(texts(output(&events, "wrap", "text")), ["<red>", "<green>", "<blue>"]);
-    assert_eq!(texts(output(&events, "all", "list")), ["<red>", "<green>", "<blue>"]);
+    assert!(matches!(
+        events.last(),
+        Some(Event::RunFinished {
+            status: RunStatus::Done,
+            ..
+        })
+    ));
+    assert_eq!(
+        texts(output(&events, "wrap", "text")),
+        ["<red>", "<green>", "<blue>"]
+    );
+    assert_eq!(
+        texts(output(&events, "all", "list")),
+        ["<red>", "<green>", "<blue>"]
+    );
     assert_eq!(
         output(&events, "join", "text"),
         Some(Value::Text("<red>\n<green>\n<blue>".into()))
@@ -111,22 +127,31 @@ fn a_failed_item_leaves_the_node_partial_and_can_be_retried_alone() {
     let failed = events
         .iter()
         .find_map(|e| match e {
-            Event::NodeFinished { node, failed_items, .. } if node.as_str() == "check" => {
-                Some(failed_items.clone())
-            }
+            Event::NodeFinished {
+                node, failed_items, ..
+            } if node.as_str() == "check" => Some(failed_items.clone()),
             _ => None,
         })
         .unwrap();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].index, 1);
-    assert!(failed[0].error.contains("exit code 3"), "{}", failed[0].error);
+    assert!(
+        failed[0].error.contains("exit code 3"),
+        "{}",
+        failed[0].error
+    );
     assert_eq!(
         texts(output(&events, "check", "stdout")),
         ["ok one\n", "<failed>", "ok three\n"]
     );
-    assert_eq!(texts(output(&events, "all", "list")), ["ok one\n", "ok three\n"]);
+    assert_eq!(
+        texts(output(&events, "all", "list")),
+        ["ok one\n", "ok three\n"]
+    );
     match events.last() {
-        Some(Event::RunFinished { status, summary, .. }) => {
+        Some(Event::RunFinished {
+            status, summary, ..
+        }) => {
             assert_eq!(*status, RunStatus::Partial);
             assert!(summary.contains("1 partial"), "{summary}");
         }
@@ -135,7 +160,8 @@ fn a_failed_item_leaves_the_node_partial_and_can_be_retried_alone() {
 
     // Retry just the failed item: the other two are kept, not rerun.
     std::fs::write(dir.path().join("fixed"), "").unwrap();
-    let mut retry = RunRequest::new(flow.clone(), dir.path()).scope(Scope::Node(NodeId::from("check")));
+    let mut retry =
+        RunRequest::new(flow.clone(), dir.path()).scope(Scope::Node(NodeId::from("check")));
     retry.items = vec![1];
     let events = run_in(&mut engine, retry);
     assert_eq!(final_status(&events, "check"), NodeStatus::Succeeded);
@@ -172,7 +198,13 @@ fn batches_chain_through_collect_and_a_wired_list() {
     let mut engine = Engine::start(test_registry()).unwrap();
     let events = run_in(&mut engine, RunRequest::new(Arc::new(flow), dir.path()));
     assert!(
-        matches!(events.last(), Some(Event::RunFinished { status: RunStatus::Done, .. })),
+        matches!(
+            events.last(),
+            Some(Event::RunFinished {
+                status: RunStatus::Done,
+                ..
+            })
+        ),
         "{events:#?}"
     );
     assert_eq!(texts(output(&events, "end", "list")), ["AA", "BB"]);
@@ -214,12 +246,17 @@ fn an_empty_batch_and_uneven_batches_fail_clearly() {
         events
             .iter()
             .find_map(|e| match e {
-                Event::NodeFailed { node: n, error, .. } if n.as_str() == node => Some(error.clone()),
+                Event::NodeFailed { node: n, error, .. } if n.as_str() == node => {
+                    Some(error.clone())
+                }
                 _ => None,
             })
             .unwrap_or_else(|| panic!("{node} did not fail"))
     };
     assert!(error("none").contains("no items"), "{}", error("none"));
-    assert!(error("pair").contains("different sizes"), "{}", error("pair"));
+    assert!(
+        error("pair").contains("different sizes"),
+        "{}",
+        error("pair")
+    );
 }
-

@@ -838,3 +838,54 @@ fn a_full_disk_is_reported_by_file_name_and_the_run_goes_on() {
     let output = flowcanvas(&["run", "--mode", "missing"], &file);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+#[test]
+fn the_image_and_batch_examples_run_offline() {
+    let (dir, file) = example("images.flow");
+    let output = flowcanvas(&["run"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(dir.path().join("out/noise.png").is_file());
+    assert!(dir.path().join("out/stripes.webp").is_file());
+
+    let (_dir, file) = example("batch.flow");
+    let output = flowcanvas(&["run"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("6 images generated"), "{text}");
+    assert!(text.contains("6 / 6"), "batch progress is shown: {text}");
+}
+
+#[test]
+fn the_http_example_reads_json_from_a_local_server() {
+    let (_dir, file) = example("http_json.flow");
+    let url = format!("URL={}/data/release.json", crate::web_nodes::server().base);
+    let output = flowcanvas(&["run", "--set", &url], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("Release 0.1.0") && text.contains("- fixed: Stop ends HTTP requests at once"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_llm_example_asks_the_server_in_its_input_or_says_nobody_answers() {
+    let (_dir, file) = example("llm.flow");
+    let server = format!("Server={}/v1", crate::web_nodes::server().base);
+    let output = flowcanvas(&["run", "--set", &server, "--set", "Question=ping"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("You said: ping"),
+        "{}",
+        stdout(&output)
+    );
+
+    let output = flowcanvas(&["run", "--set", "Server=http://127.0.0.1:1/v1"], &file);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains("nothing answers at http://127.0.0.1:1/v1")
+            && text.contains("is the server running?"),
+        "{text}"
+    );
+}

@@ -23,6 +23,11 @@ fn routes(req: &Received, s: &mut TcpStream) -> io::Result<()> {
             "application/json",
             r#"{"items": [{"name": "one"}, {"name": "two"}]}"#,
         ),
+        ("GET", "/data/release.json") => {
+            let path = crate::support::saves_dir().join("data/release.json");
+            let body = std::fs::read_to_string(path).unwrap_or_default();
+            respond(s, "200 OK", "application/json", &body)
+        }
         ("GET", "/missing") => respond(s, "404 Not Found", "text/plain", "no such thing here"),
         ("POST", "/echo") => {
             let doc = json!({"body": req.body, "type": req.header("content-type"), "x": req.header("x-flow")});
@@ -72,7 +77,8 @@ fn chat(req: &Received, s: &mut TcpStream) -> io::Result<()> {
     event(s, "[DONE]")
 }
 
-fn server() -> &'static LocalServer {
+/// The shared test server (its routes are above).
+pub fn server() -> &'static LocalServer {
     static SERVER: OnceLock<LocalServer> = OnceLock::new();
     SERVER.get_or_init(|| LocalServer::start(routes))
 }

@@ -48,6 +48,8 @@ pub struct EditorNode {
     pub promote: Option<crate::model::Promotion>,
     /// Marked as an output of the flow.
     pub output: bool,
+    /// Batch items it works on at once (`None`: its kind's default).
+    pub concurrency: Option<u32>,
 }
 
 impl EditorNode {
@@ -248,6 +250,12 @@ pub enum CanvasResponse {
     ShowResults(NodeId),
     /// Show an image result full size.
     ShowImage(NodeId, crate::model::ImageData),
+    /// Run these failed batch items of a node again.
+    RetryItems(NodeId, Vec<usize>),
+    /// Set how many batch items a node works on at once (`None`: its kind's default).
+    SetConcurrency(NodeId, Option<u32>),
+    /// Pick files to add to a batch node.
+    AddFiles(NodeId),
 }
 
 impl UserResponseTrait for CanvasResponse {}
@@ -279,6 +287,8 @@ pub struct CanvasState {
     pub heights: HashMap<(EditorNodeId, usize), f32>,
     /// Nodes whose result is stale (parameters or inputs changed since it was made).
     pub stale: HashSet<NodeId>,
+    /// Steps that run once per batch item, with the number of items.
+    pub fan_out: HashMap<NodeId, usize>,
     /// Order badges of the plan the run panel previews (empty when it is closed).
     pub preview: HashMap<NodeId, usize>,
     /// The text field being edited, if any (node, field index).
@@ -337,6 +347,7 @@ impl CanvasState {
             node_visible: true,
             heights: HashMap::new(),
             stale: HashSet::new(),
+            fan_out: HashMap::new(),
             preview: HashMap::new(),
             editing: None,
             focus_pending: false,
@@ -612,6 +623,7 @@ impl NodeTemplateTrait for KindTemplate {
             promotable: false,
             promote: None,
             output: false,
+            concurrency: None,
         }
     }
 

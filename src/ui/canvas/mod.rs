@@ -289,6 +289,13 @@ impl Canvas {
             CanvasResponse::SetOutput(node, output) => doc.set_output(&node, output),
             CanvasResponse::SetBypassed(node, bypassed) => doc.set_bypassed(&node, bypassed),
             CanvasResponse::Rename(node, title) => doc.set_title(&node, title),
+            CanvasResponse::RetryItems(node, items) => {
+                commands.push(AppCommand::RetryItems { node, items })
+            }
+            CanvasResponse::SetConcurrency(node, concurrency) => {
+                doc.set_concurrency(&node, concurrency)
+            }
+            CanvasResponse::AddFiles(node) => commands.push(AppCommand::AddFiles(node)),
             CanvasResponse::SetActiveResult(node, index) => {
                 commands.push(AppCommand::SetActiveResult { node, index })
             }

@@ -219,6 +219,28 @@ fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasRes
         responses.push(CanvasResponse::ShowResults(node.doc_id.clone()));
         ui.close_menu();
     }
+    if matches!(node.role, Role::Step(_)) {
+        ui.horizontal(|ui| {
+            ui.label("Batch items at once");
+            let mut auto = node.concurrency.is_none();
+            if ui
+                .checkbox(&mut auto, "auto")
+                .on_hover_text("The kind's default: 4 for web and LLM calls, one per core for images, 1 otherwise")
+                .changed()
+            {
+                let value = if auto { None } else { Some(2) };
+                responses.push(CanvasResponse::SetConcurrency(node.doc_id.clone(), value));
+            }
+            if let Some(mut n) = node.concurrency {
+                if ui
+                    .add(egui::DragValue::new(&mut n).range(1..=64).speed(0.1))
+                    .changed()
+                {
+                    responses.push(CanvasResponse::SetConcurrency(node.doc_id.clone(), Some(n)));
+                }
+            }
+        });
+    }
     if node.promotable {
         ui.separator();
         let label_id = egui::Id::new(("menu_label", node.doc_id.as_str()));
@@ -408,6 +430,12 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                                 ));
                             }
                         }
+                        Some((_, Value::Batch(items))) if batch_of_images(items) => {
+                            if let Some(image) = image_strip(ui, items, state, zoom) {
+                                responses
+                                    .push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
+                            }
+                        }
                         _ => {
                             let expanded = state.expanded.contains(&node.doc_id);
                             if result_summary(ui, outputs, expanded, zoom) {
@@ -417,18 +445,34 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     }
                 }
             }
+            if let Some(view) = view.filter(|v| !v.failed_items.is_empty()) {
+                failed_items(ui, node, &view.failed_items, &mut responses);
+            }
+            if node.kind == crate::nodes::BATCH_KIND
+                && ui
+                    .small_button("Add files…")
+                    .on_hover_text("Pick files to add as items (or drop files on this node)")
+                    .clicked()
+            {
+                responses.push(CanvasResponse::AddFiles(node.doc_id.clone()));
+            }
             if visible {
                 responses.extend(super::filmstrip::show(ui, &node.doc_id, state));
             }
-            let label = if status == NodeStatus::Running {
-                "Running…"
-            } else {
-                "▶ Run node"
+            let label = match (status, state.fan_out.get(&node.doc_id)) {
+                (NodeStatus::Running, _) => "Running…".to_owned(),
+                (_, Some(items)) => format!("▶ Run {items}×"),
+                _ => "▶ Run node".to_owned(),
             };
             let bar = egui::Button::new(label).min_size(egui::vec2(NODE_CONTENT_WIDTH * zoom, 0.0));
             if ui
                 .add(bar)
-                .on_hover_text("Run just this node with its current inputs")
+                .on_hover_text(match state.fan_out.get(&node.doc_id) {
+                    Some(items) => {
+                        format!("Run just this node, once for each of its {items} batch items")
+                    }
+                    None => "Run just this node with its current inputs".to_owned(),
+                })
                 .clicked()
             {
                 responses.push(CanvasResponse::RunNode(node.doc_id.clone()));
@@ -472,6 +516,100 @@ fn result_summary(ui: &mut egui::Ui, outputs: &Outputs, expanded: bool, zoom: f3
         Some((_, value)) => result_text(ui, value, expanded, zoom),
         None => false,
     }
+}
+
+/// The failed items of a partial batch node, each with Retry, and Retry for all of them.
+fn failed_items(
+    ui: &mut egui::Ui,
+    node: &EditorNode,
+    failed: &[(usize, String)],
+    responses: &mut Vec<CanvasResponse>,
+) {
+    let red = Color32::from_rgb(235, 110, 100);
+    ui.label(
+        RichText::new(format!(
+            "{} item{} failed",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" }
+        ))
+        .color(red),
+    );
+    for (index, error) in failed.iter().take(4) {
+        ui.horizontal(|ui| {
+            if ui
+                .small_button("↻")
+                .on_hover_text(format!("Retry item {}", index + 1))
+                .clicked()
+            {
+                responses.push(CanvasResponse::RetryItems(
+                    node.doc_id.clone(),
+                    vec![*index],
+                ));
+            }
+            let first = error.lines().next().unwrap_or_default();
+            ui.label(
+                RichText::new(snippet(&format!("item {}: {first}", index + 1), 1, 30))
+                    .small()
+                    .color(red),
+            )
+            .on_hover_text(error.as_str());
+        });
+    }
+    if failed.len() > 4 {
+        ui.label(
+            RichText::new(format!("… and {} more", failed.len() - 4))
+                .small()
+                .weak(),
+        );
+    }
+    if failed.len() > 1
+        && ui
+            .small_button("↻ Retry failed items")
+            .on_hover_text("Run the failed items again; the others keep their results")
+            .clicked()
+    {
+        let items = failed.iter().map(|(index, _)| *index).collect();
+        responses.push(CanvasResponse::RetryItems(node.doc_id.clone(), items));
+    }
+}
+
+/// Whether a batch holds images (its first item with a value is one).
+fn batch_of_images(items: &[crate::model::BatchItem]) -> bool {
+    items
+        .iter()
+        .find_map(crate::model::BatchItem::value)
+        .is_some_and(|v| matches!(v, Value::Image(_)))
+}
+
+/// A batch of images as a strip of thumbnails; returns the one clicked.
+fn image_strip(
+    ui: &mut egui::Ui,
+    items: &[crate::model::BatchItem],
+    state: &CanvasState,
+    zoom: f32,
+) -> Option<crate::model::ImageData> {
+    let mut clicked = None;
+    let side = 38.0 * zoom;
+    ui.horizontal_wrapped(|ui| {
+        ui.set_max_width(NODE_CONTENT_WIDTH * zoom);
+        for item in items.iter().take(12) {
+            if let Some(Value::Image(image)) = item.value() {
+                let response = state.thumbnails.borrow_mut().show(ui, image, side);
+                if response
+                    .on_hover_text("Click to view it full size")
+                    .clicked()
+                {
+                    clicked = Some(image.clone());
+                }
+            }
+        }
+    });
+    ui.label(
+        RichText::new(format!("{} items", items.len()))
+            .small()
+            .weak(),
+    );
+    clicked
 }
 
 /// Shows an image result as a thumbnail; returns true when clicked (to view it full size).

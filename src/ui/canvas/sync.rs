@@ -121,6 +121,7 @@ pub fn build(flow: &Flow, registry: &Registry) -> (EditorGraph, Vec<EditorNodeId
                 .is_some_and(|k| k.info().promote.is_some()),
             promote: node.promote.clone(),
             output: node.output,
+            concurrency: node.concurrency,
         };
         let mut ports = (Vec::new(), Vec::new());
         let id = graph.add_node(label, data, |graph, id| {
