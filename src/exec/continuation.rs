@@ -201,6 +201,7 @@ mod tests {
                     run: "r".to_owned(),
                     at_ms: 1,
                     signature: None,
+                    item: None,
                 }],
             },
         );

@@ -17,7 +17,7 @@ use super::engine::{Command, EngineOptions, RunRequest};
 use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus};
 use super::queue::{Cancelled, QueueStatus, RunQueue};
 use super::recording::RunRecorder;
-use crate::model::{BatchItem, NodeId, Value};
+use crate::model::{NodeId, Value};
 use crate::nodes::{
     CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, ProgressSink,
     Registry, Role,
@@ -623,26 +623,10 @@ impl Executor {
                 InputSource::Value { value } => value.to_value(),
                 InputSource::Unset => continue,
             };
-            let value = match value {
-                // Each item converts on its own: one that does not fit fails alone.
-                Value::Batch(items) if !takes_batches => Value::Batch(
-                    items
-                        .into_iter()
-                        .map(|item| match item {
-                            BatchItem::Ok(value) => match value.convert_to(input.ty) {
-                                Ok(value) => BatchItem::Ok(value),
-                                Err(message) => {
-                                    BatchItem::Failed(format!("input `{}`: {message}", input.port))
-                                }
-                            },
-                            other => other,
-                        })
-                        .collect(),
-                ),
-                value => value
-                    .convert_to(input.ty)
-                    .map_err(|message| format!("input `{}`: {message}", input.port))?,
-            };
+            // Each batch item converts on its own: one that does not fit fails alone.
+            let value = value
+                .convert_for_input(&input.port, input.ty, !takes_batches)
+                .map_err(|message| format!("input `{}`: {message}", input.port))?;
             inputs.push((input.port.clone(), value));
         }
         Ok(inputs)
@@ -680,7 +664,11 @@ impl Executor {
                     if let Some(signature) = &signature {
                         self.signatures.insert(node.clone(), signature.clone());
                     }
-                    let problem = recorder.node_succeeded(&node, &outputs, signature.clone());
+                    let per_item = run.kinds[step]
+                        .as_ref()
+                        .is_some_and(|kind| !kind.takes_batches());
+                    let problem =
+                        recorder.node_succeeded(&node, &outputs, signature.clone(), per_item);
                     self.store_problem(run.id, problem);
                 }
                 self.sink.emit(Event::NodeFinished {

@@ -59,18 +59,19 @@ impl RunRecorder {
         (Self { store, record }, problem)
     }
 
-    /// Stores a node's result the moment it finishes. A batch result also puts each
-    /// item's result in the node's history.
+    /// Stores a node's result the moment it finishes. The result of a node that ran once
+    /// per batch item (`per_item`) also puts each item's result in the node's history.
     pub fn node_succeeded(
         &mut self,
         node: &NodeId,
         outputs: &Outputs,
         signature: Option<String>,
+        per_item: bool,
     ) -> Option<StoreProblem> {
-        if let Some(count) = super::batch::batch_len(outputs) {
+        if let Some(count) = super::batch::batch_len(outputs).filter(|_| per_item) {
             for index in 0..count {
                 if let Some(item) = super::batch::item_outputs(outputs, index) {
-                    if let Err(problem) = self.store.add_to_history(node, &item, &self.record.id) {
+                    if let Err(problem) = self.store.add_to_history(node, &item, &self.record.id, index) {
                         return Some(problem);
                     }
                 }

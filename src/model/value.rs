@@ -176,6 +176,33 @@ impl Value {
         converted.ok_or_else(|| format!("expected {target}, got {found} {}", self.excerpt(40)))
     }
 
+    /// Converts the value for an input of type `target` of a node that runs once per batch
+    /// item (`per_item`): a batch then converts item by item, an item that does not fit
+    /// failing on its own (its message names input `port`). Otherwise as
+    /// [`Value::convert_to`].
+    pub fn convert_for_input(
+        &self,
+        port: &str,
+        target: DataType,
+        per_item: bool,
+    ) -> Result<Value, String> {
+        match self {
+            Value::Batch(items) if per_item => Ok(Value::Batch(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        BatchItem::Ok(value) => match value.convert_to(target) {
+                            Ok(value) => BatchItem::Ok(value),
+                            Err(message) => BatchItem::Failed(format!("input `{port}`: {message}")),
+                        },
+                        other => other.clone(),
+                    })
+                    .collect(),
+            )),
+            _ => self.convert_to(target),
+        }
+    }
+
     /// A short one-line excerpt of the value for messages and compact displays.
     pub fn excerpt(&self, max_chars: usize) -> String {
         let text = match self {

@@ -122,6 +122,7 @@ impl Store {
             run: run.to_owned(),
             at_ms: now_ms(),
             signature,
+            item: None,
         };
         match history.history.get_mut(history.active) {
             // The same outputs again: the active entry is brought up to date instead of
@@ -143,6 +144,7 @@ impl Store {
         node: &NodeId,
         outputs: &Outputs,
         run: &str,
+        item: usize,
     ) -> Result<(), StoreProblem> {
         let bytes = serde_json::to_vec(outputs).map_err(|e| StoreProblem::new(&self.dir, e))?;
         let hash = hex(&Sha256::digest(&bytes));
@@ -166,6 +168,7 @@ impl Store {
             run: run.to_owned(),
             at_ms: now_ms(),
             signature: None,
+            item: Some(item),
         });
         write_json(&node_file, &history)
     }

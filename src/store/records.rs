@@ -21,6 +21,9 @@ pub struct ResultEntry {
     /// (see `plan::signature`); a result whose signature no longer matches is stale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// For one item of a batch result: the item, from 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
 }
 
 /// A node's results: the history, oldest first, and which one is active.

@@ -38,14 +38,14 @@ fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     assert!(!primitives.is_empty(), "a frame drew nothing");
 }
 
-/// Draws frames until `done` holds (10 s at most).
+/// Draws frames until `done` holds (30 s at most).
 fn frames_until(
     ctx: &egui::Context,
     app: &mut FlowcanvasApp,
     what: &str,
     mut done: impl FnMut(&FlowcanvasApp) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         frame(ctx, app);
         if done(app) {

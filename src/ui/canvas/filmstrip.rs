@@ -42,6 +42,10 @@ pub fn show(ui: &mut egui::Ui, node: &NodeId, state: &CanvasState) -> Vec<Canvas
             let number = catalog
                 .run_number(&entry.run)
                 .map_or_else(|| format!("{}", index + 1), |n| format!("#{n}"));
+            let number = match entry.item {
+                Some(item) => format!("{number}·{}", item + 1),
+                None => number,
+            };
             let active = index == history.active;
             let loaded = catalog.object(&entry.object);
             let picture = match &loaded {
