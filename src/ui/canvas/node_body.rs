@@ -431,7 +431,20 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                             }
                         }
                         Some((_, Value::Batch(items))) if batch_of_images(items) => {
-                            if let Some(image) = image_strip(ui, items, state, zoom) {
+                            let values: Vec<&Value> =
+                                items.iter().filter_map(crate::model::BatchItem::value).collect();
+                            if let Some(image) = image_strip(ui, &values, items.len(), state, zoom)
+                            {
+                                responses
+                                    .push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
+                            }
+                        }
+                        Some((_, Value::List(items)))
+                            if items.first().is_some_and(|v| matches!(v, Value::Image(_))) =>
+                        {
+                            let values: Vec<&Value> = items.iter().collect();
+                            if let Some(image) = image_strip(ui, &values, items.len(), state, zoom)
+                            {
                                 responses
                                     .push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
                             }
@@ -581,10 +594,12 @@ fn batch_of_images(items: &[crate::model::BatchItem]) -> bool {
         .is_some_and(|v| matches!(v, Value::Image(_)))
 }
 
-/// A batch of images as a strip of thumbnails; returns the one clicked.
+/// Images (of a batch or a list of `count` items) as a strip of thumbnails; returns the
+/// one clicked.
 fn image_strip(
     ui: &mut egui::Ui,
-    items: &[crate::model::BatchItem],
+    items: &[&Value],
+    count: usize,
     state: &CanvasState,
     zoom: f32,
 ) -> Option<crate::model::ImageData> {
@@ -593,7 +608,7 @@ fn image_strip(
     ui.horizontal_wrapped(|ui| {
         ui.set_max_width(NODE_CONTENT_WIDTH * zoom);
         for item in items.iter().take(12) {
-            if let Some(Value::Image(image)) = item.value() {
+            if let Value::Image(image) = item {
                 let response = state.thumbnails.borrow_mut().show(ui, image, side);
                 if response
                     .on_hover_text("Click to view it full size")
@@ -605,7 +620,7 @@ fn image_strip(
         }
     });
     ui.label(
-        RichText::new(format!("{} items", items.len()))
+        RichText::new(format!("{count} items"))
             .small()
             .weak(),
     );
