@@ -5,6 +5,7 @@
 mod fmt_cmd;
 mod human;
 mod inputs_cmd;
+mod kinds_cmd;
 mod plan_cmd;
 mod run_cmd;
 mod runs_cmd;
@@ -73,6 +74,16 @@ pub enum Command {
     /// Rerun a run that did not complete from its first unfinished step: that step and
     /// every later one in its plan start clean (same scope, inputs and seeds).
     Retry(ContinueArgs),
+    /// List every node kind with its ports and parameters.
+    Kinds(KindsArgs),
+}
+
+/// Arguments of `flowcanvas kinds`.
+#[derive(Debug, Args)]
+pub struct KindsArgs {
+    /// Print one JSON object per kind per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `flowcanvas resume` and `flowcanvas retry`.
@@ -223,6 +234,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Retry(args)) => {
             run_cmd::continue_cmd(&args, crate::store::ContinueHow::Retry)
         }
+        Some(Command::Kinds(args)) => kinds_cmd::kinds(&args),
         None => crate::app::run_gui(crate::app::StartOptions {
             no_recent: cli.screenshot.is_some(),
             file: cli.file,

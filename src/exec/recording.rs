@@ -71,7 +71,10 @@ impl RunRecorder {
         if let Some(count) = super::batch::batch_len(outputs).filter(|_| per_item) {
             for index in 0..count {
                 if let Some(item) = super::batch::item_outputs(outputs, index) {
-                    if let Err(problem) = self.store.add_to_history(node, &item, &self.record.id, index) {
+                    if let Err(problem) =
+                        self.store
+                            .add_to_history(node, &item, &self.record.id, index)
+                    {
                         return Some(problem);
                     }
                 }

@@ -74,7 +74,8 @@ pub fn stale_nodes(
                     let producer = &graph.node(node).id;
                     let per_item = graph.kind(index).is_some_and(|k| !k.takes_batches());
                     match results.get(producer).and_then(|r| r.outputs.get(out)) {
-                        Some(value) => match value.convert_for_input(&port.name, port.ty, per_item) {
+                        Some(value) => match value.convert_for_input(&port.name, port.ty, per_item)
+                        {
                             Ok(value) => inputs.push((port.name.to_string(), value)),
                             Err(_) => upstream_missing = true,
                         },

@@ -431,8 +431,10 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                             }
                         }
                         Some((_, Value::Batch(items))) if batch_of_images(items) => {
-                            let values: Vec<&Value> =
-                                items.iter().filter_map(crate::model::BatchItem::value).collect();
+                            let values: Vec<&Value> = items
+                                .iter()
+                                .filter_map(crate::model::BatchItem::value)
+                                .collect();
                             if let Some(image) = image_strip(ui, &values, items.len(), state, zoom)
                             {
                                 responses
@@ -619,11 +621,7 @@ fn image_strip(
             }
         }
     });
-    ui.label(
-        RichText::new(format!("{count} items"))
-            .small()
-            .weak(),
-    );
+    ui.label(RichText::new(format!("{count} items")).small().weak());
     clicked
 }
 
