@@ -43,10 +43,13 @@ pub fn row_text(run_view: &RunView, flow: &Flow, id: &NodeId, now: Instant) -> S
             }
         })
         .unwrap_or_else(|| id.to_string());
-    let elapsed = view
+    let mut elapsed = view
         .and_then(|v| v.elapsed_ms_at(now))
         .map(format_duration_ms)
         .unwrap_or_default();
+    if let Some((done, total)) = view.and_then(|v| v.count) {
+        elapsed = format!("{done} / {total}  {elapsed}");
+    }
     format!(
         "{} {order}. {title} — {} {elapsed}",
         status_icon(status),

@@ -893,13 +893,19 @@ fn the_llm_example_asks_the_server_in_its_input_or_says_nobody_answers() {
 #[test]
 fn every_node_kind_is_documented() {
     let docs = std::fs::read_to_string(saves_dir().join("../docs/nodes.md")).unwrap();
-    let output = Command::new(BIN).args(["kinds", "--json"]).output().unwrap();
+    let output = Command::new(BIN)
+        .args(["kinds", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let kinds = json_lines(&output);
     assert!(kinds.len() >= 30, "{} kinds", kinds.len());
     for kind in kinds {
         let id = kind["id"].as_str().unwrap();
-        assert!(docs.contains(&format!("`{id}`")), "docs/nodes.md does not describe `{id}`");
+        assert!(
+            docs.contains(&format!("`{id}`")),
+            "docs/nodes.md does not describe `{id}`"
+        );
         for param in kind["params"].as_array().unwrap() {
             let name = param["name"].as_str().unwrap();
             assert!(

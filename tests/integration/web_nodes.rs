@@ -24,7 +24,7 @@ fn routes(req: &Received, s: &mut TcpStream) -> io::Result<()> {
             r#"{"items": [{"name": "one"}, {"name": "two"}]}"#,
         ),
         ("GET", "/data/release.json") => {
-            let path = crate::support::saves_dir().join("data/release.json");
+            let path = saves_dir().join("data/release.json");
             let body = std::fs::read_to_string(path).unwrap_or_default();
             respond(s, "200 OK", "application/json", &body)
         }

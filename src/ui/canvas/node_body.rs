@@ -384,6 +384,15 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                         exit_code,
                     );
                 }
+                if status == NodeStatus::Running && visible && !view.log.is_empty() {
+                    // Streamed output (a command's lines, a model's tokens) as it arrives.
+                    ui.label(
+                        RichText::new(log_tail(&view.log, 4, 34))
+                            .monospace()
+                            .small()
+                            .weak(),
+                    );
+                }
                 let settled = !matches!(status, NodeStatus::Running | NodeStatus::Queued);
                 if settled && view.result.is_some() && state.stale.contains(&node.doc_id) {
                     ui.label(
@@ -673,6 +682,23 @@ fn result_text(ui: &mut egui::Ui, value: &Value, expanded: bool, zoom: f32) -> b
         .clicked()
 }
 
+/// The end of a streamed log: its last `lines` lines of at most `width` characters (long
+/// lines, like a model's reply, are wrapped first).
+pub fn log_tail(log: &str, lines: usize, width: usize) -> String {
+    let mut rows: Vec<String> = Vec::new();
+    for line in log.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.is_empty() {
+            rows.push(String::new());
+        }
+        for chunk in chars.chunks(width.max(1)) {
+            rows.push(chunk.iter().collect());
+        }
+    }
+    let start = rows.len().saturating_sub(lines);
+    rows[start..].join("\n")
+}
+
 /// The first `lines` lines of `text`, each cut to `width` characters.
 pub fn snippet(text: &str, lines: usize, width: usize) -> String {
     let mut out: Vec<String> = text
@@ -694,4 +720,16 @@ pub fn snippet(text: &str, lines: usize, width: usize) -> String {
         out.push(String::new());
     }
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_tail_keeps_the_last_wrapped_lines() {
+        assert_eq!(log_tail("one\ntwo\nthree\n", 2, 10), "two\nthree");
+        assert_eq!(log_tail("abcdefghij", 2, 4), "efgh\nij");
+        assert_eq!(log_tail("", 3, 4), "");
+    }
 }
