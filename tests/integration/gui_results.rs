@@ -233,3 +233,56 @@ fn a_run_killed_mid_way_is_resumed_from_the_app() {
     assert_eq!(reran, ["b", "c"], "the finished step was not run again");
     let _ = std::fs::remove_file(&pid_file);
 }
+
+#[test]
+fn batches_in_the_app_show_their_size_run_and_take_dropped_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_example(dir.path(), "batch.flow");
+    let (ctx, mut app) = open(&path);
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    let make = NodeId::from("make");
+    assert_eq!(
+        app.canvas.state.fan_out.get(&make),
+        Some(&6),
+        "Run 6× before anything ran"
+    );
+    assert_eq!(app.canvas.state.fan_out.get(&NodeId::from("count")), None);
+
+    app.push(AppCommand::Run(Scope::Flow));
+    frames_until(&ctx, &mut app, "the batch run to finish", |app| {
+        let view = &app.canvas.state.run_view;
+        !view.is_running() && view.summary.is_some()
+    });
+    let view = app.canvas.state.run_view.node(&make).unwrap();
+    assert_eq!(view.count, Some((6, 6)), "k / N on the node");
+    assert_eq!(
+        result_text(&app, "count", "result").as_deref(),
+        Some("6 images generated")
+    );
+    let image = match view.result.as_ref().and_then(|r| r.get("image")).cloned() {
+        Some(flowcanvas::model::Value::Batch(items)) => match items[0].value() {
+            Some(flowcanvas::model::Value::Image(image)) => image.clone(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    // Clicking a thumbnail opens the image viewer.
+    app.push(AppCommand::ShowImage {
+        title: "One image per seed".into(),
+        image,
+    });
+    frame(&ctx, &mut app);
+    assert!(app.image_viewer.is_some());
+
+    // Files dropped on (or picked for) a batch node become its items, as paths.
+    let picked = vec![dir.path().join("a.png"), dir.path().join("b.png")];
+    app.push(AppCommand::AddFilesTo(NodeId::from("seeds"), picked));
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    let seeds = app.doc.flow().node("seeds").unwrap();
+    let items = seeds.params["items"].to_value().to_text();
+    assert!(items.ends_with("19\n23\n42\na.png\nb.png"), "{items}");
+    assert_eq!(seeds.params["item_type"].to_value().to_text(), "path");
+    assert_eq!(app.canvas.state.fan_out.get(&make), Some(&8));
+}
