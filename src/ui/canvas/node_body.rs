@@ -429,7 +429,9 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     }
                     _ => {}
                 }
-                if let (Some(outputs), true) = (&view.result, visible) {
+                // While output streams in, it stands in for the previous result.
+                let streaming = status == NodeStatus::Running && !view.log.is_empty();
+                if let (Some(outputs), true) = (&view.result, visible && !streaming) {
                     match crate::results::main_value(outputs) {
                         Some((_, Value::Image(image))) => {
                             if image_result(ui, image, state, zoom) {
