@@ -9,6 +9,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// flushed to disk and renamed over `path`, so a crash never leaves a half-written file.
 /// Missing parent folders are created.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_replacing(path, bytes, true)
+}
+
+/// Like [`atomic_write`] but without waiting for the disk: a crash of the program still never
+/// leaves a half-written file, but a power cut may lose the write. For many small files whose
+/// loss costs little (each item of a batch in a node's history).
+pub fn atomic_write_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_replacing(path, bytes, false)
+}
+
+fn write_replacing(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -27,11 +38,13 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let result = (|| {
         let mut file = fs::File::create(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if sync {
+            file.sync_all()?;
+        }
         drop(file);
         fs::rename(&temp, path)?;
         #[cfg(unix)]
-        if let Ok(dir) = fs::File::open(dir) {
+        if let (true, Ok(dir)) = (sync, fs::File::open(dir)) {
             // Make the rename itself durable; a failure here leaves the new file in place.
             let _ = dir.sync_all();
         }

@@ -69,15 +69,14 @@ impl RunRecorder {
         per_item: bool,
     ) -> Option<StoreProblem> {
         if let Some(count) = super::batch::batch_len(outputs).filter(|_| per_item) {
-            for index in 0..count {
-                if let Some(item) = super::batch::item_outputs(outputs, index) {
-                    if let Err(problem) =
-                        self.store
-                            .add_to_history(node, &item, &self.record.id, index)
-                    {
-                        return Some(problem);
-                    }
-                }
+            let items: Vec<(usize, Outputs)> = (0..count)
+                .filter_map(|index| Some((index, super::batch::item_outputs(outputs, index)?)))
+                .collect();
+            if let Err(problem) = self
+                .store
+                .add_items_to_history(node, &items, &self.record.id)
+            {
+                return Some(problem);
             }
         }
         self.store

@@ -137,17 +137,15 @@ impl Store {
         Ok(entry)
     }
 
-    /// Adds a result to a node's history without making it active (each item of a batch
-    /// result), unless the history holds the same outputs already.
-    pub fn add_to_history(
+    /// Adds results to a node's history without making them active (the items of a batch
+    /// result, by item number), leaving out those the history holds already. One write of
+    /// the history for all of them.
+    pub fn add_items_to_history(
         &self,
         node: &NodeId,
-        outputs: &Outputs,
+        items: &[(usize, Outputs)],
         run: &str,
-        item: usize,
     ) -> Result<(), StoreProblem> {
-        let bytes = serde_json::to_vec(outputs).map_err(|e| StoreProblem::new(&self.dir, e))?;
-        let hash = hex(&Sha256::digest(&bytes));
         let node_file = self.node_path(node);
         let mut history = match read_json::<NodeHistory>(&node_file) {
             Ok(Some(history)) => history,
@@ -156,20 +154,31 @@ impl Store {
                 history: Vec::new(),
             },
         };
-        if history.history.iter().any(|e| e.object == hash) {
+        let mut known: std::collections::HashSet<String> =
+            history.history.iter().map(|e| e.object.clone()).collect();
+        let before = history.history.len();
+        for (item, outputs) in items {
+            let bytes = serde_json::to_vec(outputs).map_err(|e| StoreProblem::new(&self.dir, e))?;
+            let hash = hex(&Sha256::digest(&bytes));
+            if !known.insert(hash.clone()) {
+                continue;
+            }
+            let object = self.object_path(&hash);
+            if !object.exists() {
+                crate::fsutil::atomic_write_unsynced(&object, &bytes)
+                    .map_err(|e| StoreProblem::new(&object, e))?;
+            }
+            history.history.push(ResultEntry {
+                object: hash,
+                run: run.to_owned(),
+                at_ms: now_ms(),
+                signature: None,
+                item: Some(*item),
+            });
+        }
+        if history.history.len() == before {
             return Ok(());
         }
-        let object = self.object_path(&hash);
-        if !object.exists() {
-            atomic_write(&object, &bytes).map_err(|e| StoreProblem::new(&object, e))?;
-        }
-        history.history.push(ResultEntry {
-            object: hash,
-            run: run.to_owned(),
-            at_ms: now_ms(),
-            signature: None,
-            item: Some(item),
-        });
         write_json(&node_file, &history)
     }
 
