@@ -458,17 +458,7 @@ impl Executor {
         // progress. Worker steps get their own token (Stop kills through it) and a sink.
         let (cancel, progress) = match placement {
             Placement::Inline => (run.inline_cancel.clone(), None),
-            Placement::Worker => {
-                let (run_id, progress_tx) = (run.id, self.worker_tx.clone());
-                let sink: ProgressSink = Arc::new(move |progress: Progress| {
-                    let _ = progress_tx.send(WorkerMsg::Progress {
-                        run: run_id,
-                        step,
-                        progress,
-                    });
-                });
-                (CancelToken::new(), Some(sink))
-            }
+            Placement::Worker => (CancelToken::new(), Some(self.progress_sink(run.id, step))),
         };
         let context = NodeContext::new(
             run.request.flow.clone(),
@@ -486,30 +476,56 @@ impl Executor {
                 self.complete(run, step, result, elapsed_ms);
             }
             Placement::Worker => {
-                let (run_id, tx) = (run.id, self.worker_tx.clone());
-                let spawned = std::thread::Builder::new()
-                    .name(format!("flowcanvas-node-{node}"))
-                    .spawn(move || {
-                        let result = run_guarded(kind.as_ref(), &context);
-                        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                        let _ = tx.send(WorkerMsg::Done {
-                            run: run_id,
-                            step,
-                            result,
-                            elapsed_ms,
-                        });
-                    });
-                match spawned {
-                    Ok(_) => {
-                        run.state[step] = StepState::Running;
-                        run.running.insert(step, cancel);
-                    }
-                    Err(err) => {
-                        let error =
-                            NodeError::failed(format!("could not start a worker thread: {err}"));
-                        self.complete(run, step, Err(error), 0.0);
-                    }
-                }
+                let name = format!("flowcanvas-node-{node}");
+                self.spawn_step(run, step, name, cancel, started, move || {
+                    run_guarded(kind.as_ref(), &context)
+                });
+            }
+        }
+    }
+
+    /// Where a worker step's progress goes: to the executor, which turns it into events.
+    fn progress_sink(&self, run: RunId, step: usize) -> ProgressSink {
+        let tx = self.worker_tx.clone();
+        Arc::new(move |progress: Progress| {
+            let _ = tx.send(WorkerMsg::Progress {
+                run,
+                step,
+                progress,
+            });
+        })
+    }
+
+    /// Runs a step's work on a worker thread, which reports back when it ends; the step is
+    /// running until then (Stop cancels it through `cancel`).
+    fn spawn_step(
+        &mut self,
+        run: &mut ActiveRun,
+        step: usize,
+        name: String,
+        cancel: CancelToken,
+        started: Instant,
+        work: impl FnOnce() -> Result<Outputs, NodeError> + Send + 'static,
+    ) {
+        let (run_id, tx) = (run.id, self.worker_tx.clone());
+        let spawned = std::thread::Builder::new().name(name).spawn(move || {
+            let result = work();
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let _ = tx.send(WorkerMsg::Done {
+                run: run_id,
+                step,
+                result,
+                elapsed_ms,
+            });
+        });
+        match spawned {
+            Ok(_) => {
+                run.state[step] = StepState::Running;
+                run.running.insert(step, cancel);
+            }
+            Err(err) => {
+                let error = NodeError::failed(format!("could not start a worker thread: {err}"));
+                self.complete(run, step, Err(error), 0.0);
             }
         }
     }
@@ -535,14 +551,7 @@ impl Executor {
         } else {
             Vec::new()
         };
-        let (run_id, progress_tx) = (run.id, self.worker_tx.clone());
-        let sink: ProgressSink = Arc::new(move |progress: Progress| {
-            let _ = progress_tx.send(WorkerMsg::Progress {
-                run: run_id,
-                step,
-                progress,
-            });
-        });
+        let sink = self.progress_sink(run.id, step);
         let cancel = CancelToken::new();
         let job = super::batch::BatchJob {
             kind,
@@ -558,29 +567,10 @@ impl Executor {
             cancel: cancel.clone(),
             progress: Some(sink),
         };
-        let tx = self.worker_tx.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("flowcanvas-batch-{node}"))
-            .spawn(move || {
-                let result = super::batch::run_batch(job, run_guarded);
-                let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                let _ = tx.send(WorkerMsg::Done {
-                    run: run_id,
-                    step,
-                    result,
-                    elapsed_ms,
-                });
-            });
-        match spawned {
-            Ok(_) => {
-                run.state[step] = StepState::Running;
-                run.running.insert(step, cancel);
-            }
-            Err(err) => {
-                let error = NodeError::failed(format!("could not start a worker thread: {err}"));
-                self.complete(run, step, Err(error), 0.0);
-            }
-        }
+        let name = format!("flowcanvas-batch-{node}");
+        self.spawn_step(run, step, name, cancel, started, move || {
+            super::batch::run_batch(job, run_guarded)
+        });
     }
 
     /// The values for a step's inputs, converted to the input types.

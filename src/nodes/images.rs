@@ -1,4 +1,5 @@
-//! What the image kinds share: reading the image input, and the one-image output.
+//! What the image kinds share: reading the image input, the one-image output, and the kind
+//! behind every operation that turns one image into another.
 
 use super::prelude::*;
 use crate::model::ImageData;
@@ -18,11 +19,6 @@ pub fn input_image<'a>(ctx: &'a NodeContext, name: &str) -> Result<&'a ImageData
 /// The outputs of a kind that makes one image.
 pub fn image_output(image: image::RgbaImage) -> Outputs {
     Outputs::new().with("image", Value::Image(ImageData::from_rgba_image(image)))
-}
-
-/// The input ports of a kind that transforms one image.
-pub fn one_image_in() -> Vec<PortSpec> {
-    vec![PortSpec::new("image", DataType::Image)]
 }
 
 /// The output ports of a kind that makes one image.
@@ -47,4 +43,49 @@ pub fn pixels(params: &Params<'_>, name: &str) -> u32 {
 /// How many image items run at once in a batch: one per core.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// What an image operation does: the node's parameters and the input image in, the new
+/// image out.
+pub type ImageOp = fn(&Params<'_>, image::RgbaImage) -> Result<image::RgbaImage, NodeError>;
+
+/// A kind that transforms one image (`image` in, `image` out): resize, crop, blur, … Each
+/// operation's file gives its description, parameters and [`ImageOp`].
+#[derive(Clone)]
+pub struct ImageOpKind {
+    info: KindInfo,
+    op: ImageOp,
+}
+
+impl ImageOpKind {
+    /// The kind described by `info` (built with [`KindInfo::step`]) doing `op`.
+    pub fn new(info: KindInfo, op: ImageOp) -> Self {
+        Self { info, op }
+    }
+}
+
+impl NodeKind for ImageOpKind {
+    fn info(&self) -> &KindInfo {
+        &self.info
+    }
+
+    fn batch_concurrency(&self) -> usize {
+        cores()
+    }
+
+    fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
+        vec![PortSpec::new("image", DataType::Image)]
+    }
+
+    fn outputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
+        one_image_out()
+    }
+
+    fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
+        let source = input_image(ctx, "image")?.to_rgba_image();
+        check_stop(ctx)?;
+        let result = (self.op)(&ctx.params(), source)?;
+        check_stop(ctx)?;
+        Ok(image_output(result))
+    }
 }

@@ -54,6 +54,8 @@ pub use switch::switch_input_name;
 mod prelude {
     pub use super::context::NodeContext;
     pub use super::kind::{NodeError, NodeKind, Outputs, Params};
-    pub use super::spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
+    pub use super::spec::{
+        named_inputs, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role,
+    };
     pub use crate::model::{DataType, ParamValue, Value};
 }

@@ -163,6 +163,21 @@ impl PortSpec {
     }
 }
 
+/// One input of type `ty` per name in the list parameter `list` (duplicates once), for kinds
+/// whose inputs are named by the user (template placeholders, script variables, JSON keys).
+pub fn named_inputs(params: &super::kind::Params<'_>, list: &str, ty: DataType) -> Vec<PortSpec> {
+    let mut names: Vec<&str> = Vec::new();
+    for name in params.text_list(list) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| PortSpec::new(name.to_owned(), ty))
+        .collect()
+}
+
 /// How a node kind takes part in a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {

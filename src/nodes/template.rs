@@ -109,16 +109,7 @@ impl NodeKind for TemplateKind {
     }
 
     fn inputs(&self, params: &Params<'_>) -> Vec<PortSpec> {
-        let mut names: Vec<&str> = Vec::new();
-        for name in params.text_list("vars") {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        names
-            .into_iter()
-            .map(|name| PortSpec::new(name.to_owned(), DataType::Text))
-            .collect()
+        named_inputs(params, "vars", DataType::Text)
     }
 
     fn outputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
