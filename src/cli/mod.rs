@@ -137,6 +137,10 @@ pub struct TargetArgs {
     /// Neither read nor write the result store beside the flow (FILE.flow.d).
     #[arg(long)]
     pub no_store: bool,
+    /// With --node on a node that runs once per batch item: run only these items (numbers
+    /// from 1, e.g. `2,5`), keeping the others from its stored result.
+    #[arg(long, value_name = "N,N", requires = "node", value_delimiter = ',')]
+    pub items: Vec<usize>,
 }
 
 impl TargetArgs {

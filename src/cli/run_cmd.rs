@@ -31,6 +31,11 @@ pub fn run(args: &RunArgs) -> i32 {
         .mode(args.target.mode.into())
         .store(args.target.store(&args.file));
     request.inputs = inputs;
+    if args.target.items.contains(&0) {
+        eprintln!("error: --items counts from 1");
+        return EXIT_INVALID;
+    }
+    request.items = args.target.items.iter().map(|n| n - 1).collect();
     execute(&args.file, &registry, request, args.json)
 }
 

@@ -915,3 +915,34 @@ fn every_node_kind_is_documented() {
         }
     }
 }
+
+#[test]
+fn failed_batch_items_are_retried_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("items.flow");
+    std::fs::write(
+        &file,
+        r#"Flow(version: 1, nodes: [
+    Node(id: "items", kind: "batch", params: {"items": "a\nb\nc"}),
+    Node(id: "check", kind: "shell", params: {"command": "read x; if [ \"$x\" = b ] && [ ! -e fixed ]; then exit 4; fi; echo \"ran $x\" >> ran.log; echo $x"}),
+], edges: ["items.items -> check.stdin"])
+"#,
+    )
+    .unwrap();
+    let output = flowcanvas(&["run"], &file);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains("partial, 1 of 3 items failed") && text.contains("item 2:"),
+        "{text}"
+    );
+    std::fs::write(dir.path().join("fixed"), "").unwrap();
+    let output = Command::new(BIN)
+        .args(["run", "--node", "check", "--items", "2"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let ran = std::fs::read_to_string(dir.path().join("ran.log")).unwrap();
+    assert_eq!(ran, "ran a\nran c\nran b\n", "only item 2 ran again");
+}

@@ -214,7 +214,9 @@ fn a_run_killed_mid_way_is_resumed_from_the_app() {
         "the run history to show the resume",
         |app| {
             let catalog = &app.canvas.state.catalog;
-            catalog.runs.len() == 2 && catalog.unfinished_run().is_none()
+            catalog.runs.len() == 2
+                && catalog.runs[1].status != RecordStatus::Running
+                && catalog.unfinished_run().is_none()
         },
     );
     let catalog = &app.canvas.state.catalog;
