@@ -88,11 +88,14 @@ pub fn kinds(args: &KindsArgs) -> i32 {
         println!("    out: {}", port_list("outputs"));
         if let Some(params) = kind["params"].as_array() {
             for p in params {
+                let default = match p["default"].as_f64() {
+                    Some(n) => crate::model::format_number(n),
+                    None => p["default"].to_string(),
+                };
                 println!(
-                    "    {} ({}, default {}): {}",
+                    "    {} ({}, default {default}): {}",
                     p["name"].as_str().unwrap_or_default(),
                     p["type"].as_str().unwrap_or_default(),
-                    p["default"],
                     p["doc"].as_str().unwrap_or_default()
                 );
             }
