@@ -66,8 +66,9 @@ pub(crate) struct Executor {
     queue: RunQueue,
     /// The latest outputs of every node that succeeded in this session, by node id.
     results: FxHashMap<NodeId, Arc<Outputs>>,
-    /// The store `results` were loaded from, if any.
-    store_loaded: Option<Store>,
+    /// The store `results` were loaded from, if any, and when its results last changed as
+    /// far as this executor knows (a later change is another process's: reload).
+    store_loaded: Option<(Store, Option<std::time::SystemTime>)>,
     /// The signature each result was made with (kept only when runs use a store).
     signatures: FxHashMap<NodeId, String>,
     shutting_down: bool,
@@ -199,11 +200,14 @@ impl Executor {
     }
 
     /// Makes the session's results those of `store` when a run uses a store other than the
-    /// one loaded (the CLI and the app share results through it).
+    /// one loaded, or another process (the CLI, another window) wrote results into it since.
     fn load_store(&mut self, run: RunId, store: Option<&Store>) {
         let Some(store) = store else { return };
-        if self.store_loaded.as_ref() == Some(store) {
-            return;
+        let changed_at = store.changed_at();
+        if let Some((loaded, seen)) = &self.store_loaded {
+            if loaded == store && *seen == changed_at {
+                return;
+            }
         }
         let (results, problems) = store.load_results();
         self.signatures = results
@@ -217,7 +221,15 @@ impl Executor {
         for problem in problems {
             self.store_problem(run, Some(problem));
         }
-        self.store_loaded = Some(store.clone());
+        self.store_loaded = Some((store.clone(), changed_at));
+    }
+
+    /// Notes that this executor's own writes are in the store (so they do not read as
+    /// another process's).
+    fn store_written(&mut self) {
+        if let Some((store, seen)) = &mut self.store_loaded {
+            *seen = store.changed_at();
+        }
     }
 
     /// Makes an earlier result of `node` its active one, in the store and for later runs.
@@ -235,6 +247,7 @@ impl Executor {
                         self.signatures.remove(&node);
                     }
                 }
+                self.store_written();
                 self.sink.emit(Event::ActiveResultChanged {
                     node,
                     outputs,
@@ -778,6 +791,7 @@ impl Executor {
         if let Some(recorder) = run.recorder.take() {
             let problem = recorder.finish(status, &summary, &nodes);
             self.store_problem(run.id, problem);
+            self.store_written();
         }
         self.queue
             .finish(run.id, status.into(), summary.clone(), elapsed_ms);

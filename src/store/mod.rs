@@ -271,6 +271,14 @@ impl Store {
         Ok(StoredResult { outputs, entry })
     }
 
+    /// When a node's results last changed (the time of the `nodes` folder), to tell whether
+    /// another process wrote results since; `None` when there are none.
+    pub fn changed_at(&self) -> Option<SystemTime> {
+        fs::metadata(self.dir.join("nodes"))
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
     /// Writes (or rewrites) a run record.
     pub fn write_run(&self, record: &RunRecord) -> Result<(), StoreProblem> {
         write_json(&self.run_path(&record.id), record)

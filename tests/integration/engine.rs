@@ -813,3 +813,34 @@ fn an_earlier_result_made_active_is_what_downstream_uses() {
         other => panic!("expected a store problem, got {other:?}"),
     }
 }
+
+#[test]
+fn results_another_process_stores_meanwhile_count_for_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = flowcanvas::store::Store::at(dir.path().join("x.flow.d"));
+    let flow = Arc::new(flow(vec![text("a"), text("b")], &[]));
+    let node = |id: &str| Scope::Node(NodeId::from(id));
+    // The app's engine runs `a`; then "the CLI" (another engine) runs `b` into the same store.
+    let mut app = engine();
+    app.submit(
+        RunRequest::new(flow.clone(), dir.path())
+            .scope(node("a"))
+            .store(Some(store.clone())),
+    );
+    events_until_finished(&mut app);
+    let mut cli = engine();
+    cli.submit(
+        RunRequest::new(flow.clone(), dir.path())
+            .scope(node("b"))
+            .store(Some(store.clone())),
+    );
+    events_until_finished(&mut cli);
+    // The app's Missing run sees both results: nothing left to run.
+    app.submit(
+        RunRequest::new(flow, dir.path())
+            .mode(RunMode::Missing)
+            .store(Some(store)),
+    );
+    let events = events_until_finished(&mut app);
+    assert!(started_order(&events).is_empty(), "{events:#?}");
+}
