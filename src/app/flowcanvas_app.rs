@@ -234,6 +234,15 @@ impl FlowcanvasApp {
                     | Event::ActiveResultChanged { .. }
             );
         }
+        // Coming back to the window (from a terminal running the CLI, say): read the store
+        // again, in case results were stored meanwhile.
+        if ctx.input(|i| {
+            i.events
+                .iter()
+                .any(|e| matches!(e, egui::Event::WindowFocused(true)))
+        }) {
+            self.catalog_behind = true;
+        }
         self.update_catalog(now);
         self.poll_save_job(now);
         if let Some(rx) = &self.picked_files {
@@ -546,11 +555,16 @@ impl FlowcanvasApp {
     }
 
     /// Reads the store again after results changed: at once when a run ends or a result
-    /// was made active, at most once a second while a run goes on.
+    /// was made active, at most once a second while a run goes on. Active results another
+    /// process stored (the CLI, say) replace what the nodes show.
     fn update_catalog(&mut self, now: Instant) {
+        let version = self.canvas.state.catalog.version;
         let problems = self.canvas.state.catalog.poll();
         if let Some(problem) = problems.first() {
             self.notice(&format!("Result store: {problem}"));
+        }
+        if self.canvas.state.catalog.version != version {
+            self.adopt_stored_results();
         }
         if !self.catalog_behind {
             return;
@@ -565,6 +579,36 @@ impl FlowcanvasApp {
         self.catalog_behind = false;
         self.catalog_read_at = Some(now);
         self.canvas.state.catalog.refresh();
+    }
+
+    /// Shows on the nodes the active results that the store has and the nodes do not (made
+    /// by another process since the flow was opened): their outputs are read first.
+    fn adopt_stored_results(&mut self) {
+        if self.canvas.state.run_view.is_running() {
+            return;
+        }
+        let catalog = &self.canvas.state.catalog;
+        let run_view = &self.canvas.state.run_view;
+        let mut adopted = Vec::new();
+        for (node, history) in &catalog.histories {
+            let Some(entry) = history.history.get(history.active) else {
+                continue;
+            };
+            let view = run_view.node(node);
+            let same = view.is_some_and(|v| {
+                v.result.is_some() && v.signature.is_some() && v.signature == entry.signature
+            });
+            if same || entry.signature.is_none() {
+                continue;
+            }
+            // Not read yet: asked for now, adopted on a later read.
+            if let Some(Ok(outputs)) = catalog.object(&entry.object) {
+                adopted.push((node.clone(), (*outputs).clone(), entry.signature.clone()));
+            }
+        }
+        if !adopted.is_empty() {
+            self.canvas.state.run_view.load_stored(adopted);
+        }
     }
 
     /// Resumes or retries a recorded run on the current flow.

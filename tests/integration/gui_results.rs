@@ -288,3 +288,27 @@ fn batches_in_the_app_show_their_size_run_and_take_dropped_files() {
     assert_eq!(seeds.params["item_type"].to_value().to_text(), "path");
     assert_eq!(app.canvas.state.fan_out.get(&make), Some(&8));
 }
+
+#[test]
+fn results_the_cli_stores_while_the_app_is_open_show_when_it_is_focused_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_example(dir.path(), "hello.flow");
+    let (ctx, mut app) = open(&path);
+    frames_until(&ctx, &mut app, "the store to be read", |app| {
+        app.canvas.state.catalog.loaded
+    });
+    assert_eq!(result_text(&app, "greet", "text"), None);
+    cli(&["run", "--set", "Name=Grace"], &path);
+    let focused = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        events: vec![egui::Event::WindowFocused(true)],
+        ..Default::default()
+    };
+    let _ = ctx.run(focused, |ctx| app.ui(ctx));
+    frames_until(&ctx, &mut app, "the CLI's result on the node", |app| {
+        result_text(app, "greet", "text").as_deref() == Some("Hello, Grace!")
+    });
+}
