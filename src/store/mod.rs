@@ -105,18 +105,10 @@ impl Store {
         run: &str,
         signature: Option<String>,
     ) -> Result<ResultEntry, StoreProblem> {
-        let bytes = serde_json::to_vec(outputs).map_err(|e| StoreProblem::new(&self.dir, e))?;
-        let hash = hex(&Sha256::digest(&bytes));
-        let object = self.object_path(&hash);
-        if !object.exists() {
-            atomic_write(&object, &bytes).map_err(|e| StoreProblem::new(&object, e))?;
-        }
+        let (hash, bytes) = self.encode(outputs)?;
+        self.write_object(&hash, &bytes, true)?;
         let node_file = self.node_path(node);
-        let mut history = match read_json::<NodeHistory>(&node_file) {
-            Ok(Some(history)) => history,
-            // A broken history is replaced rather than blocking new results.
-            Ok(None) | Err(_) => NodeHistory::default(),
-        };
+        let mut history = history_or_empty(&node_file);
         let entry = ResultEntry {
             object: hash,
             run: run.to_owned(),
@@ -147,27 +139,17 @@ impl Store {
         run: &str,
     ) -> Result<(), StoreProblem> {
         let node_file = self.node_path(node);
-        let mut history = match read_json::<NodeHistory>(&node_file) {
-            Ok(Some(history)) => history,
-            Ok(None) | Err(_) => NodeHistory {
-                active: usize::MAX,
-                history: Vec::new(),
-            },
-        };
+        let mut history = history_or_empty(&node_file);
         let mut known: std::collections::HashSet<String> =
             history.history.iter().map(|e| e.object.clone()).collect();
         let before = history.history.len();
         for (item, outputs) in items {
-            let bytes = serde_json::to_vec(outputs).map_err(|e| StoreProblem::new(&self.dir, e))?;
-            let hash = hex(&Sha256::digest(&bytes));
+            let (hash, bytes) = self.encode(outputs)?;
             if !known.insert(hash.clone()) {
                 continue;
             }
-            let object = self.object_path(&hash);
-            if !object.exists() {
-                crate::fsutil::atomic_write_unsynced(&object, &bytes)
-                    .map_err(|e| StoreProblem::new(&object, e))?;
-            }
+            // Item copies are many and cheap to lose: written without waiting for the disk.
+            self.write_object(&hash, &bytes, false)?;
             history.history.push(ResultEntry {
                 object: hash,
                 run: run.to_owned(),
@@ -180,6 +162,27 @@ impl Store {
             return Ok(());
         }
         write_json(&node_file, &history)
+    }
+
+    /// Outputs as stored: their JSON and its content hash.
+    fn encode(&self, outputs: &Outputs) -> Result<(String, Vec<u8>), StoreProblem> {
+        let bytes = serde_json::to_vec(outputs).map_err(|e| StoreProblem::new(&self.dir, e))?;
+        Ok((hex(&Sha256::digest(&bytes)), bytes))
+    }
+
+    /// Writes an object once (its name is its content's hash), atomically; `sync` waits for
+    /// the disk.
+    fn write_object(&self, hash: &str, bytes: &[u8], sync: bool) -> Result<(), StoreProblem> {
+        let object = self.object_path(hash);
+        if object.exists() {
+            return Ok(());
+        }
+        let written = if sync {
+            atomic_write(&object, bytes)
+        } else {
+            crate::fsutil::atomic_write_unsynced(&object, bytes)
+        };
+        written.map_err(|e| StoreProblem::new(&object, e))
     }
 
     /// Forgets a node's active result (it failed): its history stays, none is active.
@@ -306,6 +309,18 @@ impl Store {
         }
         runs.sort_by(|a, b| (a.started_at_ms, &a.id).cmp(&(b.started_at_ms, &b.id)));
         (runs, problems)
+    }
+}
+
+/// A node's history file, or an empty history (none active) when there is none; a broken
+/// history is replaced rather than blocking new results.
+fn history_or_empty(node_file: &Path) -> NodeHistory {
+    match read_json::<NodeHistory>(node_file) {
+        Ok(Some(history)) => history,
+        Ok(None) | Err(_) => NodeHistory {
+            active: usize::MAX,
+            history: Vec::new(),
+        },
     }
 }
 

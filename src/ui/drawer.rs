@@ -10,9 +10,8 @@ use super::result_buttons::{self, ResultRef};
 use crate::app::commands::{AppCommand, DrawerTab};
 use crate::app::store_catalog::StoreCatalog;
 use crate::exec::{continued_by, format_duration_ms, NodeStatus};
-use crate::model::Value;
 use crate::model::{Flow, NodeId};
-use crate::results::{local_date_time, main_text, main_value};
+use crate::results::local_date_time;
 use crate::ui::thumbnails::Thumbnails;
 
 /// Height of an image preview in the Outputs list (other results take a line of text).
@@ -121,43 +120,13 @@ fn outputs(
                         ui.label(RichText::new(meta).weak().small());
                     });
                     let outputs = catalog.object(&item.entry.object);
-                    match &outputs {
-                        Some(Ok(outputs)) => match main_value(outputs) {
-                            Some((_, Value::Image(image))) => {
-                                let title = node_title(flow, &item.node);
-                                if thumbnails
-                                    .show(ui, image, PREVIEW)
-                                    .on_hover_text("Click to view it full size")
-                                    .clicked()
-                                {
-                                    commands.push(AppCommand::ShowImage {
-                                        title,
-                                        image: image.clone(),
-                                    });
-                                }
-                            }
-                            _ => {
-                                let text = main_text(outputs);
-                                let first: String = text
-                                    .lines()
-                                    .next()
-                                    .unwrap_or_default()
-                                    .chars()
-                                    .take(60)
-                                    .collect();
-                                ui.label(RichText::new(first).monospace().small());
-                            }
-                        },
-                        Some(Err(problem)) => {
-                            ui.label(
-                                RichText::new(problem.as_str())
-                                    .small()
-                                    .color(Color32::from_rgb(235, 110, 100)),
-                            );
-                        }
-                        None => {
-                            ui.label(RichText::new("…").weak());
-                        }
+                    if let Some(image) =
+                        result_buttons::preview(ui, outputs.as_ref(), thumbnails, PREVIEW, 60)
+                    {
+                        commands.push(AppCommand::ShowImage {
+                            title: node_title(flow, &item.node),
+                            image,
+                        });
                     }
                     ui.horizontal(|ui| {
                         let gone = flow.node(item.node.as_str()).is_none();

@@ -1,5 +1,6 @@
-//! The actions offered on one stored result, in the Outputs drawer and the results window:
-//! set active, copy, save to a file, open the containing folder.
+//! One stored result in a list (the Outputs drawer, the results window): a one-line preview
+//! (or a thumbnail), and the actions on it: set active, copy, save to a file, open the
+//! containing folder.
 
 use std::path::Path;
 
@@ -23,6 +24,50 @@ pub struct ResultRef<'a> {
     pub run: Option<usize>,
     /// Its outputs, once read.
     pub outputs: Option<&'a Outputs>,
+}
+
+/// A result's preview: the first line of its value (at most `chars` characters), or a
+/// thumbnail `image_side` points high for an image; "…" while it is read. Returns the image
+/// when its thumbnail was clicked.
+pub fn preview(
+    ui: &mut egui::Ui,
+    outputs: Option<&Result<std::sync::Arc<Outputs>, String>>,
+    thumbnails: &mut crate::ui::thumbnails::Thumbnails,
+    image_side: f32,
+    chars: usize,
+) -> Option<crate::model::ImageData> {
+    match outputs {
+        Some(Ok(outputs)) => match crate::results::main_value(outputs) {
+            Some((_, crate::model::Value::Image(image))) => thumbnails
+                .show(ui, image, image_side)
+                .on_hover_text("Click to view it full size")
+                .clicked()
+                .then(|| image.clone()),
+            _ => {
+                let first: String = main_text(outputs)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(chars)
+                    .collect();
+                ui.label(egui::RichText::new(first).monospace().small());
+                None
+            }
+        },
+        Some(Err(problem)) => {
+            ui.label(
+                egui::RichText::new(problem.as_str())
+                    .small()
+                    .color(egui::Color32::from_rgb(235, 110, 100)),
+            );
+            None
+        }
+        None => {
+            ui.label(egui::RichText::new("…").weak());
+            None
+        }
+    }
 }
 
 /// Draws the buttons for `result` in a row; `base_dir` resolves relative file results.

@@ -9,7 +9,7 @@ use super::result_buttons::{self, ResultRef};
 use crate::app::commands::AppCommand;
 use crate::app::store_catalog::StoreCatalog;
 use crate::model::{Flow, NodeId, Value};
-use crate::results::{local_date_time, main_text, main_value, outputs_text, side_by_side, RowKind};
+use crate::results::{local_date_time, main_value, outputs_text, side_by_side, RowKind};
 use crate::ui::thumbnails::Thumbnails;
 
 /// Which node the window shows and which two results it compares.
@@ -113,28 +113,17 @@ impl ResultsWindow {
                                 RichText::new(label)
                             });
                             let outputs = catalog.object(&entry.object);
-                            match &outputs {
-                                Some(Ok(loaded)) => match main_value(loaded) {
-                                    Some((_, Value::Image(image))) => {
-                                        thumbnails.show(ui, image, 28.0);
-                                    }
-                                    _ => {
-                                        let first: String = main_text(loaded)
-                                            .lines()
-                                            .next()
-                                            .unwrap_or_default()
-                                            .chars()
-                                            .take(40)
-                                            .collect();
-                                        ui.label(RichText::new(first).monospace().small());
-                                    }
-                                },
-                                Some(Err(problem)) => {
-                                    ui.label(RichText::new(problem.as_str()).small());
-                                }
-                                None => {
-                                    ui.label("…");
-                                }
+                            if let Some(image) =
+                                result_buttons::preview(ui, outputs.as_ref(), thumbnails, 28.0, 40)
+                            {
+                                commands.push(AppCommand::ShowImage {
+                                    title: format!(
+                                        "{} (run {})",
+                                        self.node,
+                                        run.map_or_else(|| "?".to_owned(), |n| format!("#{n}"))
+                                    ),
+                                    image,
+                                });
                             }
                             let outputs = outputs.and_then(Result::ok);
                             ui.horizontal(|ui| {

@@ -19,15 +19,6 @@ fn run_in(engine: &mut Engine, request: RunRequest) -> Vec<Event> {
     events_until_finished(engine)
 }
 
-fn output(events: &[Event], node: &str, port: &str) -> Option<Value> {
-    events.iter().find_map(|e| match e {
-        Event::NodeFinished {
-            node: n, outputs, ..
-        } if n.as_str() == node => outputs.get(port).cloned(),
-        _ => None,
-    })
-}
-
 fn texts(value: Option<Value>) -> Vec<String> {
     match value {
         Some(Value::List(items)) => items.iter().map(Value::to_text).collect(),

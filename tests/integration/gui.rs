@@ -13,6 +13,8 @@ use flowcanvas::nodes::{Registry, Role};
 use flowcanvas::plan::Scope;
 use flowcanvas::ui::monitor::row_text;
 
+use crate::support::frame;
+
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
 /// The app on the welcome flow, without touching the recent-files list.
@@ -24,19 +26,6 @@ fn welcome_app() -> (egui::Context, FlowcanvasApp) {
     };
     let app = FlowcanvasApp::new(&ctx, options);
     (ctx, app)
-}
-
-fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
-    let input = egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1440.0, 900.0),
-        )),
-        ..Default::default()
-    };
-    let output = ctx.run(input, |ctx| app.ui(ctx));
-    let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
-    assert!(!primitives.is_empty(), "a frame drew nothing");
 }
 
 #[test]

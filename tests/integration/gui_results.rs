@@ -12,6 +12,8 @@ use flowcanvas::model::NodeId;
 use flowcanvas::plan::Scope;
 use flowcanvas::store::{ContinueHow, RecordStatus};
 
+use crate::support::frame;
+
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
 fn open(path: &Path) -> (egui::Context, FlowcanvasApp) {
@@ -23,19 +25,6 @@ fn open(path: &Path) -> (egui::Context, FlowcanvasApp) {
     };
     let app = FlowcanvasApp::new(&ctx, options);
     (ctx, app)
-}
-
-fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
-    let input = egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1440.0, 900.0),
-        )),
-        ..Default::default()
-    };
-    let output = ctx.run(input, |ctx| app.ui(ctx));
-    let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
-    assert!(!primitives.is_empty(), "a frame drew nothing");
 }
 
 /// Draws frames until `done` holds (30 s at most).

@@ -1,21 +1,10 @@
 //! Image nodes end to end: generate, transform, save in each format, load back; and their
 //! failures.
 
-use std::path::Path;
-use std::sync::Arc;
-
-use flowcanvas::exec::{Engine, Event, RunRequest, RunStatus};
+use flowcanvas::exec::{Event, RunStatus};
 use flowcanvas::model::{ImageData, Value};
 
 use crate::support::*;
-
-fn run(text: &str, dir: &Path) -> Vec<Event> {
-    let registry = test_registry();
-    let flow = flowcanvas::format::parse(text, &registry).unwrap_or_else(|e| panic!("{e:?}"));
-    let mut engine = Engine::start(registry).unwrap();
-    engine.submit(RunRequest::new(Arc::new(flow), dir));
-    events_until_finished(&mut engine)
-}
 
 fn image(events: &[Event], node: &str) -> ImageData {
     events
@@ -32,20 +21,10 @@ fn image(events: &[Event], node: &str) -> ImageData {
         .unwrap_or_else(|| panic!("no image from {node}: {events:#?}"))
 }
 
-fn failure(events: &[Event], node: &str) -> String {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::NodeFailed { node: n, error, .. } if n.as_str() == node => Some(error.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{node} did not fail"))
-}
-
 #[test]
 fn a_generated_image_goes_through_every_operation_and_back_from_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let events = run(
+    let events = run_ron(
         r#"Flow(version: 1, nodes: [
             Node(id: "seed", kind: "seed", params: {"seed": 5}),
             Node(id: "gen", kind: "image_generate", params: {"pattern": "noise", "width": 120, "height": 80}),
@@ -106,7 +85,7 @@ fn a_generated_image_goes_through_every_operation_and_back_from_disk() {
 fn image_failures_say_what_and_where() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("not.png"), "plain text").unwrap();
-    let events = run(
+    let events = run_ron(
         r#"Flow(version: 1, nodes: [
             Node(id: "gen", kind: "image_generate", params: {"width": 20, "height": 10}),
             Node(id: "crop", kind: "image_crop", params: {"x": 15, "y": 0, "width": 10, "height": 5}),

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flowcanvas::exec::{Engine, Event};
-use flowcanvas::model::{DataType, Edge, Flow, Node, ParamValue, PortRef};
+use eframe::egui;
+use flowcanvas::app::FlowcanvasApp;
+use flowcanvas::exec::{Engine, Event, RunRequest};
+use flowcanvas::model::{DataType, Edge, Flow, Node, ParamValue, PortRef, Value};
 use flowcanvas::nodes::{
     Effects, KindInfo, NodeContext, NodeError, NodeKind, Outputs, Params, Placement, PortSpec,
     Registry, Role,
@@ -127,4 +129,49 @@ pub fn read_pid(path: &Path) -> i32 {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Runs a flow written in RON, with the test kinds, relative paths resolved against `dir`;
+/// returns its events up to `run_finished`.
+pub fn run_ron(text: &str, dir: &Path) -> Vec<Event> {
+    let registry = test_registry();
+    let flow = flowcanvas::format::parse(text, &registry).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut engine = Engine::start(registry).unwrap();
+    engine.submit(RunRequest::new(Arc::new(flow), dir));
+    events_until_finished(&mut engine)
+}
+
+/// What `node` output on `port`, if it finished.
+pub fn output(events: &[Event], node: &str, port: &str) -> Option<Value> {
+    events.iter().find_map(|e| match e {
+        Event::NodeFinished {
+            node: n, outputs, ..
+        } if n.as_str() == node => outputs.get(port).cloned(),
+        _ => None,
+    })
+}
+
+/// The error `node` failed with (the test fails if it did not).
+pub fn failure(events: &[Event], node: &str) -> String {
+    events
+        .iter()
+        .find_map(|e| match e {
+            Event::NodeFailed { node: n, error, .. } if n.as_str() == node => Some(error.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{node} did not fail: {events:#?}"))
+}
+
+/// Draws one frame of the app headless in a 1440 × 900 window.
+pub fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        ..Default::default()
+    };
+    let output = ctx.run(input, |ctx| app.ui(ctx));
+    let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
+    assert!(!primitives.is_empty(), "a frame drew nothing");
 }

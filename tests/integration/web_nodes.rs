@@ -85,31 +85,7 @@ pub fn server() -> &'static LocalServer {
 
 /// Runs a flow written in RON (`{base}` replaced by the server's address) in `dir`.
 fn run(text: &str, dir: &Path) -> Vec<Event> {
-    let registry = test_registry();
-    let flow = flowcanvas::format::parse(&text.replace("{base}", &server().base), &registry)
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let mut engine = Engine::start(registry).unwrap();
-    engine.submit(RunRequest::new(Arc::new(flow), dir));
-    events_until_finished(&mut engine)
-}
-
-fn output(events: &[Event], node: &str, port: &str) -> Option<Value> {
-    events.iter().find_map(|e| match e {
-        Event::NodeFinished {
-            node: n, outputs, ..
-        } if n.as_str() == node => outputs.get(port).cloned(),
-        _ => None,
-    })
-}
-
-fn failure(events: &[Event], node: &str) -> String {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::NodeFailed { node: n, error, .. } if n.as_str() == node => Some(error.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{node} did not fail: {events:#?}"))
+    run_ron(&text.replace("{base}", &server().base), dir)
 }
 
 fn status(events: &[Event]) -> RunStatus {

@@ -432,8 +432,9 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 // While output streams in, it stands in for the previous result.
                 let streaming = status == NodeStatus::Running && !view.log.is_empty();
                 if let (Some(outputs), true) = (&view.result, visible && !streaming) {
-                    match crate::results::main_value(outputs) {
-                        Some((_, Value::Image(image))) => {
+                    let main = crate::results::main_value(outputs).map(|(_, value)| value);
+                    match (main, main.and_then(image_items)) {
+                        (Some(Value::Image(image)), _) => {
                             if image_result(ui, image, state, zoom) {
                                 responses.push(CanvasResponse::ShowImage(
                                     node.doc_id.clone(),
@@ -441,23 +442,8 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                                 ));
                             }
                         }
-                        Some((_, Value::Batch(items))) if batch_of_images(items) => {
-                            let values: Vec<&Value> = items
-                                .iter()
-                                .filter_map(crate::model::BatchItem::value)
-                                .collect();
-                            if let Some(image) = image_strip(ui, &values, items.len(), state, zoom)
-                            {
-                                responses
-                                    .push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
-                            }
-                        }
-                        Some((_, Value::List(items)))
-                            if items.first().is_some_and(|v| matches!(v, Value::Image(_))) =>
-                        {
-                            let values: Vec<&Value> = items.iter().collect();
-                            if let Some(image) = image_strip(ui, &values, items.len(), state, zoom)
-                            {
+                        (_, Some((values, count))) => {
+                            if let Some(image) = image_strip(ui, &values, count, state, zoom) {
                                 responses
                                     .push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
                             }
@@ -599,12 +585,20 @@ fn failed_items(
     }
 }
 
-/// Whether a batch holds images (its first item with a value is one).
-fn batch_of_images(items: &[crate::model::BatchItem]) -> bool {
-    items
-        .iter()
-        .find_map(crate::model::BatchItem::value)
-        .is_some_and(|v| matches!(v, Value::Image(_)))
+/// The images of a batch or list of images (its first value is one), and its item count.
+fn image_items(value: &Value) -> Option<(Vec<&Value>, usize)> {
+    let (values, count): (Vec<&Value>, usize) = match value {
+        Value::Batch(items) => (
+            items
+                .iter()
+                .filter_map(crate::model::BatchItem::value)
+                .collect(),
+            items.len(),
+        ),
+        Value::List(items) => (items.iter().collect(), items.len()),
+        _ => return None,
+    };
+    matches!(values.first(), Some(Value::Image(_))).then_some((values, count))
 }
 
 /// Images (of a batch or a list of `count` items) as a strip of thumbnails; returns the
