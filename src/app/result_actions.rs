@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use crate::fsutil::atomic_write;
 
 /// What saving a result writes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum SaveContent {
     /// The result's text.
     Text(String),
     /// A copy of the file the result names.
     File(PathBuf),
+    /// An image, written as PNG.
+    Image(crate::model::ImageData),
 }
 
 /// Writes a result to `dest`: text atomically, a file as a copy.
@@ -19,6 +21,10 @@ pub fn write_result(dest: &Path, content: &SaveContent) -> Result<(), String> {
     match content {
         SaveContent::Text(text) => atomic_write(dest, text.as_bytes())
             .map_err(|err| format!("could not write {}: {err}", dest.display())),
+        SaveContent::Image(image) => image.to_png().and_then(|png| {
+            atomic_write(dest, &png)
+                .map_err(|err| format!("could not write {}: {err}", dest.display()))
+        }),
         SaveContent::File(source) => std::fs::copy(source, dest).map(|_| ()).map_err(|err| {
             format!(
                 "could not copy {} to {}: {err}",
@@ -36,10 +42,17 @@ pub fn suggested_name(node: &str, run: Option<usize>, content: &SaveContent) -> 
             || format!("{node}.out"),
             |n| n.to_string_lossy().into_owned(),
         ),
-        SaveContent::Text(_) => match run {
-            Some(run) => format!("{node}-run{run}.txt"),
-            None => format!("{node}.txt"),
-        },
+        SaveContent::Text(_) | SaveContent::Image(_) => {
+            let extension = if matches!(content, SaveContent::Image(_)) {
+                "png"
+            } else {
+                "txt"
+            };
+            match run {
+                Some(run) => format!("{node}-run{run}.{extension}"),
+                None => format!("{node}.{extension}"),
+            }
+        }
     }
 }
 
@@ -98,6 +111,11 @@ mod tests {
         let copy = dir.path().join("copy.txt");
         write_result(&copy, &SaveContent::File(dest.clone())).unwrap();
         assert_eq!(std::fs::read_to_string(&copy).unwrap(), "hello");
+        let image = crate::model::ImageData::new(1, 1, vec![1, 2, 3, 255]).unwrap();
+        let png = dir.path().join("image.png");
+        write_result(&png, &SaveContent::Image(image.clone())).unwrap();
+        let read = crate::model::ImageData::decode(&std::fs::read(&png).unwrap()).unwrap();
+        assert_eq!(read, image);
         let err = write_result(&copy, &SaveContent::File(dir.path().join("gone"))).unwrap_err();
         assert!(err.contains("gone"), "{err}");
     }

@@ -91,17 +91,26 @@ pub fn show(
     let Some(outputs) = result.outputs else {
         return;
     };
-    if ui
-        .small_button("Copy")
-        .on_hover_text("Copy the value")
-        .clicked()
+    // Images are saved, not copied (the clipboard takes text here).
+    let is_image = matches!(
+        crate::results::main_value(outputs),
+        Some((_, crate::model::Value::Image(_)))
+    );
+    if !is_image
+        && ui
+            .small_button("Copy")
+            .on_hover_text("Copy the value")
+            .clicked()
     {
         commands.push(AppCommand::CopyText(main_text(outputs)));
     }
     let file = file_of(outputs, base_dir);
     let content = match &file {
         Some(path) => SaveContent::File(path.clone()),
-        None => SaveContent::Text(main_text(outputs)),
+        None => match crate::results::main_value(outputs) {
+            Some((_, crate::model::Value::Image(image))) => SaveContent::Image(image.clone()),
+            _ => SaveContent::Text(main_text(outputs)),
+        },
     };
     if ui
         .small_button("Save…")
