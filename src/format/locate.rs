@@ -264,7 +264,10 @@ impl<'t> Tokens<'t> {
             _ => {
                 // Numbers, signs and anything unexpected: one character at a time, whole
                 // characters so offsets stay on character boundaries.
-                let len = self.text[self.at..].chars().next().map_or(1, char::len_utf8);
+                let len = self.text[self.at..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
                 self.at += len;
                 Kind::Other
             }
@@ -419,10 +422,7 @@ mod tests {
         assert_eq!((y.line, y.col), (5, 8));
         let edge = Edge::new(PortRef::new("x", "text"), PortRef::new("y", "in"));
         assert_eq!(locator.locate(&Subject::Edge(edge)).unwrap().line, 6);
-        assert_eq!(
-            locator.first_comment(),
-            Some(TextPos { line: 2, col: 3 })
-        );
+        assert_eq!(locator.first_comment(), Some(TextPos { line: 2, col: 3 }));
     }
 
     #[test]

@@ -119,13 +119,12 @@ fn passes_items_on(graph: &FlowGraph<'_>, index: usize) -> bool {
 
 /// The step nodes that feed node `index`'s inputs, seen through pass-through nodes.
 fn producers<'g>(graph: &'g FlowGraph<'_>, index: usize) -> impl Iterator<Item = usize> + 'g {
-    graph
-        .inputs(index)
-        .into_iter()
-        .filter_map(move |port| match resolve_input(graph, index, &port.name) {
+    graph.inputs(index).into_iter().filter_map(move |port| {
+        match resolve_input(graph, index, &port.name) {
             Ok(Resolved::Producer { node, .. }) => Some(node),
             _ => None,
-        })
+        }
+    })
 }
 
 #[cfg(test)]
