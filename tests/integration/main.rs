@@ -15,5 +15,6 @@ mod gui_results;
 mod image_nodes;
 mod local_server;
 mod scale;
+mod script_limits;
 mod support;
 mod web_nodes;
