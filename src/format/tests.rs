@@ -255,7 +255,11 @@ fn a_file_that_is_not_utf8_names_the_byte_offset_and_line() {
         "{}",
         lines[0]
     );
-    assert!(lines[0].contains(&format!("byte offset {offset}")), "{}", lines[0]);
+    assert!(
+        lines[0].contains(&format!("byte offset {offset}")),
+        "{}",
+        lines[0]
+    );
     assert!(lines[0].contains("0xE9"), "{}", lines[0]);
 }
 
@@ -273,7 +277,11 @@ fn a_utf8_byte_order_mark_is_accepted() {
     let bad = "\u{FEFF}Flow(version: 1, nodes: [Node(id: \"a\", kind: \"nope\")])";
     let diagnostics = parse(bad, &registry()).unwrap_err();
     let pos = diagnostics[0].pos.unwrap();
-    assert_eq!((pos.line, pos.col), (1, 31), "columns do not count the mark");
+    assert_eq!(
+        (pos.line, pos.col),
+        (1, 31),
+        "columns do not count the mark"
+    );
 }
 
 #[test]
@@ -282,10 +290,17 @@ fn raw_and_escaped_ids_are_located() {
     let diagnostics = parse(text, &registry()).unwrap_err();
     let places: Vec<String> = diagnostics
         .iter()
-        .map(|d| d.pos.map(|p| format!("{}:{}", p.line, p.col)).unwrap_or_default())
+        .map(|d| {
+            d.pos
+                .map(|p| format!("{}:{}", p.line, p.col))
+                .unwrap_or_default()
+        })
         .collect();
     assert_eq!(places, ["4:14", "5:14", "6:14"], "{diagnostics:?}");
-    assert!(diagnostics[1].message.contains("node `esc`"), "{diagnostics:?}");
+    assert!(
+        diagnostics[1].message.contains("node `esc`"),
+        "{diagnostics:?}"
+    );
 }
 
 #[test]

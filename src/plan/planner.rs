@@ -242,6 +242,7 @@ pub fn plan(
         steps,
         skipped,
         reused,
+        rerun: Vec::new(),
         warnings,
     })
 }

@@ -14,6 +14,7 @@ mod gui;
 mod gui_results;
 mod image_nodes;
 mod local_server;
+mod messages;
 mod scale;
 mod script_limits;
 mod support;
