@@ -1,6 +1,6 @@
 //! `flowcanvas validate` at scale: parsing, checking and locating every problem, then the
-//! loop search, on 100,000-node flows (one node feeding all the others, a chain, and a
-//! flow where every node has a problem). Figures are recorded in docs/performance.md.
+//! loop search, on 100,000-node flows (one node feeding all the others, all feeding one,
+//! a chain, and a flow where every node has a problem). Figures are recorded in docs/performance.md.
 
 use std::fmt::Write as _;
 
@@ -25,6 +25,29 @@ fn fan_out(n: usize) -> String {
     text.push_str("    ],\n    edges: [\n");
     for i in 0..n {
         let _ = writeln!(text, "        \"a.text -> n{i:07}.x\",");
+    }
+    text.push_str("    ],\n)\n");
+    text
+}
+
+/// `n` text nodes feeding one template, each into an input of its own.
+fn fan_in(n: usize) -> String {
+    let vars: Vec<String> = (0..n).map(|i| format!("\"v{i}\"")).collect();
+    let mut text = String::from("Flow(\n    version: 1,\n    nodes: [\n");
+    let _ = writeln!(
+        text,
+        "        Node(id: \"sink\", kind: \"template\", params: {{\"template\": \"x\", \"vars\": [{}]}}),",
+        vars.join(", ")
+    );
+    for i in 0..n {
+        let _ = writeln!(
+            text,
+            "        Node(id: \"n{i:07}\", kind: \"text\", params: {{\"text\": \"x\"}}),"
+        );
+    }
+    text.push_str("    ],\n    edges: [\n");
+    for i in 0..n {
+        let _ = writeln!(text, "        \"n{i:07}.text -> sink.v{i}\",");
     }
     text.push_str("    ],\n)\n");
     text
@@ -78,6 +101,7 @@ fn validate_at_scale(c: &mut Criterion) {
     group.throughput(Throughput::Elements(NODES as u64));
     for (name, text, problems) in [
         ("fan_out", fan_out(NODES), 0),
+        ("fan_in", fan_in(NODES), 0),
         ("chain", chain(NODES), 0),
         ("errors", errors(NODES), 2 * NODES),
     ] {
