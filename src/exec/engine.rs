@@ -46,6 +46,10 @@ pub struct RunRequest {
     /// With Node scope on a node that runs once per batch item: run only these items (from
     /// 0), keeping the others from its earlier result (Retry of failed items).
     pub items: Vec<usize>,
+    /// A restricted run, for a flow nobody trusted yet: nodes that act outside the flow
+    /// (commands, requests, writes, reads outside its folder) are skipped with the reason
+    /// `needs trust: …` (see [`crate::trust`]).
+    pub restricted: bool,
 }
 
 impl RunRequest {
@@ -62,7 +66,14 @@ impl RunRequest {
             fresh: BTreeSet::new(),
             continues: None,
             items: Vec::new(),
+            restricted: false,
         }
+    }
+
+    /// Makes the run restricted or not (builder style).
+    pub fn restricted(mut self, restricted: bool) -> Self {
+        self.restricted = restricted;
+        self
     }
 
     /// Sets the scope (builder style).

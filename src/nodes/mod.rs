@@ -3,6 +3,8 @@
 mod context;
 mod kind;
 mod registry;
+mod secrets;
+mod side_effects;
 mod spec;
 
 mod batch;
@@ -46,7 +48,12 @@ pub use batch::{typed_items, BATCH_KIND};
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
 pub use registry::Registry;
+pub use secrets::{
+    check_key_variable, env_placeholders, expand_env_placeholders, Secrets, KEY_SUFFIXES,
+    KEY_VARS_FILE,
+};
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
+pub use side_effects::{is_inside_folder, KnownInput, SideEffect};
 pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
 pub use switch::switch_input_name;
 
@@ -54,6 +61,7 @@ pub use switch::switch_input_name;
 mod prelude {
     pub use super::context::NodeContext;
     pub use super::kind::{NodeError, NodeKind, Outputs, Params};
+    pub use super::side_effects::{KnownInput, SideEffect};
     pub use super::spec::{
         named_inputs, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role,
     };

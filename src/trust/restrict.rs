@@ -1,0 +1,114 @@
+//! Restricted runs: which nodes need trust, and the plan with them (and what depends on
+//! them) left out.
+
+use std::path::Path;
+
+use super::summary::{host_of, Wiring};
+use crate::model::{Flow, NodeId};
+use crate::nodes::{is_inside_folder, Effects, Registry, SideEffect};
+use crate::plan::{InputSource, Plan, SkippedNode};
+
+/// Why a node with these effects cannot run until its flow's folder is trusted
+/// (`needs trust: runs a shell command`), or `None` when it may run restricted: pure
+/// nodes, reads inside `base_dir`, and reads whose path is known only at run time (those
+/// are checked as the node runs).
+pub fn needs_trust(effects: &[SideEffect], base_dir: &Path) -> Option<String> {
+    effects.iter().find_map(|effect| {
+        let why = match effect {
+            SideEffect::Command { .. } => "runs a shell command".to_owned(),
+            SideEffect::Request { url: Some(url) } => {
+                format!("sends a request to {}", host_of(url))
+            }
+            SideEffect::Request { url: None } => "sends an HTTP request".to_owned(),
+            SideEffect::Write { path: Some(path) } => format!("writes a file ({path})"),
+            SideEffect::Write { path: None } => "writes a file".to_owned(),
+            SideEffect::Read { path: Some(path) }
+                if !is_inside_folder(base_dir, Path::new(path)) =>
+            {
+                format!("reads a file outside the flow's folder ({path})")
+            }
+            SideEffect::Read { .. } | SideEffect::EnvVar { .. } => return None,
+            SideEffect::Other { what } => what.clone(),
+        };
+        Some(format!("needs trust: {why}"))
+    })
+}
+
+/// `plan` as a restricted run follows it: every step that needs trust becomes a skipped
+/// node with the reason, and so does every step depending on one (``upstream `x` needs
+/// trust``); the remaining steps are renumbered. `flow` is the flow `plan` was made from.
+pub fn restrict(plan: Plan, flow: &Flow, registry: &Registry, base_dir: &Path) -> Plan {
+    let Plan {
+        scope,
+        mode,
+        steps,
+        mut skipped,
+        reused,
+        mut warnings,
+    } = plan;
+    // Steps come in dependency order, so a step's dependencies are decided before it.
+    let mut new_index: Vec<Option<usize>> = vec![None; steps.len()];
+    let mut kept = Vec::with_capacity(steps.len());
+    let mut blocked_because: Vec<Option<NodeId>> = vec![None; steps.len()];
+    let mut blocked = 0usize;
+    // Indexed only when some step has side effects (most plans have none to look at).
+    let mut wiring: Option<Wiring<'_>> = None;
+    for (i, mut step) in steps.into_iter().enumerate() {
+        let reason = flow.nodes.get(step.node_index).and_then(|node| {
+            let kind = registry.get(&node.kind)?;
+            if kind.info().effects == Effects::Pure {
+                return None;
+            }
+            let wiring = wiring.get_or_insert_with(|| Wiring::new(flow));
+            needs_trust(&wiring.effects_of(node, registry), base_dir)
+        });
+        if let Some(reason) = reason {
+            blocked += 1;
+            blocked_because[i] = Some(step.node.clone());
+            skipped.push(SkippedNode {
+                node: step.node.clone(),
+                reason,
+            });
+            continue;
+        }
+        if let Some(&dep) = step.deps.iter().find(|&&d| blocked_because[d].is_some()) {
+            let root = blocked_because[dep].clone();
+            if let Some(root) = &root {
+                skipped.push(SkippedNode {
+                    node: step.node.clone(),
+                    reason: format!("upstream `{root}` needs trust"),
+                });
+            }
+            blocked_because[i] = root;
+            continue;
+        }
+        new_index[i] = Some(kept.len());
+        step.order = kept.len() + 1;
+        // Every dependency was kept (a left-out one would have left this step out).
+        step.deps = step.deps.iter().filter_map(|&d| new_index[d]).collect();
+        for input in &mut step.inputs {
+            if let InputSource::Step { step: from, .. } = &mut input.source {
+                if let Some(to) = new_index[*from] {
+                    *from = to;
+                }
+            }
+        }
+        kept.push(step);
+    }
+    if blocked > 0 {
+        warnings.push(format!(
+            "restricted: {blocked} node{} need{} trust and will not run (trust the flow's folder to run {})",
+            if blocked == 1 { "" } else { "s" },
+            if blocked == 1 { "s" } else { "" },
+            if blocked == 1 { "it" } else { "them" },
+        ));
+    }
+    Plan {
+        scope,
+        mode,
+        steps: kept,
+        skipped,
+        reused,
+        warnings,
+    }
+}
