@@ -1,6 +1,7 @@
 //! The command line: `run`, `plan` and `validate`, as a client of the engine. Errors become
 //! exit codes here, at the edge: 0 success, 1 a run with failures, skips or a stop,
-//! 2 an invalid file or arguments or a loop, 130 stopped by Ctrl-C.
+//! 2 an invalid file or arguments or a loop, 3 a `--restricted` run left out nodes that
+//! need trust, 130 stopped by Ctrl-C.
 
 mod fmt_cmd;
 mod human;
@@ -9,6 +10,7 @@ mod kinds_cmd;
 mod plan_cmd;
 mod run_cmd;
 mod runs_cmd;
+mod trust_cmd;
 mod validate_cmd;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +30,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_RUN_PROBLEMS: i32 = 1;
 /// Exit code: an invalid file or arguments, or a loop.
 pub const EXIT_INVALID: i32 = 2;
+/// Exit code: a `--restricted` run left out nodes that need trust.
+pub const EXIT_NEEDS_TRUST: i32 = 3;
 /// Exit code: stopped with Ctrl-C.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
@@ -76,6 +80,16 @@ pub enum Command {
     Retry(ContinueArgs),
     /// List every node kind with its ports and parameters.
     Kinds(KindsArgs),
+    /// Trust a folder: the app runs flows in it (and below it) without restriction. With
+    /// no folder, list the trusted folders.
+    Trust(TrustArgs),
+}
+
+/// Arguments of `flowcanvas trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The folder to trust; with none, the trusted folders are listed.
+    pub dir: Option<PathBuf>,
 }
 
 /// Arguments of `flowcanvas kinds`.
@@ -141,6 +155,10 @@ pub struct TargetArgs {
     /// from 1, e.g. `2,5`), keeping the others from its stored result.
     #[arg(long, value_name = "N,N", requires = "node", value_delimiter = ',')]
     pub items: Vec<usize>,
+    /// For a flow you have not read: leave out every node that acts outside the flow
+    /// (commands, requests, writes, reads outside its folder); exit 3 if any was left out.
+    #[arg(long)]
+    pub restricted: bool,
 }
 
 impl TargetArgs {
@@ -239,6 +257,7 @@ pub fn run(cli: Cli) -> i32 {
             run_cmd::continue_cmd(&args, crate::store::ContinueHow::Retry)
         }
         Some(Command::Kinds(args)) => kinds_cmd::kinds(&args),
+        Some(Command::Trust(args)) => trust_cmd::trust(&args),
         None => crate::app::run_gui(crate::app::StartOptions {
             no_recent: cli.screenshot.is_some(),
             file: cli.file,

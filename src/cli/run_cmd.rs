@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::human::HumanOutput;
 use super::{
     apply_set, base_dir_of, load_or_report, ContinueArgs, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID,
-    EXIT_OK, EXIT_RUN_PROBLEMS,
+    EXIT_NEEDS_TRUST, EXIT_OK, EXIT_RUN_PROBLEMS,
 };
 use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
@@ -29,7 +29,8 @@ pub fn run(args: &RunArgs) -> i32 {
     let mut request = RunRequest::new(flow, base_dir_of(&args.file))
         .scope(args.target.scope())
         .mode(args.target.mode.into())
-        .store(args.target.store(&args.file));
+        .store(args.target.store(&args.file))
+        .restricted(args.target.restricted);
     request.inputs = inputs;
     if args.target.items.contains(&0) {
         eprintln!("error: --items counts from 1");
@@ -125,6 +126,7 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
     let mut human =
         (!json).then(|| HumanOutput::new(file.display().to_string(), stdout.is_terminal()));
     let mut produced: HashMap<String, Arc<Outputs>> = HashMap::new();
+    let mut needs_trust = 0usize;
 
     let status = loop {
         let Some(event) = engine.recv() else {
@@ -154,6 +156,12 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
             Event::NodeFinished { node, outputs, .. } => {
                 produced.insert(node.to_string(), outputs);
             }
+            Event::NodeSkipped { ref reason, .. } if reason.starts_with("needs trust") => {
+                needs_trust += 1;
+            }
+            Event::NodeFailed { ref error, .. } if error.starts_with("needs trust") => {
+                needs_trust += 1;
+            }
             Event::RunFinished { status, .. } => break status,
             _ => {}
         }
@@ -161,8 +169,18 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
     if let Some(human) = human.as_mut() {
         human.viewers(&flow, registry, &produced);
     }
+    if needs_trust > 0 {
+        eprintln!(
+            "restricted: {needs_trust} node{} that act{} outside the flow did not run; `flowcanvas plan {}` lists what the flow does",
+            if needs_trust == 1 { "" } else { "s" },
+            if needs_trust == 1 { "s" } else { "" },
+            file.display()
+        );
+    }
     if interrupted.load(Ordering::SeqCst) {
         EXIT_INTERRUPTED
+    } else if needs_trust > 0 {
+        EXIT_NEEDS_TRUST
     } else if status == RunStatus::Done {
         EXIT_OK
     } else {
