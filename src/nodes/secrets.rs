@@ -152,7 +152,7 @@ impl Secrets {
             return;
         }
         known.push((name.to_owned(), value.to_owned()));
-        known.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+        known.sort_by_key(|(_, value)| std::cmp::Reverse(value.len()));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {

@@ -112,3 +112,59 @@ pub fn restrict(plan: Plan, flow: &Flow, registry: &Registry, base_dir: &Path) -
         warnings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Edge, Node, PortRef};
+    use crate::plan::{plan, RunMode, Scope};
+
+    #[test]
+    fn blocked_steps_and_their_downstream_leave_the_plan_which_is_renumbered() {
+        let wire = |from: &str, port: &str, to: &str, input: &str| {
+            Edge::new(PortRef::new(from, port), PortRef::new(to, input))
+        };
+        let flow = Flow {
+            nodes: vec![
+                Node::new("a", "text").with_param("text", "x"),
+                Node::new("b", "shell").with_param("command", "true"),
+                Node::new("c", "template")
+                    .with_param("template", "{v}")
+                    .with_param("vars", crate::model::ParamValue::List(vec!["v".into()])),
+                Node::new("d", "template")
+                    .with_param("template", "{v}")
+                    .with_param("vars", crate::model::ParamValue::List(vec!["v".into()])),
+            ],
+            edges: vec![wire("b", "stdout", "c", "v"), wire("a", "text", "d", "v")],
+            ..Default::default()
+        };
+        let registry = Registry::builtin();
+        let planned = plan(&flow, &registry, &Scope::Flow, RunMode::All, &|_| false).unwrap();
+        assert_eq!(planned.steps.len(), 4);
+        let restricted = restrict(planned, &flow, &registry, Path::new("/tmp"));
+        let kept: Vec<(&str, usize)> = restricted
+            .steps
+            .iter()
+            .map(|s| (s.node.as_str(), s.order))
+            .collect();
+        assert_eq!(kept, vec![("a", 1), ("d", 2)]);
+        assert_eq!(restricted.steps[1].deps, vec![0]);
+        assert!(matches!(
+            restricted.steps[1].inputs[0].source,
+            InputSource::Step { step: 0, .. }
+        ));
+        let skipped: Vec<(&str, &str)> = restricted
+            .skipped
+            .iter()
+            .map(|s| (s.node.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(
+            skipped,
+            vec![
+                ("b", "needs trust: runs a shell command"),
+                ("c", "upstream `b` needs trust")
+            ]
+        );
+        assert_eq!(restricted.warnings.len(), 1);
+    }
+}
