@@ -803,7 +803,11 @@ impl FlowcanvasApp {
                         } else {
                             dir
                         };
-                        if let Err(err) = list.add(dir) {
+                        let added = match list.is_trusted(dir) {
+                            true => Ok(()),
+                            false => list.add(dir).map(|_| ()),
+                        };
+                        if let Err(err) = added {
                             self.notice = Some((
                                 format!("Could not trust {}: {err}", dir.display()),
                                 Instant::now(),

@@ -454,10 +454,25 @@ fn untrusted_folder_opens_restricted_in_app() {
     let (root, file) = mixed_flow();
     let (ctx, mut app) = app_on(&file, &root.path().join("config"));
     frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
     assert!(
         app.is_restricted(),
         "a folder nobody trusted opens restricted"
     );
+
+    // The banner is a strip above the canvas: it shrinks the canvas, never covers a node.
+    let banner = egui::containers::panel::PanelState::load(&ctx, egui::Id::new("trust_banner"))
+        .expect("the restricted-mode banner is drawn");
+    assert!(banner.rect.height() > 20.0, "{:?}", banner.rect);
+    let rects = &app.canvas.state.node_rects_last;
+    assert!(!rects.is_empty());
+    for (node, rect) in rects.iter() {
+        assert!(
+            rect.min.y >= banner.rect.max.y,
+            "node `{node}` at {rect:?} is under the banner {:?}",
+            banner.rect
+        );
+    }
 
     // The run panel previews the restricted plan.
     app.push(AppCommand::OpenRunPanel(Scope::Flow));
