@@ -196,7 +196,6 @@ impl FlowcanvasApp {
             trust: None,
             trust_effects: None,
         };
-        app.trust = app.config_dir.as_deref().map(TrustList::load);
         app.update_restriction();
         let catalog_ctx = ctx.clone();
         app.canvas
@@ -523,6 +522,10 @@ impl FlowcanvasApp {
     /// flows, the welcome flow and recovered untitled edits are the user's own: never
     /// restricted.
     fn update_restriction(&mut self) {
+        // Read again: `flowcanvas trust` or another window may have added folders.
+        if let Some(dir) = &self.config_dir {
+            self.trust = Some(TrustList::load(dir));
+        }
         let restricted = match (&self.trust, self.doc.path()) {
             (Some(list), Some(path)) => !list.is_flow_trusted(path),
             _ => false,
