@@ -270,3 +270,57 @@ pub fn host_of(url: &str) -> String {
         host.to_ascii_lowercase()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nodes::{Effects, KindInfo, NodeKind, Placement, PortSpec};
+
+    #[test]
+    fn host_of_keeps_the_port_and_drops_user_and_path() {
+        assert_eq!(host_of("https://api.example.com/v1?q=1"), "api.example.com");
+        assert_eq!(
+            host_of("http://me:pw@Example.COM:8080/x"),
+            "example.com:8080"
+        );
+        assert_eq!(host_of("example.org/path"), "example.org");
+    }
+
+    /// A kind with side effects that does not say what they are.
+    struct Mystery(KindInfo);
+
+    impl NodeKind for Mystery {
+        fn info(&self) -> &KindInfo {
+            &self.0
+        }
+        fn inputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
+            Vec::new()
+        }
+        fn outputs(&self, _params: &Params<'_>) -> Vec<PortSpec> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn a_side_effect_kind_that_says_nothing_more_still_needs_trust() {
+        let mut registry = Registry::new();
+        registry.register(Mystery(KindInfo::step(
+            "mystery",
+            "Mystery",
+            "Test",
+            "Does something.",
+            Placement::Worker,
+            Effects::SideEffects,
+        )));
+        let flow = Flow {
+            nodes: vec![Node::new("m", "mystery")],
+            ..Default::default()
+        };
+        let effects = FlowEffects::of(&flow, &registry, Path::new("/tmp"));
+        assert_eq!(effects.nodes.len(), 1);
+        assert_eq!(
+            effects.nodes[0].needs_trust.as_deref(),
+            Some("needs trust: a Mystery node acts outside the flow")
+        );
+    }
+}
