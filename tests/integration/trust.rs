@@ -251,6 +251,21 @@ fn api_key_env_path_is_a_load_error() {
     );
     let registry = Registry::builtin();
     assert!(flowcanvas::format::load(&file, &registry).is_err());
+
+    // Names listed in the settings folder are keys too; `HOME` never is.
+    let config = dir.path().join("listed");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("key-variables.txt"), "MY_API_PASS\nHOME\n").unwrap();
+    let listed = dir.path().join("listed.flow");
+    std::fs::write(
+        &listed,
+        "Flow(version: 1, nodes: [\n    Node(id: \"ask\", kind: \"llm_chat\", params: {\"api_key_env\": \"MY_API_PASS\"}),\n], edges: [])\n",
+    )
+    .unwrap();
+    let out = flowcanvas(&["validate", listed.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = flowcanvas(&["validate", file.to_str().unwrap()], &config);
+    assert!(text(&out.stderr).contains("`HOME` is not a key variable"));
 }
 
 /// Answers every request with an error (or, on /echo, a success) whose body repeats the
