@@ -1,7 +1,6 @@
 //! The command line: `run`, `plan` and `validate`, as a client of the engine. Errors become
 //! exit codes here, at the edge: 0 success, 1 a run with failures, skips or a stop,
-//! 2 an invalid file or arguments or a loop, 3 a `--restricted` run left out nodes that
-//! need trust, 130 stopped by Ctrl-C.
+//! 2 an invalid file or arguments or a loop, 130 stopped by Ctrl-C.
 
 mod fmt_cmd;
 mod human;
@@ -10,8 +9,10 @@ mod kinds_cmd;
 mod plan_cmd;
 mod run_cmd;
 mod runs_cmd;
-mod trust_cmd;
 mod validate_cmd;
+
+// `trust`, and the exit code of restricted runs.
+mod trust_cmd;
 
 use std::path::{Path, PathBuf};
 
@@ -30,8 +31,6 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_RUN_PROBLEMS: i32 = 1;
 /// Exit code: an invalid file or arguments, or a loop.
 pub const EXIT_INVALID: i32 = 2;
-/// Exit code: a `--restricted` run left out nodes that need trust.
-pub const EXIT_NEEDS_TRUST: i32 = 3;
 /// Exit code: stopped with Ctrl-C.
 pub const EXIT_INTERRUPTED: i32 = 130;
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::human::HumanOutput;
 use super::{
     apply_set, base_dir_of, load_or_report, ContinueArgs, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID,
-    EXIT_NEEDS_TRUST, EXIT_OK, EXIT_RUN_PROBLEMS,
+    EXIT_OK, EXIT_RUN_PROBLEMS,
 };
 use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
@@ -180,7 +180,7 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
     if interrupted.load(Ordering::SeqCst) {
         EXIT_INTERRUPTED
     } else if needs_trust > 0 {
-        EXIT_NEEDS_TRUST
+        super::trust_cmd::EXIT_NEEDS_TRUST
     } else if status == RunStatus::Done {
         EXIT_OK
     } else {

@@ -4,6 +4,10 @@
 use super::{TrustArgs, EXIT_INVALID, EXIT_OK};
 use crate::trust::{TrustList, TRUST_FILE};
 
+/// Exit code (beside those in [`super`]): a `run --restricted` left out nodes that need
+/// trust.
+pub const EXIT_NEEDS_TRUST: i32 = 3;
+
 /// Adds the folder (or lists the trusted ones); exit 0, or 2 when it cannot.
 pub fn trust(args: &TrustArgs) -> i32 {
     let Some(settings) = crate::settings::config_dir() else {

@@ -27,6 +27,10 @@ pub struct RunRequest {
     pub scope: Scope,
     /// All or Missing.
     pub mode: RunMode,
+    /// A restricted run, for a flow nobody trusted yet: nodes that act outside the flow
+    /// (commands, requests, writes, reads outside its folder) are skipped with the reason
+    /// `needs trust: …` (see [`crate::trust`]).
+    pub restricted: bool,
     /// The folder relative paths are resolved against (the `.flow` file's folder).
     pub base_dir: PathBuf,
     /// The promoted input values the run was asked with, by label (already applied to
@@ -46,10 +50,6 @@ pub struct RunRequest {
     /// With Node scope on a node that runs once per batch item: run only these items (from
     /// 0), keeping the others from its earlier result (Retry of failed items).
     pub items: Vec<usize>,
-    /// A restricted run, for a flow nobody trusted yet: nodes that act outside the flow
-    /// (commands, requests, writes, reads outside its folder) are skipped with the reason
-    /// `needs trust: …` (see [`crate::trust`]).
-    pub restricted: bool,
 }
 
 impl RunRequest {
@@ -59,6 +59,7 @@ impl RunRequest {
             flow,
             scope: Scope::Flow,
             mode: RunMode::All,
+            restricted: false,
             base_dir: base_dir.into(),
             inputs: BTreeMap::new(),
             store: None,
@@ -66,7 +67,6 @@ impl RunRequest {
             fresh: BTreeSet::new(),
             continues: None,
             items: Vec::new(),
-            restricted: false,
         }
     }
 

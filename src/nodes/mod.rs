@@ -48,14 +48,16 @@ pub use batch::{typed_items, BATCH_KIND};
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
 pub use registry::Registry;
+pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
+pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
+pub use switch::switch_input_name;
+
+// Trust: what nodes do outside the flow, and keys kept out of results.
 pub use secrets::{
     check_key_variable, env_placeholders, expand_env_placeholders, Secrets, KEY_SUFFIXES,
     KEY_VARS_FILE,
 };
-pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
 pub use side_effects::{is_inside_folder, KnownInput, SideEffect};
-pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
-pub use switch::switch_input_name;
 
 /// What every kind file needs.
 mod prelude {
