@@ -169,20 +169,19 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
     if let Some(human) = human.as_mut() {
         human.viewers(&flow, registry, &produced);
     }
-    if needs_trust > 0 {
+    if interrupted.load(Ordering::SeqCst) {
+        EXIT_INTERRUPTED
+    } else if status == RunStatus::Done {
+        EXIT_OK
+    } else if needs_trust > 0 {
+        // A restricted run that left nodes out (a stop keeps its own exit code).
         eprintln!(
             "restricted: {needs_trust} node{} that act{} outside the flow did not run; `flowcanvas plan {}` lists what the flow does",
             if needs_trust == 1 { "" } else { "s" },
             if needs_trust == 1 { "s" } else { "" },
             file.display()
         );
-    }
-    if interrupted.load(Ordering::SeqCst) {
-        EXIT_INTERRUPTED
-    } else if needs_trust > 0 {
         super::trust_cmd::EXIT_NEEDS_TRUST
-    } else if status == RunStatus::Done {
-        EXIT_OK
     } else {
         EXIT_RUN_PROBLEMS
     }
