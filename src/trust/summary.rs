@@ -194,7 +194,13 @@ impl FlowEffects {
 
 /// A command line on one line, shortened past 80 characters, in backticks.
 fn quote(command: &str) -> String {
-    let one_line = command.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Lines are kept apart by ↵ so a script reads as the lines it has.
+    let one_line = command
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ↵ ");
     if one_line.chars().count() > 80 {
         let cut: String = one_line.chars().take(79).collect();
         format!("`{cut}…`")

@@ -9,6 +9,7 @@ use eframe::egui::{self, RichText};
 
 use super::palette;
 use crate::app::commands::AppCommand;
+use crate::nodes::SideEffect;
 use crate::trust::{Access, FlowEffects};
 
 /// How many commands the strip names before it says how many more there are.
@@ -96,6 +97,25 @@ fn summary_lines(effects: &FlowEffects) -> Vec<(&'static str, String)> {
             .collect();
         lines.push(("Outside its folder:", paths.join(", ")));
     }
+    // Writes inside the folder need trust too (they change files beside the flow).
+    let inside_writes: Vec<&str> = effects
+        .nodes
+        .iter()
+        .flat_map(|node| &node.effects)
+        .filter_map(|effect| match effect {
+            SideEffect::Write { path: Some(path) } => Some(path.as_str()),
+            _ => None,
+        })
+        .filter(|path| {
+            !effects
+                .outside_paths
+                .iter()
+                .any(|outside| outside.path == *path && outside.access == Access::Write)
+        })
+        .collect();
+    if !inside_writes.is_empty() {
+        lines.push(("Writes in its folder:", inside_writes.join(", ")));
+    }
     if !effects.env_vars.is_empty() {
         lines.push(("Environment variables:", effects.env_vars.join(", ")));
     }
@@ -123,7 +143,14 @@ fn summary_lines(effects: &FlowEffects) -> Vec<(&'static str, String)> {
 
 /// A command on one line, at most 60 characters, in backticks.
 fn short_command(command: &str) -> String {
-    let one_line = command.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Lines are kept apart by a middle dot (the UI font has no ↵) so a script reads as the
+    // lines it has.
+    let one_line = command
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
     if one_line.chars().count() > 60 {
         let cut: String = one_line.chars().take(59).collect();
         format!("`{cut}…`")
