@@ -156,10 +156,10 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
             Event::NodeFinished { node, outputs, .. } => {
                 produced.insert(node.to_string(), outputs);
             }
-            Event::NodeSkipped { ref reason, .. } if reason.starts_with("needs trust") => {
+            Event::NodeSkipped { ref reason, .. } if crate::nodes::is_needs_trust(reason) => {
                 needs_trust += 1;
             }
-            Event::NodeFailed { ref error, .. } if error.starts_with("needs trust") => {
+            Event::NodeFailed { ref error, .. } if crate::nodes::is_needs_trust(error) => {
                 needs_trust += 1;
             }
             Event::RunFinished { status, .. } => break status,

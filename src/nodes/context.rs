@@ -182,7 +182,8 @@ impl NodeContext {
     pub fn check_read(&self, path: &Path) -> Result<(), NodeError> {
         if self.restricted && !super::side_effects::is_inside_folder(&self.base_dir, path) {
             return Err(NodeError::failed(format!(
-                "needs trust: reads a file outside the flow's folder ({})",
+                "{}: reads a file outside the flow's folder ({})",
+                super::side_effects::NEEDS_TRUST,
                 path.display()
             )));
         }

@@ -57,7 +57,7 @@ pub use secrets::{
     check_key_variable, env_placeholders, expand_env_placeholders, Secrets, KEY_SUFFIXES,
     KEY_VARS_FILE,
 };
-pub use side_effects::{is_inside_folder, KnownInput, SideEffect};
+pub use side_effects::{is_inside_folder, is_needs_trust, KnownInput, SideEffect, NEEDS_TRUST};
 
 /// What every kind file needs.
 mod prelude {

@@ -6,6 +6,15 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
+/// How every reason for leaving a node out of a restricted run starts
+/// (`needs trust: runs a shell command`).
+pub const NEEDS_TRUST: &str = "needs trust";
+
+/// Whether a skip or failure reason says the node was blocked for want of trust.
+pub fn is_needs_trust(reason: &str) -> bool {
+    reason.starts_with(NEEDS_TRUST)
+}
+
 /// What is known of an input's value before a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KnownInput {

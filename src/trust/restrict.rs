@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::summary::{host_of, Wiring};
 use crate::model::{Flow, NodeId};
-use crate::nodes::{is_inside_folder, Effects, Registry, SideEffect};
+use crate::nodes::{is_inside_folder, Effects, Registry, SideEffect, NEEDS_TRUST};
 use crate::plan::{InputSource, Plan, SkippedNode};
 
 /// Why a node with these effects cannot run until its flow's folder is trusted
@@ -30,7 +30,7 @@ pub fn needs_trust(effects: &[SideEffect], base_dir: &Path) -> Option<String> {
             SideEffect::Read { .. } | SideEffect::EnvVar { .. } => return None,
             SideEffect::Other { what } => what.clone(),
         };
-        Some(format!("needs trust: {why}"))
+        Some(format!("{NEEDS_TRUST}: {why}"))
     })
 }
 
@@ -97,10 +97,9 @@ pub fn restrict(plan: Plan, flow: &Flow, registry: &Registry, base_dir: &Path) -
     }
     if blocked > 0 {
         warnings.push(format!(
-            "restricted: {blocked} node{} need{} trust and will not run (trust the flow's folder to run {})",
+            "restricted: {blocked} node{} that act{} outside the flow will not run",
             if blocked == 1 { "" } else { "s" },
             if blocked == 1 { "s" } else { "" },
-            if blocked == 1 { "it" } else { "them" },
         ));
     }
     Plan {

@@ -52,7 +52,7 @@ pub fn row_text(run_view: &RunView, flow: &Flow, id: &NodeId, now: Instant) -> S
     }
     // A node a restricted run left out says why: it is blocked, not merely skipped.
     let state = match view.and_then(|v| v.skip_reason.as_deref()) {
-        Some(reason) if status == NodeStatus::Skipped && reason.starts_with("needs trust") => {
+        Some(reason) if status == NodeStatus::Skipped && crate::nodes::is_needs_trust(reason) => {
             format!("blocked, {reason}")
         }
         _ => status.label().to_owned(),

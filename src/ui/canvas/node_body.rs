@@ -421,7 +421,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     }
                     NodeStatus::Skipped => {
                         if let Some(reason) = &view.skip_reason {
-                            let text = if reason.starts_with("needs trust") {
+                            let text = if crate::nodes::is_needs_trust(reason) {
                                 format!("🔒 blocked: {reason}")
                             } else {
                                 format!("skipped: {reason}")
