@@ -569,3 +569,31 @@ fn the_welcome_flow_and_new_flows_are_never_restricted() {
     frame(&ctx, &mut app);
     assert!(!app.is_restricted());
 }
+
+#[test]
+fn saving_your_own_flow_trusts_its_folder_but_saving_a_restricted_one_does_not() {
+    let (root, file) = mixed_flow();
+    let config = root.path().join("config");
+    let (ctx, mut app) = app_on(&file, &config);
+    frame(&ctx, &mut app);
+    assert!(app.is_restricted());
+    app.push(AppCommand::Save);
+    frame(&ctx, &mut app);
+    assert!(app.is_restricted(), "saving in place trusts nothing");
+    assert!(!config.join("trusted-folders.txt").exists());
+
+    // A flow of the user's own (here: what a Save As of a new flow leaves) saved into a
+    // folder makes that folder trusted.
+    let mine = root.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    let path = mine.join("own.flow");
+    app.doc = flowcanvas::app::document::Document::new(app.doc.flow().clone(), Some(path));
+    app.push(AppCommand::Save);
+    frame(&ctx, &mut app);
+    let list = std::fs::read_to_string(config.join("trusted-folders.txt")).unwrap();
+    assert_eq!(
+        list.trim(),
+        mine.canonicalize().unwrap().display().to_string()
+    );
+    assert!(!app.is_restricted());
+}
