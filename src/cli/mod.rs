@@ -11,6 +11,9 @@ mod run_cmd;
 mod runs_cmd;
 mod validate_cmd;
 
+// `trust`, and the exit code of restricted runs.
+mod trust_cmd;
+
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -76,6 +79,16 @@ pub enum Command {
     Retry(ContinueArgs),
     /// List every node kind with its ports and parameters.
     Kinds(KindsArgs),
+    /// Trust a folder: the app runs flows in it (and below it) without restriction. With
+    /// no folder, list the trusted folders.
+    Trust(TrustArgs),
+}
+
+/// Arguments of `flowcanvas trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The folder to trust; with none, the trusted folders are listed.
+    pub dir: Option<PathBuf>,
 }
 
 /// Arguments of `flowcanvas kinds`.
@@ -141,6 +154,10 @@ pub struct TargetArgs {
     /// from 1, e.g. `2,5`), keeping the others from its stored result.
     #[arg(long, value_name = "N,N", requires = "node", value_delimiter = ',')]
     pub items: Vec<usize>,
+    /// For a flow you have not read: leave out every node that acts outside the flow
+    /// (commands, requests, writes, reads outside its folder); exit 3 if any was left out.
+    #[arg(long)]
+    pub restricted: bool,
 }
 
 impl TargetArgs {
@@ -239,6 +256,7 @@ pub fn run(cli: Cli) -> i32 {
             run_cmd::continue_cmd(&args, crate::store::ContinueHow::Retry)
         }
         Some(Command::Kinds(args)) => kinds_cmd::kinds(&args),
+        Some(Command::Trust(args)) => trust_cmd::trust(&args),
         None => crate::app::run_gui(crate::app::StartOptions {
             no_recent: cli.screenshot.is_some(),
             file: cli.file,

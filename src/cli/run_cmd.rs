@@ -29,7 +29,8 @@ pub fn run(args: &RunArgs) -> i32 {
     let mut request = RunRequest::new(flow, base_dir_of(&args.file))
         .scope(args.target.scope())
         .mode(args.target.mode.into())
-        .store(args.target.store(&args.file));
+        .store(args.target.store(&args.file))
+        .restricted(args.target.restricted);
     request.inputs = inputs;
     if args.target.items.contains(&0) {
         eprintln!("error: --items counts from 1");
@@ -125,6 +126,7 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
     let mut human =
         (!json).then(|| HumanOutput::new(file.display().to_string(), stdout.is_terminal()));
     let mut produced: HashMap<String, Arc<Outputs>> = HashMap::new();
+    let mut needs_trust = 0usize;
 
     let status = loop {
         let Some(event) = engine.recv() else {
@@ -154,6 +156,12 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
             Event::NodeFinished { node, outputs, .. } => {
                 produced.insert(node.to_string(), outputs);
             }
+            Event::NodeSkipped { ref reason, .. } if crate::nodes::is_needs_trust(reason) => {
+                needs_trust += 1;
+            }
+            Event::NodeFailed { ref error, .. } if crate::nodes::is_needs_trust(error) => {
+                needs_trust += 1;
+            }
             Event::RunFinished { status, .. } => break status,
             _ => {}
         }
@@ -165,6 +173,15 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
         EXIT_INTERRUPTED
     } else if status == RunStatus::Done {
         EXIT_OK
+    } else if needs_trust > 0 {
+        // A restricted run that left nodes out (a stop keeps its own exit code).
+        eprintln!(
+            "restricted: {needs_trust} node{} that act{} outside the flow did not run; `flowcanvas plan {}` lists what the flow does",
+            if needs_trust == 1 { "" } else { "s" },
+            if needs_trust == 1 { "s" } else { "" },
+            file.display()
+        );
+        super::trust_cmd::EXIT_NEEDS_TRUST
     } else {
         EXIT_RUN_PROBLEMS
     }

@@ -75,6 +75,8 @@ pub struct BatchJob {
     pub cancel: CancelToken,
     /// Where k-of-N progress and per-item lines go.
     pub progress: Option<ProgressSink>,
+    /// Part of a restricted run (reads outside the flow's folder are refused).
+    pub restricted: bool,
 }
 
 /// Runs the items; the outputs are batches by port. Fails only when every item that ran
@@ -150,7 +152,8 @@ pub fn run_batch(
                     job.base_dir.clone(),
                     job.cancel.clone(),
                     None,
-                );
+                )
+                .restricted(job.restricted);
                 let started = Instant::now();
                 let outcome = run_item(job.kind.as_ref(), &context);
                 let took = format_duration_ms(started.elapsed().as_secs_f64() * 1000.0);

@@ -74,6 +74,26 @@ impl NodeKind for ShellKind {
         ]
     }
 
+    fn side_effects(
+        &self,
+        params: &Params<'_>,
+        _input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        let mut effects = vec![SideEffect::Command {
+            command: params.text("command").trim().to_owned(),
+        }];
+        effects.extend(
+            params
+                .text_map("env")
+                .into_iter()
+                .map(|(name, _)| SideEffect::EnvVar {
+                    name: name.to_owned(),
+                    purpose: "set for the command".to_owned(),
+                }),
+        );
+        effects
+    }
+
     fn check(&self, params: &Params<'_>) -> Vec<String> {
         if params.text("command").trim().is_empty() {
             vec!["`command` is empty".to_owned()]

@@ -24,6 +24,7 @@ struct PreviewKey {
     mode: RunMode,
     values: BTreeMap<String, ParamValue>,
     results: u64,
+    restricted: bool,
 }
 
 /// The panel's state (kept while it is closed: the queue lives in the engine).
@@ -75,6 +76,7 @@ impl RunPanel {
             mode: self.mode,
             values: self.values.clone(),
             results: run_view.results_version,
+            restricted: doc.is_restricted(),
         };
         if let Some((cached, preview)) = &self.cache {
             if *cached == key {
@@ -87,7 +89,12 @@ impl RunPanel {
                 let stale = run_view.stale(&flow, registry);
                 let fresh =
                     |id: &crate::model::NodeId| run_view.has_result(id) && !stale.contains(id);
+                // A restricted document previews what its restricted run will do.
                 plan(&flow, registry, &self.scope, self.mode, &fresh)
+                    .map(|plan| match doc.is_restricted() {
+                        true => crate::trust::restrict(plan, &flow, registry, &doc.base_dir()),
+                        false => plan,
+                    })
                     .map(Arc::new)
                     .map_err(|err| err.to_string())
             });

@@ -15,4 +15,5 @@ mod gui_results;
 mod image_nodes;
 mod local_server;
 mod support;
+mod trust;
 mod web_nodes;
