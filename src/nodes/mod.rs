@@ -6,6 +6,7 @@ mod registry;
 mod spec;
 
 mod batch;
+mod capped;
 mod choice;
 mod collect;
 mod delay;
@@ -43,6 +44,7 @@ mod write_file;
 mod testing;
 
 pub use batch::{typed_items, BATCH_KIND};
+pub use capped::{cut_note, HeadTail};
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
 pub use registry::Registry;
