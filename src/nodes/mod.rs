@@ -49,6 +49,7 @@ pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
 pub use registry::Registry;
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
+pub use shell::{KEPT_HEAD_BYTES, KEPT_TAIL_BYTES};
 pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
 pub use switch::switch_input_name;
 
