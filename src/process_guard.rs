@@ -207,6 +207,7 @@ mod linux {
         }
         // `/proc/self/exe` is this very binary even if its file was replaced since.
         let started = Command::new("/proc/self/exe")
+            .arg0("flowcanvas-watchdog")
             .arg(WATCHDOG_ARG)
             .arg(owner())
             .env_remove(TAG_VAR)
