@@ -39,6 +39,10 @@ const WATCHDOG_ARG: &str = "__flowcanvas_watchdog";
 pub struct ProcessTree {
     leader_pid: u32,
     /// `FLOWCANVAS_STEP`'s value in the command's environment (Linux only).
+    #[cfg_attr(
+        not(target_os = "linux"),
+        allow(dead_code, reason = "always None where there is no /proc to look in")
+    )]
     tag: Option<String>,
 }
 

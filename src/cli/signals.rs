@@ -9,6 +9,10 @@ use std::sync::Mutex;
 
 /// A signal asking flowcanvas to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    not(unix),
+    allow(dead_code, reason = "only Ctrl-C can be caught without Unix signals")
+)]
 pub enum StopSignal {
     /// Ctrl-C (`SIGINT`).
     Interrupt,
