@@ -14,6 +14,7 @@ pub mod fsutil;
 pub mod model;
 pub mod nodes;
 pub mod plan;
+pub mod process_guard;
 pub mod results;
 pub mod settings;
 pub mod store;

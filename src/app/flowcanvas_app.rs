@@ -1197,4 +1197,10 @@ impl eframe::App for FlowcanvasApp {
     fn update(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.ui(ctx);
     }
+
+    /// The window closed: an active run is stopped (its processes killed, its record
+    /// cancelled) before the app goes, rather than whenever the app happens to be dropped.
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.engine.shut_down();
+    }
 }

@@ -1,6 +1,7 @@
 //! The command line: `run`, `plan` and `validate`, as a client of the engine. Errors become
 //! exit codes here, at the edge: 0 success, 1 a run with failures, skips or a stop,
-//! 2 an invalid file or arguments or a loop, 130 stopped by Ctrl-C.
+//! 2 an invalid file or arguments or a loop, 130/143/129 stopped by Ctrl-C, `SIGTERM` or
+//! `SIGHUP`, 141 when whoever read the output went away.
 
 mod fmt_cmd;
 mod human;
@@ -9,6 +10,7 @@ mod kinds_cmd;
 mod plan_cmd;
 mod run_cmd;
 mod runs_cmd;
+mod signals;
 mod validate_cmd;
 
 // `trust`, and the exit code of restricted runs.
@@ -31,8 +33,14 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_RUN_PROBLEMS: i32 = 1;
 /// Exit code: an invalid file or arguments, or a loop.
 pub const EXIT_INVALID: i32 = 2;
-/// Exit code: stopped with Ctrl-C.
+/// Exit code: stopped with Ctrl-C (`SIGINT`).
 pub const EXIT_INTERRUPTED: i32 = 130;
+/// Exit code: stopped with `SIGTERM`.
+pub const EXIT_TERMINATED: i32 = 143;
+/// Exit code: stopped with `SIGHUP` (the terminal closed).
+pub const EXIT_HUNG_UP: i32 = 129;
+/// Exit code: standard output was a pipe whose reader went away (as `SIGPIPE` would).
+pub const EXIT_CLOSED_PIPE: i32 = 141;
 
 /// Build node-graph pipelines and run them: live in the app, or headless here.
 ///
@@ -242,6 +250,10 @@ pub struct FmtArgs {
 
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    // A command ends quietly when its reader goes away (a run, once started, stops first).
+    if cli.command.is_some() {
+        signals::die_quietly_on_closed_pipe();
+    }
     match cli.command {
         Some(Command::Run(args)) => run_cmd::run(&args),
         Some(Command::Plan(args)) => plan_cmd::plan_cmd(&args),

@@ -252,11 +252,20 @@ impl Engine {
     }
 }
 
-impl Drop for Engine {
-    fn drop(&mut self) {
-        let _ = self.handle.commands.send(Command::Shutdown);
+impl Engine {
+    /// Stops the active run (its processes are killed, its record in the store says
+    /// cancelled), drops the queued ones, ends the executor thread and waits for it. Later
+    /// calls do nothing; dropping the engine does the same.
+    pub fn shut_down(&mut self) {
         if let Some(thread) = self.thread.take() {
+            let _ = self.handle.commands.send(Command::Shutdown);
             let _ = thread.join();
         }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shut_down();
     }
 }

@@ -8,6 +8,7 @@ mod side_effects;
 mod spec;
 
 mod batch;
+mod capped;
 mod choice;
 mod collect;
 mod delay;
@@ -45,10 +46,12 @@ mod write_file;
 mod testing;
 
 pub use batch::{typed_items, BATCH_KIND};
+pub use capped::{cut_note, HeadTail};
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
 pub use registry::Registry;
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
+pub use shell::{KEPT_HEAD_BYTES, KEPT_TAIL_BYTES};
 pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
 pub use switch::switch_input_name;
 

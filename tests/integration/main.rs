@@ -14,6 +14,7 @@ mod gui;
 mod gui_results;
 mod image_nodes;
 mod local_server;
+mod stopping;
 mod support;
 mod trust;
 mod web_nodes;
