@@ -164,9 +164,13 @@ pub fn run_batch(
                     }
                     Err(NodeError::Cancelled) => return,
                 };
-                if let Ok(mut results) = results.lock() {
-                    results[index] = Some(outcome.map_err(|e| e.to_string()));
-                }
+                // Counting and reporting under the lock keeps the counts in order: two items
+                // finishing at once must not leave "5 of 6" as the last word.
+                let mut results = match results.lock() {
+                    Ok(results) => results,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                results[index] = Some(outcome.map_err(|e| e.to_string()));
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 report(Progress::Output {
                     stream: Stream::Stdout,
@@ -176,6 +180,7 @@ pub fn run_batch(
                     done: finished as u64,
                     total: total as u64,
                 });
+                drop(results);
             });
         }
     });
