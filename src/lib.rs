@@ -17,6 +17,7 @@ pub mod plan;
 pub mod process_guard;
 pub mod results;
 pub mod settings;
+pub mod signals;
 pub mod store;
 pub mod trust;
 pub mod ui;

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -57,6 +58,8 @@ pub struct FlowcanvasApp {
     clipboard: Option<Flow>,
     title: String,
     allow_close: bool,
+    /// Set (from the signal thread) when `SIGTERM`, `SIGHUP` or Ctrl-C asks the app to go.
+    stop_requested: Arc<AtomicBool>,
     screenshot: Option<ScreenshotJob>,
     notice: Option<(String, Instant)>,
     /// The run panel (plan preview, inputs form, queue).
@@ -166,6 +169,7 @@ impl FlowcanvasApp {
             clipboard: None,
             title: String::new(),
             allow_close: false,
+            stop_requested: Arc::new(AtomicBool::new(false)),
             screenshot: options
                 .screenshot
                 .map(|path| ScreenshotJob::new(path, options.run)),
@@ -231,6 +235,9 @@ impl FlowcanvasApp {
 
     /// Draws one frame and handles everything that happened since the last.
     pub fn ui(&mut self, ctx: &egui::Context) {
+        if self.stop_requested.swap(false, Ordering::SeqCst) {
+            self.quit_keeping_edits();
+        }
         let now = Instant::now();
         let started = Instant::now();
         for event in self.engine.drain(EVENT_BUDGET) {
@@ -1108,6 +1115,30 @@ impl FlowcanvasApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
+    }
+
+    /// The flag a stop signal sets (from any thread; wake the context after setting it):
+    /// the next frame keeps unsaved edits as a recovery copy and closes the window, which
+    /// stops the active run (see `on_exit`).
+    pub fn stop_requested(&self) -> Arc<AtomicBool> {
+        self.stop_requested.clone()
+    }
+
+    /// Closes without asking about unsaved edits (nobody may be there to answer): they are
+    /// written to the recovery copy first, and offered back at the next start.
+    fn quit_keeping_edits(&mut self) {
+        if self.doc.is_dirty() {
+            if let Some(file) = self.recovery_file() {
+                // Written here, not on a helper thread: the process is about to end.
+                if let Err(err) = super::recovery::write(&file, self.doc.path(), self.doc.flow()) {
+                    eprintln!(
+                        "flowcanvas: could not keep unsaved edits in {}: {err}",
+                        file.display()
+                    );
+                }
+            }
+        }
+        self.commands.push(AppCommand::Quit);
     }
 
     /// The recovery copy's file for the open document.

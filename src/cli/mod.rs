@@ -10,7 +10,6 @@ mod kinds_cmd;
 mod plan_cmd;
 mod run_cmd;
 mod runs_cmd;
-mod signals;
 mod validate_cmd;
 
 // `trust`, and the exit code of restricted runs.
@@ -34,11 +33,11 @@ pub const EXIT_RUN_PROBLEMS: i32 = 1;
 /// Exit code: an invalid file or arguments, or a loop.
 pub const EXIT_INVALID: i32 = 2;
 /// Exit code: stopped with Ctrl-C (`SIGINT`).
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub const EXIT_INTERRUPTED: i32 = crate::signals::StopSignal::Interrupt.exit_code();
 /// Exit code: stopped with `SIGTERM`.
-pub const EXIT_TERMINATED: i32 = 143;
+pub const EXIT_TERMINATED: i32 = crate::signals::StopSignal::Terminate.exit_code();
 /// Exit code: stopped with `SIGHUP` (the terminal closed).
-pub const EXIT_HUNG_UP: i32 = 129;
+pub const EXIT_HUNG_UP: i32 = crate::signals::StopSignal::Hangup.exit_code();
 /// Exit code: standard output was a pipe whose reader went away (as `SIGPIPE` would).
 pub const EXIT_CLOSED_PIPE: i32 = 141;
 
@@ -252,7 +251,7 @@ pub struct FmtArgs {
 pub fn run(cli: Cli) -> i32 {
     // A command ends quietly when its reader goes away (a run, once started, stops first).
     if cli.command.is_some() {
-        signals::die_quietly_on_closed_pipe();
+        crate::signals::die_quietly_on_closed_pipe();
     }
     match cli.command {
         Some(Command::Run(args)) => run_cmd::run(&args),

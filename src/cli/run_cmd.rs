@@ -7,13 +7,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::human::HumanOutput;
-use super::signals::{self, StopSignal};
 use super::{
     apply_set, base_dir_of, load_or_report, ContinueArgs, RunArgs, EXIT_CLOSED_PIPE, EXIT_INVALID,
     EXIT_OK, EXIT_RUN_PROBLEMS,
 };
 use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
+use crate::signals::{self, StopSignal};
 use crate::store::{ContinueHow, Store};
 
 /// Runs the flow; returns the exit code.

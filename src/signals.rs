@@ -1,9 +1,10 @@
-//! How the command line reacts to being told to stop (Ctrl-C, `SIGTERM`, `SIGHUP`) and to a
-//! reader that goes away (`flowcanvas kinds | head -1`).
+//! How flowcanvas reacts to being told to stop (Ctrl-C, `SIGTERM`, `SIGHUP`) and to a reader
+//! that goes away (`flowcanvas kinds | head -1`); used by the command line and the app.
 //!
 //! A stop signal does not end the process: it is handed to a callback on a helper thread, so
 //! `run` can stop the run (killing its processes and recording it cancelled) and then exit
-//! with 128 plus the signal's number, as a shell reports a process killed by it.
+//! with 128 plus the signal's number, as a shell reports a process killed by it; the app
+//! closes its window the same way (see `app::run_gui`).
 
 use std::sync::Mutex;
 
@@ -24,11 +25,12 @@ pub enum StopSignal {
 
 impl StopSignal {
     /// The exit code after stopping for this signal: 128 + its number (130, 143, 129).
-    pub fn exit_code(self) -> i32 {
+    pub const fn exit_code(self) -> i32 {
+        // Signal numbers are the same on every Unix: SIGINT 2, SIGTERM 15, SIGHUP 1.
         match self {
-            StopSignal::Interrupt => super::EXIT_INTERRUPTED,
-            StopSignal::Terminate => super::EXIT_TERMINATED,
-            StopSignal::Hangup => super::EXIT_HUNG_UP,
+            StopSignal::Interrupt => 128 + 2,
+            StopSignal::Terminate => 128 + 15,
+            StopSignal::Hangup => 128 + 1,
         }
     }
 }
