@@ -2,7 +2,8 @@
 //!
 //! The engine is UI-free: [`model`] (the flow document), [`format`] (`.flow` files),
 //! [`plan`] (what a run covers, in what order), [`exec`] (the background executor and its
-//! events) and [`nodes`] (the node kinds). The command line ([`cli`]) and the desktop app
+//! events), [`nodes`] (the node kinds) and [`trust`] (what a flow does outside itself, and
+//! restricted runs of flows nobody trusted yet). The command line ([`cli`]) and the desktop app
 //! ([`app`], drawn by [`ui`]) are its two clients.
 
 pub mod app;
@@ -13,6 +14,10 @@ pub mod fsutil;
 pub mod model;
 pub mod nodes;
 pub mod plan;
+pub mod process_guard;
 pub mod results;
+pub mod settings;
+pub mod signals;
 pub mod store;
+pub mod trust;
 pub mod ui;

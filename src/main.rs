@@ -3,6 +3,10 @@
 use clap::Parser;
 
 fn main() {
+    if let Some(code) = flowcanvas::process_guard::serve_watchdog_if_asked() {
+        std::process::exit(code);
+    }
+    flowcanvas::process_guard::enable_watchdog();
     quiet_node_panics();
     let cli = flowcanvas::cli::Cli::parse();
     std::process::exit(flowcanvas::cli::run(cli));

@@ -114,6 +114,8 @@ pub enum AppCommand {
     AddFilesTo(NodeId, Vec<PathBuf>),
     /// Hide the "run interrupted" banner for this run.
     DismissInterrupted(String),
+    /// Trust the open flow's folder (and every folder below it): lift the restriction.
+    TrustFolder,
 }
 
 /// The tabs of the drawer on the right.

@@ -21,6 +21,8 @@ pub struct Document {
     last_field: Option<(NodeId, String)>,
     /// Bumped on every change; views rebuild when it moves.
     revision: u64,
+    /// Runs are restricted: the file lies in a folder nobody trusted (see `crate::trust`).
+    restricted: bool,
 }
 
 impl Document {
@@ -36,7 +38,19 @@ impl Document {
             redo: Vec::new(),
             last_field: None,
             revision: 0,
+            restricted: false,
         }
+    }
+
+    /// Whether runs of this document are restricted (its folder is not trusted): nodes
+    /// that act outside the flow are left out with "needs trust".
+    pub fn is_restricted(&self) -> bool {
+        self.restricted
+    }
+
+    /// Restricts the document's runs, or lifts the restriction.
+    pub fn set_restricted(&mut self, restricted: bool) {
+        self.restricted = restricted;
     }
 
     /// A document restored from a recovery copy: it has unsaved changes.

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,11 +19,12 @@ use crate::format;
 use crate::model::{apply_inputs, Flow, NodeId};
 use crate::nodes::Registry;
 use crate::plan::Scope;
+use crate::trust::{FlowEffects, TrustList};
 use crate::ui::canvas::Canvas;
 use crate::ui::dialogs::{self, ErrorDialog, UnsavedChoice};
 use crate::ui::results_window::ResultsWindow;
 use crate::ui::run_panel::RunPanel;
-use crate::ui::{app_mode, drawer, monitor, top_bar};
+use crate::ui::{app_mode, drawer, monitor, top_bar, trust_banner};
 
 /// The flow a first start opens: small, safe, runnable in one click.
 pub const WELCOME_FLOW: &str = include_str!("../../assets/welcome.flow");
@@ -56,6 +58,8 @@ pub struct FlowcanvasApp {
     clipboard: Option<Flow>,
     title: String,
     allow_close: bool,
+    /// Set (from the signal thread) when `SIGTERM`, `SIGHUP` or Ctrl-C asks the app to go.
+    stop_requested: Arc<AtomicBool>,
     screenshot: Option<ScreenshotJob>,
     notice: Option<(String, Instant)>,
     /// The run panel (plan preview, inputs form, queue).
@@ -88,6 +92,12 @@ pub struct FlowcanvasApp {
     catalog_read_at: Option<Instant>,
     /// Results changed since that read (the catalog is behind).
     catalog_behind: bool,
+    /// The trusted folders, from the settings folder; `None` without a settings folder
+    /// (tests, `--screenshot`): nothing to remember trust in, so every flow runs freely.
+    trust: Option<TrustList>,
+    /// What the open flow would do outside itself, for the restricted-mode banner: the
+    /// document revision and folder it was worked out for.
+    trust_effects: Option<(u64, PathBuf, Arc<FlowEffects>)>,
 }
 
 /// How the app was started.
@@ -159,6 +169,7 @@ impl FlowcanvasApp {
             clipboard: None,
             title: String::new(),
             allow_close: false,
+            stop_requested: Arc::new(AtomicBool::new(false)),
             screenshot: options
                 .screenshot
                 .map(|path| ScreenshotJob::new(path, options.run)),
@@ -186,7 +197,10 @@ impl FlowcanvasApp {
             picked_files: None,
             catalog_read_at: None,
             catalog_behind: false,
+            trust: None,
+            trust_effects: None,
         };
+        app.update_restriction();
         let catalog_ctx = ctx.clone();
         app.canvas
             .state
@@ -221,6 +235,9 @@ impl FlowcanvasApp {
 
     /// Draws one frame and handles everything that happened since the last.
     pub fn ui(&mut self, ctx: &egui::Context) {
+        if self.stop_requested.swap(false, Ordering::SeqCst) {
+            self.quit_keeping_edits();
+        }
         let now = Instant::now();
         let started = Instant::now();
         for event in self.engine.drain(EVENT_BUDGET) {
@@ -379,7 +396,7 @@ impl FlowcanvasApp {
                     RunRequest::new(Arc::new(self.doc.flow().clone()), self.doc.base_dir())
                         .scope(scope)
                         .store(self.store());
-                self.engine.submit(request);
+                self.submit(request);
             }
             AppCommand::OpenRunPanel(scope) => self.run_panel.open_for(scope),
             AppCommand::Queue {
@@ -395,7 +412,7 @@ impl FlowcanvasApp {
                             .mode(mode)
                             .store(self.store());
                         request.inputs = inputs;
-                        self.engine.submit(request);
+                        self.submit(request);
                     }
                     Err(err) => self.notice = Some((format!("Cannot run: {err}"), Instant::now())),
                 }
@@ -491,14 +508,77 @@ impl FlowcanvasApp {
                         .scope(Scope::Node(node))
                         .store(self.store());
                 request.items = items;
-                self.engine.submit(request);
+                self.submit(request);
             }
             AppCommand::AddFiles(node) => self.pick_files_for(ctx, node),
             AppCommand::AddFilesTo(node, files) => self.doc.add_batch_files(&node, &files),
             AppCommand::DismissInterrupted(run) => {
                 self.dismissed_unfinished.insert(run);
             }
+            AppCommand::TrustFolder => self.trust_folder(),
         }
+    }
+
+    /// Submits a run of the open document: restricted when its folder is not trusted.
+    fn submit(&mut self, request: RunRequest) {
+        self.engine
+            .submit(request.restricted(self.doc.is_restricted()));
+    }
+
+    /// Restricts the open document when its file lies in a folder nobody trusted. New
+    /// flows, the welcome flow and recovered untitled edits are the user's own: never
+    /// restricted.
+    fn update_restriction(&mut self) {
+        // Read again: `flowcanvas trust` or another window may have added folders.
+        if let Some(dir) = &self.config_dir {
+            self.trust = Some(TrustList::load(dir));
+        }
+        let restricted = match (&self.trust, self.doc.path()) {
+            (Some(list), Some(path)) => !list.is_flow_trusted(path),
+            _ => false,
+        };
+        self.doc.set_restricted(restricted);
+        self.trust_effects = None;
+    }
+
+    /// Trusts the open flow's folder (the banner's button) and lifts the restriction.
+    fn trust_folder(&mut self) {
+        let folder = self.doc.base_dir();
+        if let Some(list) = &mut self.trust {
+            match list.add(&folder) {
+                Ok(folder) => self.notice(&format!("Trusted {}", folder.display())),
+                Err(err) => {
+                    self.notice(&format!("Could not trust {}: {err}", folder.display()));
+                    return;
+                }
+            }
+        }
+        self.update_restriction();
+    }
+
+    /// The restricted-mode banner, when the open flow is restricted and would do something
+    /// outside itself.
+    fn trust_banner(&mut self, ctx: &egui::Context) {
+        if !self.doc.is_restricted() {
+            return;
+        }
+        let revision = self.doc.revision();
+        if self.trust_effects.as_ref().map(|(r, ..)| *r) != Some(revision) {
+            let folder = self.doc.base_dir();
+            let effects = FlowEffects::of(self.doc.flow(), &self.registry, &folder);
+            self.trust_effects = Some((revision, folder, Arc::new(effects)));
+        }
+        if let Some((_, folder, effects)) = &self.trust_effects {
+            if trust_banner::has_something_to_say(effects) {
+                let commands = trust_banner::show(ctx, folder, effects);
+                self.commands.extend(commands);
+            }
+        }
+    }
+
+    /// Whether the open flow runs restricted (its folder is not trusted).
+    pub fn is_restricted(&self) -> bool {
+        self.doc.is_restricted()
     }
 
     fn notice(&mut self, text: &str) {
@@ -508,11 +588,15 @@ impl FlowcanvasApp {
     /// The drawer (Outputs, Runs), the unfinished-run banner and the results window: drawn
     /// before the central panel, which takes the room they leave.
     fn side_panels(&mut self, ctx: &egui::Context) {
+        self.trust_banner(ctx);
         let catalog = &self.canvas.state.catalog;
         if let Some(run) = catalog
             .unfinished_run()
             .filter(|run| !self.dismissed_unfinished.contains(&run.id))
             .filter(|_| !self.canvas.state.run_view.is_running())
+            // While restricted, continuing would block the same nodes again: the trust
+            // banner is the question to answer first.
+            .filter(|_| !self.doc.is_restricted())
         {
             let commands = drawer::unfinished_banner(ctx, catalog, run);
             self.commands.extend(commands);
@@ -630,7 +714,7 @@ impl FlowcanvasApp {
         match request {
             Ok(request) => {
                 self.dismissed_unfinished.insert(run.to_owned());
-                self.engine.submit(request);
+                self.submit(request);
             }
             Err(err) => self.notice(&format!("Cannot {}: {err}", how.label())),
         }
@@ -720,6 +804,28 @@ impl FlowcanvasApp {
         let recovery = self.recovery_file();
         match self.doc.save_to(path) {
             Ok(()) => {
+                // A flow of the user's own (not restricted) trusts the folder it is saved
+                // in; a restricted one saved elsewhere is trusted only if that folder is.
+                if !self.doc.is_restricted() {
+                    if let (Some(list), Some(dir)) = (&mut self.trust, path.parent()) {
+                        let dir = if dir.as_os_str().is_empty() {
+                            Path::new(".")
+                        } else {
+                            dir
+                        };
+                        let added = match list.is_trusted(dir) {
+                            true => Ok(()),
+                            false => list.add(dir).map(|_| ()),
+                        };
+                        if let Err(err) = added {
+                            self.notice = Some((
+                                format!("Could not trust {}: {err}", dir.display()),
+                                Instant::now(),
+                            ));
+                        }
+                    }
+                }
+                self.update_restriction();
                 self.recent.touch(path);
                 self.canvas.state.catalog.set_store(self.store());
                 if let Some(file) = recovery {
@@ -740,6 +846,7 @@ impl FlowcanvasApp {
 
     fn replace_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.update_restriction();
         self.canvas.selected.clear();
         self.monitor_selected = None;
         self.canvas.state.run_view = Default::default();
@@ -963,6 +1070,7 @@ impl FlowcanvasApp {
                         self.doc.flow().clone(),
                         self.doc.path().map(Path::to_path_buf),
                     );
+                    self.update_restriction();
                     self.commands.push(pending);
                 }
                 Some(UnsavedChoice::Cancel) => self.confirm = None,
@@ -1007,6 +1115,30 @@ impl FlowcanvasApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
+    }
+
+    /// The flag a stop signal sets (from any thread; wake the context after setting it):
+    /// the next frame keeps unsaved edits as a recovery copy and closes the window, which
+    /// stops the active run (see `on_exit`).
+    pub fn stop_requested(&self) -> Arc<AtomicBool> {
+        self.stop_requested.clone()
+    }
+
+    /// Closes without asking about unsaved edits (nobody may be there to answer): they are
+    /// written to the recovery copy first, and offered back at the next start.
+    fn quit_keeping_edits(&mut self) {
+        if self.doc.is_dirty() {
+            if let Some(file) = self.recovery_file() {
+                // Written here, not on a helper thread: the process is about to end.
+                if let Err(err) = super::recovery::write(&file, self.doc.path(), self.doc.flow()) {
+                    eprintln!(
+                        "flowcanvas: could not keep unsaved edits in {}: {err}",
+                        file.display()
+                    );
+                }
+            }
+        }
+        self.commands.push(AppCommand::Quit);
     }
 
     /// The recovery copy's file for the open document.
@@ -1095,5 +1227,11 @@ fn welcome(registry: &Registry) -> Document {
 impl eframe::App for FlowcanvasApp {
     fn update(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.ui(ctx);
+    }
+
+    /// The window closed: an active run is stopped (its processes killed, its record
+    /// cancelled) before the app goes, rather than whenever the app happens to be dropped.
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.engine.shut_down();
     }
 }

@@ -11,7 +11,8 @@ pub mod run_view;
 pub mod screenshot;
 pub mod store_catalog;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
 
 pub use flowcanvas_app::{FlowcanvasApp, StartOptions};
 
@@ -38,6 +39,10 @@ pub fn run_gui(options: StartOptions) -> i32 {
         return 2;
     }
     let screenshot = options.screenshot.is_some();
+    // A stop signal closes the window as the close button would (the run is stopped and
+    // recorded cancelled), keeps unsaved edits as a recovery copy, and sets the exit code.
+    let signalled = Arc::new(AtomicI32::new(0));
+    let signal_code = signalled.clone();
     let native = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_inner_size([1440.0, 900.0])
@@ -51,9 +56,22 @@ pub fn run_gui(options: StartOptions) -> i32 {
     let result = eframe::run_native(
         "Flowcanvas",
         native,
-        Box::new(move |cc| Ok(Box::new(FlowcanvasApp::new(&cc.egui_ctx, options)))),
+        Box::new(move |cc| {
+            let app = FlowcanvasApp::new(&cc.egui_ctx, options);
+            let (flag, ctx) = (app.stop_requested(), cc.egui_ctx.clone());
+            let installed = crate::signals::on_stop_signal(move |signal| {
+                signal_code.store(signal.exit_code(), Ordering::SeqCst);
+                flag.store(true, Ordering::SeqCst);
+                ctx.request_repaint();
+            });
+            if let Err(err) = installed {
+                eprintln!("flowcanvas: stop signals will end the app abruptly: {err}");
+            }
+            Ok(Box::new(app))
+        }),
     );
     match result {
+        Ok(()) if signalled.load(Ordering::SeqCst) != 0 => signalled.load(Ordering::SeqCst),
         Ok(()) if screenshot => screenshot::SCREENSHOT_EXIT.load(Ordering::SeqCst),
         Ok(()) => 0,
         Err(err) => {

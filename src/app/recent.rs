@@ -2,16 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The app's settings folder: `FLOWCANVAS_CONFIG_DIR`, else `$XDG_CONFIG_HOME/flowcanvas`, else
-/// `~/.config/flowcanvas`.
-pub fn config_dir() -> Option<PathBuf> {
-    std::env::var_os("FLOWCANVAS_CONFIG_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("XDG_CONFIG_HOME").map(|d| PathBuf::from(d).join("flowcanvas"))
-        })
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/flowcanvas")))
-}
+pub use crate::settings::config_dir;
 
 /// How many recent files are remembered.
 const MAX_RECENT: usize = 10;

@@ -17,6 +17,8 @@ pub struct HumanOutput {
     orders: HashMap<String, usize>,
     /// On a terminal, the "running" line is rewritten in place when the step ends.
     open_line: bool,
+    /// Standard output is a pipe whose reader went away: nothing more is written.
+    closed: bool,
 }
 
 impl HumanOutput {
@@ -28,6 +30,23 @@ impl HumanOutput {
             total_steps: 0,
             orders: HashMap::new(),
             open_line: false,
+            closed: false,
+        }
+    }
+
+    /// Whether standard output turned out to be a pipe nobody reads any more.
+    pub fn output_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Writes to standard output, noting a closed pipe (after which nothing is written).
+    fn write(&mut self, text: std::fmt::Arguments<'_>) {
+        if self.closed {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if let Err(err) = out.write_fmt(text).and_then(|()| out.flush()) {
+            self.closed = err.kind() == std::io::ErrorKind::BrokenPipe;
         }
     }
 
@@ -47,13 +66,12 @@ impl HumanOutput {
     }
 
     fn line(&mut self, text: &str) {
-        let mut out = std::io::stdout().lock();
         if self.open_line {
-            let _ = write!(out, "\r\x1b[2K");
             self.open_line = false;
+            self.write(format_args!("\r\x1b[2K{text}\n"));
+        } else {
+            self.write(format_args!("{text}\n"));
         }
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
     }
 
     /// Shows one event.
@@ -64,7 +82,8 @@ impl HumanOutput {
             | Event::QueueChanged { .. }
             | Event::ActiveResultChanged { .. } => {}
             Event::StoreProblem { message, .. } => {
-                eprintln!("warning: result store: {message}");
+                // Not eprintln!: a closed stderr must not end the run with a panic.
+                let _ = writeln!(std::io::stderr(), "warning: result store: {message}");
             }
             Event::RunStarted { plan, seeds, .. } => {
                 self.total_steps = plan.steps.len();
@@ -102,9 +121,8 @@ impl HumanOutput {
             Event::NodeStarted { node, .. } => {
                 let text = format!("  {} ▶ {node}", self.badge(node.as_str()));
                 if self.color {
-                    let mut out = std::io::stdout().lock();
-                    let _ = write!(out, "{}", self.paint("36", &text));
-                    let _ = out.flush();
+                    let text = self.paint("36", &text);
+                    self.write(format_args!("{text}"));
                     self.open_line = true;
                 } else {
                     self.line(&text);

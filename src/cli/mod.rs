@@ -1,6 +1,7 @@
 //! The command line: `run`, `plan` and `validate`, as a client of the engine. Errors become
 //! exit codes here, at the edge: 0 success, 1 a run with failures, skips or a stop,
-//! 2 an invalid file or arguments or a loop, 130 stopped by Ctrl-C.
+//! 2 an invalid file or arguments or a loop, 130/143/129 stopped by Ctrl-C, `SIGTERM` or
+//! `SIGHUP`, 141 when whoever read the output went away.
 
 mod fmt_cmd;
 mod human;
@@ -10,6 +11,9 @@ mod plan_cmd;
 mod run_cmd;
 mod runs_cmd;
 mod validate_cmd;
+
+// `trust`, and the exit code of restricted runs.
+mod trust_cmd;
 
 use std::path::{Path, PathBuf};
 
@@ -28,8 +32,14 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_RUN_PROBLEMS: i32 = 1;
 /// Exit code: an invalid file or arguments, or a loop.
 pub const EXIT_INVALID: i32 = 2;
-/// Exit code: stopped with Ctrl-C.
-pub const EXIT_INTERRUPTED: i32 = 130;
+/// Exit code: stopped with Ctrl-C (`SIGINT`).
+pub const EXIT_INTERRUPTED: i32 = crate::signals::StopSignal::Interrupt.exit_code();
+/// Exit code: stopped with `SIGTERM`.
+pub const EXIT_TERMINATED: i32 = crate::signals::StopSignal::Terminate.exit_code();
+/// Exit code: stopped with `SIGHUP` (the terminal closed).
+pub const EXIT_HUNG_UP: i32 = crate::signals::StopSignal::Hangup.exit_code();
+/// Exit code: standard output was a pipe whose reader went away (as `SIGPIPE` would).
+pub const EXIT_CLOSED_PIPE: i32 = 141;
 
 /// Build node-graph pipelines and run them: live in the app, or headless here.
 ///
@@ -77,6 +87,16 @@ pub enum Command {
     Retry(ContinueArgs),
     /// List every node kind with its ports and parameters.
     Kinds(KindsArgs),
+    /// Trust a folder: the app runs flows in it (and below it) without restriction. With
+    /// no folder, list the trusted folders.
+    Trust(TrustArgs),
+}
+
+/// Arguments of `flowcanvas trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The folder to trust; with none, the trusted folders are listed.
+    pub dir: Option<PathBuf>,
 }
 
 /// Arguments of `flowcanvas kinds`.
@@ -142,6 +162,10 @@ pub struct TargetArgs {
     /// from 1, e.g. `2,5`), keeping the others from its stored result.
     #[arg(long, value_name = "N,N", requires = "node", value_delimiter = ',')]
     pub items: Vec<usize>,
+    /// For a flow you have not read: leave out every node that acts outside the flow
+    /// (commands, requests, writes, reads outside its folder); exit 3 if any was left out.
+    #[arg(long)]
+    pub restricted: bool,
 }
 
 impl TargetArgs {
@@ -226,6 +250,10 @@ pub struct FmtArgs {
 
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    // A command ends quietly when its reader goes away (a run, once started, stops first).
+    if cli.command.is_some() {
+        crate::signals::die_quietly_on_closed_pipe();
+    }
     match cli.command {
         Some(Command::Run(args)) => run_cmd::run(&args),
         Some(Command::Plan(args)) => plan_cmd::plan_cmd(&args),
@@ -240,6 +268,7 @@ pub fn run(cli: Cli) -> i32 {
             run_cmd::continue_cmd(&args, crate::store::ContinueHow::Retry)
         }
         Some(Command::Kinds(args)) => kinds_cmd::kinds(&args),
+        Some(Command::Trust(args)) => trust_cmd::trust(&args),
         None => crate::app::run_gui(crate::app::StartOptions {
             no_recent: cli.screenshot.is_some(),
             file: cli.file,

@@ -1,8 +1,22 @@
-//! `flowcanvas plan FILE`: the plan a run would follow, without running anything.
+//! `flowcanvas plan FILE`: the plan a run would follow, without running anything, and
+//! everything the flow does outside itself.
 
-use super::{apply_set, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
+use serde::Serialize;
+
+use super::{apply_set, base_dir_of, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
 use crate::nodes::Registry;
-use crate::plan::{plan_with_results, InputSource, KnownResult};
+use crate::plan::{plan_with_results, InputSource, KnownResult, Plan};
+use crate::trust::{restrict, FlowEffects};
+
+/// `plan --json`: the plan and the flow's side effects.
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    /// Whether the plan is the restricted one (`--restricted`).
+    restricted: bool,
+    side_effects: &'a FlowEffects,
+}
 
 /// Prints the plan; exit 0, or 2 for an invalid file, unknown node or a loop.
 pub fn plan_cmd(args: &PlanArgs) -> i32 {
@@ -50,8 +64,19 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
+    let base_dir = base_dir_of(&args.file);
+    let effects = FlowEffects::of(&flow, &registry, &base_dir);
+    let planned = match args.target.restricted {
+        true => restrict(planned, &flow, &registry, &base_dir),
+        false => planned,
+    };
     if args.json {
-        match serde_json::to_string(&planned) {
+        let json = PlanJson {
+            plan: &planned,
+            restricted: args.target.restricted,
+            side_effects: &effects,
+        };
+        match serde_json::to_string(&json) {
             Ok(json) => println!("{json}"),
             Err(err) => {
                 eprintln!("error: could not write the plan as JSON: {err}");
@@ -112,5 +137,34 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
     for warning in &planned.warnings {
         println!("  warning: {warning}");
     }
+    print_side_effects(&effects);
     EXIT_OK
+}
+
+/// The side-effect summary: each node acting outside the flow, then the commands, hosts,
+/// outside paths and variables gathered.
+fn print_side_effects(effects: &FlowEffects) {
+    if effects.is_empty() {
+        println!("Side effects: none (every node works inside the flow).");
+        return;
+    }
+    let blocked = effects.needing_trust().count();
+    println!(
+        "Side effects: {} node{} act{} outside the flow ({blocked} need{} trust; `run --restricted` leaves {} out):",
+        effects.nodes.len(),
+        if effects.nodes.len() == 1 { "" } else { "s" },
+        if effects.nodes.len() == 1 { "s" } else { "" },
+        if blocked == 1 { "s" } else { "" },
+        if blocked == 1 { "it" } else { "them" },
+    );
+    for line in effects.lines() {
+        println!("  {line}");
+    }
+    for node in &effects.nodes {
+        let what = match &node.needs_trust {
+            Some(reason) => reason.clone(),
+            None => "runs restricted too (reads inside the flow's folder)".to_owned(),
+        };
+        println!("    {} ({}): {what}", node.title, node.node);
+    }
 }

@@ -4,16 +4,16 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::human::HumanOutput;
 use super::{
-    apply_set, base_dir_of, load_or_report, ContinueArgs, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID,
+    apply_set, base_dir_of, load_or_report, ContinueArgs, RunArgs, EXIT_CLOSED_PIPE, EXIT_INVALID,
     EXIT_OK, EXIT_RUN_PROBLEMS,
 };
 use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
+use crate::signals::{self, StopSignal};
 use crate::store::{ContinueHow, Store};
 
 /// Runs the flow; returns the exit code.
@@ -29,7 +29,8 @@ pub fn run(args: &RunArgs) -> i32 {
     let mut request = RunRequest::new(flow, base_dir_of(&args.file))
         .scope(args.target.scope())
         .mode(args.target.mode.into())
-        .store(args.target.store(&args.file));
+        .store(args.target.store(&args.file))
+        .restricted(args.target.restricted);
     request.inputs = inputs;
     if args.target.items.contains(&0) {
         eprintln!("error: --items counts from 1");
@@ -100,59 +101,81 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
 }
 
 /// Runs one request to its end, showing it live (or as JSON lines); returns the exit code.
+///
+/// Ctrl-C, `SIGTERM` and `SIGHUP` stop the run (its processes are killed and its record
+/// says cancelled) and exit 130, 143 or 129; so does a closed standard output, with 141.
 fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: bool) -> i32 {
     let flow = request.flow.clone();
+    // From here on a closed pipe must not end the process before the run is stopped.
+    signals::notice_closed_pipe();
     let mut engine = match Engine::start(registry.clone()) {
         Ok(engine) => engine,
         Err(err) => {
-            eprintln!("error: could not start the executor: {err}");
+            report(format_args!("error: could not start the executor: {err}"));
             return EXIT_RUN_PROBLEMS;
         }
     };
 
-    let interrupted = Arc::new(AtomicBool::new(false));
+    let stopped_by: Arc<Mutex<Option<StopSignal>>> = Arc::default();
     {
-        let (handle, interrupted) = (engine.handle(), interrupted.clone());
-        // Only one handler per process: a second `run` in the same process keeps the first.
-        let _ = ctrlc::set_handler(move || {
-            interrupted.store(true, Ordering::SeqCst);
+        let (handle, stopped_by) = (engine.handle(), stopped_by.clone());
+        let installed = signals::on_stop_signal(move |signal| {
+            lock(&stopped_by).get_or_insert(signal);
             handle.stop();
         });
+        if let Err(err) = installed {
+            report(format_args!(
+                "warning: a signal will end flowcanvas without stopping the run first: {err}"
+            ));
+        }
     }
 
     let run_id = engine.submit(request);
-    let stdout = std::io::stdout();
-    let mut human =
-        (!json).then(|| HumanOutput::new(file.display().to_string(), stdout.is_terminal()));
+    // A signal that came before the run was submitted had nothing to stop yet.
+    if lock(&stopped_by).is_some() {
+        engine.stop();
+    }
+    let mut human = (!json)
+        .then(|| HumanOutput::new(file.display().to_string(), std::io::stdout().is_terminal()));
+    let mut json_closed = false;
     let mut produced: HashMap<String, Arc<Outputs>> = HashMap::new();
+    let mut needs_trust = 0usize;
 
     let status = loop {
         let Some(event) = engine.recv() else {
-            eprintln!("error: the executor stopped unexpectedly");
+            report(format_args!("error: the executor stopped unexpectedly"));
             return EXIT_RUN_PROBLEMS;
         };
         if event.run() != run_id {
             continue;
         }
         if json {
-            let mut out = stdout.lock();
-            match serde_json::to_string(&event) {
-                Ok(line) => {
-                    let _ = writeln!(out, "{line}");
-                    let _ = out.flush();
+            if !json_closed {
+                json_closed = !write_json_line(&event);
+                if json_closed {
+                    engine.stop();
                 }
-                Err(err) => eprintln!("error: could not write an event as JSON: {err}"),
             }
         } else if let Some(human) = human.as_mut() {
+            let was_closed = human.output_closed();
             human.event(&event);
+            if human.output_closed() && !was_closed {
+                engine.stop();
+            }
         }
         match event {
             Event::RunRejected { error, .. } => {
-                eprintln!("error: {}: {error}", file.display());
+                report(format_args!("error: {}: {error}", file.display()));
                 return EXIT_INVALID;
             }
             Event::NodeFinished { node, outputs, .. } => {
                 produced.insert(node.to_string(), outputs);
+            }
+            Event::NodeSkipped { ref reason, .. } if crate::nodes::is_needs_trust(reason) => {
+                needs_trust += 1;
+            }
+            Event::NodeFailed { ref error, .. } if crate::nodes::is_needs_trust(error) => {
+                needs_trust += 1;
             }
             Event::RunFinished { status, .. } => break status,
             _ => {}
@@ -161,11 +184,54 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
     if let Some(human) = human.as_mut() {
         human.viewers(&flow, registry, &produced);
     }
-    if interrupted.load(Ordering::SeqCst) {
-        EXIT_INTERRUPTED
+    let output_closed = json_closed || human.as_ref().is_some_and(HumanOutput::output_closed);
+    let stopped_by = *lock(&stopped_by);
+    if let Some(signal) = stopped_by {
+        signal.exit_code()
+    } else if output_closed {
+        EXIT_CLOSED_PIPE
     } else if status == RunStatus::Done {
         EXIT_OK
+    } else if needs_trust > 0 {
+        // A restricted run that left nodes out (a stop keeps its own exit code).
+        eprintln!(
+            "restricted: {needs_trust} node{} that act{} outside the flow did not run; `flowcanvas plan {}` lists what the flow does",
+            if needs_trust == 1 { "" } else { "s" },
+            if needs_trust == 1 { "s" } else { "" },
+            file.display()
+        );
+        super::trust_cmd::EXIT_NEEDS_TRUST
     } else {
         EXIT_RUN_PROBLEMS
     }
+}
+
+/// Writes one event as a JSON line; false if standard output is a closed pipe.
+fn write_json_line(event: &Event) -> bool {
+    let line = match serde_json::to_string(event) {
+        Ok(line) => line,
+        Err(err) => {
+            report(format_args!(
+                "error: could not write an event as JSON: {err}"
+            ));
+            return true;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Err(err) => err.kind() != std::io::ErrorKind::BrokenPipe,
+        Ok(()) => true,
+    }
+}
+
+/// Writes a line to standard error; a closed standard error is no reason to panic mid-run.
+fn report(text: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Only an Option is kept inside: a panic elsewhere cannot leave it half-written.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

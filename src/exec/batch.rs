@@ -75,6 +75,8 @@ pub struct BatchJob {
     pub cancel: CancelToken,
     /// Where k-of-N progress and per-item lines go.
     pub progress: Option<ProgressSink>,
+    /// Part of a restricted run (reads outside the flow's folder are refused).
+    pub restricted: bool,
 }
 
 /// Runs the items; the outputs are batches by port. Fails only when every item that ran
@@ -150,7 +152,8 @@ pub fn run_batch(
                     job.base_dir.clone(),
                     job.cancel.clone(),
                     None,
-                );
+                )
+                .restricted(job.restricted);
                 let started = Instant::now();
                 let outcome = run_item(job.kind.as_ref(), &context);
                 let took = format_duration_ms(started.elapsed().as_secs_f64() * 1000.0);
@@ -161,9 +164,13 @@ pub fn run_batch(
                     }
                     Err(NodeError::Cancelled) => return,
                 };
-                if let Ok(mut results) = results.lock() {
-                    results[index] = Some(outcome.map_err(|e| e.to_string()));
-                }
+                // Counting and reporting under the lock keeps the counts in order: two items
+                // finishing at once must not leave "5 of 6" as the last word.
+                let mut results = match results.lock() {
+                    Ok(results) => results,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                results[index] = Some(outcome.map_err(|e| e.to_string()));
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 report(Progress::Output {
                     stream: Stream::Stdout,
@@ -173,6 +180,7 @@ pub fn run_batch(
                     done: finished as u64,
                     total: total as u64,
                 });
+                drop(results);
             });
         }
     });

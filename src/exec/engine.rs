@@ -27,6 +27,10 @@ pub struct RunRequest {
     pub scope: Scope,
     /// All or Missing.
     pub mode: RunMode,
+    /// A restricted run, for a flow nobody trusted yet: nodes that act outside the flow
+    /// (commands, requests, writes, reads outside its folder) are skipped with the reason
+    /// `needs trust: …` (see [`crate::trust`]).
+    pub restricted: bool,
     /// The folder relative paths are resolved against (the `.flow` file's folder).
     pub base_dir: PathBuf,
     /// The promoted input values the run was asked with, by label (already applied to
@@ -55,6 +59,7 @@ impl RunRequest {
             flow,
             scope: Scope::Flow,
             mode: RunMode::All,
+            restricted: false,
             base_dir: base_dir.into(),
             inputs: BTreeMap::new(),
             store: None,
@@ -63,6 +68,12 @@ impl RunRequest {
             continues: None,
             items: Vec::new(),
         }
+    }
+
+    /// Makes the run restricted or not (builder style).
+    pub fn restricted(mut self, restricted: bool) -> Self {
+        self.restricted = restricted;
+        self
     }
 
     /// Sets the scope (builder style).
@@ -241,11 +252,20 @@ impl Engine {
     }
 }
 
-impl Drop for Engine {
-    fn drop(&mut self) {
-        let _ = self.handle.commands.send(Command::Shutdown);
+impl Engine {
+    /// Stops the active run (its processes are killed, its record in the store says
+    /// cancelled), drops the queued ones, ends the executor thread and waits for it. Later
+    /// calls do nothing; dropping the engine does the same.
+    pub fn shut_down(&mut self) {
         if let Some(thread) = self.thread.take() {
+            let _ = self.handle.commands.send(Command::Shutdown);
             let _ = thread.join();
         }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shut_down();
     }
 }

@@ -302,6 +302,11 @@ impl Executor {
             &known,
             &request.fresh,
         );
+        // A restricted run leaves out the nodes that need trust (as previews show it).
+        let planned = planned.map(|plan| match request.restricted {
+            true => crate::trust::restrict(plan, &request.flow, &self.registry, &request.base_dir),
+            false => plan,
+        });
         let plan = match planned {
             Ok(plan) => Arc::new(plan),
             Err(err) => {
@@ -475,7 +480,8 @@ impl Executor {
             run.base_dir.clone(),
             cancel.clone(),
             progress,
-        );
+        )
+        .restricted(run.request.restricted);
         match placement {
             Placement::Inline => {
                 let result = run_guarded(kind.as_ref(), &context);
@@ -573,6 +579,7 @@ impl Executor {
             concurrency,
             cancel: cancel.clone(),
             progress: Some(sink),
+            restricted: run.request.restricted,
         };
         let name = format!("flowcanvas-batch-{node}");
         self.spawn_step(run, step, name, cancel, started, move || {
@@ -864,7 +871,8 @@ fn run_guarded(kind: &dyn NodeKind, context: &NodeContext) -> Result<Outputs, No
     IN_NODE.with(|flag| flag.set(true));
     let outcome = catch_unwind(AssertUnwindSafe(|| kind.run(context)));
     IN_NODE.with(|flag| flag.set(false));
-    match outcome {
+    // Key values the node read never leave it: not in its outputs, not in its error.
+    context.redact_result(match outcome {
         Ok(result) => result,
         Err(payload) => {
             let message = payload
@@ -874,5 +882,5 @@ fn run_guarded(kind: &dyn NodeKind, context: &NodeContext) -> Result<Outputs, No
                 .unwrap_or_else(|| "unknown panic".to_owned());
             Err(NodeError::Failed(format!("the node crashed: {message}")))
         }
-    }
+    })
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::kind::{NodeKind, Params};
+use super::kind::{NodeError, NodeKind, Outputs, Params};
+use super::secrets::{check_key_variable, Secrets};
 use crate::model::{Flow, Node, Value};
 
 /// Something a node reports while it works.
@@ -134,6 +135,11 @@ pub struct NodeContext {
     base_dir: Arc<Path>,
     cancel: CancelToken,
     progress: Option<ProgressSink>,
+    /// A restricted run (a flow from a folder nobody trusted): reads outside the flow's
+    /// folder are refused.
+    restricted: bool,
+    /// Key values read from the environment, kept out of everything the node reports.
+    secrets: Secrets,
 }
 
 impl NodeContext {
@@ -155,6 +161,65 @@ impl NodeContext {
             base_dir,
             cancel,
             progress,
+            restricted: false,
+            secrets: Secrets::new(),
+        }
+    }
+
+    /// Marks the context as part of a restricted run (builder style).
+    pub fn restricted(mut self, restricted: bool) -> Self {
+        self.restricted = restricted;
+        self
+    }
+
+    /// Whether the run is restricted.
+    pub fn is_restricted(&self) -> bool {
+        self.restricted
+    }
+
+    /// Refuses, in a restricted run, to read `path` when it lies outside the flow's folder
+    /// (the path may have arrived over a wire, so this is checked as the node runs).
+    pub fn check_read(&self, path: &Path) -> Result<(), NodeError> {
+        if self.restricted && !super::side_effects::is_inside_folder(&self.base_dir, path) {
+            return Err(NodeError::failed(format!(
+                "{}: reads a file outside the flow's folder ({})",
+                super::side_effects::NEEDS_TRUST,
+                path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The value of environment variable `name`, read as a key: the name must be one meant
+    /// for keys (see [`check_key_variable`]); `None` when it is not set. The value is kept
+    /// out of the node's outputs, errors and streamed output.
+    pub fn key_from_env(&self, name: &str) -> Result<Option<String>, NodeError> {
+        check_key_variable(name).map_err(NodeError::Failed)?;
+        match std::env::var(name) {
+            Ok(value) if !value.is_empty() => {
+                self.secrets.add(name, &value);
+                Ok(Some(value))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The key values this node read, for redacting what it reports.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// A node's result with every key value it read taken out (outputs and error message).
+    pub fn redact_result(&self, result: Result<Outputs, NodeError>) -> Result<Outputs, NodeError> {
+        if self.secrets.is_empty() {
+            return result;
+        }
+        match result {
+            Ok(outputs) => Ok(self.secrets.redact_outputs(outputs)),
+            Err(NodeError::Failed(message)) => Err(NodeError::Failed(
+                self.secrets.redact_text(&message).into_owned(),
+            )),
+            Err(other) => Err(other),
         }
     }
 
@@ -203,10 +268,16 @@ impl NodeContext {
         self.progress.clone()
     }
 
-    /// Reports progress (streamed output or k of N).
+    /// Reports progress (streamed output or k of N); key values are taken out of output.
     pub fn progress(&self, progress: Progress) {
         if let Some(sink) = &self.progress {
-            sink(progress);
+            match progress {
+                Progress::Output { stream, text } if !self.secrets.is_empty() => {
+                    let text = self.secrets.redact_text(&text).into_owned();
+                    sink(Progress::Output { stream, text });
+                }
+                other => sink(other),
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::http_client::{self, HttpCall};
 use super::prelude::*;
+use super::secrets::{env_placeholders, expand_env_placeholders};
 
 /// The methods offered.
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
@@ -33,7 +34,7 @@ impl HttpRequestKind {
             "headers",
             ParamType::TextMap,
             ParamValue::Map(Default::default()),
-            "Request headers, one `Name=value` per line.",
+            "Request headers: in the file a map from name to value (`{\"Accept\": \"text/plain\"}`), in the app one `Name=value` per line. `${env:NAME}` in a value is replaced by that environment variable when the node runs (only key variables: names ending in `_KEY`, `_TOKEN` or `_SECRET`); the value is kept out of results.",
         )
         .with_param(
             "fail_on_error",
@@ -79,6 +80,37 @@ impl NodeKind for HttpRequestKind {
         ]
     }
 
+    fn check(&self, params: &Params<'_>) -> Vec<String> {
+        params
+            .text_map("headers")
+            .into_iter()
+            .filter_map(|(name, value)| {
+                env_placeholders(value)
+                    .err()
+                    .map(|problem| format!("header `{name}`: {problem}"))
+            })
+            .collect()
+    }
+
+    fn side_effects(
+        &self,
+        params: &Params<'_>,
+        input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        let mut effects = vec![SideEffect::Request {
+            url: input("url").value().map(str::to_owned),
+        }];
+        for (header, value) in params.text_map("headers") {
+            for name in env_placeholders(value).unwrap_or_default() {
+                effects.push(SideEffect::EnvVar {
+                    name: name.to_owned(),
+                    purpose: format!("header `{header}`"),
+                });
+            }
+        }
+        effects
+    }
+
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
         let params = ctx.params();
         let url = match ctx.input("url") {
@@ -88,11 +120,20 @@ impl NodeKind for HttpRequestKind {
         if url.is_empty() {
             return Err(NodeError::failed("input `url` is empty"));
         }
-        let mut headers: Vec<(String, String)> = params
-            .text_map("headers")
-            .into_iter()
-            .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
-            .collect();
+        let mut headers = Vec::new();
+        for (name, value) in params.text_map("headers") {
+            let name = name.trim();
+            // `${env:NAME}` takes a key from the environment; the context keeps its value
+            // out of everything the node reports.
+            let value = expand_env_placeholders(value.trim(), |var| {
+                match ctx.key_from_env(var).map_err(|err| err.to_string())? {
+                    Some(key) => Ok(key),
+                    None => Err(format!("environment variable `{var}` is not set")),
+                }
+            })
+            .map_err(|problem| NodeError::failed(format!("header `{name}`: {problem}")))?;
+            headers.push((name.to_owned(), value));
+        }
         let has_header = |headers: &[(String, String)], name: &str| {
             headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
         };

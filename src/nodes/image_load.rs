@@ -42,11 +42,22 @@ impl NodeKind for ImageLoadKind {
         one_image_out()
     }
 
+    fn side_effects(
+        &self,
+        _params: &Params<'_>,
+        input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        vec![SideEffect::Read {
+            path: input("path").value().map(str::to_owned),
+        }]
+    }
+
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
         let path = match ctx.input("path") {
             Some(Value::Path(path)) if !path.as_os_str().is_empty() => ctx.resolve_path(path),
             _ => return Err(NodeError::failed("input `path` is empty")),
         };
+        ctx.check_read(&path)?;
         let bytes = std::fs::read(&path).map_err(|err| {
             let why = match err.kind() {
                 std::io::ErrorKind::NotFound => "no such file".to_owned(),

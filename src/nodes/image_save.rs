@@ -48,6 +48,16 @@ impl NodeKind for ImageSaveKind {
         vec![PortSpec::new("path", DataType::Path)]
     }
 
+    fn side_effects(
+        &self,
+        _params: &Params<'_>,
+        input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        vec![SideEffect::Write {
+            path: input("path").value().map(str::to_owned),
+        }]
+    }
+
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
         let image = input_image(ctx, "image")?;
         let path = match ctx.input("path") {

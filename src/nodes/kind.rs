@@ -6,7 +6,8 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::context::NodeContext;
-use super::spec::{KindInfo, PortSpec};
+use super::side_effects::{KnownInput, SideEffect};
+use super::spec::{Effects, KindInfo, PortSpec};
 use crate::model::{Node, ParamValue, Value};
 
 /// One kind of node: its description, its ports and, for steps, the work it does.
@@ -37,6 +38,22 @@ pub trait NodeKind: Send + Sync + 'static {
     /// once per item.
     fn takes_batches(&self) -> bool {
         false
+    }
+
+    /// What a node of this kind would do outside its flow, judged before any run from its
+    /// parameters and what `input` knows of its inputs. Pure kinds do nothing outside; a
+    /// kind with side effects that says no more is reported as one [`SideEffect::Other`].
+    fn side_effects(
+        &self,
+        _params: &Params<'_>,
+        _input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        match self.info().effects {
+            Effects::Pure => Vec::new(),
+            Effects::SideEffects => vec![SideEffect::Other {
+                what: format!("a {} node acts outside the flow", self.info().name),
+            }],
+        }
     }
 
     /// Does the node's work. Only called for kinds whose role is a step.
@@ -188,6 +205,15 @@ impl Outputs {
     /// Whether there are no values.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl IntoIterator for Outputs {
+    type Item = (Cow<'static, str>, Value);
+    type IntoIter = std::vec::IntoIter<(Cow<'static, str>, Value)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
     }
 }
 

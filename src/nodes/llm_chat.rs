@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::context::{Progress, Stream};
 use super::http_client::{self, HttpCall, HttpReply};
 use super::prelude::*;
+use super::secrets::check_key_variable;
 
 /// Where llama-server listens by default.
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080/v1";
@@ -59,7 +60,7 @@ impl LlmChatKind {
             "api_key_env",
             ParamType::Text,
             "OPENAI_API_KEY",
-            "The environment variable holding the API key (sent only when it is set).",
+            "The environment variable holding the API key (sent only when it is set); only key variables: names ending in `_KEY`, `_TOKEN` or `_SECRET`, or listed in key-variables.txt in the settings folder.",
         )
         .with_param(
             "timeout_s",
@@ -95,6 +96,41 @@ impl NodeKind for LlmChatKind {
         vec![PortSpec::new("text", DataType::Text)]
     }
 
+    fn check(&self, params: &Params<'_>) -> Vec<String> {
+        let name = params.text("api_key_env").trim();
+        match name {
+            "" => Vec::new(),
+            name => check_key_variable(name)
+                .err()
+                .map(|problem| format!("`api_key_env`: {problem}"))
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn side_effects(
+        &self,
+        params: &Params<'_>,
+        input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        let url = match input("base_url") {
+            KnownInput::Value(url) if !url.trim().is_empty() => {
+                Some(url.trim().trim_end_matches('/').to_owned())
+            }
+            KnownInput::FromWire => None,
+            _ => Some(DEFAULT_BASE_URL.to_owned()),
+        };
+        let mut effects = vec![SideEffect::Request { url }];
+        let name = params.text("api_key_env").trim();
+        if !name.is_empty() {
+            effects.push(SideEffect::EnvVar {
+                name: name.to_owned(),
+                purpose: "API key".to_owned(),
+            });
+        }
+        effects
+    }
+
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
         let params = ctx.params();
         let prompt = ctx.input("prompt").map(Value::to_text).unwrap_or_default();
@@ -120,10 +156,12 @@ impl NodeKind for LlmChatKind {
         let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
         let key_var = params.text("api_key_env").trim();
         if !key_var.is_empty() {
-            if let Ok(key) = std::env::var(key_var) {
-                if !key.is_empty() {
-                    headers.push(("Authorization".to_owned(), format!("Bearer {key}")));
-                }
+            // Checked again here: the name may have changed since the file was validated.
+            if let Some(key) = ctx
+                .key_from_env(key_var)
+                .map_err(|err| NodeError::failed(format!("`api_key_env`: {err}")))?
+            {
+                headers.push(("Authorization".to_owned(), format!("Bearer {key}")));
             }
         }
         let url = format!("{base_url}/chat/completions");

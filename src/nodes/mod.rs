@@ -3,9 +3,12 @@
 mod context;
 mod kind;
 mod registry;
+mod secrets;
+mod side_effects;
 mod spec;
 
 mod batch;
+mod capped;
 mod choice;
 mod collect;
 mod delay;
@@ -43,17 +46,27 @@ mod write_file;
 mod testing;
 
 pub use batch::{typed_items, BATCH_KIND};
+pub use capped::{cut_note, HeadTail};
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
 pub use registry::Registry;
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
+pub use shell::{KEPT_HEAD_BYTES, KEPT_TAIL_BYTES};
 pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
 pub use switch::switch_input_name;
+
+// Trust: what nodes do outside the flow, and keys kept out of results.
+pub use secrets::{
+    check_key_variable, env_placeholders, expand_env_placeholders, Secrets, KEY_SUFFIXES,
+    KEY_VARS_FILE,
+};
+pub use side_effects::{is_inside_folder, is_needs_trust, KnownInput, SideEffect, NEEDS_TRUST};
 
 /// What every kind file needs.
 mod prelude {
     pub use super::context::NodeContext;
     pub use super::kind::{NodeError, NodeKind, Outputs, Params};
+    pub use super::side_effects::{KnownInput, SideEffect};
     pub use super::spec::{
         named_inputs, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role,
     };

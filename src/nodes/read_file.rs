@@ -51,11 +51,22 @@ impl NodeKind for ReadFileKind {
         ]
     }
 
+    fn side_effects(
+        &self,
+        _params: &Params<'_>,
+        input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        vec![SideEffect::Read {
+            path: input("path").value().map(str::to_owned),
+        }]
+    }
+
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
         let path = match ctx.input("path") {
             Some(Value::Path(path)) if !path.as_os_str().is_empty() => ctx.resolve_path(path),
             _ => return Err(NodeError::failed("input `path` is empty")),
         };
+        ctx.check_read(&path)?;
         if path.is_dir() {
             return Err(NodeError::failed(format!(
                 "{} is a folder, not a file",

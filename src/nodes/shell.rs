@@ -2,8 +2,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 
+use super::capped::HeadTail;
 use super::context::{Progress, Stream};
 use super::prelude::*;
 
@@ -11,11 +11,19 @@ use super::prelude::*;
 const FAILURE_TAIL_LINES: usize = 8;
 /// How many trailing characters of stderr a failure message quotes at most.
 const FAILURE_TAIL_CHARS: usize = 1200;
+/// How much of the start of each stream (stdout, stderr) the outputs keep.
+pub const KEPT_HEAD_BYTES: usize = 8 * 1024 * 1024;
+/// How much of the end of each stream the outputs keep (what lies between is cut, with a
+/// line saying how much).
+pub const KEPT_TAIL_BYTES: usize = 8 * 1024 * 1024;
+/// The longest piece of streamed output: a longer line is streamed in pieces this long.
+const MAX_PROGRESS_CHUNK_BYTES: usize = 64 * 1024;
 
 /// Runs `sh -c COMMAND` (`cmd /C` on Windows) and outputs stdout, stderr and the exit code.
 ///
 /// A non-zero exit fails the node with the tail of stderr. Stop kills the command and every
-/// process it started (they share a process group).
+/// process it started (see [`crate::process_guard`]). Each output keeps at most the first
+/// [`KEPT_HEAD_BYTES`] and the last [`KEPT_TAIL_BYTES`] of its stream.
 pub struct ShellKind {
     info: KindInfo,
 }
@@ -74,6 +82,26 @@ impl NodeKind for ShellKind {
         ]
     }
 
+    fn side_effects(
+        &self,
+        params: &Params<'_>,
+        _input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        let mut effects = vec![SideEffect::Command {
+            command: params.text("command").trim().to_owned(),
+        }];
+        effects.extend(
+            params
+                .text_map("env")
+                .into_iter()
+                .map(|(name, _)| SideEffect::EnvVar {
+                    name: name.to_owned(),
+                    purpose: "set for the command".to_owned(),
+                }),
+        );
+        effects
+    }
+
     fn check(&self, params: &Params<'_>) -> Vec<String> {
         if params.text("command").trim().is_empty() {
             vec!["`command` is empty".to_owned()]
@@ -111,14 +139,11 @@ impl NodeKind for ShellKind {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
 
-        let mut child = command
-            .spawn()
+        // This thread waits for the shell below, as `process_guard::spawn` requires.
+        let (mut child, tree) = crate::process_guard::spawn(&mut command)
             .map_err(|err| NodeError::failed(format!("could not start the shell: {err}")))?;
-        let child_id = child.id();
-        ctx.cancel().on_cancel(move || kill_process_tree(child_id));
+        ctx.cancel().on_cancel(move || tree.kill());
 
         let writer = match (child.stdin.take(), stdin_text) {
             (Some(mut pipe), Some(text)) => Some(std::thread::spawn(move || {
@@ -180,18 +205,18 @@ fn platform_shell(command_line: &str) -> Command {
     }
 }
 
-/// A thread collecting one output stream while forwarding each line as progress.
+/// A thread collecting one output stream (within the cap) while streaming it as progress.
 struct Reader {
-    thread: Option<std::thread::JoinHandle<()>>,
-    collected: Arc<Mutex<String>>,
+    thread: Option<std::thread::JoinHandle<HeadTail>>,
 }
 
 impl Reader {
     fn finish(mut self) -> String {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        std::mem::take(&mut *self.collected.lock().unwrap_or_else(|e| e.into_inner()))
+        self.thread
+            .take()
+            .and_then(|thread| thread.join().ok())
+            .map(HeadTail::into_text)
+            .unwrap_or_default()
     }
 }
 
@@ -200,15 +225,10 @@ fn spawn_reader(
     stream: Stream,
     ctx: &NodeContext,
 ) -> Reader {
-    let collected = Arc::new(Mutex::new(String::new()));
     let Some(pipe) = pipe else {
-        return Reader {
-            thread: None,
-            collected,
-        };
+        return Reader { thread: None };
     };
     let sink = ctx.progress_sink();
-    let into = collected.clone();
     let thread = std::thread::Builder::new()
         .name(format!(
             "flowcanvas-{}",
@@ -218,26 +238,54 @@ fn spawn_reader(
             }
         ))
         .spawn(move || {
-            let mut reader = BufReader::new(pipe);
-            let mut line = Vec::new();
+            let mut kept = HeadTail::new(KEPT_HEAD_BYTES, KEPT_TAIL_BYTES);
+            let mut reader = BufReader::with_capacity(MAX_PROGRESS_CHUNK_BYTES, pipe);
+            // The current line, as far as it has not been streamed yet.
+            let mut pending = Vec::new();
             loop {
-                line.clear();
-                match reader.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let text = String::from_utf8_lossy(&line).into_owned();
-                        into.lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push_str(&text);
-                        if let Some(sink) = &sink {
-                            sink(Progress::Output { stream, text });
-                        }
+                let buffer = match reader.fill_buf() {
+                    Ok([]) => break,
+                    Ok(buffer) => buffer,
+                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                let (taken, line_ended) = match buffer.iter().position(|&b| b == b'\n') {
+                    Some(end) => (end + 1, true),
+                    None => (buffer.len(), false),
+                };
+                kept.push(&buffer[..taken]);
+                pending.extend_from_slice(&buffer[..taken]);
+                reader.consume(taken);
+                if line_ended || pending.len() >= MAX_PROGRESS_CHUNK_BYTES {
+                    let text = take_text(&mut pending, line_ended);
+                    if let Some(sink) = &sink {
+                        sink(Progress::Output { stream, text });
                     }
                 }
             }
+            if !pending.is_empty() {
+                let text = take_text(&mut pending, true);
+                if let Some(sink) = &sink {
+                    sink(Progress::Output { stream, text });
+                }
+            }
+            kept
         })
         .ok();
-    Reader { thread, collected }
+    Reader { thread }
+}
+
+/// Takes the text out of `pending`; unless `all`, a character cut short at the end stays
+/// there for the next piece.
+fn take_text(pending: &mut Vec<u8>, all: bool) -> String {
+    let end = match std::str::from_utf8(pending) {
+        Err(err) if !all && err.error_len().is_none() => err.valid_up_to(),
+        _ => pending.len(),
+    };
+    let rest = pending.split_off(end);
+    let text = String::from_utf8_lossy(pending).into_owned();
+    *pending = rest;
+    text
 }
 
 fn tail(text: &str) -> String {
@@ -267,30 +315,18 @@ fn describe_signal(_status: &std::process::ExitStatus) -> String {
     "an unknown status".to_owned()
 }
 
-/// Kills the process group led by `pid`: the shell and everything it started.
-#[cfg(unix)]
-#[allow(unsafe_code)] // reason: std has no way to signal a whole process group
-fn kill_process_tree(pid: u32) {
-    let Ok(pid) = i32::try_from(pid) else { return };
-    // SAFETY: kill(2) with a negative pid signals that process group; it takes no pointers.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
-    }
-}
-
-/// Kills the process tree rooted at `pid`.
-#[cfg(not(unix))]
-fn kill_process_tree(pid: u32) {
-    let _ = Command::new("taskkill")
-        .args(["/T", "/F", "/PID", &pid.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
 #[cfg(test)]
 mod tests {
-    use super::tail;
+    use super::{tail, take_text};
+
+    #[test]
+    fn a_character_cut_by_a_long_line_piece_waits_for_the_next_piece() {
+        let mut pending = "ab€".as_bytes()[..4].to_vec();
+        assert_eq!(take_text(&mut pending, false), "ab");
+        pending.extend_from_slice(&"€".as_bytes()[2..]);
+        assert_eq!(take_text(&mut pending, true), "€");
+        assert!(pending.is_empty());
+    }
 
     #[test]
     fn tail_keeps_the_last_lines() {

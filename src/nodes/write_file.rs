@@ -41,6 +41,16 @@ impl NodeKind for WriteFileKind {
         vec![PortSpec::new("path", DataType::Path)]
     }
 
+    fn side_effects(
+        &self,
+        _params: &Params<'_>,
+        input: &dyn Fn(&str) -> KnownInput,
+    ) -> Vec<SideEffect> {
+        vec![SideEffect::Write {
+            path: input("path").value().map(str::to_owned),
+        }]
+    }
+
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
         let content = ctx
             .input("content")

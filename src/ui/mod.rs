@@ -1,5 +1,5 @@
 //! The desktop app's widgets: the canvas, the Flow Monitor, the run panel, app mode, the top
-//! bar and dialogs.
+//! bar, banners and dialogs.
 
 pub mod app_mode;
 pub mod canvas;
@@ -8,8 +8,10 @@ pub mod drawer;
 pub mod image_viewer;
 pub mod inputs_form;
 pub mod monitor;
+pub mod palette;
 pub mod result_buttons;
 pub mod results_window;
 pub mod run_panel;
 pub mod thumbnails;
 pub mod top_bar;
+pub mod trust_banner;

@@ -50,10 +50,16 @@ pub fn row_text(run_view: &RunView, flow: &Flow, id: &NodeId, now: Instant) -> S
     if let Some((done, total)) = view.and_then(|v| v.count) {
         elapsed = format!("{done} / {total}  {elapsed}");
     }
+    // A node a restricted run left out says why: it is blocked, not merely skipped.
+    let state = match view.and_then(|v| v.skip_reason.as_deref()) {
+        Some(reason) if status == NodeStatus::Skipped && crate::nodes::is_needs_trust(reason) => {
+            format!("blocked, {reason}")
+        }
+        _ => status.label().to_owned(),
+    };
     format!(
-        "{} {order}. {title} — {} {elapsed}",
-        status_icon(status),
-        status.label()
+        "{} {order}. {title} — {state} {elapsed}",
+        status_icon(status)
     )
 }
 

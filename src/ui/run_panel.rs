@@ -24,6 +24,7 @@ struct PreviewKey {
     mode: RunMode,
     values: BTreeMap<String, ParamValue>,
     results: u64,
+    restricted: bool,
 }
 
 /// The panel's state (kept while it is closed: the queue lives in the engine).
@@ -75,6 +76,7 @@ impl RunPanel {
             mode: self.mode,
             values: self.values.clone(),
             results: run_view.results_version,
+            restricted: doc.is_restricted(),
         };
         if let Some((cached, preview)) = &self.cache {
             if *cached == key {
@@ -84,7 +86,8 @@ impl RunPanel {
         let preview = apply_inputs(doc.flow(), registry, &self.values)
             .map_err(|err| err.to_string())
             .and_then(|flow| {
-                // The run's own decision, so the preview keeps exactly what the run keeps.
+                // The run's own decision, so the preview keeps exactly what the run keeps; a
+                // restricted document previews what its restricted run will do.
                 plan_with_results(
                     &flow,
                     registry,
@@ -93,6 +96,10 @@ impl RunPanel {
                     &run_view.known_results(),
                     &Default::default(),
                 )
+                .map(|plan| match doc.is_restricted() {
+                    true => crate::trust::restrict(plan, &flow, registry, &doc.base_dir()),
+                    false => plan,
+                })
                 .map(Arc::new)
                 .map_err(|err| err.to_string())
             });

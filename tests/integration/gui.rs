@@ -633,3 +633,124 @@ fn unsaved_edits_are_autosaved_and_offered_back_after_a_crash() {
     assert!(again.recovery_offer.is_none(), "nothing left to recover");
     again.discard_recovery();
 }
+
+/// The pids of processes whose command line holds `marker`.
+fn processes_with(marker: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            if String::from_utf8_lossy(&cmdline).contains(marker) {
+                found.push(pid);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn sigterm_to_the_app_stops_its_run_kills_its_processes_and_exits_143() {
+    let Some(xvfb) = start_xvfb() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide Xvfb (.ci/run installs it)"
+        );
+        eprintln!("skipped: Xvfb is not installed here");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings");
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows).unwrap();
+    // A number of seconds no other process sleeps for: the marker.
+    let marker = format!(
+        "{}.{}",
+        4000 + std::process::id() % 1000,
+        std::process::id()
+    );
+    let flow = flows.join("slow.flow");
+    std::fs::write(
+        &flow,
+        format!(
+            "Flow(\n    version: 1,\n    nodes: [\n        Node(id: \"slow\", kind: \"shell\", params: {{\"command\": \"sleep {marker}\"}}),\n    ],\n)\n"
+        ),
+    )
+    .unwrap();
+    // The folder is trusted, as one where the user keeps their own flows.
+    let trusted = Command::new(BIN)
+        .arg("trust")
+        .arg(&flows)
+        .env("FLOWCANVAS_CONFIG_DIR", &settings)
+        .output()
+        .unwrap();
+    assert!(trusted.status.success(), "{trusted:?}");
+
+    let mut app = Command::new(BIN)
+        .arg("--run")
+        .arg(&flow)
+        .env("DISPLAY", &xvfb.display)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .env("FLOWCANVAS_CONFIG_DIR", &settings)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while processes_with(&format!("sleep {marker}")).is_empty() {
+        assert!(
+            app.try_wait().unwrap().is_none(),
+            "the app ended before its run started"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the run never started its command"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &app.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = app.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = app.kill();
+            panic!("the app did not close after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = app.wait_with_output().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !processes_with(&format!("sleep {marker}")).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the run's command outlived the app"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let runs = Command::new(BIN)
+        .args(["runs", "--json"])
+        .arg(&flow)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&runs.stdout);
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["status"], "cancelled", "{last}");
+}

@@ -17,5 +17,7 @@ mod local_server;
 mod messages;
 mod scale;
 mod script_limits;
+mod stopping;
 mod support;
+mod trust;
 mod web_nodes;

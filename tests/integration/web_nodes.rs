@@ -252,10 +252,10 @@ fn llm_tokens_stream_in_and_the_seed_is_sent() {
 fn the_api_key_comes_from_the_environment_and_is_never_stored() {
     let dir = tempfile::tempdir().unwrap();
     // A variable only this test uses.
-    std::env::set_var("FLOWCANVAS_TEST_KEY_STORE", "sekrit");
+    std::env::set_var("FLOWCANVAS_TEST_STORE_KEY", "sekrit");
     let text = r#"Flow(version: 1, nodes: [
         Node(id: "ask", kind: "text", params: {"text": "key test"}),
-        Node(id: "llm", kind: "llm_chat", params: {"model": "needs-key", "api_key_env": "FLOWCANVAS_TEST_KEY_STORE"}, values: {"base_url": "{base}/v1"}),
+        Node(id: "llm", kind: "llm_chat", params: {"model": "needs-key", "api_key_env": "FLOWCANVAS_TEST_STORE_KEY"}, values: {"base_url": "{base}/v1"}),
     ], edges: ["ask.text -> llm.prompt"])"#
         .replace("{base}", &server().base);
     let file = dir.path().join("llm.flow");

@@ -421,10 +421,12 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     }
                     NodeStatus::Skipped => {
                         if let Some(reason) = &view.skip_reason {
-                            ui.label(
-                                RichText::new(format!("skipped: {reason}"))
-                                    .color(Color32::from_rgb(220, 190, 90)),
-                            );
+                            let text = if crate::nodes::is_needs_trust(reason) {
+                                format!("🔒 blocked: {reason}")
+                            } else {
+                                format!("skipped: {reason}")
+                            };
+                            ui.label(RichText::new(text).color(Color32::from_rgb(220, 190, 90)));
                         }
                     }
                     _ => {}
