@@ -412,6 +412,29 @@ mod tests {
         let err = apply_inputs(&flow, &registry, &bad).unwrap_err();
         assert_eq!(err.problems.len(), 3, "{err}");
     }
+
+    #[test]
+    fn a_value_set_on_a_new_each_run_seed_pins_it() {
+        let registry = Registry::builtin();
+        let mut seed =
+            Node::new("seed", "seed").with_param("mode", crate::nodes::SEED_NEW_EACH_RUN);
+        seed.promote = Some(Promotion::new("Seed"));
+        let flow = Flow {
+            nodes: vec![seed],
+            ..Flow::default()
+        };
+        let values = [("Seed".to_owned(), ParamValue::Number(42.0))].into();
+        let applied = apply_inputs(&flow, &registry, &values).unwrap();
+        let node = applied.node("seed").unwrap();
+        assert_eq!(node.params["seed"], ParamValue::Number(42.0));
+        assert_eq!(
+            node.params["mode"],
+            ParamValue::Text(SEED_FIXED.to_owned()),
+            "not rolled over when the run starts"
+        );
+        let untouched = apply_inputs(&flow, &registry, &BTreeMap::new()).unwrap();
+        assert_eq!(untouched, flow, "without a value it still rolls");
+    }
 }
 
 #[cfg(test)]
