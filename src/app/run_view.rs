@@ -169,14 +169,9 @@ impl RunView {
         self.results_version += 1;
     }
 
-    /// The nodes whose results are stale against `flow` as it is now.
-    pub fn stale(
-        &self,
-        flow: &crate::model::Flow,
-        registry: &crate::nodes::Registry,
-    ) -> std::collections::HashSet<NodeId> {
-        let known = self
-            .nodes
+    /// The results this window knows, as planning and staleness see them.
+    pub fn known_results(&self) -> HashMap<NodeId, crate::plan::KnownResult<'_>> {
+        self.nodes
             .iter()
             .filter_map(|(id, view)| {
                 let outputs = view.result.as_deref()?;
@@ -186,8 +181,16 @@ impl RunView {
                 };
                 Some((id.clone(), known))
             })
-            .collect();
-        crate::plan::stale_nodes(flow, registry, &known)
+            .collect()
+    }
+
+    /// The nodes whose results are stale against `flow` as it is now.
+    pub fn stale(
+        &self,
+        flow: &crate::model::Flow,
+        registry: &crate::nodes::Registry,
+    ) -> std::collections::HashSet<NodeId> {
+        crate::plan::stale_nodes(flow, registry, &self.known_results())
     }
 
     /// Whether a node has a result (from any run in this window).
@@ -396,6 +399,7 @@ mod tests {
                 reason: "missing input `x`".into(),
             }],
             reused: Vec::new(),
+            rerun: Vec::new(),
             warnings: Vec::new(),
         })
     }

@@ -81,8 +81,9 @@ pub enum Command {
     /// Continue a run that did not complete: run the steps it did not finish, keeping the
     /// results of those it did (same scope, inputs and seeds).
     Resume(ContinueArgs),
-    /// Rerun a run that did not complete from its first unfinished step: that step and
-    /// every later one in its plan start clean (same scope, inputs and seeds).
+    /// Rerun a run that did not complete: its unfinished steps and every step that depends
+    /// on them start clean; independent steps keep their results (same scope, inputs and
+    /// seeds).
     Retry(ContinueArgs),
     /// List every node kind with its ports and parameters.
     Kinds(KindsArgs),

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{apply_set, base_dir_of, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
 use crate::nodes::Registry;
-use crate::plan::{plan, InputSource, Plan};
+use crate::plan::{plan_with_results, InputSource, KnownResult, Plan};
 use crate::trust::{restrict, FlowEffects};
 
 /// `plan --json`: the plan and the flow's side effects.
@@ -39,13 +39,24 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
         }
         None => Default::default(),
     };
-    let has_result = |id: &crate::model::NodeId| stored.contains_key(id);
-    let planned = match plan(
+    // Judged exactly as the run will judge them (stale results rerun in Missing mode).
+    let known = stored
+        .iter()
+        .map(|(id, result)| {
+            let known = KnownResult {
+                outputs: &result.outputs,
+                signature: result.entry.signature.as_deref(),
+            };
+            (id.clone(), known)
+        })
+        .collect();
+    let planned = match plan_with_results(
         &flow,
         &registry,
         &scope,
         args.target.mode.into(),
-        &has_result,
+        &known,
+        &Default::default(),
     ) {
         Ok(planned) => planned,
         Err(err) => {
@@ -119,6 +130,9 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
     }
     for reused in &planned.reused {
         println!("    = {reused} keeps its earlier result");
+    }
+    for rerun in &planned.rerun {
+        println!("    ↻ {} runs again: {}", rerun.node, rerun.reason);
     }
     for warning in &planned.warnings {
         println!("  warning: {warning}");

@@ -14,11 +14,12 @@ pub fn validate(args: &ValidateArgs) -> i32 {
     };
     let loops = find_loops(&flow);
     if !loops.is_empty() {
-        let text = std::fs::read_to_string(&args.file).unwrap_or_default();
+        let text = format::read_text(&args.file).unwrap_or_default();
+        let locator = format::Locator::new(&text);
         for cycle in loops {
             let pos = cycle
                 .first()
-                .and_then(|id| format::locate(&text, &Subject::Node(id.clone())))
+                .and_then(|id| locator.locate(&Subject::Node(id.clone())))
                 .map(|p| format!("{}:{}:", p.line, p.col))
                 .unwrap_or_default();
             let mut names: Vec<String> = cycle.iter().map(|id| format!("`{id}`")).collect();

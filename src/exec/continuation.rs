@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::engine::RunRequest;
 use crate::model::{apply_inputs, Flow, NodeId};
 use crate::nodes::Registry;
-use crate::plan::RunMode;
+use crate::plan::{Plan, RunMode};
 use crate::store::{Continuation, ContinueHow, NodeHistory, RecordStatus, RunRecord, Store};
 
 /// Why a run cannot be continued.
@@ -36,8 +36,8 @@ pub enum ContinueError {
 ///
 /// Both run in Missing mode over the record's scope with its input values and seeds, so
 /// results that are still valid are kept. Resume runs afresh the steps that did not
-/// complete; Retry runs afresh every step from the first one (in plan order) that did not
-/// complete, completed or not.
+/// complete; Retry runs afresh those and every step downstream of them, completed or not.
+/// Neither redoes a completed step that does not depend on a step that did not complete.
 pub fn continue_run(
     flow: &Flow,
     registry: &Registry,
@@ -63,7 +63,22 @@ pub fn continue_run(
         .store(store);
     request.inputs = record.inputs.clone();
     request.seeds = record.seeds.clone();
-    request.fresh = fresh_steps(record, &record.completed_nodes(histories), how);
+    // What depends on what, as the record's scope plans on the flow as it is now.
+    let has_result = |_: &NodeId| true;
+    let planned = crate::plan::plan(
+        &request.flow,
+        registry,
+        &record.scope,
+        RunMode::All,
+        &has_result,
+    )
+    .ok();
+    request.fresh = fresh_steps(
+        record,
+        &record.completed_nodes(histories),
+        how,
+        planned.as_ref(),
+    );
     request.continues = Some(Continuation {
         run: record.id.clone(),
         how,
@@ -72,29 +87,62 @@ pub fn continue_run(
 }
 
 /// The steps of `record` that run afresh when it is continued `how`, given those that
-/// completed in it.
+/// completed in it and the plan of its scope on the current flow (for what depends on
+/// what; without one, Retry resets only the steps that did not complete).
 pub fn fresh_steps(
     record: &RunRecord,
     completed: &BTreeSet<NodeId>,
     how: ContinueHow,
+    planned: Option<&Plan>,
 ) -> BTreeSet<NodeId> {
-    let incomplete = |node: &NodeId| !completed.contains(node);
-    match how {
-        ContinueHow::Resume => record
-            .nodes
-            .iter()
-            .map(|n| &n.node)
-            .filter(|node| incomplete(node))
-            .cloned()
-            .collect(),
-        ContinueHow::Retry => record
-            .nodes
-            .iter()
-            .map(|n| &n.node)
-            .skip_while(|node| !incomplete(node))
-            .cloned()
-            .collect(),
+    let mut fresh: BTreeSet<NodeId> = record
+        .nodes
+        .iter()
+        .map(|n| &n.node)
+        .filter(|node| !completed.contains(*node))
+        .cloned()
+        .collect();
+    if how == ContinueHow::Retry {
+        if let Some(planned) = planned {
+            fresh.extend(downstream_of(planned, &fresh));
+        }
     }
+    fresh
+}
+
+/// The steps of `planned` that depend, directly or not, on one of `nodes`.
+fn downstream_of(planned: &Plan, nodes: &BTreeSet<NodeId>) -> Vec<NodeId> {
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); planned.steps.len()];
+    for (index, step) in planned.steps.iter().enumerate() {
+        for &dep in &step.deps {
+            if let Some(list) = dependents.get_mut(dep) {
+                list.push(index);
+            }
+        }
+    }
+    let mut reached = vec![false; planned.steps.len()];
+    let mut stack: Vec<usize> = planned
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, step)| nodes.contains(&step.node))
+        .map(|(index, _)| index)
+        .collect();
+    while let Some(index) = stack.pop() {
+        for &next in &dependents[index] {
+            if !reached[next] {
+                reached[next] = true;
+                stack.push(next);
+            }
+        }
+    }
+    planned
+        .steps
+        .iter()
+        .zip(reached)
+        .filter(|(_, reached)| *reached)
+        .map(|(step, _)| step.node.clone())
+        .collect()
 }
 
 /// The run to continue: the one named `wanted` (its id, or its number in the history from
@@ -169,22 +217,48 @@ mod tests {
         ]);
         let completed = r.completed_nodes(&BTreeMap::new());
         assert_eq!(
-            ids(&fresh_steps(&r, &completed, ContinueHow::Resume)),
+            ids(&fresh_steps(&r, &completed, ContinueHow::Resume, None)),
             ["b", "e"]
         );
     }
 
     #[test]
-    fn retry_reruns_everything_from_the_first_incomplete_step() {
+    fn retry_keeps_completed_steps_that_do_not_depend_on_the_retried_one() {
+        // a → b → c, and x on its own; b was cancelled. In id order x comes after b.
+        let flow = crate::format::parse(
+            r#"Flow(version: 1, nodes: [
+                Node(id: "a", kind: "text"),
+                Node(id: "b", kind: "template", params: {"template": "{x}", "vars": ["x"]}),
+                Node(id: "c", kind: "template", params: {"template": "{x}", "vars": ["x"]}),
+                Node(id: "x", kind: "text"),
+            ], edges: ["a.text -> b.x", "b.text -> c.x"])"#,
+            &Registry::builtin(),
+        )
+        .unwrap();
+        let planned = crate::plan::plan(
+            &flow,
+            &Registry::builtin(),
+            &Scope::Flow,
+            RunMode::All,
+            &|_| true,
+        )
+        .unwrap();
         let r = record(&[
             ("a", Some(NodeStatus::Succeeded)),
             ("b", Some(NodeStatus::Cancelled)),
             ("c", Some(NodeStatus::Succeeded)),
+            ("x", Some(NodeStatus::Succeeded)),
         ]);
         let completed = r.completed_nodes(&BTreeMap::new());
         assert_eq!(
-            ids(&fresh_steps(&r, &completed, ContinueHow::Retry)),
-            ["b", "c"]
+            ids(&fresh_steps(
+                &r,
+                &completed,
+                ContinueHow::Retry,
+                Some(&planned)
+            )),
+            ["b", "c"],
+            "c depends on b and starts clean; x does not"
         );
     }
 
@@ -207,7 +281,7 @@ mod tests {
         );
         let completed = r.completed_nodes(&histories);
         assert_eq!(
-            ids(&fresh_steps(&r, &completed, ContinueHow::Resume)),
+            ids(&fresh_steps(&r, &completed, ContinueHow::Resume, None)),
             ["b"]
         );
     }

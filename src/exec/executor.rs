@@ -22,7 +22,7 @@ use crate::nodes::{
     CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, ProgressSink,
     Registry, Role,
 };
-use crate::plan::{plan, InputSource, Plan, Scope};
+use crate::plan::{InputSource, Plan, Scope};
 use crate::store::{Store, StoreProblem};
 
 /// A message from a worker thread (or a node's helper thread) to the executor.
@@ -281,32 +281,26 @@ impl Executor {
         let (flow, seeds) = super::seeds::roll_seeds(&request.flow, &request.seeds);
         request.flow = flow;
         self.load_store(id, request.store.as_ref());
-        // Missing mode reruns stale results too (their parameters or inputs changed), and
-        // the nodes a resume or retry asks to run afresh.
-        let mut stale = if request.mode == crate::plan::RunMode::Missing {
-            let known = self
-                .results
-                .iter()
-                .map(|(node, outputs)| {
-                    let known = crate::plan::KnownResult {
-                        outputs,
-                        signature: self.signatures.get(node).map(String::as_str),
-                    };
-                    (node.clone(), known)
-                })
-                .collect();
-            crate::plan::stale_nodes(&request.flow, &self.registry, &known)
-        } else {
-            Default::default()
-        };
-        stale.extend(request.fresh.iter().cloned());
-        let results = &self.results;
-        let planned = plan(
+        // The same decision `flowcanvas plan` and the app's preview make: in Missing mode a
+        // stale result does not count, nor do those a resume or retry asks to run afresh.
+        let known = self
+            .results
+            .iter()
+            .map(|(node, outputs)| {
+                let known = crate::plan::KnownResult {
+                    outputs,
+                    signature: self.signatures.get(node).map(String::as_str),
+                };
+                (node.clone(), known)
+            })
+            .collect();
+        let planned = crate::plan::plan_with_results(
             &request.flow,
             &self.registry,
             &request.scope,
             request.mode,
-            &|node| results.contains_key(node) && !stale.contains(node),
+            &known,
+            &request.fresh,
         );
         // A restricted run leaves out the nodes that need trust (as previews show it).
         let planned = planned.map(|plan| match request.restricted {

@@ -5,7 +5,7 @@
 mod diagnostic;
 mod locate;
 
-pub use locate::locate;
+pub use locate::{locate, Locator};
 
 use std::path::Path;
 
@@ -18,26 +18,61 @@ use crate::nodes::Registry;
 
 /// Reads and checks a `.flow` file. Every problem is reported, each with its place.
 pub fn load(path: &Path, registry: &Registry) -> Result<Flow, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_text(path)?;
     parse(&text, registry).map_err(|diagnostics| LoadError::Invalid {
         path: path.to_path_buf(),
         diagnostics,
     })
 }
 
-/// Parses and checks `.flow` text. Never panics; returns every problem found.
+/// Reads a `.flow` file as text. The file must be UTF-8 (a leading byte-order mark is
+/// fine); a byte that is not is reported at its line and column, with its offset.
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|err| LoadError::Invalid {
+        path: path.to_path_buf(),
+        diagnostics: vec![not_utf8(err.as_bytes(), err.utf8_error().valid_up_to())],
+    })
+}
+
+/// The problem with bytes that are valid UTF-8 only up to byte `valid_up_to`.
+fn not_utf8(bytes: &[u8], valid_up_to: usize) -> Diagnostic {
+    let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+    let valid = valid.strip_prefix(BOM).unwrap_or(valid);
+    let byte = bytes.get(valid_up_to).copied().unwrap_or_default();
+    Diagnostic {
+        pos: Some(TextPos::of_offset(valid, valid.len())),
+        message: format!(
+            "the file is not UTF-8 text: byte 0x{byte:02X} at byte offset {valid_up_to} is not valid UTF-8 (save the file as UTF-8)"
+        ),
+    }
+}
+
+/// The UTF-8 byte-order mark some editors put at the start of a file.
+const BOM: char = '\u{FEFF}';
+
+/// Parses and checks `.flow` text (a leading byte-order mark is skipped). Never panics;
+/// returns every problem found.
 pub fn parse(text: &str, registry: &Registry) -> Result<Flow, Vec<Diagnostic>> {
-    let flow: Flow = match ron::Options::default().from_str(text) {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let options = ron::Options::default().with_recursion_limit(RECURSION_LIMIT);
+    let flow: Flow = match options.from_str(text) {
         Ok(flow) => flow,
         Err(err) => return Err(vec![syntax_diagnostic(text, &err)]),
     };
-    let mut diagnostics: Vec<Diagnostic> = validate(&flow, registry)
+    let problems = validate(&flow, registry);
+    if problems.is_empty() {
+        return Ok(flow);
+    }
+    // One pass over the text locates every problem.
+    let locator = Locator::new(text);
+    let mut diagnostics: Vec<Diagnostic> = problems
         .into_iter()
         .map(|problem| Diagnostic {
-            pos: locate(text, &problem.subject),
+            pos: locator.locate(&problem.subject),
             message: problem.to_string(),
         })
         .collect();
@@ -69,14 +104,25 @@ fn syntax_diagnostic(text: &str, err: &ron::error::SpannedError) -> Diagnostic {
             };
         }
     }
+    let message = match &err.code {
+        // ron's own text advises changing its options, which a user cannot do.
+        ron::Error::ExceededRecursionLimit => format!(
+            "values are nested too deeply here (more than {RECURSION_LIMIT} levels of brackets)"
+        ),
+        code => code.to_string(),
+    };
     Diagnostic {
         pos: Some(TextPos {
             line: err.span.start.line,
             col: err.span.start.col,
         }),
-        message: err.code.to_string(),
+        message,
     }
 }
+
+/// How deeply values may nest in a `.flow` file (ron's default, which keeps parsing well
+/// within any thread's stack).
+const RECURSION_LIMIT: usize = 128;
 
 /// The canonical text of a flow: sorted nodes and edges, four-space indents, a final newline.
 pub fn to_text(flow: &Flow) -> String {

@@ -238,3 +238,82 @@ fn edges_of_a_duplicated_id_report_the_duplicate_only() {
     assert!(errors[0].message.contains("duplicate id"));
     assert_eq!(errors[0].pos.map(|p| p.line), Some(3));
 }
+
+#[test]
+fn a_file_that_is_not_utf8_names_the_byte_offset_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.flow");
+    let mut bytes = b"Flow(\n    version: 1,\n    nodes: [Node(id: \"caf".to_vec();
+    let offset = bytes.len();
+    bytes.extend_from_slice(b"\xe9\", kind: \"text\")],\n)\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let err = load(&path, &registry()).unwrap_err();
+    let lines = err.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!("{}:3:26: ", path.display())),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains(&format!("byte offset {offset}")),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("0xE9"), "{}", lines[0]);
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.flow");
+    std::fs::write(
+        &path,
+        "\u{FEFF}Flow(version: 1, nodes: [Node(id: \"a\", kind: \"text\")])\n",
+    )
+    .unwrap();
+    let flow = load(&path, &registry()).unwrap();
+    assert_eq!(flow.nodes.len(), 1);
+    let bad = "\u{FEFF}Flow(version: 1, nodes: [Node(id: \"a\", kind: \"nope\")])";
+    let diagnostics = parse(bad, &registry()).unwrap_err();
+    let pos = diagnostics[0].pos.unwrap();
+    assert_eq!(
+        (pos.line, pos.col),
+        (1, 31),
+        "columns do not count the mark"
+    );
+}
+
+#[test]
+fn raw_and_escaped_ids_are_located() {
+    let text = "Flow(\n    version: 1,\n    nodes: [\n        Node(id: r\"raw\", kind: \"nope\"),\n        Node(id: \"\\u{65}sc\", kind: \"nope\"),\n        Node(id: r#\"hash\"#, kind: \"nope\"),\n    ],\n)\n";
+    let diagnostics = parse(text, &registry()).unwrap_err();
+    let places: Vec<String> = diagnostics
+        .iter()
+        .map(|d| {
+            d.pos
+                .map(|p| format!("{}:{}", p.line, p.col))
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(places, ["4:14", "5:14", "6:14"], "{diagnostics:?}");
+    assert!(
+        diagnostics[1].message.contains("node `esc`"),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+fn nesting_too_deep_is_a_user_message_with_a_place() {
+    let deep = format!(
+        "Flow(version: 1, nodes: [Node(id: \"a\", kind: \"text\", params: {{\"text\": {}1{}}})])",
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    let diagnostics = parse(&deep, &registry()).unwrap_err();
+    assert_eq!(diagnostics.len(), 1);
+    let message = &diagnostics[0].message;
+    assert!(message.contains("nested too deeply"), "{message}");
+    assert!(!message.contains("recursion_limit"), "{message}");
+    assert!(diagnostics[0].pos.is_some());
+}

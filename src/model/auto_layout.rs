@@ -44,26 +44,41 @@ pub fn place_unplaced(flow: &mut Flow) -> bool {
     true
 }
 
-/// Each node's depth: the longest chain of wires leading into it (loops are cut short).
+/// Each node's depth: the longest chain of wires leading into it. Works in dependency order
+/// (Kahn's algorithm), so it is linear in the size of the flow; nodes on a loop keep the
+/// depth their placed producers gave them.
 fn depths(flow: &Flow) -> HashMap<NodeId, usize> {
-    let mut depth: HashMap<NodeId, usize> = flow.nodes.iter().map(|n| (n.id.clone(), 0)).collect();
-    // Relaxing every wire n times settles any chain of n nodes; a loop stops growing there.
-    for _ in 0..flow.nodes.len() {
-        let mut changed = false;
-        for edge in &flow.edges {
-            let from = depth.get(&edge.from.node).copied().unwrap_or(0);
-            if let Some(to) = depth.get_mut(&edge.to.node) {
-                if *to < from + 1 && from + 1 < flow.nodes.len() {
-                    *to = from + 1;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
+    let index: HashMap<&NodeId, usize> = flow
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (&n.id, i))
+        .collect();
+    let count = flow.nodes.len();
+    let mut feeds: Vec<Vec<usize>> = vec![Vec::new(); count];
+    let mut waiting = vec![0usize; count];
+    for edge in &flow.edges {
+        if let (Some(&from), Some(&to)) = (index.get(&edge.from.node), index.get(&edge.to.node)) {
+            feeds[from].push(to);
+            waiting[to] += 1;
         }
     }
-    depth
+    let mut depth = vec![0usize; count];
+    let mut ready: Vec<usize> = (0..count).filter(|&i| waiting[i] == 0).collect();
+    while let Some(node) = ready.pop() {
+        for &next in &feeds[node] {
+            depth[next] = depth[next].max(depth[node] + 1);
+            waiting[next] -= 1;
+            if waiting[next] == 0 {
+                ready.push(next);
+            }
+        }
+    }
+    flow.nodes
+        .iter()
+        .zip(depth)
+        .map(|(node, depth)| (node.id.clone(), depth))
+        .collect()
 }
 
 #[cfg(test)]

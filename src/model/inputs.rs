@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::{format_number, Flow, NodeId, ParamValue};
-use crate::nodes::{ParamType, Params, Registry, Role};
+use crate::nodes::{ParamType, Params, Registry, Role, SEED_FIXED, SEED_KIND};
 
 /// What kind of value a flow input takes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -233,6 +233,7 @@ pub struct InputError {
 
 /// A copy of `flow` with the promoted inputs set to `values` (by label). Unknown labels and
 /// values of the wrong type or out of bounds are errors; inputs not given keep their default.
+/// A seed given a value is pinned to it for this copy, even in "new each run" mode.
 pub fn apply_inputs(
     flow: &Flow,
     registry: &Registry,
@@ -252,6 +253,11 @@ pub fn apply_inputs(
         }
         if let Some(node) = applied.node_mut(input.node.as_str()) {
             node.params.insert(input.param.to_owned(), value.clone());
+            // A seed the user sets is the seed of this run: it must not be rolled over.
+            if node.kind == SEED_KIND {
+                node.params
+                    .insert("mode".to_owned(), ParamValue::Text(SEED_FIXED.to_owned()));
+            }
         }
     }
     if problems.is_empty() {
@@ -405,6 +411,29 @@ mod tests {
         ]);
         let err = apply_inputs(&flow, &registry, &bad).unwrap_err();
         assert_eq!(err.problems.len(), 3, "{err}");
+    }
+
+    #[test]
+    fn a_value_set_on_a_new_each_run_seed_pins_it() {
+        let registry = Registry::builtin();
+        let mut seed =
+            Node::new("seed", "seed").with_param("mode", crate::nodes::SEED_NEW_EACH_RUN);
+        seed.promote = Some(Promotion::new("Seed"));
+        let flow = Flow {
+            nodes: vec![seed],
+            ..Flow::default()
+        };
+        let values = [("Seed".to_owned(), ParamValue::Number(42.0))].into();
+        let applied = apply_inputs(&flow, &registry, &values).unwrap();
+        let node = applied.node("seed").unwrap();
+        assert_eq!(node.params["seed"], ParamValue::Number(42.0));
+        assert_eq!(
+            node.params["mode"],
+            ParamValue::Text(SEED_FIXED.to_owned()),
+            "not rolled over when the run starts"
+        );
+        let untouched = apply_inputs(&flow, &registry, &BTreeMap::new()).unwrap();
+        assert_eq!(untouched, flow, "without a value it still rolls");
     }
 }
 

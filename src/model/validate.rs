@@ -178,8 +178,9 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         }
         let params = Params::new(node, info);
         let inputs = kind.inputs(&params);
+        let input_named = port_lookup(&inputs);
         for (name, value) in &node.values {
-            match inputs.iter().find(|p| p.name == name.as_str()) {
+            match input_named(name) {
                 None => problems.push(problem(format!(
                     "`values` names `{name}`, which is not an input of this node"
                 ))),
@@ -223,6 +224,22 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
     }
 
     let ports = node_ports(flow, registry);
+    // Every port by node and name, so checking a wire costs the same however many ports
+    // its node has (a node fed by thousands of wires).
+    let mut outputs_by_name: HashMap<(&str, &str), &PortSpec> = HashMap::new();
+    let mut inputs_by_name: HashMap<(&str, &str), &PortSpec> = HashMap::new();
+    for (id, node_ports) in &ports {
+        for port in &node_ports.outputs {
+            outputs_by_name
+                .entry((id.as_str(), &port.name))
+                .or_insert(port);
+        }
+        for port in &node_ports.inputs {
+            inputs_by_name
+                .entry((id.as_str(), &port.name))
+                .or_insert(port);
+        }
+    }
     let mut wired_inputs = HashSet::new();
     for edge in &flow.edges {
         let from = ports.get(&edge.from.node);
@@ -242,8 +259,12 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         if !ok || duplicated.contains(&edge.from.node) || duplicated.contains(&edge.to.node) {
             continue;
         }
-        let out_port = from.and_then(|p| p.output(&edge.from.port));
-        let in_port = to.and_then(|p| p.input(&edge.to.port));
+        let out_port = outputs_by_name
+            .get(&(edge.from.node.as_str(), &*edge.from.port))
+            .copied();
+        let in_port = inputs_by_name
+            .get(&(edge.to.node.as_str(), &*edge.to.port))
+            .copied();
         if from.is_some() && out_port.is_none() {
             problems.push(Problem::edge(
                 edge,
@@ -297,6 +318,22 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// Finds a port by name among `ports`: a search for a few, a hash map for many.
+fn port_lookup<'p>(ports: &'p [PortSpec]) -> impl Fn(&str) -> Option<&'p PortSpec> {
+    let by_name: HashMap<&str, &PortSpec> = if ports.len() > 16 {
+        ports.iter().rev().map(|p| (&*p.name, p)).collect()
+    } else {
+        HashMap::new()
+    };
+    move |name| {
+        if by_name.is_empty() {
+            ports.iter().find(|p| p.name == name)
+        } else {
+            by_name.get(name).copied()
+        }
+    }
 }
 
 fn list_ports(ports: Option<&Vec<PortSpec>>) -> String {

@@ -7,10 +7,27 @@ use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope};
 use super::context::{Progress, Stream};
 use super::prelude::*;
 
+/// The longest string a script may build, in bytes.
+pub const MAX_STRING_BYTES: usize = 32 * 1024 * 1024;
+/// The most items an array may hold, counting the items of arrays inside it; a BLOB may
+/// hold as many bytes (Rhai counts both with one limit).
+pub const MAX_ARRAY_ITEMS: usize = 8 * 1024 * 1024;
+/// The most entries an object map may hold, counting the maps inside it.
+pub const MAX_MAP_ENTRIES: usize = 1024 * 1024;
+/// How deeply script functions may call each other (recursion included).
+pub const MAX_CALL_DEPTH: usize = 64;
+/// How deeply expressions may nest, at the top level and inside functions.
+pub const MAX_EXPR_DEPTH: (usize, usize) = (64, 32);
+/// The stack of the thread a script runs on. Rhai walks nested values recursively (to
+/// check their size, to drop them), so a script nesting arrays in a loop needs depth;
+/// the space is reserved, not used, until the script needs it.
+const SCRIPT_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 /// Runs a Rhai script. Each name in `vars` is an input and a variable of the script; the
 /// script's last value is the `result` output (text, number, bool; arrays and object maps
 /// become JSON). `print` lines stream to the monitor. An operation limit and a timeout stop
-/// runaway scripts, and Stop ends one at once.
+/// runaway scripts, Stop ends one at once, and size limits on strings, arrays, BLOBs and
+/// maps (the constants above) make a script that would eat all memory fail instead.
 #[derive(Clone)]
 pub struct ScriptKind {
     info: KindInfo,
@@ -95,55 +112,84 @@ impl NodeKind for ScriptKind {
                 format!("`{name}` cannot be a script variable: use letters, digits and `_`, not starting with a digit")
             })
             .collect();
-        if let Err(err) = Engine::new_raw().compile(params.text("script")) {
+        let mut engine = Engine::new_raw();
+        limit(&mut engine);
+        if let Err(err) = engine.compile(params.text("script")) {
             problems.push(format!("script: {}", parse_message(&err)));
         }
         problems
     }
 
     fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
-        let params = ctx.params();
-        let mut engine = Engine::new();
-        let max_operations = params.integer("max_operations").max(1) as u64;
-        engine.set_max_operations(max_operations);
-        let deadline =
-            Instant::now() + Duration::from_secs_f64(params.number("timeout_s").max(0.01));
-        let cancel = ctx.cancel().clone();
-        engine.on_progress(move |count| {
-            if count % 1024 != 0 {
-                return None;
-            }
-            if cancel.is_cancelled() {
-                Some(Dynamic::from(STOPPED))
-            } else if Instant::now() > deadline {
-                Some(Dynamic::from(TIMED_OUT))
-            } else {
-                None
-            }
-        });
-        if let Some(sink) = ctx.progress_sink() {
-            engine.on_print(move |line| {
-                sink(Progress::Output {
-                    stream: Stream::Stdout,
-                    text: format!("{line}\n"),
-                });
-            });
-        }
-        let ast = engine
-            .compile(params.text("script"))
-            .map_err(|err| NodeError::failed(format!("script: {}", parse_message(&err))))?;
-        let mut scope = Scope::new();
-        for name in params.text_list("vars") {
-            let value = ctx
-                .input(name)
-                .ok_or_else(|| NodeError::failed(format!("input `{name}` has no value")))?;
-            scope.push_dynamic(name.to_owned(), to_dynamic(value)?);
-        }
-        let result = engine
-            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
-            .map_err(|err| run_error(*err, max_operations, params.number("timeout_s")))?;
-        Ok(Outputs::new().with("result", from_dynamic(result)?))
+        // On a thread of its own, with room for Rhai's recursive walks over nested values
+        // (to check their size, to convert the result, to drop them at the end).
+        std::thread::scope(|threads| {
+            std::thread::Builder::new()
+                .name("flowcanvas-script".to_owned())
+                .stack_size(SCRIPT_STACK_BYTES)
+                .spawn_scoped(threads, || evaluate(ctx))
+                .map_err(|err| {
+                    NodeError::failed(format!("could not start the script's thread: {err}"))
+                })?
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
     }
+}
+
+/// Sets the size and depth limits (the constants above) on a Rhai engine.
+fn limit(engine: &mut Engine) {
+    engine
+        .set_max_string_size(MAX_STRING_BYTES)
+        .set_max_array_size(MAX_ARRAY_ITEMS)
+        .set_max_map_size(MAX_MAP_ENTRIES)
+        .set_max_call_levels(MAX_CALL_DEPTH)
+        .set_max_expr_depths(MAX_EXPR_DEPTH.0, MAX_EXPR_DEPTH.1);
+}
+
+/// Compiles and runs the node's script with its inputs; its result as the node's outputs.
+fn evaluate(ctx: &NodeContext) -> Result<Outputs, NodeError> {
+    let params = ctx.params();
+    let mut engine = Engine::new();
+    let max_operations = params.integer("max_operations").max(1) as u64;
+    engine.set_max_operations(max_operations);
+    limit(&mut engine);
+    let deadline = Instant::now() + Duration::from_secs_f64(params.number("timeout_s").max(0.01));
+    let cancel = ctx.cancel().clone();
+    engine.on_progress(move |count| {
+        if count % 1024 != 0 {
+            return None;
+        }
+        if cancel.is_cancelled() {
+            Some(Dynamic::from(STOPPED))
+        } else if Instant::now() > deadline {
+            Some(Dynamic::from(TIMED_OUT))
+        } else {
+            None
+        }
+    });
+    if let Some(sink) = ctx.progress_sink() {
+        engine.on_print(move |line| {
+            sink(Progress::Output {
+                stream: Stream::Stdout,
+                text: format!("{line}\n"),
+            });
+        });
+    }
+    let ast = engine
+        .compile(params.text("script"))
+        .map_err(|err| NodeError::failed(format!("script: {}", parse_message(&err))))?;
+    let mut scope = Scope::new();
+    for name in params.text_list("vars") {
+        let value = ctx
+            .input(name)
+            .ok_or_else(|| NodeError::failed(format!("input `{name}` has no value")))?;
+        scope.push_dynamic(name.to_owned(), to_dynamic(value)?);
+    }
+    let result = engine
+        .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+        .map_err(|err| run_error(*err, max_operations, params.number("timeout_s")))?;
+    Ok(Outputs::new().with("result", from_dynamic(result)?))
 }
 
 /// A value as a script variable.
@@ -214,8 +260,21 @@ fn at(position: Position) -> String {
     }
 }
 
+/// A size in bytes as `N MiB`.
+fn mib(bytes: usize) -> String {
+    format!("{} MiB", bytes / (1024 * 1024))
+}
+
 fn parse_message(err: &rhai::ParseError) -> String {
-    format!("{}{}", at(err.1), err.0)
+    match *err.0 {
+        rhai::ParseErrorType::ExprTooDeep => format!(
+            "{}expressions nest too deeply (the limit is {} levels, {} inside a function)",
+            at(err.1),
+            MAX_EXPR_DEPTH.0,
+            MAX_EXPR_DEPTH.1
+        ),
+        ref other => format!("{}{other}", at(err.1)),
+    }
 }
 
 fn run_error(mut err: EvalAltResult, max_operations: u64, timeout_s: f64) -> NodeError {
@@ -231,6 +290,27 @@ fn run_error(mut err: EvalAltResult, max_operations: u64, timeout_s: f64) -> Nod
         }
         EvalAltResult::ErrorTooManyOperations(pos) => NodeError::failed(format!(
             "script: {}stopped after {max_operations} operations (raise `max_operations` if it needs more)",
+            at(*pos)
+        )),
+        EvalAltResult::ErrorDataTooLarge(what, pos) => {
+            let limit = match what.as_str() {
+                "Length of string" => format!("a string may hold {}", mib(MAX_STRING_BYTES)),
+                "Size of object map" => {
+                    format!("an object map may hold {MAX_MAP_ENTRIES} entries")
+                }
+                _ => format!(
+                    "an array may hold {MAX_ARRAY_ITEMS} items, a BLOB {}",
+                    mib(MAX_ARRAY_ITEMS)
+                ),
+            };
+            NodeError::failed(format!(
+                "script: {}stopped: {} exceeds the size limit ({limit})",
+                at(*pos),
+                what.to_lowercase()
+            ))
+        }
+        EvalAltResult::ErrorStackOverflow(pos) => NodeError::failed(format!(
+            "script: {}stopped: functions called each other more than {MAX_CALL_DEPTH} deep (the call depth limit)",
             at(*pos)
         )),
         _ => {

@@ -166,9 +166,21 @@ impl PortSpec {
 /// One input of type `ty` per name in the list parameter `list` (duplicates once), for kinds
 /// whose inputs are named by the user (template placeholders, script variables, JSON keys).
 pub fn named_inputs(params: &super::kind::Params<'_>, list: &str, ty: DataType) -> Vec<PortSpec> {
-    let mut names: Vec<&str> = Vec::new();
-    for name in params.text_list(list) {
-        if !names.contains(&name) {
+    let listed = params.text_list(list);
+    let mut names: Vec<&str> = Vec::with_capacity(listed.len());
+    // A short list is searched; a long one (a node fed by thousands of wires) is hashed,
+    // so ports are never quadratic in their number.
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for name in listed {
+        let new = if listed_is_long(names.len()) {
+            if seen.is_empty() {
+                seen.extend(names.iter().copied());
+            }
+            seen.insert(name)
+        } else {
+            !names.contains(&name)
+        };
+        if new {
             names.push(name);
         }
     }
@@ -176,6 +188,11 @@ pub fn named_inputs(params: &super::kind::Params<'_>, list: &str, ty: DataType) 
         .into_iter()
         .map(|name| PortSpec::new(name.to_owned(), ty))
         .collect()
+}
+
+/// Whether a list of `len` names is long enough to hash rather than search.
+fn listed_is_long(len: usize) -> bool {
+    len > 16
 }
 
 /// How a node kind takes part in a run.

@@ -119,12 +119,13 @@ impl NodeKind for TemplateKind {
     fn check(&self, params: &Params<'_>) -> Vec<String> {
         let vars = params.text_list("vars");
         let mut problems = Vec::new();
-        for (i, name) in vars.iter().enumerate() {
+        let mut seen = std::collections::HashSet::with_capacity(vars.len());
+        for name in &vars {
             if !is_var_name(name) {
                 problems.push(format!(
                     "`vars` entry `{name}` is not a valid name (letters, digits, `_`, `-`)"
                 ));
-            } else if vars[..i].contains(name) {
+            } else if !seen.insert(*name) {
                 problems.push(format!("`vars` lists `{name}` twice"));
             }
         }

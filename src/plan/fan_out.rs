@@ -18,13 +18,13 @@ pub fn fan_out(
     known_len: &dyn Fn(&NodeId) -> Option<usize>,
 ) -> HashMap<NodeId, usize> {
     let graph = FlowGraph::new(flow, registry);
-    let mut memo: HashMap<usize, usize> = HashMap::new();
+    let mut sizes = vec![Size::Unknown; graph.len()];
     let mut out = HashMap::new();
     for index in 0..graph.len() {
         if graph.role(index) != PlanRole::Step {
             continue;
         }
-        let n = size(&graph, index, known_len, &mut memo, 0);
+        let n = size(&graph, index, known_len, &mut sizes);
         let takes_batches = graph.kind(index).is_some_and(|k| k.takes_batches());
         if n > 0 && !takes_batches {
             out.insert(graph.node(index).id.clone(), n);
@@ -33,58 +33,98 @@ pub fn fan_out(
     out
 }
 
-/// How many items the outputs of node `index` carry (0: not a batch).
+/// What is known of a node's batch size while sizes are worked out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Size {
+    /// Not looked at yet.
+    Unknown,
+    /// Being worked out (its producers first); met again, it is in a loop and counts as 0.
+    Pending,
+    /// Worked out.
+    Known(usize),
+}
+
+/// How many items the outputs of node `root` carry (0: not a batch). Walks the producers
+/// with its own stack (a chain of any length is safe) and remembers every size in `sizes`.
 fn size(
     graph: &FlowGraph<'_>,
-    index: usize,
+    root: usize,
     known_len: &dyn Fn(&NodeId) -> Option<usize>,
-    memo: &mut HashMap<usize, usize>,
-    depth: usize,
+    sizes: &mut [Size],
 ) -> usize {
-    if let Some(&n) = memo.get(&index) {
-        return n;
-    }
-    // A loop is refused when run; here it just ends the walk.
-    if depth > graph.len() {
-        return 0;
-    }
-    memo.insert(index, 0);
-    let node = graph.node(index);
-    let Some(kind) = graph.kind(index) else {
-        return 0;
-    };
-    let n = if kind.info().id == BATCH_KIND {
-        let wired = matches!(
-            resolve_input(graph, index, "list"),
-            Ok(Resolved::Producer { .. })
-        );
-        if wired {
-            known_len(&node.id).unwrap_or(0)
-        } else {
-            typed_items(&Params::new(node, kind.info())).len()
-        }
-    } else if kind.takes_batches() {
-        0
-    } else {
-        let from_inputs = graph
-            .inputs(index)
-            .iter()
-            .filter_map(|port| match resolve_input(graph, index, &port.name) {
-                Ok(Resolved::Producer { node: producer, .. }) => {
-                    Some(size(graph, producer, known_len, memo, depth + 1))
+    // (node, whether its producers were already pushed)
+    let mut stack = vec![(root, false)];
+    while let Some((index, expanded)) = stack.pop() {
+        if !expanded {
+            if sizes[index] != Size::Unknown {
+                continue;
+            }
+            sizes[index] = Size::Pending;
+            stack.push((index, true));
+            if passes_items_on(graph, index) {
+                for producer in producers(graph, index) {
+                    if sizes[producer] == Size::Unknown {
+                        stack.push((producer, false));
+                    }
                 }
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0);
-        if from_inputs > 0 {
-            from_inputs
-        } else {
-            known_len(&node.id).unwrap_or(0)
+            }
+            continue;
         }
-    };
-    memo.insert(index, n);
-    n
+        let node = graph.node(index);
+        let n = match graph.kind(index) {
+            None => 0,
+            Some(kind) if kind.info().id == BATCH_KIND => {
+                let wired = matches!(
+                    resolve_input(graph, index, "list"),
+                    Ok(Resolved::Producer { .. })
+                );
+                if wired {
+                    known_len(&node.id).unwrap_or(0)
+                } else {
+                    typed_items(&Params::new(node, kind.info())).len()
+                }
+            }
+            Some(kind) if kind.takes_batches() => 0,
+            Some(_) => {
+                let from_inputs = producers(graph, index)
+                    .map(|producer| match sizes[producer] {
+                        Size::Known(n) => n,
+                        // A loop is refused when run; here it just ends the walk.
+                        Size::Unknown | Size::Pending => 0,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                if from_inputs > 0 {
+                    from_inputs
+                } else {
+                    known_len(&node.id).unwrap_or(0)
+                }
+            }
+        };
+        sizes[index] = Size::Known(n);
+    }
+    match sizes[root] {
+        Size::Known(n) => n,
+        Size::Unknown | Size::Pending => 0,
+    }
+}
+
+/// Whether a node's size comes from its producers (a per-item step, not a batch source
+/// or a kind that takes batches whole).
+fn passes_items_on(graph: &FlowGraph<'_>, index: usize) -> bool {
+    graph
+        .kind(index)
+        .is_some_and(|kind| kind.info().id != BATCH_KIND && !kind.takes_batches())
+}
+
+/// The step nodes that feed node `index`'s inputs, seen through pass-through nodes.
+fn producers<'g>(graph: &'g FlowGraph<'_>, index: usize) -> impl Iterator<Item = usize> + 'g {
+    graph.inputs(index).into_iter().filter_map(move |port| {
+        match resolve_input(graph, index, &port.name) {
+            Ok(Resolved::Producer { node, .. }) => Some(node),
+            _ => None,
+        }
+    })
 }
 
 #[cfg(test)]

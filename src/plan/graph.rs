@@ -70,12 +70,22 @@ impl<'a> FlowGraph<'a> {
             incoming[fill[to] as usize] = Some((port, from, source));
             fill[to] += 1;
         }
+        let mut incoming: Vec<(&'a str, usize, &'a PortRef)> =
+            incoming.into_iter().flatten().collect();
+        // Each node's wires sorted by input port (stable: of two wires into one input, the
+        // first in the file still wins), so finding one is a binary search.
+        for i in 0..count {
+            let range = incoming_start[i] as usize..incoming_start[i + 1] as usize;
+            if range.len() > 1 {
+                incoming[range].sort_by(|a, b| a.0.cmp(b.0));
+            }
+        }
         Self {
             flow,
             by_id,
             kinds,
             incoming_start,
-            incoming: incoming.into_iter().flatten().collect(),
+            incoming,
             outgoing_count,
         }
     }
@@ -138,9 +148,11 @@ impl<'a> FlowGraph<'a> {
     /// The output port wired into input `port` of node `index`, with the source's index.
     pub fn source_of(&self, index: usize, port: &str) -> Option<(usize, &'a PortRef)> {
         let range = self.incoming_start[index] as usize..self.incoming_start[index + 1] as usize;
-        self.incoming[range]
-            .iter()
-            .find(|(input, _, _)| *input == port)
+        let wires = &self.incoming[range];
+        let at = wires.partition_point(|(input, _, _)| *input < port);
+        wires
+            .get(at)
+            .filter(|(input, _, _)| *input == port)
             .map(|&(_, from, source)| (from, source))
     }
 

@@ -1,7 +1,12 @@
 //! Finds every loop in a flow's wiring (for `validate` and for refusing a wire in the editor).
+//!
+//! Nothing here recurses on the depth of the graph: strongly connected components come from
+//! petgraph's Kosaraju search, which keeps its own stack, so a chain of a million nodes is
+//! as safe as a chain of three.
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+use rustc_hash::FxHashMap;
 
 use crate::model::{Flow, NodeId};
 
@@ -11,51 +16,74 @@ use crate::model::{Flow, NodeId};
 pub fn find_loops(flow: &Flow) -> Vec<Vec<NodeId>> {
     let mut graph: DiGraph<&NodeId, ()> =
         DiGraph::with_capacity(flow.nodes.len(), flow.edges.len());
-    let mut index = std::collections::HashMap::new();
+    let mut index: FxHashMap<&str, NodeIndex> =
+        FxHashMap::with_capacity_and_hasher(flow.nodes.len(), Default::default());
     for node in &flow.nodes {
         index
             .entry(node.id.as_str())
             .or_insert_with(|| graph.add_node(&node.id));
     }
+    // A node wired to itself is a loop of one; remember those as the wires go in (an edge
+    // added twice does no harm to the search, and checking for it would cost a scan of the
+    // node's wires each time).
+    let mut wired_to_itself = vec![false; graph.node_count()];
     for edge in &flow.edges {
         if let (Some(&from), Some(&to)) = (
             index.get(edge.from.node.as_str()),
             index.get(edge.to.node.as_str()),
         ) {
-            graph.update_edge(from, to, ());
+            if from == to {
+                wired_to_itself[from.index()] = true;
+            }
+            graph.add_edge(from, to, ());
         }
     }
+    // Which component each node is in, for the walk that names a cycle.
+    let mut component_of = vec![usize::MAX; graph.node_count()];
     let mut loops = Vec::new();
-    for component in tarjan_scc(&graph) {
+    for (number, component) in kosaraju_scc(&graph).into_iter().enumerate() {
         let is_loop = component.len() > 1
             || component
                 .first()
-                .is_some_and(|&n| graph.find_edge(n, n).is_some());
+                .is_some_and(|n| wired_to_itself[n.index()]);
         if is_loop {
-            loops.push(cycle_in(&graph, &component));
+            for n in &component {
+                component_of[n.index()] = number;
+            }
+            loops.push(cycle_in(&graph, &component, number, &component_of));
         }
     }
     loops.sort();
     loops
 }
 
-/// Walks forward inside a strongly connected component until a node repeats.
-fn cycle_in(graph: &DiGraph<&NodeId, ()>, component: &[NodeIndex]) -> Vec<NodeId> {
+/// Walks forward inside a strongly connected component, from its smallest id and always to
+/// the smallest next id, until a node repeats; the stretch from that node on is a cycle.
+fn cycle_in(
+    graph: &DiGraph<&NodeId, ()>,
+    component: &[NodeIndex],
+    number: usize,
+    component_of: &[usize],
+) -> Vec<NodeId> {
     let Some(&start) = component.iter().min_by_key(|&&n| graph[n]) else {
         return Vec::new();
     };
+    // Where each node sits on the path walked so far.
+    let mut on_path: FxHashMap<NodeIndex, usize> = FxHashMap::default();
     let mut path = vec![start];
+    on_path.insert(start, 0);
     let mut current = start;
     loop {
         let next = graph
             .neighbors(current)
-            .filter(|n| component.contains(n))
+            .filter(|n| component_of[n.index()] == number)
             .min_by_key(|&n| graph[n]);
         let Some(next) = next else { break };
-        if let Some(at) = path.iter().position(|&p| p == next) {
+        if let Some(&at) = on_path.get(&next) {
             path.drain(..at);
             break;
         }
+        on_path.insert(next, path.len());
         path.push(next);
         current = next;
     }

@@ -13,8 +13,10 @@ mod types;
 pub use fan_out::fan_out;
 pub use loops::find_loops;
 pub use planner::plan;
-pub use staleness::{signature, stale_nodes, KnownResult};
-pub use types::{InputSource, Plan, PlanError, RunMode, Scope, SkippedNode, Step, StepInput};
+pub use staleness::{plan_with_results, signature, stale_nodes, stale_reasons, KnownResult};
+pub use types::{
+    InputSource, Plan, PlanError, RerunNode, RunMode, Scope, SkippedNode, Step, StepInput,
+};
 
 use crate::model::{Flow, PortRef};
 use crate::nodes::Registry;

@@ -98,14 +98,19 @@ pub fn plan(
         planned.push(index);
         inputs.push(resolved_inputs);
     }
+    // Which node last listed each planned node as a dependency: a node fed by thousands
+    // of wires lists each producer once without searching its list.
+    let mut listed_by = vec![usize::MAX; planned.len()];
     let deps: Vec<Vec<usize>> = inputs
         .iter()
-        .map(|node_inputs| {
+        .enumerate()
+        .map(|(p, node_inputs)| {
             let mut deps = Vec::new();
             for (_, resolved) in node_inputs {
                 if let Resolved::Producer { node, .. } = resolved {
                     let at = position[*node];
-                    if at != UNPLANNED && !deps.contains(&(at as usize)) {
+                    if at != UNPLANNED && listed_by[at as usize] != p {
+                        listed_by[at as usize] = p;
                         deps.push(at as usize);
                     }
                 }
@@ -170,6 +175,8 @@ pub fn plan(
 
     // Number the steps that run and wire them to each other.
     let mut step_of = vec![usize::MAX; planned.len()];
+    // Which step last listed each step as a dependency (as `listed_by` above).
+    let mut step_listed_by = vec![usize::MAX; order.len()];
     let mut steps = Vec::with_capacity(order.len());
     let mut inputs: Vec<Option<Vec<(PortSpec, Resolved)>>> = inputs.into_iter().map(Some).collect();
     for &p in order.iter().filter(|&&p| fate[p] == Fate::Run) {
@@ -193,7 +200,8 @@ pub fn plan(
                         let producer_id = &graph.node(producer).id;
                         match step {
                             Some(step) => {
-                                if !step_deps.contains(&step) {
+                                if step_listed_by[step] != steps.len() {
+                                    step_listed_by[step] = steps.len();
                                     step_deps.push(step);
                                 }
                                 InputSource::Step {
@@ -242,6 +250,7 @@ pub fn plan(
         steps,
         skipped,
         reused,
+        rerun: Vec::new(),
         warnings,
     })
 }

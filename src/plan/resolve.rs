@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use rustc_hash::FxHashSet;
+
 use super::graph::{FlowGraph, PlanRole};
 use super::PlanError;
 use crate::model::ParamValue;
@@ -81,7 +83,10 @@ fn resolve_source<'a>(
     mut node: usize,
     mut port: &'a Arc<str>,
 ) -> Result<Resolved<'a>, PlanError> {
+    // The pass-through nodes walked so far, in order, and as a set (a long chain of
+    // viewers must not cost a scan of the walk at every step).
     let mut passed: Vec<usize> = Vec::new();
+    let mut seen: FxHashSet<usize> = FxHashSet::default();
     loop {
         match graph.role(node) {
             PlanRole::Step => return Ok(Resolved::Producer { node, port }),
@@ -95,7 +100,8 @@ fn resolve_source<'a>(
             Ok(input) => input,
             Err(why) => return Ok(Resolved::Nothing(why)),
         };
-        if let Some(at) = passed.iter().position(|&n| n == node) {
+        if !seen.insert(node) {
+            let at = passed.iter().position(|&n| n == node).unwrap_or(0);
             let ids = passed[at..]
                 .iter()
                 .rev()

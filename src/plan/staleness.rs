@@ -4,12 +4,14 @@
 //! matches, or that is downstream of a stale one, is stale. Moving a node or renaming it
 //! changes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
 use super::graph::{FlowGraph, PlanRole};
+use super::planner::plan;
 use super::resolve::{resolve_input, Resolved};
+use super::{Plan, PlanError, RerunNode, RunMode, Scope};
 use crate::model::{Flow, Node, NodeId, Value};
 use crate::nodes::{Outputs, Registry};
 
@@ -54,8 +56,19 @@ pub fn stale_nodes(
     registry: &Registry,
     results: &HashMap<NodeId, KnownResult<'_>>,
 ) -> HashSet<NodeId> {
+    stale_reasons(flow, registry, results).into_keys().collect()
+}
+
+/// The nodes whose results are stale, among those in `results`, each with why, for people:
+/// it changed since its result was made, a result it consumed is gone, or something
+/// upstream of it is stale.
+pub fn stale_reasons(
+    flow: &Flow,
+    registry: &Registry,
+    results: &HashMap<NodeId, KnownResult<'_>>,
+) -> HashMap<NodeId, String> {
     let graph = FlowGraph::new(flow, registry);
-    let mut stale = HashSet::new();
+    let mut stale: HashMap<usize, String> = HashMap::new();
     // Producers of each node with a result, to pass staleness downstream.
     let mut consumers: HashMap<usize, Vec<usize>> = HashMap::new();
     for (id, known) in results {
@@ -100,21 +113,75 @@ pub fn stale_nodes(
             }
             None => false,
         };
-        if changed || upstream_missing {
-            stale.insert(index);
+        if changed {
+            stale.insert(
+                index,
+                "its result is stale: the node changed since it was made".to_owned(),
+            );
+        } else if upstream_missing {
+            stale.insert(
+                index,
+                "its result is stale: an input it was made from is gone".to_owned(),
+            );
         }
     }
     // Everything downstream of a stale result is stale too.
-    let mut queue: Vec<usize> = stale.iter().copied().collect();
+    let mut queue: Vec<usize> = stale.keys().copied().collect();
     while let Some(index) = queue.pop() {
         for &next in consumers.get(&index).map(Vec::as_slice).unwrap_or(&[]) {
-            if stale.insert(next) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = stale.entry(next) {
+                entry.insert(format!(
+                    "its result is stale: upstream `{}` is stale",
+                    graph.node(index).id
+                ));
                 queue.push(next);
             }
         }
     }
     stale
         .into_iter()
-        .map(|i| graph.node(i).id.clone())
+        .map(|(i, reason)| (graph.node(i).id.clone(), reason))
         .collect()
+}
+
+/// Plans a run the way the executor runs it, from the results known before it starts: the
+/// one decision shared by the run, `flowcanvas plan` and the app's preview.
+///
+/// A node counts as having a result when it is in `results`, unless it is in `fresh` (a
+/// resume or retry runs it afresh) or, in Missing mode, its result is stale. Steps that
+/// have a result and run again anyway are listed in [`Plan::rerun`] with the reason.
+pub fn plan_with_results(
+    flow: &Flow,
+    registry: &Registry,
+    scope: &Scope,
+    mode: RunMode,
+    results: &HashMap<NodeId, KnownResult<'_>>,
+    fresh: &BTreeSet<NodeId>,
+) -> Result<Plan, PlanError> {
+    let mut discounted: HashMap<NodeId, String> = if mode == RunMode::Missing {
+        stale_reasons(flow, registry, results)
+    } else {
+        HashMap::new()
+    };
+    for node in fresh {
+        discounted.insert(
+            node.clone(),
+            "it did not complete in the run being continued".to_owned(),
+        );
+    }
+    let has_result = |node: &NodeId| results.contains_key(node) && !discounted.contains_key(node);
+    let mut planned = plan(flow, registry, scope, mode, &has_result)?;
+    planned.rerun = planned
+        .steps
+        .iter()
+        .filter(|step| results.contains_key(&step.node))
+        .filter_map(|step| {
+            let reason = discounted.get(&step.node)?;
+            Some(RerunNode {
+                node: step.node.clone(),
+                reason: reason.clone(),
+            })
+        })
+        .collect();
+    Ok(planned)
 }

@@ -118,6 +118,15 @@ pub struct SkippedNode {
     pub reason: String,
 }
 
+/// A step that has a result from before and runs again anyway, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RerunNode {
+    /// The node.
+    pub node: NodeId,
+    /// Why its result does not count, for people.
+    pub reason: String,
+}
+
 /// What a run will do, worked out before anything runs. Never changes once made.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
@@ -131,6 +140,11 @@ pub struct Plan {
     pub skipped: Vec<SkippedNode>,
     /// Planned nodes that keep their existing result (Missing mode).
     pub reused: Vec<NodeId>,
+    /// Steps that have a result and run again all the same (stale in Missing mode, or
+    /// asked to run afresh), with why; in step order. Filled in by
+    /// [`plan_with_results`](super::plan_with_results).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rerun: Vec<RerunNode>,
     /// Things the user should know before running.
     pub warnings: Vec<String>,
 }

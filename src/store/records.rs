@@ -149,8 +149,8 @@ impl RunRecord {
 pub enum ContinueHow {
     /// Runs the steps that did not complete; keeps every result that did.
     Resume,
-    /// Reruns from the first step (in plan order) that did not complete: that step and every
-    /// step after it start clean, even ones that had completed.
+    /// Reruns the steps that did not complete and every step that depends on them, even
+    /// ones that had completed; steps that do not depend on them keep their results.
     Retry,
 }
 

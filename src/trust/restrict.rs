@@ -44,6 +44,7 @@ pub fn restrict(plan: Plan, flow: &Flow, registry: &Registry, base_dir: &Path) -
         steps,
         mut skipped,
         reused,
+        mut rerun,
         mut warnings,
     } = plan;
     // Steps come in dependency order, so a step's dependencies are decided before it.
@@ -102,12 +103,18 @@ pub fn restrict(plan: Plan, flow: &Flow, registry: &Registry, base_dir: &Path) -
             if blocked == 1 { "s" } else { "" },
         ));
     }
+    // Only steps that still run can run again.
+    if !rerun.is_empty() {
+        let running: std::collections::HashSet<&NodeId> = kept.iter().map(|s| &s.node).collect();
+        rerun.retain(|r| running.contains(&r.node));
+    }
     Plan {
         scope,
         mode,
         steps: kept,
         skipped,
         reused,
+        rerun,
         warnings,
     }
 }

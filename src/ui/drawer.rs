@@ -310,7 +310,7 @@ pub fn continue_buttons(ui: &mut egui::Ui, run: &str, commands: &mut Vec<AppComm
     if ui
         .button("Retry")
         .on_hover_text(
-            "Rerun from the first step that did not complete: it and every later step start clean",
+            "Rerun the steps that did not complete and everything that depends on them; other results are kept",
         )
         .clicked()
     {

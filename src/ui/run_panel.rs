@@ -14,7 +14,7 @@ use crate::app::run_view::{NodeStatus, RunView};
 use crate::exec::{format_duration_ms, QueueItem, QueueMove, QueueStatus};
 use crate::model::{apply_inputs, flow_inputs, ParamValue};
 use crate::nodes::Registry;
-use crate::plan::{plan, Plan, RunMode, Scope};
+use crate::plan::{plan_with_results, Plan, RunMode, Scope};
 
 /// What the cached preview was computed from.
 #[derive(Clone, PartialEq)]
@@ -86,17 +86,22 @@ impl RunPanel {
         let preview = apply_inputs(doc.flow(), registry, &self.values)
             .map_err(|err| err.to_string())
             .and_then(|flow| {
-                let stale = run_view.stale(&flow, registry);
-                let fresh =
-                    |id: &crate::model::NodeId| run_view.has_result(id) && !stale.contains(id);
-                // A restricted document previews what its restricted run will do.
-                plan(&flow, registry, &self.scope, self.mode, &fresh)
-                    .map(|plan| match doc.is_restricted() {
-                        true => crate::trust::restrict(plan, &flow, registry, &doc.base_dir()),
-                        false => plan,
-                    })
-                    .map(Arc::new)
-                    .map_err(|err| err.to_string())
+                // The run's own decision, so the preview keeps exactly what the run keeps; a
+                // restricted document previews what its restricted run will do.
+                plan_with_results(
+                    &flow,
+                    registry,
+                    &self.scope,
+                    self.mode,
+                    &run_view.known_results(),
+                    &Default::default(),
+                )
+                .map(|plan| match doc.is_restricted() {
+                    true => crate::trust::restrict(plan, &flow, registry, &doc.base_dir()),
+                    false => plan,
+                })
+                .map(Arc::new)
+                .map_err(|err| err.to_string())
             });
         self.cache = Some((key, preview.clone()));
         preview
@@ -216,6 +221,9 @@ fn plan_preview(
             for reused in &plan.reused {
                 let text = format!("= {reused} has a result and will not run again");
                 ui.label(RichText::new(text).color(status_color(NodeStatus::Reused)));
+            }
+            for rerun in &plan.rerun {
+                ui.label(format!("↻ {} runs again: {}", rerun.node, rerun.reason));
             }
         });
     let with_results = plan

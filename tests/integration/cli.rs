@@ -693,7 +693,7 @@ fn a_killed_run_is_interrupted_and_keeps_finished_results() {
 }
 
 #[test]
-fn resume_reruns_what_did_not_complete_and_retry_everything_after_it() {
+fn resume_reruns_what_did_not_complete_and_retry_what_depends_on_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("partial.flow");
     std::fs::write(
@@ -733,8 +733,8 @@ fn resume_reruns_what_did_not_complete_and_retry_everything_after_it() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         started_nodes(&json_lines(&output)),
-        ["b", "c"],
-        "retry reruns from the first unfinished step on, completed or not"
+        ["b"],
+        "retry reruns the unfinished step and what depends on it, not the independent `c`"
     );
     let output = continue_run("retry", "9");
     assert_eq!(output.status.code(), Some(2));

@@ -553,6 +553,22 @@ fn the_app_shows_results_the_cli_left_in_the_store() {
         ["name", "greet"],
         "Missing mode reruns the stale results"
     );
+    let rerun: Vec<(&str, &str)> = preview
+        .rerun
+        .iter()
+        .map(|r| (r.node.as_str(), r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        rerun,
+        [
+            (
+                "name",
+                "its result is stale: the node changed since it was made"
+            ),
+            ("greet", "its result is stale: upstream `name` is stale"),
+        ],
+        "the preview says why each runs again"
+    );
 }
 
 #[test]
