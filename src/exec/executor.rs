@@ -856,21 +856,16 @@ impl ActiveRun {
     }
 }
 
-thread_local! {
-    static IN_NODE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Whether this thread is inside a node's work right now. A panic hook can use it to stay
 /// quiet about panics the executor reports as node failures.
 pub fn is_running_node() -> bool {
-    IN_NODE.with(|flag| flag.get())
+    crate::nodes::is_running_node()
 }
 
 /// Runs a node, turning a panic into a failure with the panic's message.
 fn run_guarded(kind: &dyn NodeKind, context: &NodeContext) -> Result<Outputs, NodeError> {
-    IN_NODE.with(|flag| flag.set(true));
-    let outcome = catch_unwind(AssertUnwindSafe(|| kind.run(context)));
-    IN_NODE.with(|flag| flag.set(false));
+    let outcome =
+        crate::nodes::as_node_work(|| catch_unwind(AssertUnwindSafe(|| kind.run(context))));
     // Key values the node read never leave it: not in its outputs, not in its error.
     context.redact_result(match outcome {
         Ok(result) => result,

@@ -2,6 +2,7 @@
 
 mod context;
 mod kind;
+mod node_work;
 mod registry;
 mod secrets;
 mod side_effects;
@@ -49,6 +50,7 @@ pub use batch::{typed_items, BATCH_KIND};
 pub use capped::{cut_note, HeadTail};
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{NodeError, NodeKind, Outputs, Params};
+pub use node_work::{as_node_work, is_running_node};
 pub use registry::Registry;
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
 pub use shell::{KEPT_HEAD_BYTES, KEPT_TAIL_BYTES};

@@ -127,7 +127,7 @@ impl NodeKind for ScriptKind {
             std::thread::Builder::new()
                 .name("flowcanvas-script".to_owned())
                 .stack_size(SCRIPT_STACK_BYTES)
-                .spawn_scoped(threads, || evaluate(ctx))
+                .spawn_scoped(threads, || super::node_work::as_node_work(|| evaluate(ctx)))
                 .map_err(|err| {
                     NodeError::failed(format!("could not start the script's thread: {err}"))
                 })?
