@@ -1,6 +1,6 @@
 //! Semantic checks of a flow against the node-kind registry: every problem, not just the first.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 
 use super::{Edge, Flow, NodeId, FORMAT_VERSION};
@@ -113,9 +113,9 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         });
     }
 
-    let mut seen = HashSet::new();
-    let mut duplicated = HashSet::new();
-    let mut labels = HashSet::new();
+    let mut seen = HashSet::default();
+    let mut duplicated = HashSet::default();
+    let mut labels = HashSet::default();
     for node in &flow.nodes {
         let duplicate = seen.contains(&node.id);
         // Problems of a second node with a used id point at that node, not the first.
@@ -226,8 +226,8 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
     let ports = node_ports(flow, registry);
     // Every port by node and name, so checking a wire costs the same however many ports
     // its node has (a node fed by thousands of wires).
-    let mut outputs_by_name: HashMap<(&str, &str), &PortSpec> = HashMap::new();
-    let mut inputs_by_name: HashMap<(&str, &str), &PortSpec> = HashMap::new();
+    let mut outputs_by_name: HashMap<(&str, &str), &PortSpec> = HashMap::default();
+    let mut inputs_by_name: HashMap<(&str, &str), &PortSpec> = HashMap::default();
     for (id, node_ports) in &ports {
         for port in &node_ports.outputs {
             outputs_by_name
@@ -240,7 +240,7 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
                 .or_insert(port);
         }
     }
-    let mut wired_inputs = HashSet::new();
+    let mut wired_inputs = HashSet::default();
     for edge in &flow.edges {
         let from = ports.get(&edge.from.node);
         let to = ports.get(&edge.to.node);
@@ -325,7 +325,7 @@ fn port_lookup<'p>(ports: &'p [PortSpec]) -> impl Fn(&str) -> Option<&'p PortSpe
     let by_name: HashMap<&str, &PortSpec> = if ports.len() > 16 {
         ports.iter().rev().map(|p| (&*p.name, p)).collect()
     } else {
-        HashMap::new()
+        HashMap::default()
     };
     move |name| {
         if by_name.is_empty() {
