@@ -68,7 +68,7 @@ pub(crate) struct Executor {
     results: FxHashMap<NodeId, Arc<Outputs>>,
     /// The store `results` were loaded from, if any, and when its results last changed as
     /// far as this executor knows (a later change is another process's: reload).
-    store_loaded: Option<(Store, Option<std::time::SystemTime>)>,
+    store_loaded: Option<(Store, Option<crate::store::ResultsVersion>)>,
     /// The signature each result was made with (kept only when runs use a store).
     signatures: FxHashMap<NodeId, String>,
     shutting_down: bool,
@@ -203,7 +203,7 @@ impl Executor {
     /// one loaded, or another process (the CLI, another window) wrote results into it since.
     fn load_store(&mut self, run: RunId, store: Option<&Store>) {
         let Some(store) = store else { return };
-        let changed_at = store.changed_at();
+        let changed_at = store.results_version();
         if let Some((loaded, seen)) = &self.store_loaded {
             if loaded == store && *seen == changed_at {
                 return;
@@ -228,7 +228,7 @@ impl Executor {
     /// another process's).
     fn store_written(&mut self) {
         if let Some((store, seen)) = &mut self.store_loaded {
-            *seen = store.changed_at();
+            *seen = store.results_version();
         }
     }
 
@@ -337,9 +337,11 @@ impl Executor {
             });
         }
         let recorder = request.store.clone().map(|store| {
-            let (recorder, problem) =
+            let (recorder, problems) =
                 RunRecorder::start(store, id, &request, &plan, &seeds_for_record);
-            self.store_problem(id, problem);
+            for problem in problems {
+                self.store_problem(id, Some(problem));
+            }
             recorder
         });
         let mut run = ActiveRun::new(id, request, plan, &self.registry, started);

@@ -1,4 +1,6 @@
-//! Keeps a run's record and its nodes' results in the flow's store as the run goes.
+//! Keeps a run's record and its nodes' results in the flow's store as the run goes: the
+//! record when the run starts (with the run marked live) and when it ends, each result the
+//! moment its node finishes, and a flush to the disk at the end.
 
 use std::collections::BTreeMap;
 
@@ -7,12 +9,14 @@ use super::events::{NodeOutcome, RunId, RunStatus};
 use crate::model::NodeId;
 use crate::nodes::Outputs;
 use crate::plan::Plan;
-use crate::store::{now_ms, NodeRecord, RecordStatus, RunRecord, Store, StoreProblem};
+use crate::store::{now_ms, LiveRun, NodeRecord, RecordStatus, RunRecord, Store, StoreProblem};
 
 /// The store side of one run.
 pub struct RunRecorder {
     store: Store,
     record: RunRecord,
+    /// Held until the final record is written, so other processes see the run as live.
+    live: Option<LiveRun>,
 }
 
 impl RunRecorder {
@@ -23,7 +27,8 @@ impl RunRecorder {
         request: &RunRequest,
         plan: &Plan,
         seeds: &BTreeMap<NodeId, u64>,
-    ) -> (Self, Option<StoreProblem>) {
+    ) -> (Self, Vec<StoreProblem>) {
+        let mut problems = store.remove_stale_temporaries();
         let started_at_ms = now_ms();
         let mut nodes: Vec<NodeRecord> = plan
             .steps
@@ -55,8 +60,18 @@ impl RunRecorder {
             summary: None,
             continues: request.continues.clone(),
         };
-        let problem = store.write_run(&record).err();
-        (Self { store, record }, problem)
+        // Live first: a running record without a live run reads as interrupted.
+        let live = store
+            .claim_run(&record.id)
+            .map_err(|problem| problems.push(problem))
+            .ok();
+        problems.extend(store.write_run(&record).err());
+        let recorder = Self {
+            store,
+            record,
+            live,
+        };
+        (recorder, problems)
     }
 
     /// Stores a node's result the moment it finishes. The result of a node that ran once
@@ -86,7 +101,7 @@ impl RunRecorder {
 
     /// A failed node no longer has an active result.
     pub fn node_failed(&mut self, node: &NodeId) -> Option<StoreProblem> {
-        self.store.clear_active(node).err()
+        self.store.clear_active(node, &self.record.id).err()
     }
 
     /// Notes a node's elapsed time or message for the final record.
@@ -101,7 +116,7 @@ impl RunRecorder {
         }
     }
 
-    /// Writes the final record.
+    /// Flushes the run's results to the disk and writes the final record.
     pub fn finish(
         mut self,
         status: RunStatus,
@@ -132,6 +147,9 @@ impl RunRecorder {
         };
         self.record.summary = Some(summary.to_owned());
         self.record.finished_at_ms = Some(now_ms());
-        self.store.write_run(&self.record).err()
+        let flushed = self.store.finish_run(&self.record.id).err();
+        let written = self.store.write_run(&self.record).err();
+        self.live = None;
+        flushed.or(written)
     }
 }
