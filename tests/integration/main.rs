@@ -14,5 +14,6 @@ mod gui;
 mod gui_results;
 mod image_nodes;
 mod local_server;
+mod store;
 mod support;
 mod web_nodes;
