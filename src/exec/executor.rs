@@ -277,7 +277,7 @@ impl Executor {
 
     /// Plans and runs one request to its end.
     fn execute(&mut self, id: RunId, mut request: RunRequest) {
-        let started = Instant::now();
+        let started = request.asked_at.unwrap_or_else(Instant::now);
         let (flow, seeds) = super::seeds::roll_seeds(&request.flow, &request.seeds);
         request.flow = flow;
         self.load_store(id, request.store.as_ref());
