@@ -280,7 +280,16 @@ impl Executor {
         let started = request.asked_at.unwrap_or_else(Instant::now);
         let (flow, seeds) = super::seeds::roll_seeds(&request.flow, &request.seeds);
         request.flow = flow;
-        self.load_store(id, request.store.as_ref());
+        // A whole-flow or up-to-here run in All mode runs everything it plans, upstream
+        // included, so it reads no stored result: loading them would only cost time.
+        let reads_results = request.mode == crate::plan::RunMode::Missing
+            || matches!(request.scope, Scope::Node(_));
+        if reads_results {
+            self.load_store(id, request.store.as_ref());
+        } else if request.store.is_some() {
+            // What the session holds is no longer the store's whole picture: load it next time.
+            self.store_loaded = None;
+        }
         // Missing mode reruns stale results too (their parameters or inputs changed), and
         // the nodes a resume or retry asks to run afresh.
         let mut stale = if request.mode == crate::plan::RunMode::Missing {

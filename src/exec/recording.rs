@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use super::engine::RunRequest;
 use super::events::{NodeOutcome, RunId, RunStatus};
 use crate::model::NodeId;
@@ -17,6 +19,8 @@ pub struct RunRecorder {
     record: RunRecord,
     /// Held until the final record is written, so other processes see the run as live.
     live: Option<LiveRun>,
+    /// Where each node is in `record.nodes` (a search per node would be quadratic).
+    positions: FxHashMap<NodeId, usize>,
 }
 
 impl RunRecorder {
@@ -66,10 +70,17 @@ impl RunRecorder {
             .map_err(|problem| problems.push(problem))
             .ok();
         problems.extend(store.write_run(&record).err());
+        let positions = record
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.node.clone(), i))
+            .collect();
         let recorder = Self {
             store,
             record,
             live,
+            positions,
         };
         (recorder, problems)
     }
@@ -106,7 +117,8 @@ impl RunRecorder {
 
     /// Notes a node's elapsed time or message for the final record.
     pub fn note(&mut self, node: &NodeId, elapsed_ms: Option<f64>, note: Option<String>) {
-        if let Some(record) = self.record.nodes.iter_mut().find(|n| n.node == *node) {
+        let position = self.positions.get(node).copied();
+        if let Some(record) = position.and_then(|i| self.record.nodes.get_mut(i)) {
             if elapsed_ms.is_some() {
                 record.elapsed_ms = elapsed_ms;
             }
@@ -124,12 +136,8 @@ impl RunRecorder {
         outcomes: &[NodeOutcome],
     ) -> Option<StoreProblem> {
         for outcome in outcomes {
-            match self
-                .record
-                .nodes
-                .iter_mut()
-                .find(|n| n.node == outcome.node)
-            {
+            let position = self.positions.get(&outcome.node).copied();
+            match position.and_then(|i| self.record.nodes.get_mut(i)) {
                 Some(record) => record.status = Some(outcome.status),
                 None => self.record.nodes.push(NodeRecord {
                     node: outcome.node.clone(),

@@ -16,9 +16,12 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -132,7 +135,7 @@ pub(crate) struct Replay {
     /// The journal as read.
     pub(crate) bytes: Vec<u8>,
     /// Outputs kept in the journal, by content hash.
-    pub(crate) inline: HashMap<String, InlineObject>,
+    pub(crate) inline: Arc<FxHashMap<String, InlineObject>>,
     /// Damaged lines.
     pub(crate) problems: Vec<StoreProblem>,
     /// What the runs asked about did.
@@ -155,20 +158,19 @@ pub(crate) fn replay(
     base: BTreeMap<NodeId, NodeHistory>,
     traced: &HashSet<&str>,
 ) -> Replay {
-    let mut replay = Replay {
-        histories: base,
-        ..Replay::default()
-    };
+    let mut replay = Replay::default();
+    let mut histories: FxHashMap<NodeId, NodeHistory> = base.into_iter().collect();
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return replay,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(err) => {
             replay.problems.push(StoreProblem::new(path, err));
-            return replay;
+            Vec::new()
         }
     };
     // What each run stored or cleared, by node, until its `finish` line.
-    let mut by_run: HashMap<String, Vec<(NodeId, Option<usize>)>> = HashMap::new();
+    let mut by_run: FxHashMap<String, Vec<(NodeId, Option<usize>)>> = FxHashMap::default();
+    let mut inline = FxHashMap::default();
     let mut offset = 0usize;
     for (number, text) in bytes.split(|b| *b == b'\n').enumerate() {
         let start = offset;
@@ -191,7 +193,7 @@ pub(crate) fn replay(
         };
         if let (Some(entry), Some(outputs)) = (&line.entry, line.outputs) {
             let at = outputs.get().as_ptr() as usize - text.as_ptr() as usize;
-            replay.inline.insert(
+            inline.insert(
                 entry.object.clone(),
                 InlineObject {
                     start: start + at,
@@ -200,7 +202,7 @@ pub(crate) fn replay(
                 },
             );
         }
-        let complete = apply(&mut replay, &mut by_run, line, traced);
+        let complete = apply(&mut histories, &mut replay, &mut by_run, line, traced);
         if !complete {
             replay.problems.push(StoreProblem::new(
                 path,
@@ -209,17 +211,19 @@ pub(crate) fn replay(
         }
     }
     replay.bytes = bytes;
+    replay.inline = Arc::new(inline);
+    replay.histories = histories.into_iter().collect();
     replay
 }
 
 /// Applies one line; `false` when it lacks what its operation needs.
 fn apply(
+    histories: &mut FxHashMap<NodeId, NodeHistory>,
     replay: &mut Replay,
-    by_run: &mut HashMap<String, Vec<(NodeId, Option<usize>)>>,
+    by_run: &mut FxHashMap<String, Vec<(NodeId, Option<usize>)>>,
     line: LineIn<'_>,
     traced: &HashSet<&str>,
 ) -> bool {
-    let histories = &mut replay.histories;
     match line.op {
         Op::Add => {
             let (Some(node), Some(entry)) = (line.node, line.entry) else {
@@ -291,7 +295,7 @@ fn apply(
 
 /// A node's history, made empty if it has none yet.
 fn history_of<'a>(
-    histories: &'a mut BTreeMap<NodeId, NodeHistory>,
+    histories: &'a mut FxHashMap<NodeId, NodeHistory>,
     node: &str,
 ) -> (NodeId, &'a mut NodeHistory) {
     let id = NodeId::from(node);
@@ -318,7 +322,7 @@ pub(crate) struct Writer {
     unsynced: bool,
     /// Object files written since.
     unsynced_objects: Vec<PathBuf>,
-    /// Content hashes whose outputs the journal or an object file hold already.
+    /// Content hashes whose outputs this process put in the journal or an object file.
     pub(crate) known: HashSet<String>,
 }
 

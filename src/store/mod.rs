@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 pub use records::{
@@ -88,7 +89,7 @@ pub struct Store {
 struct Shared {
     writer: Mutex<Writer>,
     /// Where the outputs kept in the journal are, as of the last time it was read.
-    inline: Mutex<HashMap<String, InlineObject>>,
+    inline: Mutex<Arc<FxHashMap<String, InlineObject>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -249,7 +250,7 @@ impl Store {
         hash: &str,
         bytes: &[u8],
     ) -> Result<bool, StoreProblem> {
-        if writer.known.contains(hash) {
+        if writer.known.contains(hash) || locked(&self.shared.inline).contains_key(hash) {
             return Ok(false);
         }
         if bytes.len() <= journal::INLINE_MAX_BYTES {
@@ -332,10 +333,6 @@ impl Store {
         let mut replay = journal::replay(&self.journal_path(), base, traced);
         problems.append(&mut replay.problems);
         replay.problems = problems;
-        {
-            let mut writer = locked(&self.shared.writer);
-            writer.known.extend(replay.inline.keys().cloned());
-        }
         *locked(&self.shared.inline) = replay.inline.clone();
         replay
     }
@@ -554,8 +551,8 @@ impl Store {
     pub fn runs(&self) -> (Vec<RunRecord>, Vec<StoreProblem>) {
         let mut problems = Vec::new();
         let mut runs = Vec::new();
-        // Records of runs that never ended, and whether they just turned interrupted.
-        let mut unended: Vec<(usize, bool)> = Vec::new();
+        // Records of runs found to have died: filled in and written back once.
+        let mut unended: Vec<usize> = Vec::new();
         for path in list_json(&self.dir.join("runs"), &mut problems) {
             let mut record = match read_json::<RunRecord>(&path) {
                 Ok(Some(record)) => record,
@@ -576,35 +573,28 @@ impl Store {
                     turned = true;
                 }
             }
-            if record.status == RecordStatus::Interrupted
-                && (turned || record.nodes.iter().any(|n| n.status.is_none()))
-            {
-                unended.push((runs.len(), turned));
+            if turned {
+                unended.push(runs.len());
             }
             runs.push(record);
         }
         if !unended.is_empty() {
-            let traced: HashSet<&str> = unended.iter().map(|&(i, _)| runs[i].id.as_str()).collect();
+            let traced: HashSet<&str> = unended.iter().map(|&i| runs[i].id.as_str()).collect();
             let mut replay = self.replay(&traced);
             problems.append(&mut replay.problems);
-            for (i, turned) in unended {
+            for i in unended {
                 let record = &mut runs[i];
-                let mut filled = false;
                 if let Some(trace) = replay.traces.get(&record.id) {
                     for node in record.nodes.iter_mut().filter(|n| n.status.is_none()) {
                         if trace.stored.contains(&node.node) {
                             node.status = Some(NodeStatus::Succeeded);
-                            filled = true;
                         } else if trace.failed.contains(&node.node) {
                             node.status = Some(NodeStatus::Failed);
-                            filled = true;
                         }
                     }
                 }
-                if turned || filled {
-                    if let Err(problem) = self.write_run(record) {
-                        problems.push(problem);
-                    }
+                if let Err(problem) = self.write_run(record) {
+                    problems.push(problem);
                 }
             }
         }
@@ -629,10 +619,11 @@ impl Drop for LiveRun {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
     }
     text
 }
@@ -670,7 +661,8 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, S
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), StoreProblem> {
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreProblem::new(path, e))?;
+    // Compact: a record of a 100,000-node run is megabytes, and nobody edits these by hand.
+    let bytes = serde_json::to_vec(value).map_err(|e| StoreProblem::new(path, e))?;
     atomic_write(path, &bytes).map_err(|e| StoreProblem::new(path, e))
 }
 
