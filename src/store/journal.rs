@@ -259,8 +259,10 @@ fn apply(
         }
         Op::Clear => {
             let Some(node) = line.node else { return false };
-            let (id, history) = history_of(histories, &node);
-            history.active = usize::MAX;
+            let id = NodeId::from(node.as_ref());
+            if let Some(history) = histories.get_mut(&id) {
+                history.active = usize::MAX;
+            }
             if let Some(run) = line.run {
                 if traced.contains(run.as_str()) {
                     let trace = replay.traces.entry(run.clone()).or_default();
@@ -291,6 +293,35 @@ fn apply(
         }
     }
     true
+}
+
+/// Writes all of `bytes` at the end of `file` (opened for appending, its lock held); if that
+/// fails part-way, cuts what did get written back off, so the next line does not follow a
+/// partial one.
+fn write_or_take_back(file: &mut File, bytes: &[u8]) -> io::Result<()> {
+    let mut done = 0;
+    while done < bytes.len() {
+        match file.write(&bytes[done..]) {
+            Ok(0) => {
+                let err = io::Error::new(io::ErrorKind::WriteZero, "nothing was written");
+                return Err(take_back(file, done, err));
+            }
+            Ok(n) => done += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(take_back(file, done, err)),
+        }
+    }
+    Ok(())
+}
+
+/// Cuts the last `written` bytes off `file`; returns `err`.
+fn take_back(file: &File, written: usize, err: io::Error) -> io::Error {
+    if written > 0 {
+        if let Ok(meta) = file.metadata() {
+            let _ = file.set_len(meta.len().saturating_sub(written as u64));
+        }
+    }
+    err
 }
 
 /// A node's history, made empty if it has none yet.
@@ -348,14 +379,7 @@ impl Writer {
         // Without lock support (some network file systems) appends still go through: each
         // is a single write to a file opened for appending.
         let locked = lock::lock_exclusive(file).is_ok();
-        let written = file.metadata().and_then(|before| {
-            let result = file.write_all(bytes);
-            if result.is_err() {
-                // Take back a partial line so the next one does not follow garbage.
-                let _ = file.set_len(before.len());
-            }
-            result
-        });
+        let written = write_or_take_back(file, bytes);
         if locked {
             let _ = lock::unlock(file);
         }

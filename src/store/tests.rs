@@ -357,3 +357,44 @@ fn an_earlier_result_can_be_made_active_but_not_a_lost_one() {
     let problem = store.set_active(&NodeId::from("nobody"), 0).unwrap_err();
     assert!(problem.to_string().contains("no results"), "{problem}");
 }
+
+#[test]
+fn histories_written_before_the_journal_are_read_and_added_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path());
+    // The older layout: a history file per node, outputs in objects/.
+    let old = outputs("old");
+    let bytes = serde_json::to_vec(&old).unwrap();
+    let hash = hex(&Sha256::digest(&bytes));
+    fs::create_dir_all(dir.path().join("objects")).unwrap();
+    fs::write(store.object_path(&hash), &bytes).unwrap();
+    let history = NodeHistory {
+        active: 0,
+        history: vec![ResultEntry {
+            object: hash,
+            run: "r0".to_owned(),
+            at_ms: 1,
+            signature: None,
+            item: None,
+        }],
+    };
+    fs::create_dir_all(dir.path().join("nodes")).unwrap();
+    fs::write(
+        dir.path().join("nodes/a.json"),
+        serde_json::to_vec(&history).unwrap(),
+    )
+    .unwrap();
+    let node = NodeId::from("a");
+    assert_eq!(store.load_results().0[&node].outputs, old);
+    store
+        .save_result(&node, &outputs("new"), "r1", None)
+        .unwrap();
+    store
+        .clear_active(&NodeId::from("never-ran"), "r1")
+        .unwrap();
+    let (histories, problems) = Store::at(dir.path()).histories();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(histories[&node].history.len(), 2);
+    assert_eq!(histories[&node].active, 1);
+    assert_eq!(histories.len(), 1, "a failure alone makes no history");
+}
