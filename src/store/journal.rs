@@ -15,7 +15,7 @@
 //! against their SHA-256 when read.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxHashMap;
 use std::fs::{self, File, OpenOptions};
@@ -131,7 +131,7 @@ pub(crate) struct RunTrace {
 #[derive(Debug, Default)]
 pub(crate) struct Replay {
     /// Every node's history.
-    pub(crate) histories: BTreeMap<NodeId, NodeHistory>,
+    pub(crate) histories: FxHashMap<NodeId, NodeHistory>,
     /// The journal as read.
     pub(crate) bytes: Vec<u8>,
     /// Outputs kept in the journal, by content hash.
@@ -155,11 +155,11 @@ impl Replay {
 /// node). `traced` names runs whose doings are wanted in [`Replay::traces`].
 pub(crate) fn replay(
     path: &Path,
-    base: BTreeMap<NodeId, NodeHistory>,
+    base: FxHashMap<NodeId, NodeHistory>,
     traced: &HashSet<&str>,
 ) -> Replay {
     let mut replay = Replay::default();
-    let mut histories: FxHashMap<NodeId, NodeHistory> = base.into_iter().collect();
+    let mut histories: FxHashMap<NodeId, NodeHistory> = base;
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
@@ -212,7 +212,7 @@ pub(crate) fn replay(
     }
     replay.bytes = bytes;
     replay.inline = Arc::new(inline);
-    replay.histories = histories.into_iter().collect();
+    replay.histories = histories;
     replay
 }
 

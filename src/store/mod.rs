@@ -313,7 +313,7 @@ impl Store {
     /// its outputs are.
     fn replay(&self, traced: &HashSet<&str>) -> Replay {
         let mut problems = Vec::new();
-        let mut base = BTreeMap::new();
+        let mut base = FxHashMap::default();
         for path in list_json(&self.dir.join("nodes"), &mut problems) {
             let Some(id) = path
                 .file_stem()
@@ -341,7 +341,7 @@ impl Store {
     /// skipped.
     pub fn histories(&self) -> (BTreeMap<NodeId, NodeHistory>, Vec<StoreProblem>) {
         let replay = self.replay(&HashSet::new());
-        (replay.histories, replay.problems)
+        (replay.histories.into_iter().collect(), replay.problems)
     }
 
     /// The outputs stored under `hash` (a [`ResultEntry::object`]), checked against it.
