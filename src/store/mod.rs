@@ -407,14 +407,17 @@ impl Store {
     /// Every node's active result. Files and lines that cannot be read, and results that
     /// do not match their checksum, are reported and skipped.
     pub fn load_results(&self) -> (HashMap<NodeId, StoredResult>, Vec<StoreProblem>) {
-        let replay = self.replay(&HashSet::new());
-        let mut problems = replay.problems.clone();
-        let mut results = HashMap::with_capacity(replay.histories.len());
+        let mut replay = self.replay(&HashSet::new());
+        let mut problems = std::mem::take(&mut replay.problems);
+        let histories = std::mem::take(&mut replay.histories);
+        let mut results = HashMap::with_capacity(histories.len());
         let journal = self.journal_path();
-        for (id, history) in &replay.histories {
-            let Some(entry) = history.history.get(history.active) else {
+        for (id, mut history) in histories {
+            if history.active >= history.history.len() {
                 continue;
-            };
+            }
+            // Moved out, not copied: the rest of the history is dropped here.
+            let entry = history.history.swap_remove(history.active);
             let loaded = match replay.inline.get(&entry.object) {
                 Some(found) => self.decode(
                     &entry.object,
@@ -426,13 +429,7 @@ impl Store {
             };
             match loaded {
                 Ok(outputs) => {
-                    results.insert(
-                        id.clone(),
-                        StoredResult {
-                            outputs,
-                            entry: entry.clone(),
-                        },
-                    );
+                    results.insert(id, StoredResult { outputs, entry });
                 }
                 Err(problem) => problems.push(problem),
             }
