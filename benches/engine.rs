@@ -1,19 +1,23 @@
 //! Engine throughput: 10,000-node chain and wide flows of no-op nodes, planned and run
 //! through the real executor thread and its event channel, consumed by this thread.
-//! Figures (microseconds per node) are recorded in docs/performance.md.
+//! With the result store: the same chain run into a fresh store, and a Missing-mode run
+//! over 100,000 stored results that reuses them all (loading the store, checking every
+//! result's signature, writing the run's record). Figures are recorded in
+//! docs/performance.md.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 
-use flowcanvas::exec::{Engine, Event, RunRequest};
+use flowcanvas::exec::{Counts, Engine, Event, RunRequest};
 use flowcanvas::model::{DataType, Edge, Flow, Node, PortRef, Value};
 use flowcanvas::nodes::{
     Effects, KindInfo, NodeContext, NodeError, NodeKind, Outputs, Params, Placement, PortSpec,
     Registry, Role,
 };
 use flowcanvas::plan::{plan, RunMode, Scope};
+use flowcanvas::store::Store;
 
 /// A node that does nothing but pass a value on: what is left is the engine's own cost.
 struct NoopKind {
@@ -53,12 +57,59 @@ impl NodeKind for NoopKind {
     }
 }
 
+/// A node that adds one to its input (0 without one): a chain of them stores a different
+/// result at every node, as real flows do.
+struct CountKind {
+    info: KindInfo,
+}
+
+impl CountKind {
+    fn new() -> Self {
+        Self {
+            info: KindInfo {
+                id: "count",
+                name: "Count",
+                category: "Bench",
+                description: "Adds one to its input.",
+                role: Role::Step(Placement::Inline),
+                effects: Effects::Pure,
+                params: Vec::new(),
+                promote: None,
+            },
+        }
+    }
+}
+
+impl NodeKind for CountKind {
+    fn info(&self) -> &KindInfo {
+        &self.info
+    }
+    fn inputs(&self, _: &Params<'_>) -> Vec<PortSpec> {
+        vec![PortSpec::optional("in", DataType::Any)]
+    }
+    fn outputs(&self, _: &Params<'_>) -> Vec<PortSpec> {
+        vec![PortSpec::new("out", DataType::Any)]
+    }
+    fn run(&self, ctx: &NodeContext) -> Result<Outputs, NodeError> {
+        let value = match ctx.input("in") {
+            Some(Value::Number(n)) => n + 1.0,
+            _ => 0.0,
+        };
+        Ok(Outputs::new().with("out", Value::Number(value)))
+    }
+}
+
 const NODES: usize = 10_000;
 
 /// n0 → n1 → … → n9999.
 fn chain(n: usize) -> Flow {
+    chain_of(n, "noop")
+}
+
+/// A chain of `n` nodes of `kind`.
+fn chain_of(n: usize, kind: &str) -> Flow {
     let nodes = (0..n)
-        .map(|i| Node::new(format!("n{i:05}").as_str(), "noop"))
+        .map(|i| Node::new(format!("n{i:05}").as_str(), kind))
         .collect();
     let edges = (1..n)
         .map(|i| {
@@ -78,13 +129,13 @@ fn chain(n: usize) -> Flow {
 /// One source feeding n - 1 independent sinks.
 fn wide(n: usize) -> Flow {
     let nodes = (0..n)
-        .map(|i| Node::new(format!("n{i:05}").as_str(), "noop"))
+        .map(|i| Node::new(format!("n{i:06}").as_str(), "noop"))
         .collect();
     let edges = (1..n)
         .map(|i| {
             Edge::new(
-                PortRef::new("n00000", "out"),
-                PortRef::new(format!("n{i:05}").as_str(), "in"),
+                PortRef::new("n000000", "out"),
+                PortRef::new(format!("n{i:06}").as_str(), "in"),
             )
         })
         .collect();
@@ -98,17 +149,21 @@ fn wide(n: usize) -> Flow {
 fn registry() -> Arc<Registry> {
     let mut registry = Registry::builtin();
     registry.register(NoopKind::new());
+    registry.register(CountKind::new());
     Arc::new(registry)
 }
 
 fn run_to_end(engine: &mut Engine, flow: &Arc<Flow>) {
-    engine.submit(RunRequest::new(flow.clone(), "."));
+    let counts = run_request(engine, RunRequest::new(flow.clone(), "."));
+    assert_eq!(counts.succeeded, NODES);
+}
+
+/// Runs one request to its end; returns its counts.
+fn run_request(engine: &mut Engine, request: RunRequest) -> Counts {
+    engine.submit(request);
     loop {
         match engine.recv() {
-            Some(Event::RunFinished { counts, .. }) => {
-                assert_eq!(counts.succeeded, NODES);
-                return;
-            }
+            Some(Event::RunFinished { counts, .. }) => return counts,
             Some(Event::RunRejected { error, .. }) => panic!("{error}"),
             Some(_) => {}
             None => panic!("the executor stopped"),
@@ -146,5 +201,60 @@ fn planner(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, executor, planner);
+/// The chain with and without the result store (a fresh one each run: every result is new).
+fn store(c: &mut Criterion) {
+    let registry = registry();
+    let mut group = c.benchmark_group("store");
+    group.throughput(Throughput::Elements(NODES as u64));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    let flow = Arc::new(chain_of(NODES, "count"));
+    let mut engine = Engine::start(registry.clone()).expect("executor thread");
+    group.bench_function(BenchmarkId::new("chain_no_store", NODES), |b| {
+        b.iter(|| {
+            let counts = run_request(&mut engine, RunRequest::new(flow.clone(), "."));
+            assert_eq!(counts.succeeded, NODES);
+        });
+    });
+    group.bench_function(BenchmarkId::new("chain_store", NODES), |b| {
+        b.iter_batched(
+            || tempfile::tempdir().expect("a temporary folder"),
+            |dir| {
+                let store = Store::at(dir.path().join("x.flow.d"));
+                let request = RunRequest::new(flow.clone(), dir.path()).store(Some(store));
+                let counts = run_request(&mut engine, request);
+                assert_eq!(counts.succeeded, NODES);
+                dir
+            },
+            BatchSize::PerIteration,
+        );
+    });
+
+    // 100,000 stored results, all reused by a Missing run in a new engine (as a new
+    // `flowcanvas run --mode missing` process would).
+    const WIDE: usize = 100_000;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let store = Store::at(dir.path().join("wide.flow.d"));
+    let flow = Arc::new(wide(WIDE));
+    let request = || RunRequest::new(flow.clone(), dir.path()).store(Some(store.clone()));
+    run_request(&mut engine, request());
+    group.throughput(Throughput::Elements(WIDE as u64));
+    group.bench_function(BenchmarkId::new("missing_noop", WIDE), |b| {
+        b.iter(|| {
+            let mut fresh = Engine::start(registry.clone()).expect("executor thread");
+            let counts = run_request(&mut fresh, request().mode(RunMode::Missing));
+            assert_eq!(counts.reused, WIDE);
+        });
+    });
+    group.bench_function(BenchmarkId::new("load_results", WIDE), |b| {
+        b.iter(|| {
+            let (results, problems) = Store::at(store.dir()).load_results();
+            assert!(problems.is_empty() && results.len() == WIDE);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, executor, planner, store);
 criterion_main!(benches);

@@ -1,4 +1,5 @@
-//! File system helpers shared by the engine: atomic writes.
+//! File system helpers shared by the engine: atomic writes, and removing the temporaries
+//! of writers that were killed before they could.
 
 use std::fs;
 use std::io::{self, Write};
@@ -56,6 +57,69 @@ fn write_replacing(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     result
 }
 
+/// The process that made `name`, when it is the name of one of [`atomic_write`]'s
+/// temporaries (`.NAME.tmp-PID-N`).
+pub fn temporary_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (_, tail) = rest.rsplit_once(".tmp-")?;
+    let (pid, count) = tail.split_once('-')?;
+    if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Removes the temporaries in `dir` left by writers that are no longer running (killed
+/// between writing and renaming). A live process's temporaries, this one's included, are
+/// left alone. Returns the files that could not be removed, with why.
+pub fn remove_stale_temporaries(dir: &Path) -> Vec<(std::path::PathBuf, io::Error)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let me = std::process::id();
+    let mut failures = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(owner) = name.to_str().and_then(temporary_owner) else {
+            continue;
+        };
+        if owner == me || process_alive(owner) {
+            continue;
+        }
+        let path = entry.path();
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => failures.push((path, err)),
+        }
+    }
+    failures
+}
+
+/// Whether process `pid` is running (on this machine, in this process's view of them).
+#[cfg(unix)]
+#[allow(unsafe_code)] // reason: std cannot ask whether another process exists
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    if pid as u32 == std::process::id() {
+        return true;
+    }
+    // SAFETY: kill(2) with signal 0 only checks that the process exists; it takes no pointers.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Whether process `pid` is running; without a way to ask, only this process is.
+#[cfg(not(unix))]
+pub fn process_alive(pid: u32) -> bool {
+    pid == std::process::id()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +133,31 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), "two");
         let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1, "temporary files left behind");
+    }
+
+    #[test]
+    fn temporaries_are_recognised_by_name() {
+        assert_eq!(temporary_owner(".a.json.tmp-123-4"), Some(123));
+        assert_eq!(temporary_owner(".x.tmp-y.tmp-9-0"), Some(9));
+        assert_eq!(temporary_owner("a.json.tmp-123-4"), None);
+        assert_eq!(temporary_owner(".a.json.tmp-123-"), None);
+        assert_eq!(temporary_owner(".a.json"), None);
+    }
+
+    #[test]
+    fn stale_temporaries_go_and_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(format!(".r.json.tmp-{}-0", u32::MAX - 7));
+        let mine = dir
+            .path()
+            .join(format!(".r.json.tmp-{}-0", std::process::id()));
+        let keep = dir.path().join("r.json");
+        for path in [&dead, &mine, &keep] {
+            fs::write(path, "x").unwrap();
+        }
+        assert!(remove_stale_temporaries(dir.path()).is_empty());
+        assert!(!dead.exists(), "a dead writer's temporary is removed");
+        assert!(mine.exists(), "a live writer's temporary stays");
+        assert!(keep.exists());
     }
 }

@@ -18,6 +18,7 @@ use crate::store::{ContinueHow, Store};
 
 /// Runs the flow; returns the exit code.
 pub fn run(args: &RunArgs) -> i32 {
+    let asked_at = std::time::Instant::now();
     let registry = Arc::new(Registry::builtin());
     let Some(flow) = load_or_report(&args.file, &registry) else {
         return EXIT_INVALID;
@@ -37,11 +38,13 @@ pub fn run(args: &RunArgs) -> i32 {
         return EXIT_INVALID;
     }
     request.items = args.target.items.iter().map(|n| n - 1).collect();
+    request.asked_at = Some(asked_at);
     execute(&args.file, &registry, request, args.json)
 }
 
 /// Resumes or retries a recorded run that did not complete; returns the exit code.
 pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
+    let asked_at = std::time::Instant::now();
     let registry = Arc::new(Registry::builtin());
     let Some(flow) = load_or_report(&args.file, &registry) else {
         return EXIT_INVALID;
@@ -78,7 +81,8 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
         base_dir_of(&args.file),
         Some(store.clone()),
     ) {
-        Ok(request) => {
+        Ok(mut request) => {
+            request.asked_at = Some(asked_at);
             if !args.json {
                 let verb = match how {
                     ContinueHow::Resume => "Resuming",

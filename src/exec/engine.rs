@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{RecvTimeoutError, Sender};
 
@@ -50,6 +50,10 @@ pub struct RunRequest {
     /// With Node scope on a node that runs once per batch item: run only these items (from
     /// 0), keeping the others from its earlier result (Retry of failed items).
     pub items: Vec<usize>,
+    /// When the user asked for the run, if earlier than the executor takes it up (the CLI:
+    /// when the command started, so the summary's time includes loading the flow and the
+    /// store). `None`: the run's time starts when it leaves the queue.
+    pub asked_at: Option<Instant>,
 }
 
 impl RunRequest {
@@ -67,6 +71,7 @@ impl RunRequest {
             fresh: BTreeSet::new(),
             continues: None,
             items: Vec::new(),
+            asked_at: None,
         }
     }
 

@@ -68,7 +68,7 @@ pub(crate) struct Executor {
     results: FxHashMap<NodeId, Arc<Outputs>>,
     /// The store `results` were loaded from, if any, and when its results last changed as
     /// far as this executor knows (a later change is another process's: reload).
-    store_loaded: Option<(Store, Option<std::time::SystemTime>)>,
+    store_loaded: Option<(Store, Option<crate::store::ResultsVersion>)>,
     /// The signature each result was made with (kept only when runs use a store).
     signatures: FxHashMap<NodeId, String>,
     shutting_down: bool,
@@ -203,7 +203,7 @@ impl Executor {
     /// one loaded, or another process (the CLI, another window) wrote results into it since.
     fn load_store(&mut self, run: RunId, store: Option<&Store>) {
         let Some(store) = store else { return };
-        let changed_at = store.changed_at();
+        let changed_at = store.results_version();
         if let Some((loaded, seen)) = &self.store_loaded {
             if loaded == store && *seen == changed_at {
                 return;
@@ -228,7 +228,7 @@ impl Executor {
     /// another process's).
     fn store_written(&mut self) {
         if let Some((store, seen)) = &mut self.store_loaded {
-            *seen = store.changed_at();
+            *seen = store.results_version();
         }
     }
 
@@ -277,23 +277,35 @@ impl Executor {
 
     /// Plans and runs one request to its end.
     fn execute(&mut self, id: RunId, mut request: RunRequest) {
-        let started = Instant::now();
+        let started = request.asked_at.unwrap_or_else(Instant::now);
         let (flow, seeds) = super::seeds::roll_seeds(&request.flow, &request.seeds);
         request.flow = flow;
-        self.load_store(id, request.store.as_ref());
+        // A whole-flow or up-to-here run in All mode runs everything it plans, upstream
+        // included, so it reads no stored result: loading them would only cost time.
+        let reads_results = request.mode == crate::plan::RunMode::Missing
+            || matches!(request.scope, Scope::Node(_));
+        if reads_results {
+            self.load_store(id, request.store.as_ref());
+        } else if request.store.is_some() {
+            // What the session holds is no longer the store's whole picture: load it next time.
+            self.store_loaded = None;
+        }
         // The same decision `flowcanvas plan` and the app's preview make: in Missing mode a
         // stale result does not count, nor do those a resume or retry asks to run afresh.
-        let known = self
-            .results
-            .iter()
-            .map(|(node, outputs)| {
-                let known = crate::plan::KnownResult {
-                    outputs,
-                    signature: self.signatures.get(node).map(String::as_str),
-                };
-                (node.clone(), known)
-            })
-            .collect();
+        let known = match reads_results {
+            true => self
+                .results
+                .iter()
+                .map(|(node, outputs)| {
+                    let known = crate::plan::KnownResult {
+                        outputs,
+                        signature: self.signatures.get(node).map(String::as_str),
+                    };
+                    (node.clone(), known)
+                })
+                .collect(),
+            false => Default::default(),
+        };
         let planned = crate::plan::plan_with_results(
             &request.flow,
             &self.registry,
@@ -336,9 +348,11 @@ impl Executor {
             });
         }
         let recorder = request.store.clone().map(|store| {
-            let (recorder, problem) =
+            let (recorder, problems) =
                 RunRecorder::start(store, id, &request, &plan, &seeds_for_record);
-            self.store_problem(id, problem);
+            for problem in problems {
+                self.store_problem(id, Some(problem));
+            }
             recorder
         });
         let mut run = ActiveRun::new(id, request, plan, &self.registry, started);

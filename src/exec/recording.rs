@@ -1,18 +1,26 @@
-//! Keeps a run's record and its nodes' results in the flow's store as the run goes.
+//! Keeps a run's record and its nodes' results in the flow's store as the run goes: the
+//! record when the run starts (with the run marked live) and when it ends, each result the
+//! moment its node finishes, and a flush to the disk at the end.
 
 use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use super::engine::RunRequest;
 use super::events::{NodeOutcome, RunId, RunStatus};
 use crate::model::NodeId;
 use crate::nodes::Outputs;
 use crate::plan::Plan;
-use crate::store::{now_ms, NodeRecord, RecordStatus, RunRecord, Store, StoreProblem};
+use crate::store::{now_ms, LiveRun, NodeRecord, RecordStatus, RunRecord, Store, StoreProblem};
 
 /// The store side of one run.
 pub struct RunRecorder {
     store: Store,
     record: RunRecord,
+    /// Held until the final record is written, so other processes see the run as live.
+    live: Option<LiveRun>,
+    /// Where each node is in `record.nodes` (a search per node would be quadratic).
+    positions: FxHashMap<NodeId, usize>,
 }
 
 impl RunRecorder {
@@ -23,7 +31,8 @@ impl RunRecorder {
         request: &RunRequest,
         plan: &Plan,
         seeds: &BTreeMap<NodeId, u64>,
-    ) -> (Self, Option<StoreProblem>) {
+    ) -> (Self, Vec<StoreProblem>) {
+        let mut problems = store.remove_stale_temporaries();
         let started_at_ms = now_ms();
         let mut nodes: Vec<NodeRecord> = plan
             .steps
@@ -55,8 +64,25 @@ impl RunRecorder {
             summary: None,
             continues: request.continues.clone(),
         };
-        let problem = store.write_run(&record).err();
-        (Self { store, record }, problem)
+        // Live first: a running record without a live run reads as interrupted.
+        let live = store
+            .claim_run(&record.id)
+            .map_err(|problem| problems.push(problem))
+            .ok();
+        problems.extend(store.write_run(&record).err());
+        let positions = record
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.node.clone(), i))
+            .collect();
+        let recorder = Self {
+            store,
+            record,
+            live,
+            positions,
+        };
+        (recorder, problems)
     }
 
     /// Stores a node's result the moment it finishes. The result of a node that ran once
@@ -86,12 +112,13 @@ impl RunRecorder {
 
     /// A failed node no longer has an active result.
     pub fn node_failed(&mut self, node: &NodeId) -> Option<StoreProblem> {
-        self.store.clear_active(node).err()
+        self.store.clear_active(node, &self.record.id).err()
     }
 
     /// Notes a node's elapsed time or message for the final record.
     pub fn note(&mut self, node: &NodeId, elapsed_ms: Option<f64>, note: Option<String>) {
-        if let Some(record) = self.record.nodes.iter_mut().find(|n| n.node == *node) {
+        let position = self.positions.get(node).copied();
+        if let Some(record) = position.and_then(|i| self.record.nodes.get_mut(i)) {
             if elapsed_ms.is_some() {
                 record.elapsed_ms = elapsed_ms;
             }
@@ -101,7 +128,7 @@ impl RunRecorder {
         }
     }
 
-    /// Writes the final record.
+    /// Flushes the run's results to the disk and writes the final record.
     pub fn finish(
         mut self,
         status: RunStatus,
@@ -109,12 +136,8 @@ impl RunRecorder {
         outcomes: &[NodeOutcome],
     ) -> Option<StoreProblem> {
         for outcome in outcomes {
-            match self
-                .record
-                .nodes
-                .iter_mut()
-                .find(|n| n.node == outcome.node)
-            {
+            let position = self.positions.get(&outcome.node).copied();
+            match position.and_then(|i| self.record.nodes.get_mut(i)) {
                 Some(record) => record.status = Some(outcome.status),
                 None => self.record.nodes.push(NodeRecord {
                     node: outcome.node.clone(),
@@ -132,6 +155,9 @@ impl RunRecorder {
         };
         self.record.summary = Some(summary.to_owned());
         self.record.finished_at_ms = Some(now_ms());
-        self.store.write_run(&self.record).err()
+        let flushed = self.store.finish_run(&self.record.id).err();
+        let written = self.store.write_run(&self.record).err();
+        self.live = None;
+        flushed.or(written)
     }
 }

@@ -34,11 +34,14 @@ pub fn signature<'a>(
         hasher.update([0]);
         hasher.update(serde_json::to_vec(value).unwrap_or_default());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    // Hex by hand: a `format!` per byte was a tenth of a run's time with the store.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(64);
+    for byte in hasher.finalize() {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    text
 }
 
 /// A node's result as staleness sees it.

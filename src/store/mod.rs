@@ -1,26 +1,38 @@
 //! The result store kept next to a flow (`FILE.flow.d/`): every node result, content
 //! addressed and written the moment the node finishes, each node's result history, and a
-//! record of every run. The CLI and the app share it. Problems with it (a missing, truncated
-//! or garbage file, a full disk, a read-only folder) are reported with the file's name and
-//! never touch the `.flow` file.
+//! record of every run. The CLI and the app share it, and several processes may write into
+//! it at once. Problems with it (a missing, truncated, edited or garbage file, a full disk, a
+//! read-only folder) are reported with the file's name and never touch the `.flow` file.
+//!
+//! Layout: `results.log` (the journal of history changes, see [`journal`]), `objects/` (the
+//! outputs too large to keep in the journal, named by their SHA-256), `runs/` (one record
+//! per run, and a locked `.live` file per run in progress). Stores written before the
+//! journal kept one history file per node in `nodes/`; those are read as the start of the
+//! history and never written again.
 
+mod journal;
+mod lock;
 mod records;
 
-use std::collections::{BTreeMap, HashMap};
-use std::fs;
-use std::io;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File};
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 pub use records::{
     Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry, RunRecord,
 };
 
-use crate::fsutil::atomic_write;
+use crate::exec::NodeStatus;
+use crate::fsutil::{atomic_write, atomic_write_unsynced, process_alive};
 use crate::model::NodeId;
 use crate::nodes::Outputs;
+use journal::{InlineObject, Line, Op, Replay, Writer};
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -57,10 +69,55 @@ pub struct StoredResult {
     pub entry: ResultEntry,
 }
 
-/// The store of one flow.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// How far the store's results have been written, to tell whether another process stored
+/// results since (compare two with `==`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResultsVersion {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+/// The store of one flow. Clones share one open journal and what is known of it.
+#[derive(Clone)]
 pub struct Store {
     dir: PathBuf,
+    shared: Arc<Shared>,
+}
+
+/// What clones of a store share.
+#[derive(Debug, Default)]
+struct Shared {
+    writer: Mutex<Writer>,
+    /// Where the outputs kept in the journal are, as of the last time it was read.
+    inline: Mutex<Arc<FxHashMap<String, InlineObject>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish()
+    }
+}
+
+impl PartialEq for Store {
+    fn eq(&self, other: &Self) -> bool {
+        self.dir == other.dir
+    }
+}
+
+impl Eq for Store {}
+
+impl std::hash::Hash for Store {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.dir.hash(state);
+    }
+}
+
+/// Locks a mutex whose data stays usable after a panic elsewhere (it holds no invariant a
+/// half-done update could break beyond what the journal itself tolerates).
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Store {
@@ -68,14 +125,15 @@ impl Store {
     pub fn for_flow(flow_path: &Path) -> Self {
         let mut dir = flow_path.as_os_str().to_owned();
         dir.push(".d");
-        Self {
-            dir: PathBuf::from(dir),
-        }
+        Self::at(PathBuf::from(dir))
     }
 
     /// The store in `dir`.
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            shared: Arc::default(),
+        }
     }
 
     /// The store's folder.
@@ -87,17 +145,22 @@ impl Store {
         self.dir.join("objects").join(format!("{hash}.json"))
     }
 
-    fn node_path(&self, node: &NodeId) -> PathBuf {
-        self.dir.join("nodes").join(format!("{node}.json"))
+    fn journal_path(&self) -> PathBuf {
+        self.dir.join(journal::FILE_NAME)
     }
 
     fn run_path(&self, id: &str) -> PathBuf {
         self.dir.join("runs").join(format!("{id}.json"))
     }
 
-    /// Records a node's new result: writes its outputs (once per distinct content) and makes
-    /// it the node's active result, at the end of its history (a result equal to the active
-    /// one updates that entry's run and time instead).
+    fn live_path(&self, id: &str) -> PathBuf {
+        self.dir.join("runs").join(format!("{id}.live"))
+    }
+
+    /// Records a node's new result: its outputs (once per distinct content) and a line that
+    /// makes it the node's active result, at the end of its history (a result equal to the
+    /// active one updates that entry's run and time instead). One write, no wait for the
+    /// disk: a killed process keeps it; [`Store::sync`] makes it survive a power cut.
     pub fn save_result(
         &self,
         node: &NodeId,
@@ -106,9 +169,6 @@ impl Store {
         signature: Option<String>,
     ) -> Result<ResultEntry, StoreProblem> {
         let (hash, bytes) = self.encode(outputs)?;
-        self.write_object(&hash, &bytes, true)?;
-        let node_file = self.node_path(node);
-        let mut history = history_or_empty(&node_file);
         let entry = ResultEntry {
             object: hash,
             run: run.to_owned(),
@@ -116,52 +176,93 @@ impl Store {
             signature,
             item: None,
         };
-        match history.history.get_mut(history.active) {
-            // The same outputs again: the active entry is brought up to date instead of
-            // repeating it in the history.
-            Some(active) if active.object == entry.object => *active = entry.clone(),
-            _ => {
-                history.history.push(entry.clone());
-                history.active = history.history.len() - 1;
-            }
+        let mut writer = locked(&self.shared.writer);
+        let mut line = Vec::with_capacity(bytes.len() + 256);
+        let inline = self.place_object(&mut writer, &entry.object, &bytes)?;
+        Line {
+            op: Op::Add,
+            node: Some(node.as_str()),
+            entry: Some(&entry),
+            index: None,
+            run: None,
         }
-        write_json(&node_file, &history)?;
+        .encode(&mut line, inline.then_some(bytes.as_slice()))
+        .map_err(|e| StoreProblem::new(&self.journal_path(), e))?;
+        writer.append(&self.journal_path(), &line)?;
+        if inline {
+            writer.known.insert(entry.object.clone());
+        }
         Ok(entry)
     }
 
     /// Adds results to a node's history without making them active (the items of a batch
-    /// result, by item number), leaving out those the history holds already. One write of
-    /// the history for all of them.
+    /// result, by item number), leaving out those the history holds already. One write for
+    /// all of them.
     pub fn add_items_to_history(
         &self,
         node: &NodeId,
         items: &[(usize, Outputs)],
         run: &str,
     ) -> Result<(), StoreProblem> {
-        let node_file = self.node_path(node);
-        let mut history = history_or_empty(&node_file);
-        let mut known: std::collections::HashSet<String> =
-            history.history.iter().map(|e| e.object.clone()).collect();
-        let before = history.history.len();
+        let mut writer = locked(&self.shared.writer);
+        let mut lines = Vec::new();
+        let mut seen = HashSet::new();
+        let mut inlined = Vec::new();
         for (item, outputs) in items {
             let (hash, bytes) = self.encode(outputs)?;
-            if !known.insert(hash.clone()) {
+            if !seen.insert(hash.clone()) {
                 continue;
             }
-            // Item copies are many and cheap to lose: written without waiting for the disk.
-            self.write_object(&hash, &bytes, false)?;
-            history.history.push(ResultEntry {
+            let inline = self.place_object(&mut writer, &hash, &bytes)?;
+            let entry = ResultEntry {
                 object: hash,
                 run: run.to_owned(),
                 at_ms: now_ms(),
                 signature: None,
                 item: Some(*item),
-            });
+            };
+            Line {
+                op: Op::Item,
+                node: Some(node.as_str()),
+                entry: Some(&entry),
+                index: None,
+                run: None,
+            }
+            .encode(&mut lines, inline.then_some(bytes.as_slice()))
+            .map_err(|e| StoreProblem::new(&self.journal_path(), e))?;
+            if inline {
+                inlined.push(entry.object);
+            }
         }
-        if history.history.len() == before {
+        if lines.is_empty() {
             return Ok(());
         }
-        write_json(&node_file, &history)
+        writer.append(&self.journal_path(), &lines)?;
+        writer.known.extend(inlined);
+        Ok(())
+    }
+
+    /// Where outputs with this hash go: `true` to carry them in their journal line; `false`
+    /// when they are stored already or were just written to an object file (too large).
+    fn place_object(
+        &self,
+        writer: &mut Writer,
+        hash: &str,
+        bytes: &[u8],
+    ) -> Result<bool, StoreProblem> {
+        if writer.known.contains(hash) || locked(&self.shared.inline).contains_key(hash) {
+            return Ok(false);
+        }
+        if bytes.len() <= journal::INLINE_MAX_BYTES {
+            return Ok(true);
+        }
+        let object = self.object_path(hash);
+        if !object.exists() {
+            atomic_write_unsynced(&object, bytes).map_err(|e| StoreProblem::new(&object, e))?;
+            writer.object_written(object);
+        }
+        writer.known.insert(hash.to_owned());
+        Ok(false)
     }
 
     /// Outputs as stored: their JSON and its content hash.
@@ -170,35 +271,49 @@ impl Store {
         Ok((hex(&Sha256::digest(&bytes)), bytes))
     }
 
-    /// Writes an object once (its name is its content's hash), atomically; `sync` waits for
-    /// the disk.
-    fn write_object(&self, hash: &str, bytes: &[u8], sync: bool) -> Result<(), StoreProblem> {
-        let object = self.object_path(hash);
-        if object.exists() {
-            return Ok(());
-        }
-        let written = if sync {
-            atomic_write(&object, bytes)
-        } else {
-            crate::fsutil::atomic_write_unsynced(&object, bytes)
-        };
-        written.map_err(|e| StoreProblem::new(&object, e))
+    /// Forgets a node's active result (it failed in `run`): its history stays, none is
+    /// active.
+    pub fn clear_active(&self, node: &NodeId, run: &str) -> Result<(), StoreProblem> {
+        self.append_line(&Line {
+            op: Op::Clear,
+            node: Some(node.as_str()),
+            entry: None,
+            index: None,
+            run: Some(run),
+        })
     }
 
-    /// Forgets a node's active result (it failed): its history stays, none is active.
-    pub fn clear_active(&self, node: &NodeId) -> Result<(), StoreProblem> {
-        let node_file = self.node_path(node);
-        let Ok(Some(mut history)) = read_json::<NodeHistory>(&node_file) else {
-            return Ok(());
-        };
-        history.active = usize::MAX;
-        write_json(&node_file, &history)
+    /// Notes that `run` ended: the results it stored become the active ones again where an
+    /// overlapping run replaced them meanwhile, so the active results of a flow come from one
+    /// run, the one that ended last. Then flushes to the disk.
+    pub fn finish_run(&self, run: &str) -> Result<(), StoreProblem> {
+        self.append_line(&Line {
+            op: Op::Finish,
+            node: None,
+            entry: None,
+            index: None,
+            run: Some(run),
+        })?;
+        self.sync()
     }
 
-    /// Every node's result history. Files that cannot be read are reported and skipped.
-    pub fn histories(&self) -> (BTreeMap<NodeId, NodeHistory>, Vec<StoreProblem>) {
-        let mut histories = BTreeMap::new();
+    /// Flushes every result written through this store (and its clones) to the disk.
+    pub fn sync(&self) -> Result<(), StoreProblem> {
+        locked(&self.shared.writer).sync(&self.journal_path())
+    }
+
+    fn append_line(&self, line: &Line<'_>) -> Result<(), StoreProblem> {
+        let mut bytes = Vec::with_capacity(128);
+        line.encode(&mut bytes, None)
+            .map_err(|e| StoreProblem::new(&self.journal_path(), e))?;
+        locked(&self.shared.writer).append(&self.journal_path(), &bytes)
+    }
+
+    /// Reads the journal (on top of any histories kept the older way), and remembers where
+    /// its outputs are.
+    fn replay(&self, traced: &HashSet<&str>) -> Replay {
         let mut problems = Vec::new();
+        let mut base = FxHashMap::default();
         for path in list_json(&self.dir.join("nodes"), &mut problems) {
             let Some(id) = path
                 .file_stem()
@@ -209,37 +324,110 @@ impl Store {
             };
             match read_json::<NodeHistory>(&path) {
                 Ok(Some(history)) => {
-                    histories.insert(NodeId::from(id), history);
+                    base.insert(NodeId::from(id), history);
                 }
                 Ok(None) => {}
                 Err(problem) => problems.push(problem),
             }
         }
-        (histories, problems)
+        let mut replay = journal::replay(&self.journal_path(), base, traced);
+        problems.append(&mut replay.problems);
+        replay.problems = problems;
+        *locked(&self.shared.inline) = replay.inline.clone();
+        replay
     }
 
-    /// The outputs stored under `hash` (a [`ResultEntry::object`]).
+    /// Every node's result history. Files and lines that cannot be read are reported and
+    /// skipped.
+    pub fn histories(&self) -> (BTreeMap<NodeId, NodeHistory>, Vec<StoreProblem>) {
+        let replay = self.replay(&HashSet::new());
+        (replay.histories.into_iter().collect(), replay.problems)
+    }
+
+    /// The outputs stored under `hash` (a [`ResultEntry::object`]), checked against it.
     pub fn load_object(&self, hash: &str) -> Result<Outputs, StoreProblem> {
-        let object = self.object_path(hash);
-        match read_json::<Outputs>(&object) {
-            Ok(Some(outputs)) => Ok(outputs),
-            Ok(None) => Err(StoreProblem::new(
-                &object,
-                "missing: this result of the node is lost",
-            )),
-            Err(problem) => Err(problem),
+        let known = locked(&self.shared.inline).get(hash).copied();
+        let inline = match known {
+            Some(found) => Some(found),
+            None if !self.object_path(hash).exists() => {
+                self.replay(&HashSet::new()).inline.get(hash).copied()
+            }
+            None => None,
+        };
+        match inline {
+            Some(found) => {
+                let path = self.journal_path();
+                let mut bytes = vec![0; found.len];
+                File::open(&path)
+                    .and_then(|mut file| {
+                        file.seek(io::SeekFrom::Start(found.start as u64))?;
+                        file.read_exact(&mut bytes)
+                    })
+                    .map_err(|e| StoreProblem::new(&path, e))?;
+                self.decode(hash, &bytes, &path, Some(found.line))
+            }
+            None => self.load_object_file(hash),
         }
     }
 
-    /// Every node's active result. Files that cannot be read are reported and skipped.
+    /// The outputs of an object file.
+    fn load_object_file(&self, hash: &str) -> Result<Outputs, StoreProblem> {
+        let object = self.object_path(hash);
+        match fs::read(&object) {
+            Ok(bytes) => self.decode(hash, &bytes, &object, None),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Err(StoreProblem::new(
+                &object,
+                "missing: this result of the node is lost",
+            )),
+            Err(err) => Err(StoreProblem::new(&object, err)),
+        }
+    }
+
+    /// Checks stored outputs against their hash, then reads them.
+    fn decode(
+        &self,
+        hash: &str,
+        bytes: &[u8],
+        path: &Path,
+        line: Option<usize>,
+    ) -> Result<Outputs, StoreProblem> {
+        let place = line.map(|n| format!("line {n}: ")).unwrap_or_default();
+        if hex(&Sha256::digest(bytes)) != hash {
+            return Err(StoreProblem::new(
+                path,
+                format!(
+                    "{place}the result does not match its checksum (the file was edited or damaged); dropped"
+                ),
+            ));
+        }
+        serde_json::from_slice(bytes)
+            .map_err(|err| StoreProblem::new(path, format!("{place}unreadable ({err}); skipped")))
+    }
+
+    /// Every node's active result. Files and lines that cannot be read, and results that
+    /// do not match their checksum, are reported and skipped.
     pub fn load_results(&self) -> (HashMap<NodeId, StoredResult>, Vec<StoreProblem>) {
-        let mut results = HashMap::new();
-        let (histories, mut problems) = self.histories();
-        for (id, history) in histories {
-            let Some(entry) = history.history.get(history.active).cloned() else {
+        let mut replay = self.replay(&HashSet::new());
+        let mut problems = std::mem::take(&mut replay.problems);
+        let histories = std::mem::take(&mut replay.histories);
+        let mut results = HashMap::with_capacity(histories.len());
+        let journal = self.journal_path();
+        for (id, mut history) in histories {
+            if history.active >= history.history.len() {
                 continue;
+            }
+            // Moved out, not copied: the rest of the history is dropped here.
+            let entry = history.history.swap_remove(history.active);
+            let loaded = match replay.inline.get(&entry.object) {
+                Some(found) => self.decode(
+                    &entry.object,
+                    replay.inline_bytes(found),
+                    &journal,
+                    Some(found.line),
+                ),
+                None => self.load_object_file(&entry.object),
             };
-            match self.load_object(&entry.object) {
+            match loaded {
                 Ok(outputs) => {
                     results.insert(id, StoredResult { outputs, entry });
                 }
@@ -252,34 +440,101 @@ impl Store {
     /// Makes entry `index` of a node's history its active result (downstream nodes then
     /// use it); returns that result.
     pub fn set_active(&self, node: &NodeId, index: usize) -> Result<StoredResult, StoreProblem> {
-        let node_file = self.node_path(node);
-        let mut history = match read_json::<NodeHistory>(&node_file)? {
-            Some(history) => history,
-            None => return Err(StoreProblem::new(&node_file, "this node has no results")),
+        let journal = self.journal_path();
+        let replay = self.replay(&HashSet::new());
+        let Some(history) = replay.histories.get(node) else {
+            return Err(StoreProblem::new(
+                &journal,
+                format!("`{node}`: this node has no results"),
+            ));
         };
         let Some(entry) = history.history.get(index).cloned() else {
             return Err(StoreProblem::new(
-                &node_file,
+                &journal,
                 format!(
-                    "no result number {} (the node has {})",
+                    "`{node}`: no result number {} (the node has {})",
                     index + 1,
                     history.history.len()
                 ),
             ));
         };
         // Read the outputs first: a lost object must not become the active result.
-        let outputs = self.load_object(&entry.object)?;
-        history.active = index;
-        write_json(&node_file, &history)?;
+        let outputs = match replay.inline.get(&entry.object) {
+            Some(found) => self.decode(
+                &entry.object,
+                replay.inline_bytes(found),
+                &journal,
+                Some(found.line),
+            )?,
+            None => self.load_object_file(&entry.object)?,
+        };
+        self.append_line(&Line {
+            op: Op::Active,
+            node: Some(node.as_str()),
+            entry: None,
+            index: Some(index),
+            run: None,
+        })?;
         Ok(StoredResult { outputs, entry })
     }
 
-    /// When a node's results last changed (the time of the `nodes` folder), to tell whether
-    /// another process wrote results since; `None` when there are none.
-    pub fn changed_at(&self) -> Option<SystemTime> {
-        fs::metadata(self.dir.join("nodes"))
-            .and_then(|m| m.modified())
-            .ok()
+    /// How far results have been written (the journal's time and length); `None` when
+    /// there are none.
+    pub fn results_version(&self) -> Option<ResultsVersion> {
+        let journal = fs::metadata(self.journal_path());
+        let meta = journal
+            .or_else(|_| fs::metadata(self.dir.join("nodes")))
+            .ok()?;
+        Some(ResultsVersion {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+        })
+    }
+
+    /// Removes temporary files that writers killed mid-write left in the store (those of
+    /// live processes stay). Run when a run starts.
+    pub fn remove_stale_temporaries(&self) -> Vec<StoreProblem> {
+        ["", "objects", "runs", "nodes"]
+            .iter()
+            .flat_map(|sub| crate::fsutil::remove_stale_temporaries(&self.dir.join(sub)))
+            .map(|(path, err)| StoreProblem::new(&path, format!("could not remove it: {err}")))
+            .collect()
+    }
+
+    /// Marks run `id` as live for as long as the returned guard is kept: its `.live` file's
+    /// lock is held, and the kernel lets go of it when this process ends, however it ends.
+    /// Take it before writing the run's first record.
+    pub fn claim_run(&self, id: &str) -> Result<LiveRun, StoreProblem> {
+        let path = self.live_path(id);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| StoreProblem::new(dir, e))?;
+        }
+        let file = File::create(&path).map_err(|e| StoreProblem::new(&path, e))?;
+        // Without lock support the record's process id is what tells (see `runs`).
+        let _ = lock::try_lock_exclusive(&file);
+        Ok(LiveRun { path, _file: file })
+    }
+
+    /// Whether the run of a record still marked running is in progress: its `.live` file
+    /// is locked (by the process running it). Where locks are not available, whether its
+    /// process is.
+    fn run_is_live(&self, record: &RunRecord) -> bool {
+        let path = self.live_path(&record.id);
+        match File::open(&path) {
+            Ok(file) => match lock::try_lock_exclusive(&file) {
+                Ok(true) => {
+                    // Nobody holds it: the run's process is gone.
+                    let _ = fs::remove_file(&path);
+                    false
+                }
+                Ok(false) => true,
+                Err(_) => process_alive(record.pid),
+            },
+            // No live file: the run ended meanwhile (the caller reads the record again),
+            // or its process died before or after having one.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => false,
+            Err(_) => process_alive(record.pid),
+        }
     }
 
     /// Writes (or rewrites) a run record.
@@ -288,23 +543,56 @@ impl Store {
     }
 
     /// Every run record, oldest first. A run still marked running whose process is gone is
-    /// reported as interrupted (and rewritten so).
+    /// reported as interrupted (and rewritten so), with the steps it finished before that
+    /// filled in from the results it stored (succeeded) or cleared (failed).
     pub fn runs(&self) -> (Vec<RunRecord>, Vec<StoreProblem>) {
         let mut problems = Vec::new();
         let mut runs = Vec::new();
+        // Records of runs found to have died: filled in and written back once.
+        let mut unended: Vec<usize> = Vec::new();
         for path in list_json(&self.dir.join("runs"), &mut problems) {
-            match read_json::<RunRecord>(&path) {
-                Ok(Some(mut record)) => {
-                    if record.status == RecordStatus::Running && !process_alive(record.pid) {
-                        record.status = RecordStatus::Interrupted;
-                        if let Err(problem) = self.write_run(&record) {
-                            problems.push(problem);
+            let mut record = match read_json::<RunRecord>(&path) {
+                Ok(Some(record)) => record,
+                Ok(None) => continue,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            };
+            let mut turned = false;
+            if record.status == RecordStatus::Running && !self.run_is_live(&record) {
+                // Read again: the run may have ended (and written its record) meanwhile.
+                if let Ok(Some(again)) = read_json::<RunRecord>(&path) {
+                    record = again;
+                }
+                if record.status == RecordStatus::Running {
+                    record.status = RecordStatus::Interrupted;
+                    turned = true;
+                }
+            }
+            if turned {
+                unended.push(runs.len());
+            }
+            runs.push(record);
+        }
+        if !unended.is_empty() {
+            let traced: HashSet<&str> = unended.iter().map(|&i| runs[i].id.as_str()).collect();
+            let mut replay = self.replay(&traced);
+            problems.append(&mut replay.problems);
+            for i in unended {
+                let record = &mut runs[i];
+                if let Some(trace) = replay.traces.get(&record.id) {
+                    for node in record.nodes.iter_mut().filter(|n| n.status.is_none()) {
+                        if trace.stored.contains(&node.node) {
+                            node.status = Some(NodeStatus::Succeeded);
+                        } else if trace.failed.contains(&node.node) {
+                            node.status = Some(NodeStatus::Failed);
                         }
                     }
-                    runs.push(record);
                 }
-                Ok(None) => {}
-                Err(problem) => problems.push(problem),
+                if let Err(problem) = self.write_run(record) {
+                    problems.push(problem);
+                }
             }
         }
         runs.sort_by(|a, b| (a.started_at_ms, &a.id).cmp(&(b.started_at_ms, &b.id)));
@@ -312,20 +600,29 @@ impl Store {
     }
 }
 
-/// A node's history file, or an empty history (none active) when there is none; a broken
-/// history is replaced rather than blocking new results.
-fn history_or_empty(node_file: &Path) -> NodeHistory {
-    match read_json::<NodeHistory>(node_file) {
-        Ok(Some(history)) => history,
-        Ok(None) | Err(_) => NodeHistory {
-            active: usize::MAX,
-            history: Vec::new(),
-        },
+/// A run in progress, as other processes see it: while this is kept, the run's `.live`
+/// file stays locked. Dropping it removes the file.
+#[derive(Debug)]
+pub struct LiveRun {
+    path: PathBuf,
+    _file: File,
+}
+
+impl Drop for LiveRun {
+    fn drop(&mut self) {
+        // Removed while still locked, so nobody takes a finished run for a dead one.
+        let _ = fs::remove_file(&self.path);
     }
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    text
 }
 
 /// The `.json` files in `dir`, sorted; a missing folder is simply empty.
@@ -361,28 +658,9 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, S
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), StoreProblem> {
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreProblem::new(path, e))?;
+    // Compact: a record of a 100,000-node run is megabytes, and nobody edits these by hand.
+    let bytes = serde_json::to_vec(value).map_err(|e| StoreProblem::new(path, e))?;
     atomic_write(path, &bytes).map_err(|e| StoreProblem::new(path, e))
-}
-
-/// Whether process `pid` is still running.
-#[cfg(unix)]
-#[allow(unsafe_code)] // reason: std cannot ask whether another process exists
-fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = i32::try_from(pid) else {
-        return false;
-    };
-    if pid as u32 == std::process::id() {
-        return true;
-    }
-    // SAFETY: kill(2) with signal 0 only checks that the process exists; it takes no pointers.
-    let result = unsafe { libc::kill(pid, 0) };
-    result == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-#[cfg(not(unix))]
-fn process_alive(pid: u32) -> bool {
-    pid == std::process::id()
 }
 
 #[cfg(test)]

@@ -612,27 +612,38 @@ fn runs_share_results_through_the_store_beside_the_flow() {
 fn a_broken_store_file_is_reported_and_skipped() {
     let (dir, file) = example("hello.flow");
     assert_eq!(flowcanvas(&["run"], &file).status.code(), Some(0));
-    let node_file = dir.path().join("hello.flow.d/nodes/greet.json");
-    std::fs::write(&node_file, "{ truncated").unwrap();
+    let journal = dir.path().join("hello.flow.d/results.log");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    // Break the line that stored `greet`'s result.
+    let broken: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            if line.contains("\"greet\"") {
+                line.replacen('{', "{ broken", 1)
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(&journal, broken.join("\n")).unwrap();
     let output = flowcanvas(&["run", "--mode", "missing"], &file);
     assert_eq!(output.status.code(), Some(0));
     let errors = stderr(&output);
     assert!(
-        errors.contains("greet.json") && errors.contains("unreadable"),
+        errors.contains("results.log: line") && errors.contains("unreadable"),
         "{errors}"
     );
-    std::fs::write(&node_file, "{ truncated").unwrap();
     let output = flowcanvas(&["run", "--json", "--mode", "missing"], &file);
     let events = json_lines(&output);
     let problem = events
         .iter()
         .find(|e| e["event"] == "store_problem")
         .expect("a store_problem event");
-    assert!(problem["message"].as_str().unwrap().contains("greet.json"));
+    assert!(problem["message"].as_str().unwrap().contains("results.log"));
     assert_eq!(
         started_nodes(&events),
-        ["greet"],
-        "the node whose record broke runs again"
+        Vec::<String>::new(),
+        "the result stored by the second run is read"
     );
 }
 

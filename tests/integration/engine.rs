@@ -806,7 +806,7 @@ fn an_earlier_result_made_active_is_what_downstream_uses() {
     match problem.last() {
         Some(Event::StoreProblem { message, .. }) => {
             assert!(
-                message.contains("a.json") && message.contains("no result number 10"),
+                message.contains("`a`") && message.contains("no result number 10"),
                 "{message}"
             )
         }

@@ -18,6 +18,7 @@ mod messages;
 mod scale;
 mod script_limits;
 mod stopping;
+mod store;
 mod support;
 mod trust;
 mod web_nodes;
