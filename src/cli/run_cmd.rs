@@ -13,6 +13,7 @@ use super::{
 };
 use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
+use crate::plan::{RunMode, Scope};
 use crate::signals::{self, StopSignal};
 use crate::store::{ContinueHow, Store};
 
@@ -20,6 +21,18 @@ use crate::store::{ContinueHow, Store};
 pub fn run(args: &RunArgs) -> i32 {
     let asked_at = std::time::Instant::now();
     let registry = Arc::new(Registry::builtin());
+    let Some(engine) = start_engine(&registry) else {
+        return EXIT_RUN_PROBLEMS;
+    };
+    let scope = args.target.scope();
+    let mode: RunMode = args.target.mode.into();
+    // A run that reads stored results has them read on the executor's thread while this one
+    // parses the flow (both take a while for a large flow).
+    if let Some(store) = args.target.store(&args.file) {
+        if mode == RunMode::Missing || matches!(scope, Scope::Node(_)) {
+            engine.handle().preload(store);
+        }
+    }
     let Some(flow) = load_or_report(&args.file, &registry) else {
         return EXIT_INVALID;
     };
@@ -28,8 +41,8 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     let flow = Arc::new(flow);
     let mut request = RunRequest::new(flow, base_dir_of(&args.file))
-        .scope(args.target.scope())
-        .mode(args.target.mode.into())
+        .scope(scope)
+        .mode(mode)
         .store(args.target.store(&args.file))
         .restricted(args.target.restricted);
     request.inputs = inputs;
@@ -39,17 +52,33 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     request.items = args.target.items.iter().map(|n| n - 1).collect();
     request.asked_at = Some(asked_at);
-    execute(&args.file, &registry, request, args.json)
+    execute(&args.file, &registry, engine, request, args.json)
+}
+
+/// Starts the engine, or says why it could not.
+fn start_engine(registry: &Arc<Registry>) -> Option<Engine> {
+    match Engine::start(registry.clone()) {
+        Ok(engine) => Some(engine),
+        Err(err) => {
+            report(format_args!("error: could not start the executor: {err}"));
+            None
+        }
+    }
 }
 
 /// Resumes or retries a recorded run that did not complete; returns the exit code.
 pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
     let asked_at = std::time::Instant::now();
     let registry = Arc::new(Registry::builtin());
+    let Some(engine) = start_engine(&registry) else {
+        return EXIT_RUN_PROBLEMS;
+    };
+    let store = Store::for_flow(&args.file);
+    // Resume and retry read stored results: read them while the flow is parsed.
+    engine.handle().preload(store.clone());
     let Some(flow) = load_or_report(&args.file, &registry) else {
         return EXIT_INVALID;
     };
-    let store = Store::for_flow(&args.file);
     let (runs, problems) = store.runs();
     for problem in &problems {
         eprintln!("warning: result store: {problem}");
@@ -95,7 +124,7 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
                     record.status.label()
                 );
             }
-            execute(&args.file, &registry, request, args.json)
+            execute(&args.file, &registry, engine, request, args.json)
         }
         Err(err) => {
             eprintln!("error: {}: {err}", args.file.display());
@@ -108,17 +137,16 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
 ///
 /// Ctrl-C, `SIGTERM` and `SIGHUP` stop the run (its processes are killed and its record
 /// says cancelled) and exit 130, 143 or 129; so does a closed standard output, with 141.
-fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: bool) -> i32 {
+fn execute(
+    file: &Path,
+    registry: &Arc<Registry>,
+    mut engine: Engine,
+    request: RunRequest,
+    json: bool,
+) -> i32 {
     let flow = request.flow.clone();
     // From here on a closed pipe must not end the process before the run is stopped.
     signals::notice_closed_pipe();
-    let mut engine = match Engine::start(registry.clone()) {
-        Ok(engine) => engine,
-        Err(err) => {
-            report(format_args!("error: could not start the executor: {err}"));
-            return EXIT_RUN_PROBLEMS;
-        }
-    };
 
     let stopped_by: Arc<Mutex<Option<StopSignal>>> = Arc::default();
     {
@@ -188,6 +216,12 @@ fn execute(file: &Path, registry: &Arc<Registry>, request: RunRequest, json: boo
     if let Some(human) = human.as_mut() {
         human.viewers(&flow, registry, &produced);
     }
+    // The run is over and recorded (its record is written before `run_finished` is sent),
+    // and the process ends next: freeing a large flow's results one by one would only keep
+    // the user waiting (a few hundred ms at 100,000 nodes). The executor thread ends with
+    // the process.
+    std::mem::forget(engine);
+    std::mem::forget(produced);
     let output_closed = json_closed || human.as_ref().is_some_and(HumanOutput::output_closed);
     let stopped_by = *lock(&stopped_by);
     if let Some(signal) = stopped_by {

@@ -113,6 +113,7 @@ pub(crate) enum Command {
         node: NodeId,
         index: usize,
     },
+    Preload(Store),
     Shutdown,
 }
 
@@ -187,6 +188,13 @@ impl EngineHandle {
         let _ = self
             .commands
             .send(Command::SetActive { store, node, index });
+    }
+
+    /// Reads a store's results now, while the client prepares a run that will read them
+    /// (the CLI parses the flow meanwhile); the run then finds them loaded. Ignored while a
+    /// run is active.
+    pub fn preload(&self, store: Store) {
+        let _ = self.commands.send(Command::Preload(store));
     }
 }
 

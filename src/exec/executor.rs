@@ -69,6 +69,8 @@ pub(crate) struct Executor {
     /// The store `results` were loaded from, if any, and when its results last changed as
     /// far as this executor knows (a later change is another process's: reload).
     store_loaded: Option<(Store, Option<crate::store::ResultsVersion>)>,
+    /// Problems a preload found, told to the next run that reads that store.
+    preload_problems: Vec<StoreProblem>,
     /// The signature each result was made with (kept only when runs use a store).
     signatures: FxHashMap<NodeId, String>,
     shutting_down: bool,
@@ -113,6 +115,7 @@ impl Executor {
             queue: RunQueue::default(),
             results: FxHashMap::default(),
             store_loaded: None,
+            preload_problems: Vec::new(),
             signatures: FxHashMap::default(),
             shutting_down: false,
         }
@@ -193,6 +196,13 @@ impl Executor {
                 self.set_active(&store, node, index);
                 return None; // the queue is as it was
             }
+            Command::Preload(store) => {
+                // During a run its results are the run's own: a later run loads what it needs.
+                if active.is_none() {
+                    self.preload_problems = self.read_store(&store);
+                }
+                return None; // the queue is as it was
+            }
             Command::Shutdown => Some(RunEnd::Shutdown),
         };
         self.queue_changed();
@@ -204,11 +214,20 @@ impl Executor {
     fn load_store(&mut self, run: RunId, store: Option<&Store>) {
         let Some(store) = store else { return };
         let changed_at = store.results_version();
-        if let Some((loaded, seen)) = &self.store_loaded {
-            if loaded == store && *seen == changed_at {
-                return;
+        let problems = match &self.store_loaded {
+            Some((loaded, seen)) if loaded == store && *seen == changed_at => {
+                std::mem::take(&mut self.preload_problems)
             }
+            _ => self.read_store(store),
+        };
+        for problem in problems {
+            self.store_problem(run, Some(problem));
         }
+    }
+
+    /// Reads a store's active results into the session; returns the problems found.
+    fn read_store(&mut self, store: &Store) -> Vec<StoreProblem> {
+        let changed_at = store.results_version();
         let (results, problems) = store.load_results();
         self.signatures = results
             .iter()
@@ -218,10 +237,9 @@ impl Executor {
             .into_iter()
             .map(|(node, stored)| (node, Arc::new(stored.outputs)))
             .collect();
-        for problem in problems {
-            self.store_problem(run, Some(problem));
-        }
+        self.preload_problems.clear();
         self.store_loaded = Some((store.clone(), changed_at));
+        problems
     }
 
     /// Notes that this executor's own writes are in the store (so they do not read as

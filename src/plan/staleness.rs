@@ -71,22 +71,87 @@ pub fn stale_reasons(
     results: &HashMap<NodeId, KnownResult<'_>>,
 ) -> HashMap<NodeId, String> {
     let graph = FlowGraph::new(flow, registry);
+    let known: Vec<(usize, &KnownResult<'_>)> = results
+        .iter()
+        .filter_map(|(id, known)| Some((graph.index(id.as_str())?, known)))
+        .filter(|(index, _)| graph.role(*index) == PlanRole::Step)
+        .collect();
+    // Each result is checked on its own (a signature to compute), so large stores are
+    // checked on every core.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = known.len().div_ceil(threads).max(PARALLEL_CHUNK_MIN);
+    let checked: Vec<Checked> = if known.len() > PARALLEL_CHUNK_MIN {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = known
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| check_results(&graph, results, part)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| match worker.join() {
+                    Ok(checked) => checked,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    } else {
+        vec![check_results(&graph, results, &known)]
+    };
     let mut stale: HashMap<usize, String> = HashMap::new();
-    // Producers of each node with a result, to pass staleness downstream.
+    // Consumers of each producer with a result, to pass staleness downstream.
     let mut consumers: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (id, known) in results {
-        let Some(index) = graph.index(id.as_str()) else {
-            continue;
-        };
-        if graph.role(index) != PlanRole::Step {
-            continue;
+    for part in checked {
+        stale.extend(part.stale);
+        for (producer, consumer) in part.wires {
+            consumers.entry(producer).or_default().push(consumer);
         }
+    }
+    // Everything downstream of a stale result is stale too.
+    let mut queue: Vec<usize> = stale.keys().copied().collect();
+    while let Some(index) = queue.pop() {
+        for &next in consumers.get(&index).map(Vec::as_slice).unwrap_or(&[]) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = stale.entry(next) {
+                entry.insert(format!(
+                    "its result is stale: upstream `{}` is stale",
+                    graph.node(index).id
+                ));
+                queue.push(next);
+            }
+        }
+    }
+    stale
+        .into_iter()
+        .map(|(i, reason)| (graph.node(i).id.clone(), reason))
+        .collect()
+}
+
+/// Below this many results a check is not worth a thread.
+const PARALLEL_CHUNK_MIN: usize = 2048;
+
+/// What checking some results found: the stale ones with why, and the wires (producer,
+/// consumer) along which staleness passes downstream.
+struct Checked {
+    stale: Vec<(usize, String)>,
+    wires: Vec<(usize, usize)>,
+}
+
+/// Checks each result in `part` against the node and the inputs it would consume now.
+fn check_results(
+    graph: &FlowGraph<'_>,
+    results: &HashMap<NodeId, KnownResult<'_>>,
+    part: &[(usize, &KnownResult<'_>)],
+) -> Checked {
+    let mut checked = Checked {
+        stale: Vec::new(),
+        wires: Vec::new(),
+    };
+    for &(index, known) in part {
         let mut inputs: Vec<(String, Value)> = Vec::new();
         let mut upstream_missing = false;
         for port in graph.inputs(index) {
-            match resolve_input(&graph, index, &port.name) {
+            match resolve_input(graph, index, &port.name) {
                 Ok(Resolved::Producer { node, port: out }) => {
-                    consumers.entry(node).or_default().push(index);
+                    checked.wires.push((node, index));
                     let producer = &graph.node(node).id;
                     let per_item = graph.kind(index).is_some_and(|k| !k.takes_batches());
                     match results.get(producer).and_then(|r| r.outputs.get(out)) {
@@ -117,34 +182,18 @@ pub fn stale_reasons(
             None => false,
         };
         if changed {
-            stale.insert(
+            checked.stale.push((
                 index,
                 "its result is stale: the node changed since it was made".to_owned(),
-            );
+            ));
         } else if upstream_missing {
-            stale.insert(
+            checked.stale.push((
                 index,
                 "its result is stale: an input it was made from is gone".to_owned(),
-            );
+            ));
         }
     }
-    // Everything downstream of a stale result is stale too.
-    let mut queue: Vec<usize> = stale.keys().copied().collect();
-    while let Some(index) = queue.pop() {
-        for &next in consumers.get(&index).map(Vec::as_slice).unwrap_or(&[]) {
-            if let std::collections::hash_map::Entry::Vacant(entry) = stale.entry(next) {
-                entry.insert(format!(
-                    "its result is stale: upstream `{}` is stale",
-                    graph.node(index).id
-                ));
-                queue.push(next);
-            }
-        }
-    }
-    stale
-        .into_iter()
-        .map(|(i, reason)| (graph.node(i).id.clone(), reason))
-        .collect()
+    checked
 }
 
 /// Plans a run the way the executor runs it, from the results known before it starts: the

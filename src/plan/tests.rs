@@ -365,3 +365,61 @@ fn a_flow_that_is_all_loop_is_refused_not_found_empty() {
     .unwrap();
     assert_eq!(order(&plan), ["free"]);
 }
+
+/// A chain of `n` nodes (`n0` a text, then templates), each with the result it would make now
+/// and its signature.
+fn chain_with_results(n: usize) -> (Flow, Vec<(NodeId, crate::nodes::Outputs, String)>) {
+    use crate::model::Value;
+    let mut nodes = vec![text("n0")];
+    let mut edges = Vec::new();
+    for i in 1..n {
+        nodes.push(template(&format!("n{i}"), &["x"]));
+        edges.push((format!("n{}.text", i - 1), format!("n{i}.x")));
+    }
+    let edges: Vec<(&str, &str)> = edges
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let flow = flow(nodes, &edges);
+    let value = Value::Text("n0".into());
+    let results = flow
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let inputs: Vec<(&str, &Value)> = if i == 0 { vec![] } else { vec![("x", &value)] };
+            let outputs = crate::nodes::Outputs::new().with("text", value.clone());
+            (node.id.clone(), outputs, signature(node, inputs))
+        })
+        .collect();
+    (flow, results)
+}
+
+#[test]
+fn staleness_of_a_large_store_is_the_same_whichever_thread_checks_a_result() {
+    // Enough results to be checked on several threads: a change in the middle makes exactly
+    // that node and everything after it stale, each with its reason.
+    let n = 6000;
+    let (mut flow, results) = chain_with_results(n);
+    let known: std::collections::HashMap<NodeId, KnownResult<'_>> = results
+        .iter()
+        .map(|(id, outputs, sig)| {
+            let known = KnownResult {
+                outputs,
+                signature: Some(sig.as_str()),
+            };
+            (id.clone(), known)
+        })
+        .collect();
+    let registry = Registry::builtin();
+    assert!(stale_reasons(&flow, &registry, &known).is_empty());
+    let middle = flow.nodes.iter_mut().find(|n| n.id == id("n3000")).unwrap();
+    middle
+        .params
+        .insert("template".into(), "changed {x}".into());
+    let stale = stale_reasons(&flow, &registry, &known);
+    assert_eq!(stale.len(), n - 3000);
+    assert!(stale[&id("n3000")].contains("the node changed"));
+    assert!(stale[&id("n5999")].contains("upstream `n5998` is stale"));
+    assert!(!stale.contains_key(&id("n2999")));
+}
