@@ -15,4 +15,4 @@ mod summary;
 
 pub use folders::{TrustList, TRUST_FILE};
 pub use restrict::{needs_trust, restrict};
-pub use summary::{host_of, Access, FlowEffects, NodeEffects, OutsidePath};
+pub use summary::{host_of, quote_command, Access, FlowEffects, NodeEffects, OutsidePath};

@@ -157,7 +157,11 @@ impl FlowEffects {
     pub fn lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         if !self.commands.is_empty() {
-            let quoted: Vec<String> = self.commands.iter().map(|c| quote(c)).collect();
+            let quoted: Vec<String> = self
+                .commands
+                .iter()
+                .map(|c| quote_command(c, " ↵ ", 80))
+                .collect();
             lines.push(format!("commands: {}", quoted.join(", ")));
         }
         if !self.hosts.is_empty() {
@@ -192,17 +196,17 @@ impl FlowEffects {
     }
 }
 
-/// A command line on one line, shortened past 80 characters, in backticks.
-fn quote(command: &str) -> String {
-    // Lines are kept apart by ↵ so a script reads as the lines it has.
+/// A command line on one line, in backticks: its lines kept apart by `separator` (so a script
+/// reads as the lines it has), runs of spaces made one, cut with `…` past `max_chars`.
+pub fn quote_command(command: &str, separator: &str, max_chars: usize) -> String {
     let one_line = command
         .lines()
         .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
-        .join(" ↵ ");
-    if one_line.chars().count() > 80 {
-        let cut: String = one_line.chars().take(79).collect();
+        .join(separator);
+    if one_line.chars().count() > max_chars {
+        let cut: String = one_line.chars().take(max_chars.saturating_sub(1)).collect();
         format!("`{cut}…`")
     } else {
         format!("`{one_line}`")

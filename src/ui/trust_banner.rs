@@ -75,7 +75,10 @@ fn summary_lines(effects: &FlowEffects) -> Vec<(&'static str, String)> {
             .commands
             .iter()
             .take(MAX_COMMANDS_SHOWN)
-            .map(|c| short_command(c))
+            .map(|c| {
+                // A middle dot between a script's lines: the UI font has no ↵.
+                crate::trust::quote_command(c, " · ", 60)
+            })
             .collect();
         let more = effects.commands.len().saturating_sub(MAX_COMMANDS_SHOWN);
         if more > 0 {
@@ -139,22 +142,4 @@ fn summary_lines(effects: &FlowEffects) -> Vec<(&'static str, String)> {
         ));
     }
     lines
-}
-
-/// A command on one line, at most 60 characters, in backticks.
-fn short_command(command: &str) -> String {
-    // Lines are kept apart by a middle dot (the UI font has no ↵) so a script reads as the
-    // lines it has.
-    let one_line = command
-        .lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ");
-    if one_line.chars().count() > 60 {
-        let cut: String = one_line.chars().take(59).collect();
-        format!("`{cut}…`")
-    } else {
-        format!("`{one_line}`")
-    }
 }

@@ -634,26 +634,6 @@ fn unsaved_edits_are_autosaved_and_offered_back_after_a_crash() {
     again.discard_recovery();
 }
 
-/// The pids of processes whose command line holds `marker`.
-fn processes_with(marker: &str) -> Vec<u32> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
-            if String::from_utf8_lossy(&cmdline).contains(marker) {
-                found.push(pid);
-            }
-        }
-    }
-    found
-}
-
 #[test]
 fn sigterm_to_the_app_stops_its_run_kills_its_processes_and_exits_143() {
     let Some(xvfb) = start_xvfb() else {
@@ -703,7 +683,7 @@ fn sigterm_to_the_app_stops_its_run_kills_its_processes_and_exits_143() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
-    while processes_with(&format!("sleep {marker}")).is_empty() {
+    while crate::stopping::running(&marker).is_empty() {
         assert!(
             app.try_wait().unwrap().is_none(),
             "the app ended before its run started"
@@ -738,7 +718,7 @@ fn sigterm_to_the_app_stops_its_run_kills_its_processes_and_exits_143() {
         String::from_utf8_lossy(&output.stderr)
     );
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !processes_with(&format!("sleep {marker}")).is_empty() {
+    while !crate::stopping::running(&marker).is_empty() {
         assert!(
             Instant::now() < deadline,
             "the run's command outlived the app"

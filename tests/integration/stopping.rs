@@ -25,7 +25,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
 /// A `sleep` duration no other process on the machine uses: its command line marks the
 /// processes a test started.
-fn marker() -> String {
+pub(crate) fn marker() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(1);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -40,7 +40,7 @@ fn marker() -> String {
 }
 
 /// Live (not zombie) processes whose command line has `marker` as an argument.
-fn running(marker: &str) -> Vec<u32> {
+pub(crate) fn running(marker: &str) -> Vec<u32> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Some(pid) = entry
