@@ -20,15 +20,24 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 const BATCH_EVENTS: usize = 256;
 /// Batches the client may leave unread before streamed output is coalesced.
 const MAX_UNREAD_BATCHES: usize = 64;
+/// Bytes of streamed output the client may leave unread before it is coalesced (output comes
+/// in pieces of up to 64 KiB, so counting batches alone would let a gigabyte wait).
+const MAX_UNREAD_BYTES: usize = 8 * 1024 * 1024;
+/// Bytes of streamed output buffered before a batch is sent even though it is not full.
+const BATCH_BYTES: usize = 1024 * 1024;
 /// The most coalesced output kept per node while the client is behind (the tail is kept;
 /// the node's full output is in its result).
 const MAX_COALESCED_BYTES: usize = 64 * 1024;
 
 /// The executor's end of the event channel.
 pub struct EventSink {
-    tx: Sender<Vec<Event>>,
+    tx: Sender<(usize, Vec<Event>)>,
     buffer: Vec<Event>,
+    /// Bytes of streamed output in `buffer`.
+    buffer_bytes: usize,
     unread: Arc<AtomicUsize>,
+    /// Bytes of streamed output in batches sent but not read yet.
+    unread_bytes: Arc<AtomicUsize>,
     waker: Option<Waker>,
     backlog: Vec<(RunId, NodeId, Progress)>,
 }
@@ -37,11 +46,14 @@ pub struct EventSink {
 pub fn event_channel(waker: Option<Waker>) -> (EventSink, EventStream) {
     let (tx, rx) = crossbeam_channel::unbounded();
     let unread = Arc::new(AtomicUsize::new(0));
+    let unread_bytes = Arc::new(AtomicUsize::new(0));
     (
         EventSink {
             tx,
             buffer: Vec::with_capacity(BATCH_EVENTS),
+            buffer_bytes: 0,
             unread: unread.clone(),
+            unread_bytes: unread_bytes.clone(),
             waker,
             backlog: Vec::new(),
         },
@@ -49,6 +61,7 @@ pub fn event_channel(waker: Option<Waker>) -> (EventSink, EventStream) {
             rx,
             pending: VecDeque::new(),
             unread,
+            unread_bytes,
         },
     )
 }
@@ -56,16 +69,22 @@ pub fn event_channel(waker: Option<Waker>) -> (EventSink, EventStream) {
 impl EventSink {
     /// Queues an event; sends the batch when it is full.
     pub fn emit(&mut self, event: Event) {
+        self.buffer_bytes += output_bytes(&event);
         self.buffer.push(event);
-        if self.buffer.len() >= BATCH_EVENTS {
+        if self.buffer.len() >= BATCH_EVENTS || self.buffer_bytes >= BATCH_BYTES {
             self.flush();
         }
     }
 
+    /// Whether the client has fallen behind: too many batches or too much output unread.
+    fn client_behind(&self) -> bool {
+        self.unread.load(Ordering::Relaxed) >= MAX_UNREAD_BATCHES
+            || self.unread_bytes.load(Ordering::Relaxed) >= MAX_UNREAD_BYTES
+    }
+
     /// Queues progress, merging it into a backlog while the client is behind.
     pub fn progress(&mut self, run: RunId, node: NodeId, progress: Progress) {
-        let behind = self.unread.load(Ordering::Relaxed) >= MAX_UNREAD_BATCHES;
-        if !behind && self.backlog.is_empty() {
+        if !self.client_behind() && self.backlog.is_empty() {
             self.emit(Event::NodeProgress {
                 run,
                 node,
@@ -80,7 +99,9 @@ impl EventSink {
         match (slot, progress) {
             (Some((_, _, Progress::Output { text, .. })), Progress::Output { text: more, .. }) => {
                 text.push_str(&more);
-                if text.len() > MAX_COALESCED_BYTES {
+                // Cut back only once twice the limit is reached: cutting on every piece
+                // moved 64 KiB per piece and made the executor the bottleneck of a flood.
+                if text.len() > 2 * MAX_COALESCED_BYTES {
                     let mut cut = text.len() - MAX_COALESCED_BYTES;
                     while !text.is_char_boundary(cut) {
                         cut += 1;
@@ -102,11 +123,13 @@ impl EventSink {
         while i < self.backlog.len() {
             if self.backlog[i].0 == run && self.backlog[i].1 == *node {
                 let (run, node, progress) = self.backlog.remove(i);
-                self.buffer.push(Event::NodeProgress {
+                let event = Event::NodeProgress {
                     run,
                     node,
                     progress,
-                });
+                };
+                self.buffer_bytes += output_bytes(&event);
+                self.buffer.push(event);
             } else {
                 i += 1;
             }
@@ -115,28 +138,44 @@ impl EventSink {
 
     /// Sends whatever is buffered as one batch and wakes the client.
     pub fn flush(&mut self) {
-        if !self.backlog.is_empty() && self.unread.load(Ordering::Relaxed) < MAX_UNREAD_BATCHES {
-            for (run, node, progress) in self.backlog.drain(..) {
-                self.buffer.push(Event::NodeProgress {
+        if !self.backlog.is_empty() && !self.client_behind() {
+            for (run, node, progress) in std::mem::take(&mut self.backlog) {
+                let event = Event::NodeProgress {
                     run,
                     node,
                     progress,
-                });
+                };
+                self.buffer_bytes += output_bytes(&event);
+                self.buffer.push(event);
             }
         }
         if self.buffer.is_empty() {
             return;
         }
         let batch = std::mem::replace(&mut self.buffer, Vec::with_capacity(BATCH_EVENTS));
+        let bytes = std::mem::take(&mut self.buffer_bytes);
         self.unread.fetch_add(1, Ordering::Relaxed);
-        if self.tx.send(batch).is_err() {
+        self.unread_bytes.fetch_add(bytes, Ordering::Relaxed);
+        if self.tx.send((bytes, batch)).is_err() {
             // The client is gone; nothing to tell.
             self.unread.fetch_sub(1, Ordering::Relaxed);
+            self.unread_bytes.fetch_sub(bytes, Ordering::Relaxed);
             return;
         }
         if let Some(waker) = &self.waker {
             waker();
         }
+    }
+}
+
+/// The bytes of streamed output an event carries.
+fn output_bytes(event: &Event) -> usize {
+    match event {
+        Event::NodeProgress {
+            progress: Progress::Output { text, .. },
+            ..
+        } => text.len(),
+        _ => 0,
     }
 }
 
@@ -150,14 +189,16 @@ fn same_shape(a: &Progress, b: &Progress) -> bool {
 
 /// The client's end of the event channel: events one at a time, in order.
 pub struct EventStream {
-    rx: Receiver<Vec<Event>>,
+    rx: Receiver<(usize, Vec<Event>)>,
     pending: VecDeque<Event>,
     unread: Arc<AtomicUsize>,
+    unread_bytes: Arc<AtomicUsize>,
 }
 
 impl EventStream {
-    fn take(&mut self, batch: Vec<Event>) {
+    fn take(&mut self, (bytes, batch): (usize, Vec<Event>)) {
         self.unread.fetch_sub(1, Ordering::Relaxed);
+        self.unread_bytes.fetch_sub(bytes, Ordering::Relaxed);
         self.pending.extend(batch);
     }
 
