@@ -303,4 +303,29 @@ mod tests {
         sink.flush();
         assert_eq!(std::iter::from_fn(|| stream.try_recv()).count(), 10);
     }
+
+    #[test]
+    fn large_pieces_of_output_are_coalesced_once_megabytes_wait_unread() {
+        // Few batches, but each piece is 64 KiB: the unread bytes, not the batch count, say
+        // the client is behind, and what waits stays bounded.
+        let (mut sink, mut stream) = event_channel(None);
+        let node = NodeId::from("n");
+        let piece = "x".repeat(64 * 1024);
+        for _ in 0..600 {
+            sink.progress(1, node.clone(), output(&piece));
+        }
+        sink.flush();
+        let unread = sink.unread_bytes.load(Ordering::Relaxed);
+        assert!(unread < 2 * MAX_UNREAD_BYTES, "{unread} bytes wait unread");
+        let before = stream.unread.load(Ordering::Relaxed);
+        assert!(
+            before < MAX_UNREAD_BATCHES,
+            "coalesced by bytes, not batches"
+        );
+        let received: usize = std::iter::from_fn(|| stream.try_recv())
+            .map(|event| output_bytes(&event))
+            .sum();
+        assert!(received < 2 * MAX_UNREAD_BYTES);
+        assert_eq!(stream.unread_bytes.load(Ordering::Relaxed), 0);
+    }
 }
