@@ -687,3 +687,57 @@ fn env_key_headers_are_not_sent_on_a_redirect_to_another_origin() {
         "a same-origin redirect keeps the key"
     );
 }
+
+#[test]
+fn resume_and_retry_of_a_restricted_run_stay_restricted() {
+    let (root, file) = mixed_flow();
+    let config = root.path().join("config");
+    let marker = file.with_file_name("marker.txt");
+    let out = flowcanvas(&["run", "--restricted", file.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(!marker.exists());
+    let out = flowcanvas(&["runs", "--json", file.to_str().unwrap()], &config);
+    assert!(
+        text(&out.stdout).contains("\"restricted\":true"),
+        "the record says restricted: {}",
+        text(&out.stdout)
+    );
+    for verb in ["resume", "retry"] {
+        let out = flowcanvas(&[verb, file.to_str().unwrap()], &config);
+        assert!(
+            !marker.exists(),
+            "`{verb}` ran the shell node of a restricted run: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(3), "{verb}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("needs trust"), "{verb}");
+    }
+}
+
+#[test]
+fn retry_restricted_restricts_a_continuation_of_an_unrestricted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fail.flow");
+    std::fs::write(
+        &file,
+        r#"Flow(version: 1, nodes: [
+    Node(id: "sh", kind: "shell", title: "Count and fail", params: {"command": "echo ran >> count.txt; exit 1"}),
+], edges: [])"#,
+    )
+    .unwrap();
+    let config = dir.path().join("config");
+    let count = dir.path().join("count.txt");
+    let out = flowcanvas(&["run", file.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1);
+    for verb in ["retry", "resume"] {
+        let out = flowcanvas(&[verb, "--restricted", file.to_str().unwrap()], &config);
+        assert_eq!(out.status.code(), Some(3), "{verb}: {}", text(&out.stderr));
+        assert_eq!(
+            std::fs::read_to_string(&count).unwrap().lines().count(),
+            1,
+            "`{verb} --restricted` ran the shell node"
+        );
+    }
+}
