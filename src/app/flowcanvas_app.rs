@@ -519,10 +519,11 @@ impl FlowcanvasApp {
         }
     }
 
-    /// Submits a run of the open document: restricted when its folder is not trusted.
+    /// Submits a run of the open document: restricted when its folder is not trusted, or
+    /// when it continues a restricted run (a Resume or Retry never lifts a restriction).
     fn submit(&mut self, request: RunRequest) {
-        self.engine
-            .submit(request.restricted(self.doc.is_restricted()));
+        let restricted = request.restricted || self.doc.is_restricted();
+        self.engine.submit(request.restricted(restricted));
     }
 
     /// Restricts the open document when its file lies in a folder nobody trusted. New

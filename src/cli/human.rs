@@ -248,10 +248,11 @@ impl HumanOutput {
                 continue;
             };
             let text = value.to_text();
+            // A title comes from the flow: its control characters are shown, not obeyed.
             let label = if node.title.is_empty() {
                 node.id.to_string()
             } else {
-                node.title.clone()
+                crate::trust::visible_controls(&node.title)
             };
             if text.contains('\n') {
                 self.line(&format!("{label}:"));

@@ -118,6 +118,10 @@ pub struct ContinueArgs {
     /// Print one JSON object per event per line instead (schema: docs/cli.md).
     #[arg(long)]
     pub json: bool,
+    /// Leave out every node that acts outside the flow, as `run --restricted` does (a
+    /// continuation of a restricted run is restricted anyway); exit 3 if any was left out.
+    #[arg(long)]
+    pub restricted: bool,
 }
 
 /// Arguments of `flowcanvas runs`.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{apply_set, base_dir_of, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, InputSource, KnownResult, Plan};
-use crate::trust::{restrict, FlowEffects};
+use crate::trust::{restrict, visible_controls, FlowEffects};
 
 /// `plan --json`: the plan and the flow's side effects.
 #[derive(Serialize)]
@@ -162,9 +162,14 @@ fn print_side_effects(effects: &FlowEffects) {
     }
     for node in &effects.nodes {
         let what = match &node.needs_trust {
-            Some(reason) => reason.clone(),
+            Some(reason) => visible_controls(reason),
             None => "runs restricted too (reads inside the flow's folder)".to_owned(),
         };
-        println!("    {} ({}): {what}", node.title, node.node);
+        // Everything here comes from the flow: no escape sequence reaches the terminal.
+        println!(
+            "    {} ({}): {what}",
+            visible_controls(&node.title),
+            visible_controls(node.node.as_str())
+        );
     }
 }

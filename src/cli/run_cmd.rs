@@ -112,6 +112,7 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
     ) {
         Ok(mut request) => {
             request.asked_at = Some(asked_at);
+            request.restricted |= args.restricted;
             if !args.json {
                 let verb = match how {
                     ContinueHow::Resume => "Resuming",

@@ -38,6 +38,7 @@ pub enum ContinueError {
 /// results that are still valid are kept. Resume runs afresh the steps that did not
 /// complete; Retry runs afresh those and every step downstream of them, completed or not.
 /// Neither redoes a completed step that does not depend on a step that did not complete.
+/// A restricted run continues restricted (the caller may restrict an unrestricted one).
 pub fn continue_run(
     flow: &Flow,
     registry: &Registry,
@@ -60,7 +61,9 @@ pub fn continue_run(
     let mut request = RunRequest::new(Arc::new(applied), base_dir)
         .scope(record.scope.clone())
         .mode(RunMode::Missing)
-        .store(store);
+        .store(store)
+        // Continuing a restricted run must not run what it left out.
+        .restricted(record.restricted);
     request.inputs = record.inputs.clone();
     request.seeds = record.seeds.clone();
     // What depends on what, as the record's scope plans on the flow as it is now.
@@ -199,6 +202,7 @@ mod tests {
                 .collect(),
             summary: None,
             continues: None,
+            restricted: false,
         }
     }
 

@@ -63,6 +63,7 @@ impl RunRecorder {
             nodes,
             summary: None,
             continues: request.continues.clone(),
+            restricted: request.restricted,
         };
         // Live first: a running record without a live run reads as interrupted.
         let live = store

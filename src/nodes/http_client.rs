@@ -13,6 +13,10 @@ use super::kind::NodeError;
 /// The most of a response body kept (larger bodies are cut there, with a note).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
+/// How many redirects one request follows (ureq's own default, which we used before
+/// following them ourselves).
+pub const MAX_REDIRECTS: u32 = 5;
+
 /// One request.
 #[derive(Clone, Debug)]
 pub struct HttpCall {
@@ -26,6 +30,9 @@ pub struct HttpCall {
     pub body: Option<Vec<u8>>,
     /// How long the whole exchange may take.
     pub timeout: Duration,
+    /// Names of the headers that carry a key (their value came from the environment): they
+    /// are never sent on to another origin when the server redirects (see [`follow`]).
+    pub secret_headers: Vec<String>,
 }
 
 /// A response, whatever its status.
@@ -186,22 +193,10 @@ fn wait(rx: &Receiver<Piece>, stop: &Receiver<()>) -> Result<Piece, NodeError> {
 
 /// The helper thread: does the request and sends what comes back.
 fn talk(call: HttpCall, by_line: bool, tx: &crossbeam_channel::Sender<Piece>) {
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(call.timeout.min(Duration::from_secs(15)))
-        .timeout(call.timeout)
-        .build();
-    let mut request = agent.request(&call.method, &call.url);
-    for (name, value) in &call.headers {
-        request = request.set(name, value);
-    }
-    let result = match &call.body {
-        Some(body) => request.send_bytes(body),
-        None => request.call(),
-    };
-    let response = match result {
-        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-        Err(ureq::Error::Transport(transport)) => {
-            let _ = tx.send(Piece::Failed(describe(&transport, call.timeout)));
+    let response = match follow(call) {
+        Ok(response) => response,
+        Err(message) => {
+            let _ = tx.send(Piece::Failed(message));
             return;
         }
     };
@@ -231,6 +226,71 @@ fn talk(call: HttpCall, by_line: bool, tx: &crossbeam_channel::Sender<Piece>) {
         Ok(()) => Piece::End,
         Err(message) => Piece::Failed(message),
     });
+}
+
+/// Does the request, following up to [`MAX_REDIRECTS`] redirects itself (ureq's own
+/// following would forward every header but Authorization to whatever host the server names).
+/// A redirect to another origin (scheme, host or port) drops `Authorization`, `Cookie` and
+/// every header in [`HttpCall::secret_headers`]; a 301, 302 or 303 turns into a GET without
+/// the body (as browsers do), a 307 or 308 repeats the method and body.
+fn follow(call: HttpCall) -> Result<ureq::Response, String> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout_connect(call.timeout.min(Duration::from_secs(15)))
+        .timeout(call.timeout)
+        .redirects(0)
+        .build();
+    let HttpCall {
+        mut method,
+        url,
+        mut headers,
+        mut body,
+        timeout,
+        secret_headers,
+    } = call;
+    let mut url = url::Url::parse(&url).map_err(|err| format!("not a usable URL: {err}"))?;
+    let mut redirects = 0;
+    loop {
+        let mut request = agent.request_url(&method, &url);
+        for (name, value) in &headers {
+            request = request.set(name, value);
+        }
+        let result = match &body {
+            Some(bytes) => request.send_bytes(bytes),
+            None => request.call(),
+        };
+        let response = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(ureq::Error::Transport(transport)) => return Err(describe(&transport, timeout)),
+        };
+        let status = response.status();
+        if !matches!(status, 301..=303 | 307 | 308) {
+            return Ok(response);
+        }
+        let Some(location) = response.header("location") else {
+            return Ok(response);
+        };
+        if redirects >= MAX_REDIRECTS {
+            return Err(format!("too many redirects (more than {MAX_REDIRECTS})"));
+        }
+        redirects += 1;
+        let next = url
+            .join(location)
+            .map_err(|err| format!("the redirect to `{location}` is not a usable URL: {err}"))?;
+        if next.origin() != url.origin() {
+            headers.retain(|(name, _)| {
+                !(name.eq_ignore_ascii_case("authorization")
+                    || name.eq_ignore_ascii_case("cookie")
+                    || secret_headers.iter().any(|s| s.eq_ignore_ascii_case(name)))
+            });
+        }
+        if matches!(status, 301..=303) && method != "HEAD" {
+            method = "GET".to_owned();
+            if body.take().is_some() {
+                headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+            }
+        }
+        url = next;
+    }
 }
 
 fn send_lines(reader: impl Read, tx: &crossbeam_channel::Sender<Piece>) -> Result<(), String> {

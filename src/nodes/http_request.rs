@@ -121,8 +121,12 @@ impl NodeKind for HttpRequestKind {
             return Err(NodeError::failed("input `url` is empty"));
         }
         let mut headers = Vec::new();
+        let mut secret_headers = Vec::new();
         for (name, value) in params.text_map("headers") {
             let name = name.trim();
+            if !env_placeholders(value).unwrap_or_default().is_empty() {
+                secret_headers.push(name.to_owned());
+            }
             // `${env:NAME}` takes a key from the environment; the context keeps its value
             // out of everything the node reports.
             let value = expand_env_placeholders(value.trim(), |var| {
@@ -154,6 +158,7 @@ impl NodeKind for HttpRequestKind {
             headers,
             body,
             timeout: Duration::from_secs_f64(params.number("timeout_s").max(0.1)),
+            secret_headers,
         };
         let reply = http_client::send(ctx, call)?;
         if params.bool("fail_on_error") && !(200..300).contains(&reply.status) {

@@ -171,6 +171,8 @@ impl NodeKind for LlmChatKind {
             headers,
             body: Some(body.to_string().into_bytes()),
             timeout: Duration::from_secs_f64(params.number("timeout_s").max(1.0)),
+            // The key never follows a redirect to another origin.
+            secret_headers: vec!["Authorization".to_owned()],
         };
         let mut reply = String::new();
         let mut whole = String::new();

@@ -108,6 +108,10 @@ pub struct RunRecord {
     /// The earlier run this one resumes or retries, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continues: Option<Continuation>,
+    /// A restricted run (nodes that act outside the flow were left out); a resume or retry
+    /// of it is restricted too. Records written before this field read as unrestricted.
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 impl RunRecord {

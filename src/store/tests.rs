@@ -38,6 +38,7 @@ fn record(id: &str, pid: u32) -> RunRecord {
             .collect(),
         summary: None,
         continues: None,
+        restricted: false,
     }
 }
 

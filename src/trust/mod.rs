@@ -15,4 +15,6 @@ mod summary;
 
 pub use folders::{TrustList, TRUST_FILE};
 pub use restrict::{needs_trust, restrict};
-pub use summary::{host_of, quote_command, Access, FlowEffects, NodeEffects, OutsidePath};
+pub use summary::{
+    host_of, quote_command, visible_controls, Access, FlowEffects, NodeEffects, OutsidePath,
+};

@@ -165,15 +165,18 @@ impl FlowEffects {
             lines.push(format!("commands: {}", quoted.join(", ")));
         }
         if !self.hosts.is_empty() {
-            lines.push(format!("hosts: {}", self.hosts.join(", ")));
+            lines.push(format!(
+                "hosts: {}",
+                visible_controls(&self.hosts.join(", "))
+            ));
         }
         if !self.outside_paths.is_empty() {
             let paths: Vec<String> = self
                 .outside_paths
                 .iter()
                 .map(|p| match p.access {
-                    Access::Read => format!("reads {}", p.path),
-                    Access::Write => format!("writes {}", p.path),
+                    Access::Read => format!("reads {}", visible_controls(&p.path)),
+                    Access::Write => format!("writes {}", visible_controls(&p.path)),
                 })
                 .collect();
             lines.push(format!("outside the flow's folder: {}", paths.join(", ")));
@@ -181,7 +184,7 @@ impl FlowEffects {
         if !self.env_vars.is_empty() {
             lines.push(format!(
                 "environment variables: {}",
-                self.env_vars.join(", ")
+                visible_controls(&self.env_vars.join(", "))
             ));
         }
         if self.known_at_run_time > 0 {
@@ -197,11 +200,12 @@ impl FlowEffects {
 }
 
 /// A command line on one line, in backticks: its lines kept apart by `separator` (so a script
-/// reads as the lines it has), runs of spaces made one, cut with `…` past `max_chars`.
+/// reads as the lines it has), runs of spaces made one, other control characters made visible
+/// (see [`visible_controls`]), cut with `…` past `max_chars`.
 pub fn quote_command(command: &str, separator: &str, max_chars: usize) -> String {
     let one_line = command
         .lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|line| visible_controls(&line.split_whitespace().collect::<Vec<_>>().join(" ")))
         .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
         .join(separator);
@@ -211,6 +215,33 @@ pub fn quote_command(command: &str, separator: &str, max_chars: usize) -> String
     } else {
         format!("`{one_line}`")
     }
+}
+
+/// `text` from a flow made safe to show on a terminal or in a label: every control character
+/// is written out (`\e` for escape, `\t`, `\n`, `\r`, else `\x1f` or `\u{9b}`), and so are the
+/// invisible marks that reorder text (bidirectional overrides and isolates), so no escape
+/// sequence can hide or rewrite what is shown.
+pub fn visible_controls(text: &str) -> String {
+    let hides = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hides) {
+        return text.to_owned();
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\u{1b}' => shown.push_str("\\e"),
+            '\t' => shown.push_str("\\t"),
+            '\n' => shown.push_str("\\n"),
+            '\r' => shown.push_str("\\r"),
+            c if hides(c) && (c as u32) < 0x80 => shown.push_str(&format!("\\x{:02x}", c as u32)),
+            c if hides(c) => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => shown.push(c),
+        }
+    }
+    shown
 }
 
 /// The flow's wiring, indexed once, to tell what is known of each input before a run.
@@ -285,6 +316,19 @@ pub fn host_of(url: &str) -> String {
 mod tests {
     use super::*;
     use crate::nodes::{Effects, KindInfo, NodeKind, Placement, PortSpec};
+
+    #[test]
+    fn control_characters_from_the_flow_are_shown_not_sent() {
+        assert_eq!(visible_controls("plain ünïcode"), "plain ünïcode");
+        assert_eq!(
+            visible_controls("a\u{1b}[8mb\tc\nd\u{7}\u{9b}e\u{202e}f"),
+            r"a\e[8mb\tc\nd\x07\u{9b}e\u{202e}f"
+        );
+        assert_eq!(
+            quote_command("echo hi\u{1b}[8m; curl x | sh\u{1b}[0m\nls", " ↵ ", 80),
+            r"`echo hi\e[8m; curl x | sh\e[0m ↵ ls`"
+        );
+    }
 
     #[test]
     fn host_of_keeps_the_port_and_drops_user_and_path() {

@@ -10,7 +10,7 @@ use eframe::egui::{self, RichText};
 use super::palette;
 use crate::app::commands::AppCommand;
 use crate::nodes::SideEffect;
-use crate::trust::{Access, FlowEffects};
+use crate::trust::{visible_controls, Access, FlowEffects};
 
 /// How many commands the strip names before it says how many more there are.
 const MAX_COMMANDS_SHOWN: usize = 3;
@@ -87,15 +87,15 @@ fn summary_lines(effects: &FlowEffects) -> Vec<(&'static str, String)> {
         lines.push(("Runs commands:", shown.join(", ")));
     }
     if !effects.hosts.is_empty() {
-        lines.push(("Contacts:", effects.hosts.join(", ")));
+        lines.push(("Contacts:", visible_controls(&effects.hosts.join(", "))));
     }
     if !effects.outside_paths.is_empty() {
         let paths: Vec<String> = effects
             .outside_paths
             .iter()
             .map(|p| match p.access {
-                Access::Read => format!("reads {}", p.path),
-                Access::Write => format!("writes {}", p.path),
+                Access::Read => format!("reads {}", visible_controls(&p.path)),
+                Access::Write => format!("writes {}", visible_controls(&p.path)),
             })
             .collect();
         lines.push(("Outside its folder:", paths.join(", ")));
@@ -117,10 +117,16 @@ fn summary_lines(effects: &FlowEffects) -> Vec<(&'static str, String)> {
         })
         .collect();
     if !inside_writes.is_empty() {
-        lines.push(("Writes in its folder:", inside_writes.join(", ")));
+        lines.push((
+            "Writes in its folder:",
+            visible_controls(&inside_writes.join(", ")),
+        ));
     }
     if !effects.env_vars.is_empty() {
-        lines.push(("Environment variables:", effects.env_vars.join(", ")));
+        lines.push((
+            "Environment variables:",
+            visible_controls(&effects.env_vars.join(", ")),
+        ));
     }
     if effects.known_at_run_time > 0 {
         lines.push((

