@@ -143,9 +143,10 @@ pub fn to_text(flow: &Flow) -> String {
     }
 }
 
-/// Saves a flow atomically: a crash mid-save leaves the previous file intact.
+/// Saves a flow atomically: a crash mid-save leaves the previous file intact. A symbolic
+/// link is followed (the file it points to is rewritten) and the file's permissions are kept.
 pub fn save(path: &Path, flow: &Flow) -> std::io::Result<()> {
-    crate::fsutil::atomic_write(path, to_text(flow).as_bytes())
+    crate::fsutil::atomic_save(path, to_text(flow).as_bytes())
 }
 
 #[cfg(test)]
