@@ -415,6 +415,26 @@ fn fmt_keeps_the_file_mode_and_symlinks() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn validate_refuses_dev_zero_and_fifos_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.flow");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for path in [PathBuf::from("/dev/zero"), fifo] {
+        let started = Instant::now();
+        let output = flowcanvas(&["validate"], &path);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let err = stderr(&output);
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("is not a regular file"),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
 #[test]
 fn ctrl_c_stops_the_run_kills_the_command_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
