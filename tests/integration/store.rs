@@ -369,3 +369,52 @@ fn symlinked_store_folder_creates_nothing_in_its_target() {
         );
     }
 }
+
+#[test]
+fn resume_while_a_run_is_live_says_it_is_still_running() {
+    let (dir, file) = flow_file(
+        "live.flow",
+        r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "a", kind: "text", params: {"text": "first"}),
+        Node(id: "c", kind: "shell", params: {"command": "echo $$ > shell.pid; sleep 30"}),
+    ],
+    edges: ["a.text -> c.stdin"],
+)
+"#,
+    );
+    assert_eq!(
+        flowcanvas(&["run", "--node", "a"], &file).status.code(),
+        Some(0)
+    );
+    let mut child = Command::new(BIN)
+        .arg("run")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let shell_pid = crate::support::read_pid(&dir.path().join("shell.pid"));
+    let output = flowcanvas(&["resume"], &file);
+    let listed = stdout(&flowcanvas(&["runs"], &file));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let _ = Command::new("kill")
+        .args(["-9", &shell_pid.to_string()])
+        .status();
+
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("the latest run (#2) is still running") && !err.contains("completed"),
+        "{err}"
+    );
+    let second = listed.lines().nth(1).unwrap_or_default();
+    assert!(
+        second.starts_with("#2") && second.contains("running"),
+        "{listed}"
+    );
+}
