@@ -20,7 +20,57 @@ pub fn atomic_write_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_replacing(path, bytes, false)
 }
 
+/// Saves a document (a `.flow` the user keeps) atomically like [`atomic_write`], but as an
+/// editor would: when `path` is a symbolic link, the file it finally points to is the one
+/// rewritten (the link stays a link), and the file's permission bits are kept (a `chmod 600`
+/// flow stays 600). Only for the user's own files: the result store never follows links.
+pub fn atomic_save(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let target = final_target(path)?;
+    let permissions = match fs::metadata(&target) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => None,
+        Err(err) => return Err(err),
+    };
+    write_replacing_with(&target, bytes, true, permissions)
+}
+
+/// Where `path` leads once every symbolic link in its last part is followed (the target may
+/// not exist yet: a link to a file to be made).
+fn final_target(path: &Path) -> io::Result<std::path::PathBuf> {
+    /// As many links as the kernel follows before it gives up (`ELOOP`).
+    const MAX_LINKS: usize = 40;
+    let mut at = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&at)?;
+                at = match at.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            Ok(_) => return Ok(at),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(at),
+            Err(err) => return Err(err),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{}: too many levels of symbolic links", path.display()),
+    ))
+}
+
 fn write_replacing(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
+    write_replacing_with(path, bytes, sync, None)
+}
+
+/// Writes a temporary beside `path` (with `permissions`, when given), then renames it over.
+fn write_replacing_with(
+    path: &Path,
+    bytes: &[u8],
+    sync: bool,
+    permissions: Option<fs::Permissions>,
+) -> io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -39,6 +89,9 @@ fn write_replacing(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     let result = (|| {
         let mut file = fs::File::create(&temp)?;
         file.write_all(bytes)?;
+        if let Some(permissions) = permissions {
+            file.set_permissions(permissions)?;
+        }
         if sync {
             file.sync_all()?;
         }
@@ -133,6 +186,44 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), "two");
         let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1, "temporary files left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_keeps_the_file_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.flow");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        atomic_save(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "mode {mode:o}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_through_a_symlink_keeps_the_link_and_rewrites_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("real")).unwrap();
+        let target = dir.path().join("real/tgt.flow");
+        fs::write(&target, "old").unwrap();
+        // A relative link, through a second link.
+        let first = dir.path().join("l1.flow");
+        std::os::unix::fs::symlink("real/tgt.flow", &first).unwrap();
+        let link = dir.path().join("l.flow");
+        std::os::unix::fs::symlink(&first, &link).unwrap();
+        atomic_save(&link, b"new").unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(fs::symlink_metadata(&first)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Live, human-readable output of a run: a line per step, streamed output, the summary.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -19,6 +19,9 @@ pub struct HumanOutput {
     open_line: bool,
     /// Standard output is a pipe whose reader went away: nothing more is written.
     closed: bool,
+    /// Store warnings shown already (a store that cannot be written says so for every
+    /// node; once is enough).
+    store_warnings: HashSet<String>,
 }
 
 impl HumanOutput {
@@ -31,6 +34,7 @@ impl HumanOutput {
             orders: HashMap::new(),
             open_line: false,
             closed: false,
+            store_warnings: HashSet::new(),
         }
     }
 
@@ -82,6 +86,9 @@ impl HumanOutput {
             | Event::QueueChanged { .. }
             | Event::ActiveResultChanged { .. } => {}
             Event::StoreProblem { message, .. } => {
+                if !self.store_warnings.insert(message.clone()) {
+                    return;
+                }
                 // Not eprintln!: a closed stderr must not end the run with a panic.
                 let _ = writeln!(std::io::stderr(), "warning: result store: {message}");
             }

@@ -15,7 +15,7 @@ use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
 use crate::plan::{RunMode, Scope};
 use crate::signals::{self, StopSignal};
-use crate::store::{ContinueHow, Store};
+use crate::store::{ContinueHow, RecordStatus, Store};
 
 /// Runs the flow; returns the exit code.
 pub fn run(args: &RunArgs) -> i32 {
@@ -89,11 +89,24 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
                 "error: {}: no run `{wanted}` in its history (see `flowcanvas runs`)",
                 args.file.display()
             ),
-            None => eprintln!(
-                "error: {}: every recorded run completed; there is nothing to {}",
-                args.file.display(),
-                how.label()
-            ),
+            None => match runs
+                .iter()
+                .rposition(|r| r.status == RecordStatus::Running)
+            {
+                // The run to continue may be the one still going: say so, not "completed".
+                Some(index) => eprintln!(
+                    "error: {}: {} (#{}) is still running; there is nothing to {} yet (wait for it to end, or stop it)",
+                    args.file.display(),
+                    if index + 1 == runs.len() { "the latest run" } else { "a run" },
+                    index + 1,
+                    how.label()
+                ),
+                None => eprintln!(
+                    "error: {}: every recorded run completed; there is nothing to {}",
+                    args.file.display(),
+                    how.label()
+                ),
+            },
         }
         return EXIT_INVALID;
     };

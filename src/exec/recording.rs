@@ -13,6 +13,13 @@ use crate::nodes::Outputs;
 use crate::plan::Plan;
 use crate::store::{now_ms, LiveRun, NodeRecord, RecordStatus, RunRecord, Store, StoreProblem};
 
+/// When a run started, for its record: the moment it was asked for (`asked_at`, before the
+/// flow was loaded and planned, as the summary counts), else `now_ms`.
+fn started_at_ms(now_ms: u64, asked_at: Option<std::time::Instant>) -> u64 {
+    let waited = asked_at.map_or(0, |at| at.elapsed().as_millis());
+    now_ms.saturating_sub(u64::try_from(waited).unwrap_or(u64::MAX))
+}
+
 /// The store side of one run.
 pub struct RunRecorder {
     store: Store,
@@ -33,7 +40,7 @@ impl RunRecorder {
         seeds: &BTreeMap<NodeId, u64>,
     ) -> (Self, Vec<StoreProblem>) {
         let mut problems = store.remove_stale_temporaries();
-        let started_at_ms = now_ms();
+        let started_at_ms = started_at_ms(now_ms(), request.asked_at);
         let mut nodes: Vec<NodeRecord> = plan
             .steps
             .iter()
@@ -160,5 +167,26 @@ impl RunRecorder {
         let written = self.store.write_run(&self.record).err();
         self.live = None;
         flushed.or(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn run_record_starts_when_the_run_was_asked_for() {
+        let now = 1_000_000;
+        let asked = Instant::now()
+            .checked_sub(Duration::from_millis(40_300))
+            .unwrap();
+        let started = started_at_ms(now, Some(asked));
+        // 40.3 s earlier (give or take the few ms this test takes).
+        assert!(
+            (now - 40_400..=now - 40_300).contains(&started),
+            "{started}"
+        );
+        assert_eq!(started_at_ms(now, None), now);
     }
 }

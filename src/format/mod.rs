@@ -25,13 +25,47 @@ pub fn load(path: &Path, registry: &Registry) -> Result<Flow, LoadError> {
     })
 }
 
+/// The largest `.flow` file read, in bytes (256 MiB: a 100,000-node flow is a few MiB).
+pub const MAX_FLOW_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Reads a `.flow` file as text. The file must be UTF-8 (a leading byte-order mark is
-/// fine); a byte that is not is reported at its line and column, with its offset.
+/// fine); a byte that is not is reported at its line and column, with its offset. Only a
+/// regular file (or a link to one) of at most [`MAX_FLOW_BYTES`] is read: a device such as
+/// `/dev/zero` or a FIFO is refused before it is opened.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    use std::io::Read;
+    let io_error = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let refused = |message: String| {
+        io_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            message,
+        ))
+    };
+    let meta = std::fs::metadata(path).map_err(io_error)?;
+    if !meta.is_file() {
+        return Err(refused("is not a regular file".to_owned()));
+    }
+    let too_big = |len: u64| {
+        refused(format!(
+            "is {} MiB; flows are at most {} MiB",
+            len.div_ceil(1024 * 1024),
+            MAX_FLOW_BYTES / (1024 * 1024)
+        ))
+    };
+    if meta.len() > MAX_FLOW_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_FLOW_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_FLOW_BYTES {
+        // It grew while being read.
+        return Err(too_big(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|err| LoadError::Invalid {
         path: path.to_path_buf(),
         diagnostics: vec![not_utf8(err.as_bytes(), err.utf8_error().valid_up_to())],
@@ -143,9 +177,10 @@ pub fn to_text(flow: &Flow) -> String {
     }
 }
 
-/// Saves a flow atomically: a crash mid-save leaves the previous file intact.
+/// Saves a flow atomically: a crash mid-save leaves the previous file intact. A symbolic
+/// link is followed (the file it points to is rewritten) and the file's permissions are kept.
 pub fn save(path: &Path, flow: &Flow) -> std::io::Result<()> {
-    crate::fsutil::atomic_write(path, to_text(flow).as_bytes())
+    crate::fsutil::atomic_save(path, to_text(flow).as_bytes())
 }
 
 #[cfg(test)]

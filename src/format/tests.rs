@@ -317,3 +317,34 @@ fn nesting_too_deep_is_a_user_message_with_a_place() {
     assert!(!message.contains("recursion_limit"), "{message}");
     assert!(diagnostics[0].pos.is_some());
 }
+
+#[cfg(unix)]
+#[test]
+fn loading_refuses_devices_fifos_and_huge_files() {
+    let registry = Registry::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.flow");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [std::path::PathBuf::from("/dev/zero"), fifo] {
+        let err = load(&path, &registry).unwrap_err().to_string();
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("is not a regular file"),
+            "{err}"
+        );
+    }
+    let big = dir.path().join("big.flow");
+    // Sparse: no disk space used.
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(MAX_FLOW_BYTES + 1)
+        .unwrap();
+    let err = load(&big, &registry).unwrap_err().to_string();
+    assert!(
+        err.contains("big.flow") && err.contains("is 257 MiB; flows are at most 256 MiB"),
+        "{err}"
+    );
+}

@@ -58,15 +58,41 @@ impl NodeKind for ImageLoadKind {
             _ => return Err(NodeError::failed("input `path` is empty")),
         };
         ctx.check_read(&path)?;
-        let bytes = std::fs::read(&path).map_err(|err| {
-            let why = match err.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_owned(),
-                _ => err.to_string(),
-            };
-            NodeError::failed(format!("cannot read {}: {why}", path.display()))
-        })?;
+        let bytes = super::read_file::read_capped(&path)?;
         let image = ImageData::decode(&bytes)
             .map_err(|err| NodeError::failed(format!("{}: {err}", path.display())))?;
         Ok(Outputs::new().with("image", Value::Image(image)))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::nodes::testing::run_kind_in;
+    use crate::nodes::CancelToken;
+
+    #[test]
+    fn image_load_refuses_dev_zero_and_fifos() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.png");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        for path in [std::path::PathBuf::from("/dev/zero"), fifo] {
+            let (result, _) = run_kind_in(
+                &ImageLoadKind::new(),
+                &[],
+                &[("path", Value::Path(path.clone()))],
+                dir.path(),
+                CancelToken::new(),
+            );
+            let err = result.unwrap_err().to_string();
+            assert!(
+                err.contains(&path.display().to_string()) && err.contains("not a regular file"),
+                "{err}"
+            );
+        }
     }
 }

@@ -4,6 +4,60 @@ use std::sync::Arc;
 
 use super::prelude::*;
 
+/// The largest file a node reads (`read_file`, `image_load`), in bytes: 256 MiB. Larger
+/// files, and anything that is not a regular file (a device such as `/dev/zero`, a FIFO),
+/// fail the node instead of filling the memory or waiting forever.
+pub(crate) const MAX_READ_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads the regular file at `path`, at most [`MAX_READ_BYTES`] of it; a larger file or
+/// anything else fails with a message naming it.
+pub(crate) fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, NodeError> {
+    use std::io::Read;
+    let cannot = |err: std::io::Error| {
+        let why = match err.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => err.to_string(),
+        };
+        NodeError::failed(format!("cannot read {}: {why}", path.display()))
+    };
+    const MIB: u64 = 1024 * 1024;
+    let too_big = |len: u64| {
+        NodeError::failed(format!(
+            "cannot read {}: it is {} MiB, larger than the {} MiB a node reads",
+            path.display(),
+            len.div_ceil(MIB),
+            MAX_READ_BYTES / MIB
+        ))
+    };
+    // Asked before opening: opening a FIFO waits for a writer.
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(NodeError::failed(format!(
+            "{} is a folder, not a file",
+            path.display()
+        )));
+    }
+    if !meta.is_file() {
+        return Err(NodeError::failed(format!(
+            "cannot read {}: it is not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > MAX_READ_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_READ_BYTES {
+        // It grew while being read.
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// How the content is read.
 const MODES: &[&str] = &["auto", "text", "bytes"];
 
@@ -67,20 +121,7 @@ impl NodeKind for ReadFileKind {
             _ => return Err(NodeError::failed("input `path` is empty")),
         };
         ctx.check_read(&path)?;
-        if path.is_dir() {
-            return Err(NodeError::failed(format!(
-                "{} is a folder, not a file",
-                path.display()
-            )));
-        }
-        let bytes = std::fs::read(&path).map_err(|err| {
-            let why = match err.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_owned(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-                _ => err.to_string(),
-            };
-            NodeError::failed(format!("cannot read {}: {why}", path.display()))
-        })?;
+        let bytes = read_capped(&path)?;
         let size = bytes.len() as f64;
         let content = match ctx.params().text("as") {
             "bytes" => Value::Bytes(Arc::new(bytes)),
@@ -135,5 +176,47 @@ mod tests {
         assert!(err.contains("not UTF-8") && err.contains("b.bin"), "{err}");
         let err = read("missing.txt", "auto").unwrap_err().to_string();
         assert!(err.contains("missing.txt: no such file"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_file_refuses_dev_zero_and_fifos() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        for path in [std::path::PathBuf::from("/dev/zero"), fifo] {
+            let (result, _) = run_kind_in(
+                &ReadFileKind::new(),
+                &[],
+                &[("path", Value::Path(path.clone()))],
+                dir.path(),
+                CancelToken::new(),
+            );
+            let err = result.unwrap_err().to_string();
+            assert!(
+                err.contains(&path.display().to_string()) && err.contains("not a regular file"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn read_file_refuses_files_over_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.bin");
+        // Sparse: no disk space used.
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_READ_BYTES + 1)
+            .unwrap();
+        let err = read_capped(&big).unwrap_err().to_string();
+        assert!(
+            err.contains("big.bin") && err.contains("larger than the 256 MiB"),
+            "{err}"
+        );
     }
 }

@@ -171,6 +171,15 @@ fn check_results(
                 Err(_) => upstream_missing = true,
             }
         }
+        // A result whose input is gone cannot be compared: that it is gone is the reason
+        // (its signature would differ only because the input is missing).
+        if upstream_missing {
+            checked.stale.push((
+                index,
+                "its result is stale: an input it was made from is gone".to_owned(),
+            ));
+            continue;
+        }
         let changed = match known.signature {
             Some(stored) => {
                 let current = signature(
@@ -185,11 +194,6 @@ fn check_results(
             checked.stale.push((
                 index,
                 "its result is stale: the node changed since it was made".to_owned(),
-            ));
-        } else if upstream_missing {
-            checked.stale.push((
-                index,
-                "its result is stale: an input it was made from is gone".to_owned(),
             ));
         }
     }

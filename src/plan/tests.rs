@@ -423,3 +423,28 @@ fn staleness_of_a_large_store_is_the_same_whichever_thread_checks_a_result() {
     assert!(stale[&id("n5999")].contains("upstream `n5998` is stale"));
     assert!(!stale.contains_key(&id("n2999")));
 }
+
+#[test]
+fn a_dropped_upstream_result_reads_as_a_gone_input_not_a_change() {
+    // The result of `n1` was dropped (say, its checksum did not match): `n2`'s result was
+    // made from it, and nothing about `n2` changed.
+    let (flow, results) = chain_with_results(3);
+    let known: std::collections::HashMap<NodeId, KnownResult<'_>> = results
+        .iter()
+        .filter(|(id, _, _)| id.as_str() != "n1")
+        .map(|(id, outputs, sig)| {
+            let known = KnownResult {
+                outputs,
+                signature: Some(sig.as_str()),
+            };
+            (id.clone(), known)
+        })
+        .collect();
+    let stale = stale_reasons(&flow, &Registry::builtin(), &known);
+    assert_eq!(
+        stale.get(&id("n2")).map(String::as_str),
+        Some("its result is stale: an input it was made from is gone"),
+        "{stale:?}"
+    );
+    assert!(!stale.contains_key(&id("n0")));
+}

@@ -160,11 +160,17 @@ pub(crate) fn replay(
 ) -> Replay {
     let mut replay = Replay::default();
     let mut histories: FxHashMap<NodeId, NodeHistory> = base;
-    let bytes = match fs::read(path) {
+    let read = super::no_follow(OpenOptions::new().read(true))
+        .open(path)
+        .and_then(|mut file| {
+            let mut bytes = Vec::new();
+            io::Read::read_to_end(&mut file, &mut bytes).map(|_| bytes)
+        });
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(err) => {
-            replay.problems.push(StoreProblem::new(path, err));
+            replay.problems.push(super::open_problem(path, err));
             Vec::new()
         }
     };
@@ -366,13 +372,13 @@ impl Writer {
             Some(file) => file,
             slot => {
                 if let Some(dir) = path.parent() {
+                    // The journal sits at the top of the store's folder.
+                    super::refuse_symlinks(dir, path)?;
                     fs::create_dir_all(dir).map_err(|e| StoreProblem::new(dir, e))?;
                 }
-                let file = OpenOptions::new()
-                    .append(true)
-                    .create(true)
+                let file = super::no_follow(OpenOptions::new().append(true).create(true))
                     .open(path)
-                    .map_err(|e| StoreProblem::new(path, e))?;
+                    .map_err(|e| super::open_problem(path, e))?;
                 slot.insert(file)
             }
         };

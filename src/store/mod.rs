@@ -141,6 +141,11 @@ impl Store {
         &self.dir
     }
 
+    /// Refuses `path` when it, or a store folder on the way to it, is a symbolic link.
+    fn guard(&self, path: &Path) -> Result<(), StoreProblem> {
+        refuse_symlinks(&self.dir, path)
+    }
+
     fn object_path(&self, hash: &str) -> PathBuf {
         self.dir.join("objects").join(format!("{hash}.json"))
     }
@@ -257,6 +262,7 @@ impl Store {
             return Ok(true);
         }
         let object = self.object_path(hash);
+        self.guard(&object)?;
         if !object.exists() {
             atomic_write_unsynced(&object, bytes).map_err(|e| StoreProblem::new(&object, e))?;
             writer.object_written(object);
@@ -314,7 +320,15 @@ impl Store {
     fn replay(&self, traced: &HashSet<&str>) -> Replay {
         let mut problems = Vec::new();
         let mut base = FxHashMap::default();
-        for path in list_json(&self.dir.join("nodes"), &mut problems) {
+        let nodes = self.dir.join("nodes");
+        let listed = match self.guard(&nodes) {
+            Ok(()) => list_json(&nodes, &mut problems),
+            Err(problem) => {
+                problems.push(problem);
+                Vec::new()
+            }
+        };
+        for path in listed {
             let Some(id) = path
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -322,7 +336,10 @@ impl Store {
             else {
                 continue;
             };
-            match read_json::<NodeHistory>(&path) {
+            match self
+                .guard(&path)
+                .and_then(|()| read_json::<NodeHistory>(&path))
+            {
                 Ok(Some(history)) => {
                     base.insert(NodeId::from(id), history);
                 }
@@ -330,7 +347,18 @@ impl Store {
                 Err(problem) => problems.push(problem),
             }
         }
-        let mut replay = journal::replay(&self.journal_path(), base, traced);
+        let journal = self.journal_path();
+        if let Err(problem) = self.guard(&journal) {
+            // Nothing is read through a link: the results read as none.
+            problems.push(problem);
+            let replay = Replay {
+                problems,
+                ..Replay::default()
+            };
+            *locked(&self.shared.inline) = replay.inline.clone();
+            return replay;
+        }
+        let mut replay = journal::replay(&journal, base, traced);
         problems.append(&mut replay.problems);
         replay.problems = problems;
         *locked(&self.shared.inline) = replay.inline.clone();
@@ -357,12 +385,13 @@ impl Store {
         match inline {
             Some(found) => {
                 let path = self.journal_path();
+                self.guard(&path)?;
                 let mut bytes = vec![0; found.len];
-                File::open(&path)
-                    .and_then(|mut file| {
-                        file.seek(io::SeekFrom::Start(found.start as u64))?;
-                        file.read_exact(&mut bytes)
-                    })
+                let mut file = no_follow(fs::OpenOptions::new().read(true))
+                    .open(&path)
+                    .map_err(|e| open_problem(&path, e))?;
+                file.seek(io::SeekFrom::Start(found.start as u64))
+                    .and_then(|_| file.read_exact(&mut bytes))
                     .map_err(|e| StoreProblem::new(&path, e))?;
                 self.decode(hash, &bytes, &path, Some(found.line))
             }
@@ -373,6 +402,7 @@ impl Store {
     /// The outputs of an object file.
     fn load_object_file(&self, hash: &str) -> Result<Outputs, StoreProblem> {
         let object = self.object_path(hash);
+        self.guard(&object)?;
         match fs::read(&object) {
             Ok(bytes) => self.decode(hash, &bytes, &object, None),
             Err(err) if err.kind() == io::ErrorKind::NotFound => Err(StoreProblem::new(
@@ -494,11 +524,24 @@ impl Store {
     /// Removes temporary files that writers killed mid-write left in the store (those of
     /// live processes stay). Run when a run starts.
     pub fn remove_stale_temporaries(&self) -> Vec<StoreProblem> {
-        ["", "objects", "runs", "nodes"]
-            .iter()
-            .flat_map(|sub| crate::fsutil::remove_stale_temporaries(&self.dir.join(sub)))
-            .map(|(path, err)| StoreProblem::new(&path, format!("could not remove it: {err}")))
-            .collect()
+        let mut problems = Vec::new();
+        for sub in ["", "objects", "runs", "nodes"] {
+            let dir = self.dir.join(sub);
+            if let Err(problem) = self.guard(&dir) {
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
+                continue;
+            }
+            problems.extend(
+                crate::fsutil::remove_stale_temporaries(&dir)
+                    .into_iter()
+                    .map(|(path, err)| {
+                        StoreProblem::new(&path, format!("could not remove it: {err}"))
+                    }),
+            );
+        }
+        problems
     }
 
     /// Marks run `id` as live for as long as the returned guard is kept: its `.live` file's
@@ -506,10 +549,18 @@ impl Store {
     /// Take it before writing the run's first record.
     pub fn claim_run(&self, id: &str) -> Result<LiveRun, StoreProblem> {
         let path = self.live_path(id);
+        self.guard(&path)?;
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| StoreProblem::new(dir, e))?;
         }
-        let file = File::create(&path).map_err(|e| StoreProblem::new(&path, e))?;
+        let file = no_follow(
+            fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true),
+        )
+        .open(&path)
+        .map_err(|e| open_problem(&path, e))?;
         // Without lock support the record's process id is what tells (see `runs`).
         let _ = lock::try_lock_exclusive(&file);
         Ok(LiveRun { path, _file: file })
@@ -520,7 +571,10 @@ impl Store {
     /// process is.
     fn run_is_live(&self, record: &RunRecord) -> bool {
         let path = self.live_path(&record.id);
-        match File::open(&path) {
+        if self.guard(&path).is_err() {
+            return process_alive(record.pid);
+        }
+        match no_follow(fs::OpenOptions::new().read(true)).open(&path) {
             Ok(file) => match lock::try_lock_exclusive(&file) {
                 Ok(true) => {
                     // Nobody holds it: the run's process is gone.
@@ -539,7 +593,9 @@ impl Store {
 
     /// Writes (or rewrites) a run record.
     pub fn write_run(&self, record: &RunRecord) -> Result<(), StoreProblem> {
-        write_json(&self.run_path(&record.id), record)
+        let path = self.run_path(&record.id);
+        self.guard(&path)?;
+        write_json(&path, record)
     }
 
     /// Every run record, oldest first. A run still marked running whose process is gone is
@@ -550,8 +606,15 @@ impl Store {
         let mut runs = Vec::new();
         // Records of runs found to have died: filled in and written back once.
         let mut unended: Vec<usize> = Vec::new();
-        for path in list_json(&self.dir.join("runs"), &mut problems) {
-            let mut record = match read_json::<RunRecord>(&path) {
+        let dir = self.dir.join("runs");
+        if let Err(problem) = self.guard(&dir) {
+            return (Vec::new(), vec![problem]);
+        }
+        for path in list_json(&dir, &mut problems) {
+            let mut record = match self
+                .guard(&path)
+                .and_then(|()| read_json::<RunRecord>(&path))
+            {
                 Ok(Some(record)) => record,
                 Ok(None) => continue,
                 Err(problem) => {
@@ -613,6 +676,51 @@ impl Drop for LiveRun {
         // Removed while still locked, so nobody takes a finished run for a dead one.
         let _ = fs::remove_file(&self.path);
     }
+}
+
+/// What the store says of a symbolic link where one of its folders or files should be.
+const SYMLINK_REFUSED: &str = "is a symbolic link; results are not written through it";
+
+/// Refuses `path` (inside the store folder `root`, or `root` itself) when `root` or any
+/// folder or file between it and `path` is a symbolic link: a downloaded flow could ship
+/// its store with links to files or folders elsewhere, and the store must never write (or
+/// read) through them. Parts that do not exist yet are fine (they are made as real ones).
+pub(crate) fn refuse_symlinks(root: &Path, path: &Path) -> Result<(), StoreProblem> {
+    let mut at = root.to_path_buf();
+    let rest = path.strip_prefix(root).unwrap_or(Path::new(""));
+    let mut parts = rest.components();
+    loop {
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(StoreProblem::new(&at, SYMLINK_REFUSED));
+            }
+            Ok(_) => {}
+            Err(_) => return Ok(()),
+        }
+        match parts.next() {
+            Some(part) => at.push(part),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Opening options that do not follow a symbolic link in the last part of the path.
+pub(crate) fn no_follow(options: &mut fs::OpenOptions) -> &mut fs::OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options
+}
+
+/// Maps an error from opening with [`no_follow`]: a link there reads as [`SYMLINK_REFUSED`].
+pub(crate) fn open_problem(path: &Path, err: io::Error) -> StoreProblem {
+    #[cfg(unix)]
+    if err.raw_os_error() == Some(libc::ELOOP) {
+        return StoreProblem::new(path, SYMLINK_REFUSED);
+    }
+    StoreProblem::new(path, err)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -379,6 +379,62 @@ fn fmt_check_accepts_the_examples_and_fmt_rewrites_hand_edits() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn fmt_keeps_the_file_mode_and_symlinks() {
+    use std::os::unix::fs::PermissionsExt;
+    const MESSY: &str = "Flow(version:1,nodes:[Node(kind:\"text\",id:\"z\")])";
+    let dir = tempfile::tempdir().unwrap();
+    let private = dir.path().join("p.flow");
+    std::fs::write(&private, MESSY).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(flowcanvas(&["fmt"], &private).status.code(), Some(0));
+    assert_ne!(
+        std::fs::read_to_string(&private).unwrap(),
+        MESSY,
+        "not formatted"
+    );
+    let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "mode {mode:o}");
+
+    let target = dir.path().join("tgt.flow");
+    std::fs::write(&target, MESSY).unwrap();
+    let link = dir.path().join("l.flow");
+    std::os::unix::fs::symlink("tgt.flow", &link).unwrap();
+    assert_eq!(flowcanvas(&["fmt"], &link).status.code(), Some(0));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link became a file"
+    );
+    assert_eq!(
+        flowcanvas(&["fmt", "--check"], &target).status.code(),
+        Some(0)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn validate_refuses_dev_zero_and_fifos_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.flow");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for path in [PathBuf::from("/dev/zero"), fifo] {
+        let started = Instant::now();
+        let output = flowcanvas(&["validate"], &path);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let err = stderr(&output);
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("is not a regular file"),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
 #[test]
 fn ctrl_c_stops_the_run_kills_the_command_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();

@@ -281,3 +281,140 @@ fn stale_temporaries_are_removed_when_a_store_opens() {
     }
     assert!(live.exists(), "a live writer's temporary was removed");
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_results_log_is_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hello.flow");
+    std::fs::copy(saves_dir().join("hello.flow"), &file).unwrap();
+    let store = dir.path().join("hello.flow.d");
+    std::fs::create_dir(&store).unwrap();
+    // A downloaded flow ships its store with the journal pointing at a file of the user's.
+    let target = dir.path().join("bashrc");
+    std::fs::write(&target, "# mine\n").unwrap();
+    std::os::unix::fs::symlink(&target, store.join("results.log")).unwrap();
+
+    let output = flowcanvas(&["run", "--restricted"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "# mine\n",
+        "written through the link"
+    );
+    let err = stderr(&output);
+    assert!(
+        err.contains("results.log") && err.contains("is a symbolic link"),
+        "{err}"
+    );
+    assert!(
+        std::fs::symlink_metadata(store.join("results.log"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced"
+    );
+    // Nor read through: listing the runs or planning reads nothing from it.
+    let output = flowcanvas(&["plan", "--mode", "missing"], &file);
+    assert!(
+        stderr(&output).contains("is a symbolic link"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_store_folder_creates_nothing_in_its_target() {
+    for linked in ["", "runs", "objects"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("big.flow");
+        // Outputs larger than a journal line get an object file.
+        let big = "x".repeat(10_000);
+        std::fs::write(
+            &file,
+            format!(
+                r#"Flow(version: 1, nodes: [Node(id: "t", kind: "text", params: {{"text": "{big}"}})], edges: [])"#
+            ),
+        )
+        .unwrap();
+        let store = dir.path().join("big.flow.d");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let link = if linked.is_empty() {
+            store.clone()
+        } else {
+            std::fs::create_dir(&store).unwrap();
+            store.join(linked)
+        };
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+
+        let output = flowcanvas(&["run", "--restricted"], &file);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let made: Vec<_> = std::fs::read_dir(&elsewhere).unwrap().collect();
+        assert!(
+            made.is_empty(),
+            "`{linked}` link: {made:?} made in its target"
+        );
+        let err = stderr(&output);
+        assert!(
+            err.contains(&link.display().to_string()) && err.contains("is a symbolic link"),
+            "`{linked}` link: {err}"
+        );
+        let runs = flowcanvas(&["runs"], &file);
+        assert!(
+            std::fs::read_dir(&elsewhere).unwrap().next().is_none(),
+            "`{linked}` link: `runs` wrote in the target: {}",
+            stderr(&runs)
+        );
+    }
+}
+
+#[test]
+fn resume_while_a_run_is_live_says_it_is_still_running() {
+    let (dir, file) = flow_file(
+        "live.flow",
+        r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "a", kind: "text", params: {"text": "first"}),
+        Node(id: "c", kind: "shell", params: {"command": "echo $$ > shell.pid; sleep 30"}),
+    ],
+    edges: ["a.text -> c.stdin"],
+)
+"#,
+    );
+    assert_eq!(
+        flowcanvas(&["run", "--node", "a"], &file).status.code(),
+        Some(0)
+    );
+    let mut child = Command::new(BIN)
+        .arg("run")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let shell_pid = crate::support::read_pid(&dir.path().join("shell.pid"));
+    let output = flowcanvas(&["resume"], &file);
+    let listed = stdout(&flowcanvas(&["runs"], &file));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let _ = Command::new("kill")
+        .args(["-9", &shell_pid.to_string()])
+        .status();
+
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("the latest run (#2) is still running") && !err.contains("completed"),
+        "{err}"
+    );
+    let second = listed.lines().nth(1).unwrap_or_default();
+    assert!(
+        second.starts_with("#2") && second.contains("running"),
+        "{listed}"
+    );
+}
