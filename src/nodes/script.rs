@@ -89,6 +89,19 @@ fn is_identifier(name: &str) -> bool {
 /// Why the progress callback stopped a script.
 const STOPPED: &str = "stopped";
 const TIMED_OUT: &str = "timed out";
+const TOO_MUCH_MEMORY: &str = "too much memory";
+
+/// How much the process may grow while a script runs before the script is stopped. The size
+/// limits above bound each value; this bounds many values together (a map of large strings).
+const MAX_SCRIPT_GROWTH_BYTES: u64 = 1 << 30;
+
+/// The process's resident memory, where the system tells it (Linux).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
 
 impl NodeKind for ScriptKind {
     fn info(&self) -> &KindInfo {
@@ -156,14 +169,18 @@ fn evaluate(ctx: &NodeContext) -> Result<Outputs, NodeError> {
     limit(&mut engine);
     let deadline = Instant::now() + Duration::from_secs_f64(params.number("timeout_s").max(0.01));
     let cancel = ctx.cancel().clone();
+    let resident_at_start = resident_bytes();
     engine.on_progress(move |count| {
         if count % 1024 != 0 {
             return None;
         }
+        let grown = || Some(resident_bytes()?.saturating_sub(resident_at_start?));
         if cancel.is_cancelled() {
             Some(Dynamic::from(STOPPED))
         } else if Instant::now() > deadline {
             Some(Dynamic::from(TIMED_OUT))
+        } else if grown().is_some_and(|bytes| bytes > MAX_SCRIPT_GROWTH_BYTES) {
+            Some(Dynamic::from(TOO_MUCH_MEMORY))
         } else {
             None
         }
@@ -286,6 +303,13 @@ fn run_error(mut err: EvalAltResult, max_operations: u64, timeout_s: f64) -> Nod
             NodeError::failed(format!(
                 "script: {}stopped after {timeout_s} s (the timeout; raise `timeout_s` if it needs longer)",
                 at(*pos)
+            ))
+        }
+        EvalAltResult::ErrorTerminated(token, pos) if token.to_string() == TOO_MUCH_MEMORY => {
+            NodeError::failed(format!(
+                "script: {}stopped: the process grew by more than {} while it ran (a script may use at most that much memory)",
+                at(*pos),
+                mib(MAX_SCRIPT_GROWTH_BYTES as usize)
             ))
         }
         EvalAltResult::ErrorTooManyOperations(pos) => NodeError::failed(format!(

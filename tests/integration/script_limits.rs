@@ -86,3 +86,15 @@ fn rhai_arrays_nested_in_a_loop_fail_the_node_not_the_process() {
         "stopped after 3 s",
     );
 }
+
+#[test]
+fn rhai_map_of_large_strings_fails_the_node_not_the_process() {
+    // Each value is under the string limit; together they would take all memory.
+    assert_node_failed_with(
+        run_script(
+            "let s = \"x\"; for j in 0..24 { s += s; } let m = #{}; let i = 0; loop { m[i.to_string()] = s + i; i += 1; }",
+            ", \"timeout_s\": 600.0",
+        ),
+        "the process grew by more than 1024 MiB",
+    );
+}
