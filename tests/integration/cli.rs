@@ -19,26 +19,26 @@ fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-fn flowcanvas(args: &[&str], file: &Path) -> Output {
+pub(crate) fn flowcanvas(args: &[&str], file: &Path) -> Output {
     Command::new(BIN).args(args).arg(file).output().unwrap()
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn json_lines(output: &Output) -> Vec<Json> {
+pub(crate) fn json_lines(output: &Output) -> Vec<Json> {
     stdout(output)
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .collect()
 }
 
-fn started_nodes(events: &[Json]) -> Vec<String> {
+pub(crate) fn started_nodes(events: &[Json]) -> Vec<String> {
     events
         .iter()
         .filter(|e| e["event"] == "node_started")

@@ -3,7 +3,7 @@
 //! temporaries left behind.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
@@ -11,36 +11,10 @@ use serde_json::Value as Json;
 use flowcanvas::model::NodeId;
 use flowcanvas::store::Store;
 
+use crate::cli::{flowcanvas, json_lines, started_nodes, stderr, stdout};
 use crate::support::saves_dir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
-
-fn flowcanvas(args: &[&str], file: &Path) -> Output {
-    Command::new(BIN).args(args).arg(file).output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_lines(output: &Output) -> Vec<Json> {
-    stdout(output)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
-        .collect()
-}
-
-fn started_nodes(events: &[Json]) -> Vec<String> {
-    events
-        .iter()
-        .filter(|e| e["event"] == "node_started")
-        .map(|e| e["node"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 /// `flow` written as `name` in a fresh folder.
 fn flow_file(name: &str, flow: &str) -> (tempfile::TempDir, PathBuf) {
