@@ -11,12 +11,41 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use eframe::egui;
 use egui_node_graph2 as eng;
 
-use flowcanvas::app::document::Document;
 use flowcanvas::exec::Event;
 use flowcanvas::model::{Edge, Flow, Node, ParamValue, PortRef};
 use flowcanvas::nodes::{Outputs, Registry};
 use flowcanvas::plan::{plan, RunMode, Scope};
-use flowcanvas::ui::canvas::Canvas;
+use flowcanvas::session::document::Document;
+use flowcanvas::session::Session;
+use flowcanvas::ui::canvas::{Canvas, CanvasInputs};
+use flowcanvas::ui::thumbnails::Thumbnails;
+
+/// What the app keeps for its canvas: the session, the textures, the preview badges.
+struct AppCanvas {
+    session: Session,
+    textures: Thumbnails,
+    preview: std::collections::HashMap<flowcanvas::model::NodeId, usize>,
+    canvas: Canvas,
+}
+
+impl AppCanvas {
+    fn new(flow: &Flow, registry: &Arc<Registry>) -> Self {
+        let doc = Document::new(flow.clone(), None, registry.clone());
+        Self {
+            session: Session::new(registry.clone(), doc),
+            textures: Thumbnails::default(),
+            preview: Default::default(),
+            canvas: Canvas::new(registry.clone()),
+        }
+    }
+
+    /// One frame of the canvas, as the app draws it.
+    fn show(&mut self, ui: &mut egui::Ui) {
+        self.session.update_derived();
+        let inputs = CanvasInputs::of(&mut self.session, &mut self.textures, &mut self.preview);
+        std::hint::black_box(self.canvas.show(ui, inputs));
+    }
+}
 
 const SIZES: [usize; 3] = [200, 1000, 2000];
 const COLUMNS: usize = 40;
@@ -67,9 +96,9 @@ fn frame(ctx: &egui::Context, mut draw: impl FnMut(&mut egui::Ui)) {
 }
 
 /// Marks the first third of the nodes finished (their wires pulse) and one running.
-fn mid_run(canvas: &mut Canvas, plan: &Arc<flowcanvas::plan::Plan>) {
+fn mid_run(app: &mut AppCanvas, plan: &Arc<flowcanvas::plan::Plan>) {
     let now = Instant::now();
-    let view = &mut canvas.state.run_view;
+    let view = &mut app.session.run_view;
     view.apply(
         &Event::RunStarted {
             run: 1,
@@ -114,11 +143,8 @@ fn app_canvas(c: &mut Criterion) {
         let flow = flow(n);
         for running in [false, true] {
             let ctx = egui::Context::default();
-            let mut doc = Document::new(flow.clone(), None);
-            let mut canvas = Canvas::new(registry.clone());
-            frame(&ctx, |ui| {
-                canvas.show(ui, &mut doc);
-            });
+            let mut app = AppCanvas::new(&flow, &registry);
+            frame(&ctx, |ui| app.show(ui));
             let name = if running { "app_mid_run" } else { "app_idle" };
             let plan = Arc::new(
                 plan(&flow, &registry, &Scope::Flow, RunMode::All, &|_| false).expect("plan"),
@@ -129,12 +155,10 @@ fn app_canvas(c: &mut Criterion) {
                     for _ in 0..iterations {
                         if running {
                             // Not timed: keeps rings pulsing and wires flowing.
-                            mid_run(&mut canvas, &plan);
+                            mid_run(&mut app, &plan);
                         }
                         let start = Instant::now();
-                        frame(&ctx, |ui| {
-                            canvas.show(ui, &mut doc);
-                        });
+                        frame(&ctx, |ui| app.show(ui));
                         total += start.elapsed();
                     }
                     total
@@ -161,18 +185,15 @@ fn paired_ratio(_c: &mut Criterion) {
             Arc::new(plan(&flow, &registry, &Scope::Flow, RunMode::All, &|_| false).expect("plan"));
         for running in [false, true] {
             let (app_ctx, bare_ctx) = (egui::Context::default(), egui::Context::default());
-            let mut doc = Document::new(flow.clone(), None);
-            let mut canvas = Canvas::new(registry.clone());
+            let mut app_canvas = AppCanvas::new(&flow, &registry);
             let mut bare = bare_editor(&flow);
             let (mut app_ms, mut bare_ms) = (Vec::new(), Vec::new());
             for round in 0..80 {
                 if running {
-                    mid_run(&mut canvas, &plan);
+                    mid_run(&mut app_canvas, &plan);
                 }
                 let start = Instant::now();
-                frame(&app_ctx, |ui| {
-                    canvas.show(ui, &mut doc);
-                });
+                frame(&app_ctx, |ui| app_canvas.show(ui));
                 let app = start.elapsed();
                 let start = Instant::now();
                 frame(&bare_ctx, |ui| bare.draw(ui));

@@ -4,7 +4,7 @@
 //! [`plan`] (what a run covers, in what order), [`exec`] (the background executor and its
 //! events), [`nodes`] (the node kinds) and [`trust`] (what a flow does outside itself, and
 //! restricted runs of flows nobody trusted yet). The command line ([`cli`]) and the desktop app
-//! ([`app`], drawn by [`ui`]) are its two clients.
+//! ([`app`], with its window-free state in [`session`], drawn by [`ui`]) are its two clients.
 
 pub mod app;
 pub mod cli;
@@ -16,6 +16,7 @@ pub mod nodes;
 pub mod plan;
 pub mod process_guard;
 pub mod results;
+pub mod session;
 pub mod settings;
 pub mod signals;
 pub mod store;

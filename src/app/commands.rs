@@ -1,128 +1,227 @@
-//! Commands: what buttons, menus, shortcuts and node widgets ask for. The app applies them
-//! in one place, once per frame.
+//! Applying commands: every button, menu, shortcut and widget asks through an
+//! [`AppCommand`]; this is the one place they are carried out, once per frame.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
-use crate::exec::{QueueMove, RunId};
-use crate::model::{NodeId, ParamValue};
-use crate::plan::{RunMode, Scope};
-use crate::store::ContinueHow;
+use eframe::egui;
 
-pub use super::result_actions::SaveContent;
+use super::flowcanvas_app::{DialogPurpose, FlowcanvasApp};
+use crate::exec::{continue_run, EngineHandle, RunRequest};
+use crate::format;
+use crate::model::{apply_inputs, Flow};
+use crate::plan::Scope;
+use crate::session::commands::AppCommand;
+use crate::session::document::Document;
+use crate::session::edit::DocEdit;
+use crate::ui::results_window::ResultsWindow;
 
-/// Something the user asked for.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AppCommand {
-    /// Run a scope of the flow at once, with the nodes' own values (Run node, Retry).
-    Run(Scope),
-    /// Open the run panel for a scope (Run, Run flow to here).
-    OpenRunPanel(Scope),
-    /// Queue a run from the run panel, with its input values.
-    Queue {
-        /// What to run.
-        scope: Scope,
-        /// All or Missing.
-        mode: RunMode,
-        /// Promoted input values by label.
-        inputs: BTreeMap<String, ParamValue>,
-    },
-    /// Cancel a queued run.
-    QueueCancel(RunId),
-    /// Move a queued run.
-    QueueMove(RunId, QueueMove),
-    /// Pause (true) or resume (false) the queue.
-    QueuePause(bool),
-    /// Clear finished runs from the queue.
-    QueueClearFinished,
-    /// Show just the form, Run, progress and outputs (or the canvas again).
-    ToggleAppMode,
-    /// Stop the active run.
-    Stop,
-    /// Start a new, empty flow (asks first if there are unsaved changes).
-    New,
-    /// Open a file; `None` shows the file dialog (asks first about unsaved changes).
-    Open(Option<PathBuf>),
-    /// Save to the current file (or ask where, for a new flow).
-    Save,
-    /// Save under a new name.
-    SaveAs,
-    /// Undo the last edit.
-    Undo,
-    /// Redo the last undone edit.
-    Redo,
-    /// Copy the selected nodes.
-    Copy,
-    /// Paste copied nodes.
-    Paste,
-    /// Duplicate the selected nodes.
-    Duplicate,
-    /// Delete the selected nodes.
-    Delete,
-    /// Fit every node in view.
-    ZoomToFit,
-    /// Select a node and centre the canvas on it.
-    Focus(NodeId),
-    /// Close the window (asks first about unsaved changes).
-    Quit,
-    /// Make entry `index` of a node's result history its active result.
-    SetActiveResult {
-        /// The node.
-        node: NodeId,
-        /// The entry, from 0 (oldest).
-        index: usize,
-    },
-    /// Open a node's results window (history and Compare).
-    ShowResults(NodeId),
-    /// Show an image full size in the image viewer.
-    ShowImage {
-        /// What it is (the node's title).
-        title: String,
-        /// The image.
-        image: crate::model::ImageData,
-    },
-    /// Open the drawer on a tab, or close it if it shows that tab already.
-    ToggleDrawer(DrawerTab),
-    /// Resume or retry a recorded run that did not complete.
-    ContinueRun {
-        /// The run's id.
-        run: String,
-        /// Resume or retry.
-        how: ContinueHow,
-    },
-    /// Put text on the clipboard.
-    CopyText(String),
-    /// Ask where, then save a result there.
-    SaveResult {
-        /// The file name to suggest.
-        name: String,
-        /// What to write.
-        content: SaveContent,
-    },
-    /// Show a file's folder in the system's file manager.
-    OpenFolder(PathBuf),
-    /// Run these batch items of a node again (its failed ones, say).
-    RetryItems {
-        /// The node.
-        node: NodeId,
-        /// The items, from 0.
-        items: Vec<usize>,
-    },
-    /// Pick files and add them to a batch node's items.
-    AddFiles(NodeId),
-    /// Add these files to a batch node's items (dropped on it, or picked).
-    AddFilesTo(NodeId, Vec<PathBuf>),
-    /// Hide the "run interrupted" banner for this run.
-    DismissInterrupted(String),
-    /// Trust the open flow's folder (and every folder below it): lift the restriction.
-    TrustFolder,
-}
+/// Where pasted and duplicated nodes land, from the originals (graph space).
+const PASTE_OFFSET: (f32, f32) = (40.0, 40.0);
 
-/// The tabs of the drawer on the right.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DrawerTab {
-    /// Everything the flow produced, newest first.
-    Outputs,
-    /// The recorded runs.
-    Runs,
+impl FlowcanvasApp {
+    /// Carries out one command.
+    pub(super) fn apply(&mut self, ctx: &egui::Context, command: AppCommand) {
+        match command {
+            AppCommand::Edit(edit) => self.edit(edit),
+            AppCommand::Select(nodes) => self.session.selection = nodes,
+            AppCommand::ToggleExpanded(node) => self.session.toggle_expanded(node),
+            AppCommand::Run(scope) => {
+                let doc = &self.session.doc;
+                let request = RunRequest::new(Arc::new(doc.flow().clone()), doc.base_dir())
+                    .scope(scope)
+                    .store(self.session.store());
+                self.submit(request);
+            }
+            AppCommand::OpenRunPanel(scope) => self.run_panel.open_for(scope),
+            AppCommand::Queue {
+                scope,
+                mode,
+                inputs,
+            } => {
+                // The queued run is a snapshot: later edits and input changes do not touch it.
+                let doc = &self.session.doc;
+                match apply_inputs(doc.flow(), &self.session.registry, &inputs) {
+                    Ok(flow) => {
+                        let mut request = RunRequest::new(Arc::new(flow), doc.base_dir())
+                            .scope(scope)
+                            .mode(mode)
+                            .store(self.session.store());
+                        request.inputs = inputs;
+                        self.submit(request);
+                    }
+                    Err(err) => self.notice(&format!("Cannot run: {err}")),
+                }
+            }
+            AppCommand::QueueCancel(run) => self.with_engine(|engine| engine.cancel(run)),
+            AppCommand::QueueMove(run, how) => self.with_engine(|engine| engine.move_run(run, how)),
+            AppCommand::QueuePause(paused) => self.with_engine(|engine| engine.set_paused(paused)),
+            AppCommand::QueueClearFinished => self.with_engine(|engine| engine.clear_finished()),
+            AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
+            AppCommand::Stop => self.with_engine(|engine| engine.stop()),
+            AppCommand::New | AppCommand::Open(_) | AppCommand::Quit
+                if self.session.doc.is_dirty() && self.confirm.is_none() =>
+            {
+                self.confirm = Some(command);
+            }
+            AppCommand::New => {
+                let registry = self.session.registry.clone();
+                self.replace_document(Document::new(Flow::default(), None, registry));
+            }
+            AppCommand::Open(None) => self.start_file_dialog(DialogPurpose::Open),
+            AppCommand::Open(Some(path)) => self.open(&path),
+            AppCommand::Save => match self.session.doc.path().map(Path::to_path_buf) {
+                Some(path) => self.save(&path),
+                None => self.start_file_dialog(DialogPurpose::SaveAs { then: None }),
+            },
+            AppCommand::SaveAs => self.start_file_dialog(DialogPurpose::SaveAs { then: None }),
+            AppCommand::Undo => {
+                self.session.doc.undo();
+            }
+            AppCommand::Redo => {
+                self.session.doc.redo();
+            }
+            AppCommand::Copy => {
+                let clip = self.session.doc.copy_nodes(&self.session.selection);
+                if !clip.nodes.is_empty() {
+                    ctx.copy_text(format::to_text(&clip));
+                    self.session.clipboard = Some(clip);
+                }
+            }
+            AppCommand::Paste => {
+                if let Some(clip) = self.session.clipboard.clone() {
+                    self.edit(DocEdit::Paste {
+                        clip,
+                        offset: PASTE_OFFSET,
+                    });
+                }
+            }
+            AppCommand::Duplicate => {
+                let clip = self.session.doc.copy_nodes(&self.session.selection);
+                if !clip.nodes.is_empty() {
+                    self.edit(DocEdit::Paste {
+                        clip,
+                        offset: PASTE_OFFSET,
+                    });
+                }
+            }
+            AppCommand::Delete => {
+                let selected = self.session.selection.clone();
+                if !selected.is_empty() {
+                    self.edit(DocEdit::RemoveNodes(selected));
+                }
+            }
+            AppCommand::ZoomToFit => {
+                if let Some(view) = self.canvas.zoom_to_fit(&self.session.doc) {
+                    self.edit(view);
+                }
+            }
+            AppCommand::Focus(id) => {
+                self.monitor_selected = Some(id.clone());
+                if let Some(view) = self.canvas.centre_on(&self.session.doc, &id) {
+                    self.edit(view);
+                }
+                self.session.selection = vec![id];
+            }
+            AppCommand::Quit => {
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            AppCommand::SetActiveResult { node, index } => match self.session.store() {
+                Some(store) => self.with_engine(|engine| engine.set_active(store, node, index)),
+                None => self.notice("Save the flow first: results are kept beside the file"),
+            },
+            AppCommand::ShowImage { title, image } => self.image_viewer = Some((title, image)),
+            AppCommand::ShowResults(node) => {
+                self.results_window = Some(ResultsWindow::new(node, &self.session.catalog));
+            }
+            AppCommand::ToggleDrawer(tab) => {
+                self.drawer = if self.drawer == Some(tab) {
+                    None
+                } else {
+                    Some(tab)
+                };
+            }
+            AppCommand::ContinueRun { run, how } => self.continue_run(&run, how),
+            AppCommand::CopyText(text) => {
+                ctx.copy_text(text);
+                self.notice("Copied");
+            }
+            AppCommand::SaveResult { name, content } => self.save_result(name, content),
+            AppCommand::OpenFolder(folder) => {
+                if let Err(problem) = crate::session::result_actions::open_folder(&folder) {
+                    self.notice(&problem);
+                }
+            }
+            AppCommand::RetryItems { node, items } => {
+                let doc = &self.session.doc;
+                let mut request = RunRequest::new(Arc::new(doc.flow().clone()), doc.base_dir())
+                    .scope(Scope::Node(node))
+                    .store(self.session.store());
+                request.items = items;
+                self.submit(request);
+            }
+            AppCommand::AddFiles(node) => self.pick_files_for(node),
+            AppCommand::DismissInterrupted(run) => {
+                self.dismissed_unfinished.insert(run);
+            }
+            AppCommand::TrustFolder => self.trust_folder(),
+        }
+    }
+
+    /// Applies an edit to the document; a refused one is explained in a notice.
+    fn edit(&mut self, edit: DocEdit) {
+        let wire = matches!(edit, DocEdit::Connect { .. });
+        if let Err(refused) = self.session.edit(edit) {
+            let text = if wire {
+                format!("Wire refused: {refused}")
+            } else {
+                refused.to_string()
+            };
+            self.notice(&text);
+        }
+    }
+
+    /// Calls `act` with the engine, or says why nothing can run.
+    fn with_engine(&mut self, act: impl FnOnce(EngineHandle)) {
+        match &self.engine {
+            Some(engine) => act(engine.handle()),
+            None => self.notice("Flows cannot run in this window: the executor did not start"),
+        }
+    }
+
+    /// Submits a run of the open document: restricted when its folder is not trusted, or
+    /// when it continues a restricted run (a Resume or Retry never lifts a restriction).
+    pub(super) fn submit(&mut self, request: RunRequest) {
+        let restricted = request.restricted || self.session.doc.is_restricted();
+        let request = request.restricted(restricted);
+        self.with_engine(move |engine| {
+            engine.submit(request);
+        });
+    }
+
+    /// Resumes or retries a recorded run on the current flow.
+    fn continue_run(&mut self, run: &str, how: crate::store::ContinueHow) {
+        let session = &self.session;
+        let Some(record) = session.catalog.run(run) else {
+            self.notice("That run is no longer in the store");
+            return;
+        };
+        let request = continue_run(
+            session.doc.flow(),
+            &session.registry,
+            record,
+            &session.catalog.histories,
+            how,
+            session.doc.base_dir(),
+            session.store(),
+        );
+        match request {
+            Ok(request) => {
+                self.dismissed_unfinished.insert(run.to_owned());
+                self.submit(request);
+            }
+            Err(err) => self.notice(&format!("Cannot {}: {err}", how.label())),
+        }
+    }
 }

@@ -1,15 +1,15 @@
-//! The desktop app: a client of the engine that edits flows on a canvas and runs them live.
-//! State that needs no window (document, run view, commands) is kept apart from drawing.
+//! The desktop app: the thin eframe shell around the engine. It owns the engine handle and
+//! the [`Session`](crate::session::Session), draws the widgets of [`ui`](crate::ui) from it,
+//! applies the commands they emit, and runs background jobs.
 
-pub mod commands;
-pub mod document;
+mod commands;
+mod files;
 pub mod flowcanvas_app;
-pub mod recent;
-pub mod recovery;
-pub mod result_actions;
-pub mod run_view;
+mod input;
+pub mod jobs;
+mod panels;
 pub mod screenshot;
-pub mod store_catalog;
+mod store_sync;
 
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use super::run_view::RunView;
+use crate::session::run_view::RunView;
 
 /// The process exit code a screenshot run ends with (0 once the PNG is written).
 pub static SCREENSHOT_EXIT: AtomicI32 = AtomicI32::new(1);

@@ -4,12 +4,12 @@
 use crate::ui::thumbnails::Thumbnails;
 use eframe::egui::{self, Color32, RichText};
 
-use crate::app::commands::AppCommand;
-use crate::app::document::Document;
-use crate::app::run_view::{NodeStatus, RunView};
 use crate::model::{flow_inputs, flow_outputs, NodeId, Value};
 use crate::nodes::{Registry, Role};
 use crate::plan::{producer_of_input, RunMode, Scope};
+use crate::session::commands::AppCommand;
+use crate::session::document::Document;
+use crate::session::run_view::{NodeStatus, RunView};
 use crate::ui::run_panel::RunPanel;
 
 /// The nodes whose results app mode shows: the marked outputs, or the flow's end points.

@@ -7,11 +7,11 @@ use std::path::Path;
 use eframe::egui::{self, Color32, RichText};
 
 use super::result_buttons::{self, ResultRef};
-use crate::app::commands::{AppCommand, DrawerTab};
-use crate::app::store_catalog::StoreCatalog;
 use crate::exec::{continued_by, format_duration_ms, NodeStatus};
 use crate::model::{Flow, NodeId};
 use crate::results::local_date_time;
+use crate::session::commands::{AppCommand, DrawerTab};
+use crate::session::store_catalog::StoreCatalog;
 use crate::ui::thumbnails::Thumbnails;
 
 /// Height of an image preview in the Outputs list (other results take a line of text).

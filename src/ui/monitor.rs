@@ -6,10 +6,10 @@ use std::time::Instant;
 use eframe::egui::{self, Align2, RichText};
 
 use super::canvas::overlay::status_color;
-use crate::app::commands::AppCommand;
-use crate::app::run_view::{NodeStatus, RunView};
 use crate::exec::format_duration_ms;
 use crate::model::{Flow, NodeId};
+use crate::session::commands::AppCommand;
+use crate::session::run_view::{NodeStatus, RunView};
 
 /// The symbol shown for a status.
 pub fn status_icon(status: NodeStatus) -> &'static str {

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use eframe::egui;
 
-use crate::app::commands::{AppCommand, SaveContent};
-use crate::app::result_actions::{folder_of, suggested_name};
 use crate::model::NodeId;
 use crate::nodes::Outputs;
 use crate::results::{file_of, main_text};
+use crate::session::commands::{AppCommand, SaveContent};
+use crate::session::result_actions::{folder_of, suggested_name};
 
 /// One result and what is known of it.
 pub struct ResultRef<'a> {

@@ -6,10 +6,10 @@ use std::path::Path;
 use eframe::egui::{self, Color32, RichText};
 
 use super::result_buttons::{self, ResultRef};
-use crate::app::commands::AppCommand;
-use crate::app::store_catalog::StoreCatalog;
 use crate::model::{Flow, NodeId, Value};
 use crate::results::{local_date_time, main_value, outputs_text, side_by_side, RowKind};
+use crate::session::commands::AppCommand;
+use crate::session::store_catalog::StoreCatalog;
 use crate::ui::thumbnails::Thumbnails;
 
 /// Which node the window shows and which two results it compares.

@@ -8,18 +8,18 @@ use std::sync::Arc;
 use eframe::egui::{self, Align2, Color32, RichText};
 
 use super::canvas::overlay::status_color;
-use crate::app::commands::AppCommand;
-use crate::app::document::Document;
-use crate::app::run_view::{NodeStatus, RunView};
 use crate::exec::{format_duration_ms, QueueItem, QueueMove, QueueStatus};
 use crate::model::{apply_inputs, flow_inputs, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, Plan, RunMode, Scope};
+use crate::session::commands::AppCommand;
+use crate::session::document::Document;
+use crate::session::run_view::{NodeStatus, RunView};
 
 /// What the cached preview was computed from.
 #[derive(Clone, PartialEq)]
 struct PreviewKey {
-    revision: u64,
+    document: crate::session::document::DocIdentity,
     scope: Scope,
     mode: RunMode,
     values: BTreeMap<String, ParamValue>,
@@ -71,7 +71,7 @@ impl RunPanel {
         run_view: &RunView,
     ) -> Result<Arc<Plan>, String> {
         let key = PreviewKey {
-            revision: doc.revision(),
+            document: doc.identity(),
             scope: self.scope.clone(),
             mode: self.mode,
             values: self.values.clone(),

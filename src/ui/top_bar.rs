@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
-use crate::app::commands::{AppCommand, DrawerTab};
 use crate::plan::Scope;
+use crate::session::commands::{AppCommand, DrawerTab};
 
 /// What the top bar needs to know.
 pub struct TopBarState<'a> {

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use eframe::egui::{self, RichText};
 
-use super::palette;
-use crate::app::commands::AppCommand;
+use super::theme;
 use crate::nodes::SideEffect;
+use crate::session::commands::AppCommand;
 use crate::trust::{visible_controls, Access, FlowEffects};
 
 /// How many commands the strip names before it says how many more there are.
@@ -25,7 +25,7 @@ pub fn has_something_to_say(effects: &FlowEffects) -> bool {
 pub fn show(ctx: &egui::Context, folder: &Path, effects: &FlowEffects) -> Vec<AppCommand> {
     let mut commands = Vec::new();
     let blocked = effects.needing_trust().count();
-    let frame = egui::Frame::side_top_panel(&ctx.style()).fill(palette::WARNING_STRIP);
+    let frame = egui::Frame::side_top_panel(&ctx.style()).fill(theme::WARNING_STRIP);
     egui::TopBottomPanel::top("trust_banner")
         .frame(frame)
         .show(ctx, |ui| {
@@ -39,13 +39,13 @@ pub fn show(ctx: &egui::Context, folder: &Path, effects: &FlowEffects) -> Vec<Ap
                         if blocked == 1 { "s" } else { "" },
                         if blocked == 1 { "is" } else { "are" },
                     ))
-                    .color(palette::WARNING_TEXT)
+                    .color(theme::WARNING_TEXT)
                     .strong(),
                 );
                 let trust = egui::Button::new(
-                    RichText::new("Trust this folder").strong().color(palette::GO_TEXT),
+                    RichText::new("Trust this folder").strong().color(theme::GO_TEXT),
                 )
-                .fill(palette::GO_FILL);
+                .fill(theme::GO_FILL);
                 if ui
                     .add(trust)
                     .on_hover_text(

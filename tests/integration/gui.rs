@@ -6,14 +6,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use flowcanvas::app::commands::AppCommand;
-use flowcanvas::app::run_view::NodeStatus;
 use flowcanvas::app::{FlowcanvasApp, StartOptions};
 use flowcanvas::nodes::{Registry, Role};
 use flowcanvas::plan::Scope;
+use flowcanvas::session::commands::AppCommand;
+use flowcanvas::session::edit::DocEdit;
+use flowcanvas::session::run_view::NodeStatus;
 use flowcanvas::ui::monitor::row_text;
 
-use crate::support::frame;
+use crate::support::{frame, settle};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
@@ -39,7 +40,7 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
         "{}",
         app.title()
     );
-    let flow = app.doc.flow().clone();
+    let flow = app.session.doc.flow().clone();
     assert!(
         !app.canvas.state.node_rects.is_empty(),
         "the canvas drew its nodes"
@@ -51,17 +52,17 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
     frame(&ctx, &mut app);
     assert!(app.run_panel.open);
     assert!(
-        app.canvas.state.run_view.run.is_none(),
+        app.session.run_view.run.is_none(),
         "opening the panel runs nothing"
     );
     let registry = Registry::builtin();
     let preview = app
         .run_panel
-        .preview(&app.doc, &registry, &app.canvas.state.run_view)
+        .preview(&app.session.doc, &registry, &app.session.run_view)
         .unwrap();
     let previewed: Vec<String> = preview.steps.iter().map(|s| s.node.to_string()).collect();
     assert_eq!(
-        app.canvas.state.preview.len(),
+        app.preview.len(),
         previewed.len(),
         "the canvas shows the preview badges"
     );
@@ -74,7 +75,7 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
     let mut saw_running = false;
     loop {
         frame(&ctx, &mut app);
-        let view = &app.canvas.state.run_view;
+        let view = &app.session.run_view;
         saw_running |= view.is_running();
         if view.run.is_some() && !view.is_running() {
             break;
@@ -85,8 +86,7 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
     frame(&ctx, &mut app);
     assert!(saw_running, "the run was visible while it ran");
     let ran: Vec<String> = app
-        .canvas
-        .state
+        .session
         .run_view
         .rows
         .iter()
@@ -94,7 +94,7 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
         .collect();
     assert_eq!(ran, previewed, "the run follows the previewed plan");
 
-    let view = &app.canvas.state.run_view;
+    let view = &app.session.run_view;
     for node in &flow.nodes {
         let runs = matches!(registry.get(&node.kind).unwrap().info().role, Role::Step(_));
         if runs {
@@ -133,7 +133,7 @@ fn opening_an_invalid_file_shows_its_errors_and_keeps_the_flow() {
     .unwrap();
     let (ctx, mut app) = welcome_app();
     frame(&ctx, &mut app);
-    let before = app.doc.flow().clone();
+    let before = app.session.doc.flow().clone();
     app.push(AppCommand::Open(Some(bad.clone())));
     frame(&ctx, &mut app);
     let dialog = app.error_dialog().expect("an error dialog");
@@ -147,7 +147,7 @@ fn opening_an_invalid_file_shows_its_errors_and_keeps_the_flow() {
         "{:?}",
         dialog.lines
     );
-    assert_eq!(app.doc.flow(), &before);
+    assert_eq!(app.session.doc.flow(), &before);
 }
 
 #[test]
@@ -167,15 +167,15 @@ fn edits_mark_the_title_and_save_writes_the_file() {
     frame(&ctx, &mut app);
     assert_eq!(app.title(), "hello.flow — Flowcanvas");
     let ids: Vec<_> = vec![flowcanvas::model::NodeId::from("name")];
-    app.canvas.selected = ids;
+    app.session.selection = ids;
     app.push(AppCommand::Duplicate);
     frame(&ctx, &mut app);
     frame(&ctx, &mut app);
-    assert_eq!(app.doc.flow().nodes.len(), 4);
+    assert_eq!(app.session.doc.flow().nodes.len(), 4);
     assert_eq!(app.title(), "hello.flow • — Flowcanvas");
     app.push(AppCommand::Undo);
     frame(&ctx, &mut app);
-    assert_eq!(app.doc.flow().nodes.len(), 3);
+    assert_eq!(app.session.doc.flow().nodes.len(), 3);
     app.push(AppCommand::Redo);
     app.push(AppCommand::Save);
     frame(&ctx, &mut app);
@@ -349,22 +349,30 @@ fn key_frame(
 fn keyboard_shortcuts_reach_the_document() {
     let (ctx, mut app) = welcome_app();
     frame(&ctx, &mut app);
-    let count = app.doc.flow().nodes.len();
-    app.canvas.selected = vec![flowcanvas::model::NodeId::from("name")];
+    let count = app.session.doc.flow().nodes.len();
+    app.session.selection = vec![flowcanvas::model::NodeId::from("name")];
     key_frame(&ctx, &mut app, egui::Key::D, ctrl());
     frame(&ctx, &mut app);
-    assert_eq!(app.doc.flow().nodes.len(), count + 1, "Ctrl+D duplicates");
+    assert_eq!(
+        app.session.doc.flow().nodes.len(),
+        count + 1,
+        "Ctrl+D duplicates"
+    );
     key_frame(&ctx, &mut app, egui::Key::Z, ctrl());
     frame(&ctx, &mut app);
-    assert_eq!(app.doc.flow().nodes.len(), count, "Ctrl+Z undoes");
+    assert_eq!(app.session.doc.flow().nodes.len(), count, "Ctrl+Z undoes");
     key_frame(&ctx, &mut app, egui::Key::Y, ctrl());
     frame(&ctx, &mut app);
-    assert_eq!(app.doc.flow().nodes.len(), count + 1, "Ctrl+Y redoes");
-    app.canvas.selected = vec![flowcanvas::model::NodeId::from("name")];
+    assert_eq!(
+        app.session.doc.flow().nodes.len(),
+        count + 1,
+        "Ctrl+Y redoes"
+    );
+    app.session.selection = vec![flowcanvas::model::NodeId::from("name")];
     key_frame(&ctx, &mut app, egui::Key::Delete, egui::Modifiers::NONE);
     frame(&ctx, &mut app);
     assert!(
-        app.doc.flow().node("name").is_none(),
+        app.session.doc.flow().node("name").is_none(),
         "Delete removes the selection"
     );
 }
@@ -378,7 +386,7 @@ fn run_until_idle(ctx: &egui::Context, app: &mut FlowcanvasApp, queued: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         frame(ctx, app);
-        let view = &app.canvas.state.run_view;
+        let view = &app.session.run_view;
         let finished = view.queue.iter().filter(|i| i.summary.is_some()).count();
         if finished >= queued && !view.is_running() {
             return;
@@ -404,15 +412,15 @@ fn queued_runs_keep_the_inputs_and_flow_they_were_queued_with() {
         });
     }
     frame(&ctx, &mut app);
-    app.doc.set_field(
-        &flowcanvas::model::NodeId::from("greet"),
-        "template",
-        true,
-        Some(ParamValue::from("Bye, {name}")),
-    );
+    app.push(AppCommand::Edit(DocEdit::SetField {
+        node: flowcanvas::model::NodeId::from("greet"),
+        field: "template".into(),
+        is_param: true,
+        value: Some(ParamValue::from("Bye, {name}")),
+    }));
     app.push(AppCommand::QueuePause(false));
     run_until_idle(&ctx, &mut app, 2);
-    let view = &app.canvas.state.run_view;
+    let view = &app.session.run_view;
     let inputs: Vec<String> = view
         .queue
         .iter()
@@ -445,17 +453,17 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
     );
     frame(&ctx, &mut app);
     let greet = flowcanvas::model::NodeId::from("greet");
-    assert!(
-        app.doc
-            .set_promotion(
-                &flowcanvas::model::NodeId::from("tips"),
-                Some(flowcanvas::model::Promotion::new("Your name"))
-            )
-            .is_err(),
-        "labels are unique"
-    );
-    app.doc.set_output(&greet, true);
-    let outputs = flowcanvas::ui::app_mode::shown_outputs(&app.doc, &Registry::builtin());
+    let refused = app.session.edit(DocEdit::SetPromotion {
+        node: flowcanvas::model::NodeId::from("tips"),
+        promotion: Some(flowcanvas::model::Promotion::new("Your name")),
+    });
+    assert!(refused.is_err(), "labels are unique");
+    app.push(AppCommand::Edit(DocEdit::SetOutput {
+        node: greet.clone(),
+        output: true,
+    }));
+    frame(&ctx, &mut app);
+    let outputs = flowcanvas::ui::app_mode::shown_outputs(&app.session.doc, &Registry::builtin());
     assert_eq!(outputs, std::slice::from_ref(&greet));
     app.push(AppCommand::Queue {
         scope: Scope::Flow,
@@ -464,9 +472,9 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
     });
     run_until_idle(&ctx, &mut app, 1);
     let value = flowcanvas::ui::app_mode::output_value(
-        &app.doc,
+        &app.session.doc,
         &Registry::builtin(),
-        &app.canvas.state.run_view,
+        &app.session.run_view,
         &greet,
     );
     assert_eq!(
@@ -474,8 +482,7 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
         Some("Hello, world! Welcome to Flowcanvas.")
     );
     let rows: Vec<String> = app
-        .canvas
-        .state
+        .session
         .run_view
         .rows
         .iter()
@@ -507,11 +514,10 @@ fn the_app_shows_results_the_cli_left_in_the_store() {
         ..Default::default()
     };
     let mut app = FlowcanvasApp::new(&ctx, options);
-    frame(&ctx, &mut app);
+    settle(&ctx, &mut app);
     let greet = flowcanvas::model::NodeId::from("greet");
     let result = app
-        .canvas
-        .state
+        .session
         .run_view
         .node(&greet)
         .and_then(|v| v.result.clone())
@@ -521,22 +527,27 @@ fn the_app_shows_results_the_cli_left_in_the_store() {
     app.run_panel.mode = flowcanvas::plan::RunMode::Missing;
     let preview = app
         .run_panel
-        .preview(&app.doc, &Registry::builtin(), &app.canvas.state.run_view)
+        .preview(
+            &app.session.doc,
+            &Registry::builtin(),
+            &app.session.run_view,
+        )
         .unwrap();
     assert!(preview.steps.is_empty(), "{:?}", preview.steps);
 
     // Editing a parameter makes that result and everything after it stale.
     let name = flowcanvas::model::NodeId::from("name");
-    app.doc.set_field(
-        &name,
-        "text",
-        true,
-        Some(flowcanvas::model::ParamValue::from("Ada")),
-    );
+    app.push(AppCommand::Edit(DocEdit::SetField {
+        node: name.clone(),
+        field: "text".into(),
+        is_param: true,
+        value: Some(flowcanvas::model::ParamValue::from("Ada")),
+    }));
+    frame(&ctx, &mut app);
     frame(&ctx, &mut app);
     let mut stale: Vec<String> = app
-        .canvas
-        .state
+        .session
+        .derived
         .stale
         .iter()
         .map(ToString::to_string)
@@ -545,7 +556,11 @@ fn the_app_shows_results_the_cli_left_in_the_store() {
     assert_eq!(stale, ["greet", "name"]);
     let preview = app
         .run_panel
-        .preview(&app.doc, &Registry::builtin(), &app.canvas.state.run_view)
+        .preview(
+            &app.session.doc,
+            &Registry::builtin(),
+            &app.session.run_view,
+        )
         .unwrap();
     let steps: Vec<&str> = preview.steps.iter().map(|s| s.node.as_str()).collect();
     assert_eq!(
@@ -588,14 +603,15 @@ fn unsaved_edits_are_autosaved_and_offered_back_after_a_crash() {
     frame(&ctx, &mut app);
     assert!(app.recovery_offer.is_none());
     let name = flowcanvas::model::NodeId::from("name");
-    app.doc.set_field(
-        &name,
-        "text",
-        true,
-        Some(flowcanvas::model::ParamValue::from("unsaved")),
-    );
+    app.push(AppCommand::Edit(DocEdit::SetField {
+        node: name.clone(),
+        field: "text".into(),
+        is_param: true,
+        value: Some(flowcanvas::model::ParamValue::from("unsaved")),
+    }));
+    frame(&ctx, &mut app);
     app.autosave();
-    let edited = app.doc.flow().clone();
+    let edited = app.session.doc.flow().clone();
     let recovery_dir = config.join("recovery");
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::fs::read_dir(&recovery_dir).map_or(0, |d| d.count()) == 0 {
@@ -619,8 +635,11 @@ fn unsaved_edits_are_autosaved_and_offered_back_after_a_crash() {
         "the edits are offered back"
     );
     app.restore_recovery();
-    assert_eq!(app.doc.flow(), &edited);
-    assert!(app.doc.is_dirty(), "restored edits are unsaved until saved");
+    assert_eq!(app.session.doc.flow(), &edited);
+    assert!(
+        app.session.doc.is_dirty(),
+        "restored edits are unsaved until saved"
+    );
     app.push(AppCommand::Save);
     frame(&ctx, &mut app);
     assert_eq!(
@@ -733,4 +752,118 @@ fn sigterm_to_the_app_stops_its_run_kills_its_processes_and_exits_143() {
     let text = String::from_utf8_lossy(&runs.stdout);
     let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(last["status"], "cancelled", "{last}");
+}
+
+/// What the document says the graph is, sorted like `Canvas::shown_graph`.
+fn document_graph(
+    app: &FlowcanvasApp,
+) -> (
+    Vec<flowcanvas::model::NodeId>,
+    Vec<(flowcanvas::model::PortRef, flowcanvas::model::PortRef)>,
+) {
+    let flow = app.session.doc.flow();
+    let mut nodes: Vec<_> = flow.nodes.iter().map(|n| n.id.clone()).collect();
+    nodes.sort();
+    let mut wires: Vec<_> = flow
+        .edges
+        .iter()
+        .map(|e| (e.from.clone(), e.to.clone()))
+        .collect();
+    wires.sort();
+    (nodes, wires)
+}
+
+#[test]
+fn new_and_open_recent_show_the_new_document_not_the_old_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let saves = Path::new(env!("CARGO_MANIFEST_DIR")).join("saves");
+    let (a, b) = (dir.path().join("a.flow"), dir.path().join("b.flow"));
+    std::fs::copy(saves.join("hello.flow"), &a).unwrap();
+    std::fs::copy(saves.join("pipeline.flow"), &b).unwrap();
+    let ctx = egui::Context::default();
+    let options = StartOptions {
+        file: Some(a.clone()),
+        no_recent: true,
+        ..Default::default()
+    };
+    let mut app = FlowcanvasApp::new(&ctx, options);
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert_eq!(app.canvas.shown_graph(), document_graph(&app), "a.flow");
+    let a_nodes = app.session.doc.flow().nodes.len();
+
+    // What File → Open Recent does: both documents are unedited (revision 0).
+    for path in [&b, &a, &b] {
+        app.push(AppCommand::Open(Some(path.clone())));
+        frame(&ctx, &mut app);
+        frame(&ctx, &mut app);
+        assert_eq!(app.session.doc.path(), Some(path.as_path()));
+        assert_eq!(
+            app.canvas.shown_graph(),
+            document_graph(&app),
+            "after opening {}",
+            path.display()
+        );
+    }
+    assert_ne!(app.session.doc.flow().nodes.len(), a_nodes);
+
+    // File → New: an empty canvas, and a run panel previewing the new (empty) flow.
+    app.push(AppCommand::New);
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert!(app.session.doc.flow().nodes.is_empty());
+    assert_eq!(app.canvas.shown_graph(), (Vec::new(), Vec::new()), "New");
+    app.push(AppCommand::OpenRunPanel(Scope::Flow));
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert!(app.preview.is_empty(), "no badges of the old flow's plan");
+}
+
+#[test]
+fn canvas_edits_reach_the_document_and_a_refused_wire_leaves_the_canvas() {
+    let (ctx, mut app) = welcome_app();
+    frame(&ctx, &mut app);
+    let before = document_graph(&app);
+    // A wire the editor would draw at once, but which makes a loop: refused.
+    let (first, last) = {
+        let flow = app.session.doc.flow();
+        let edge = flow.edges.first().unwrap().clone();
+        (edge.from.clone(), edge.to.clone())
+    };
+    let outputs_of_last: Vec<_> = app
+        .session
+        .doc
+        .flow()
+        .edges
+        .iter()
+        .filter(|e| e.from.node == last.node)
+        .map(|e| e.from.clone())
+        .collect();
+    if let Some(back) = outputs_of_last.first() {
+        app.push(AppCommand::Edit(DocEdit::Connect {
+            from: back.clone(),
+            to: first.clone(),
+        }));
+    }
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert_eq!(document_graph(&app), before, "the loop was refused");
+    assert_eq!(app.canvas.shown_graph(), before);
+
+    // Adding a node selects it, and the canvas shows it.
+    app.push(AppCommand::Edit(DocEdit::AddNode {
+        kind: "number".into(),
+        at: (10.0, 10.0),
+    }));
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert_eq!(
+        app.session.selection,
+        [flowcanvas::model::NodeId::from("number")]
+    );
+    assert_eq!(app.canvas.shown_graph(), document_graph(&app));
+    app.push(AppCommand::Undo);
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert_eq!(app.canvas.shown_graph(), before, "undo reaches the canvas");
 }

@@ -6,13 +6,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use flowcanvas::app::commands::{AppCommand, DrawerTab};
 use flowcanvas::app::{FlowcanvasApp, StartOptions};
 use flowcanvas::model::NodeId;
 use flowcanvas::plan::Scope;
+use flowcanvas::session::commands::{AppCommand, DrawerTab};
 use flowcanvas::store::{ContinueHow, RecordStatus};
 
-use crate::support::frame;
+use crate::support::{frame, settle};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
@@ -23,7 +23,8 @@ fn open(path: &Path) -> (egui::Context, FlowcanvasApp) {
         no_recent: true,
         ..Default::default()
     };
-    let app = FlowcanvasApp::new(&ctx, options);
+    let mut app = FlowcanvasApp::new(&ctx, options);
+    settle(&ctx, &mut app);
     (ctx, app)
 }
 
@@ -62,7 +63,7 @@ fn copy_example(dir: &Path, name: &str) -> PathBuf {
 }
 
 fn result_text(app: &FlowcanvasApp, node: &str, port: &str) -> Option<String> {
-    let view = app.canvas.state.run_view.node(&NodeId::from(node))?;
+    let view = app.session.run_view.node(&NodeId::from(node))?;
     Some(view.result.as_ref()?.get(port)?.to_text())
 }
 
@@ -74,10 +75,10 @@ fn an_earlier_result_made_active_in_the_app_feeds_the_next_step() {
     cli(&["run", "--set", "Name=Ada"], &path);
     let (ctx, mut app) = open(&path);
     frames_until(&ctx, &mut app, "the store to be read", |app| {
-        app.canvas.state.catalog.loaded
+        app.session.catalog.loaded
     });
     let name = NodeId::from("name");
-    let catalog = &app.canvas.state.catalog;
+    let catalog = &app.session.catalog;
     assert_eq!(catalog.histories[&name].history.len(), 2);
     assert_eq!(catalog.runs.len(), 2);
     let newest = &catalog.items[0];
@@ -99,13 +100,13 @@ fn an_earlier_result_made_active_in_the_app_feeds_the_next_step() {
         result_text(app, "name", "text").as_deref() == Some("world")
     });
     frames_until(&ctx, &mut app, "the history to say so", |app| {
-        app.canvas.state.catalog.histories[&NodeId::from("name")].active == 0
+        app.session.catalog.histories[&NodeId::from("name")].active == 0
     });
     // ...and the next step uses it.
     app.push(AppCommand::Run(Scope::Node(NodeId::from("greet"))));
     frames_until(&ctx, &mut app, "greet to run", |app| {
         result_text(app, "greet", "text").as_deref() == Some("Hello, world!")
-            && !app.canvas.state.run_view.is_running()
+            && !app.session.run_view.is_running()
     });
 
     // The results window compares two results of a node once their outputs are read.
@@ -118,7 +119,7 @@ fn an_earlier_result_made_active_in_the_app_feeds_the_next_step() {
     assert_eq!(window.node.as_str(), "greet");
     assert!(window.left.is_some() && window.right.is_some() && window.left != window.right);
     frames_until(&ctx, &mut app, "both results to be read", |app| {
-        let catalog = &app.canvas.state.catalog;
+        let catalog = &app.session.catalog;
         let history = &catalog.histories[&NodeId::from("greet")];
         [window.left, window.right].iter().all(|index| {
             let entry = &history.history[index.unwrap()];
@@ -173,11 +174,10 @@ fn a_run_killed_mid_way_is_resumed_from_the_app() {
 
     let (ctx, mut app) = open(&path);
     frames_until(&ctx, &mut app, "the store to be read", |app| {
-        app.canvas.state.catalog.loaded
+        app.session.catalog.loaded
     });
     let interrupted = app
-        .canvas
-        .state
+        .session
         .catalog
         .unfinished_run()
         .expect("the killed run shows as unfinished")
@@ -195,20 +195,20 @@ fn a_run_killed_mid_way_is_resumed_from_the_app() {
     });
     frames_until(&ctx, &mut app, "the resumed run to finish", |app| {
         result_text(app, "c", "stdout").as_deref() == Some("FIRST")
-            && !app.canvas.state.run_view.is_running()
+            && !app.session.run_view.is_running()
     });
     frames_until(
         &ctx,
         &mut app,
         "the run history to show the resume",
         |app| {
-            let catalog = &app.canvas.state.catalog;
+            let catalog = &app.session.catalog;
             catalog.runs.len() == 2
                 && catalog.runs[1].status != RecordStatus::Running
                 && catalog.unfinished_run().is_none()
         },
     );
-    let catalog = &app.canvas.state.catalog;
+    let catalog = &app.session.catalog;
     let resumed = &catalog.runs[1];
     assert_eq!(resumed.status, RecordStatus::Done);
     assert_eq!(
@@ -234,18 +234,21 @@ fn batches_in_the_app_show_their_size_run_and_take_dropped_files() {
     frame(&ctx, &mut app);
     let make = NodeId::from("make");
     assert_eq!(
-        app.canvas.state.fan_out.get(&make),
+        app.session.derived.fan_out.get(&make),
         Some(&6),
         "Run 6× before anything ran"
     );
-    assert_eq!(app.canvas.state.fan_out.get(&NodeId::from("count")), None);
+    assert_eq!(
+        app.session.derived.fan_out.get(&NodeId::from("count")),
+        None
+    );
 
     app.push(AppCommand::Run(Scope::Flow));
     frames_until(&ctx, &mut app, "the batch run to finish", |app| {
-        let view = &app.canvas.state.run_view;
+        let view = &app.session.run_view;
         !view.is_running() && view.summary.is_some()
     });
-    let view = app.canvas.state.run_view.node(&make).unwrap();
+    let view = app.session.run_view.node(&make).unwrap();
     assert_eq!(view.count, Some((6, 6)), "k / N on the node");
     assert_eq!(
         result_text(&app, "count", "result").as_deref(),
@@ -268,14 +271,19 @@ fn batches_in_the_app_show_their_size_run_and_take_dropped_files() {
 
     // Files dropped on (or picked for) a batch node become its items, as paths.
     let picked = vec![dir.path().join("a.png"), dir.path().join("b.png")];
-    app.push(AppCommand::AddFilesTo(NodeId::from("seeds"), picked));
+    app.push(AppCommand::Edit(
+        flowcanvas::session::edit::DocEdit::AddBatchFiles {
+            node: NodeId::from("seeds"),
+            files: picked,
+        },
+    ));
     frame(&ctx, &mut app);
     frame(&ctx, &mut app);
-    let seeds = app.doc.flow().node("seeds").unwrap();
+    let seeds = app.session.doc.flow().node("seeds").unwrap();
     let items = seeds.params["items"].to_value().to_text();
     assert!(items.ends_with("19\n23\n42\na.png\nb.png"), "{items}");
     assert_eq!(seeds.params["item_type"].to_value().to_text(), "path");
-    assert_eq!(app.canvas.state.fan_out.get(&make), Some(&8));
+    assert_eq!(app.session.derived.fan_out.get(&make), Some(&8));
 }
 
 #[test]
@@ -284,7 +292,7 @@ fn results_the_cli_stores_while_the_app_is_open_show_when_it_is_focused_again() 
     let path = copy_example(dir.path(), "hello.flow");
     let (ctx, mut app) = open(&path);
     frames_until(&ctx, &mut app, "the store to be read", |app| {
-        app.canvas.state.catalog.loaded
+        app.session.catalog.loaded
     });
     assert_eq!(result_text(&app, "greet", "text"), None);
     cli(&["run", "--set", "Name=Grace"], &path);

@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use flowcanvas::app::commands::AppCommand;
 use flowcanvas::app::{FlowcanvasApp, StartOptions};
 use flowcanvas::exec::{Engine, Event, RunRequest};
 use flowcanvas::model::Value;
 use flowcanvas::nodes::Registry;
 use flowcanvas::plan::{RunMode, Scope};
+use flowcanvas::session::commands::AppCommand;
 use serde_json::Value as Json;
 
 use crate::support::{events_until_finished, flow, frame, output, shell};

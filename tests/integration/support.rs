@@ -175,3 +175,19 @@ pub fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
     assert!(!primitives.is_empty(), "a frame drew nothing");
 }
+
+/// Draws frames until the results stored for the app's flow have been read (they load off
+/// the UI thread), as a user would wait for them to appear.
+pub fn settle(ctx: &egui::Context, app: &mut FlowcanvasApp) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    frame(ctx, app);
+    while app.loading_stored_results() {
+        assert!(
+            Instant::now() < deadline,
+            "stored results never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        frame(ctx, app);
+    }
+    frame(ctx, app);
+}

@@ -9,12 +9,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use flowcanvas::app::commands::AppCommand;
-use flowcanvas::app::run_view::NodeStatus;
 use flowcanvas::app::{FlowcanvasApp, StartOptions};
 use flowcanvas::exec::{Engine, Event, RunRequest};
 use flowcanvas::nodes::Registry;
 use flowcanvas::plan::{plan, RunMode, Scope};
+use flowcanvas::session::commands::AppCommand;
+use flowcanvas::session::run_view::NodeStatus;
 use flowcanvas::ui::monitor::row_text;
 use serde_json::Value as Json;
 
@@ -455,7 +455,7 @@ fn run_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         frame(ctx, app);
-        let view = &app.canvas.state.run_view;
+        let view = &app.session.run_view;
         if view.run.is_some() && !view.is_running() {
             break;
         }
@@ -495,7 +495,7 @@ fn untrusted_folder_opens_restricted_in_app() {
     let registry = Registry::builtin();
     let preview = app
         .run_panel
-        .preview(&app.doc, &registry, &app.canvas.state.run_view)
+        .preview(&app.session.doc, &registry, &app.session.run_view)
         .unwrap();
     assert!(preview.step_of("sh").is_none());
     assert!(preview
@@ -504,17 +504,17 @@ fn untrusted_folder_opens_restricted_in_app() {
         .any(|s| s.node.as_str() == "sh" && s.reason == "needs trust: runs a shell command"));
 
     run_in_app(&ctx, &mut app);
-    let view = app.canvas.state.run_view.node(&"sh".into()).unwrap();
+    let view = app.session.run_view.node(&"sh".into()).unwrap();
     assert_eq!(view.status, NodeStatus::Skipped);
     assert_eq!(
         view.skip_reason.as_deref(),
         Some("needs trust: runs a shell command")
     );
-    let greet = app.canvas.state.run_view.node(&"greet".into()).unwrap();
+    let greet = app.session.run_view.node(&"greet".into()).unwrap();
     assert_eq!(greet.status, NodeStatus::Succeeded, "pure nodes run");
     let row = row_text(
-        &app.canvas.state.run_view,
-        app.doc.flow(),
+        &app.session.run_view,
+        app.session.doc.flow(),
         &"sh".into(),
         Instant::now(),
     );
@@ -540,7 +540,7 @@ fn trust_button_lifts_restriction() {
     assert_eq!(list.trim(), folder.display().to_string());
 
     run_in_app(&ctx, &mut app);
-    let view = app.canvas.state.run_view.node(&"sh".into()).unwrap();
+    let view = app.session.run_view.node(&"sh".into()).unwrap();
     assert_eq!(view.status, NodeStatus::Succeeded, "{:?}", view.error);
     assert!(file.with_file_name("marker.txt").exists());
 
@@ -563,7 +563,7 @@ fn the_welcome_flow_and_new_flows_are_never_restricted() {
         },
     );
     frame(&ctx, &mut app);
-    assert!(app.doc.path().is_none(), "the welcome flow opened");
+    assert!(app.session.doc.path().is_none(), "the welcome flow opened");
     assert!(!app.is_restricted());
     app.push(AppCommand::New);
     frame(&ctx, &mut app);
@@ -587,7 +587,11 @@ fn saving_your_own_flow_trusts_its_folder_but_saving_a_restricted_one_does_not()
     let mine = root.path().join("mine");
     std::fs::create_dir_all(&mine).unwrap();
     let path = mine.join("own.flow");
-    app.doc = flowcanvas::app::document::Document::new(app.doc.flow().clone(), Some(path));
+    app.session.doc = flowcanvas::session::document::Document::new(
+        app.session.doc.flow().clone(),
+        Some(path),
+        app.session.registry.clone(),
+    );
     app.push(AppCommand::Save);
     frame(&ctx, &mut app);
     let list = std::fs::read_to_string(config.join("trusted-folders.txt")).unwrap();

@@ -12,10 +12,10 @@ use egui_node_graph2::{
     NodeResponse, NodeTemplateIter, NodeTemplateTrait, UserResponseTrait, WidgetValueTrait,
 };
 
-use crate::app::run_view::RunView;
-use crate::app::store_catalog::StoreCatalog;
 use crate::model::{DataType, NodeId, ParamValue};
 use crate::nodes::{ParamType, Registry, Role};
+use crate::session::run_view::RunView;
+use crate::session::store_catalog::StoreCatalog;
 
 use super::node_body;
 
@@ -260,13 +260,15 @@ pub enum CanvasResponse {
 
 impl UserResponseTrait for CanvasResponse {}
 
-/// What the node widgets read and record while the canvas is drawn.
+/// What the node widgets read and record while the canvas is drawn: per-frame scratch,
+/// plus the app's run view, catalog, textures and derived facts, lent for the length of the
+/// draw (see `Canvas::show`; between frames these hold empty stand-ins).
 pub struct CanvasState {
     /// The node kinds.
     pub registry: Arc<Registry>,
-    /// Run state, from engine events.
+    /// Run state, from engine events (lent).
     pub run_view: RunView,
-    /// Nodes showing their full result.
+    /// Nodes showing their full result (lent).
     pub expanded: HashSet<NodeId>,
     /// The frame's time, for animations.
     pub now: Instant,
@@ -285,19 +287,19 @@ pub struct CanvasState {
     pub node_visible: bool,
     /// Heights (at zoom 1) of fields and footers as last drawn, so stand-ins match them.
     pub heights: HashMap<(EditorNodeId, usize), f32>,
-    /// Nodes whose result is stale (parameters or inputs changed since it was made).
+    /// Nodes whose result is stale (lent).
     pub stale: HashSet<NodeId>,
-    /// Steps that run once per batch item, with the number of items.
+    /// Steps that run once per batch item, with the number of items (lent).
     pub fan_out: HashMap<NodeId, usize>,
-    /// Order badges of the plan the run panel previews (empty when it is closed).
+    /// Order badges of the plan the run panel previews, empty when it is closed (lent).
     pub preview: HashMap<NodeId, usize>,
     /// The text field being edited, if any (node, field index).
     pub editing: Option<(EditorNodeId, usize)>,
     /// The edited field still has to take keyboard focus.
     pub focus_pending: bool,
-    /// The result store's histories and runs (for the filmstrips).
+    /// The result store's histories and runs, for the filmstrips (lent).
     pub catalog: StoreCatalog,
-    /// Textures of image results.
+    /// Textures of image results (lent).
     pub thumbnails: std::cell::RefCell<crate::ui::thumbnails::Thumbnails>,
 }
 

@@ -7,39 +7,118 @@ pub mod node_body;
 pub mod overlay;
 pub mod sync;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
 use eframe::egui::{self, Pos2, Rect, Vec2};
 use egui_node_graph2::{NodeResponse, PanZoom};
 
-use crate::app::commands::AppCommand;
-use crate::app::document::Document;
-use crate::model::{Node, NodeId};
+use crate::model::{NodeId, PortRef};
 use crate::nodes::{Params, Registry};
 use crate::plan::Scope;
+use crate::session::commands::AppCommand;
+use crate::session::document::{DocIdentity, Document};
+use crate::session::edit::{DocEdit, DragId};
+use crate::session::run_view::RunView;
+use crate::session::store_catalog::StoreCatalog;
+use crate::session::Session;
+use crate::ui::thumbnails::Thumbnails;
 use graph_types::{AllKinds, CanvasResponse, CanvasState, EditorState};
 use sync::IdMap;
 
 /// Smallest and largest zoom.
 const ZOOM_RANGE: (f32, f32) = (0.2, 2.0);
 
-/// The graph canvas and what it draws from.
+/// The graph canvas: the editor (a view of the document) and its per-frame scratch.
 pub struct Canvas {
     /// The editor's state (a view of the document).
     pub editor: EditorState,
-    /// Run state and per-frame geometry the node widgets use.
+    /// Per-frame geometry the node widgets record, and what the app lends them while the
+    /// canvas draws.
     pub state: CanvasState,
     map: IdMap,
     kinds: AllKinds,
-    synced_revision: Option<u64>,
-    dragging: bool,
-    /// The selected nodes, by document id (kept here: the editor forgets on outside clicks).
-    pub selected: Vec<NodeId>,
+    /// The document the editor graph was built from, at which revision.
+    synced: Option<DocIdentity>,
+    /// Edits emitted last frame that the editor shows already: when the document moved by
+    /// exactly these, the editor graph needs no rebuild.
+    shown: Vec<ShownEdit>,
+    /// The drag under way, if any (its moves are one undo step).
+    drag: Option<DragId>,
+    drags: u64,
     /// The canvas's screen rectangle in the last frame.
     pub rect: Rect,
-    /// A message for the user from the last edit (a refused wire, say).
-    pub notice: Option<String>,
+}
+
+/// An edit the editor made on its own graph before the document had it.
+enum ShownEdit {
+    /// A wire, a move: nothing to check.
+    Plain,
+    /// A field value typed into a node: shown unless the node's ports changed with it.
+    Field {
+        node: NodeId,
+        ports_before: Vec<String>,
+    },
+}
+
+/// What the canvas draws from, for one frame. The app owns all of it; the canvas holds the
+/// mutable parts only while it draws (see [`Canvas::show`]).
+pub struct CanvasInputs<'a> {
+    /// The open document.
+    pub doc: &'a Document,
+    /// The selected nodes.
+    pub selection: &'a [NodeId],
+    /// Run statuses and results.
+    pub run_view: &'a mut RunView,
+    /// The result store's histories (filmstrips).
+    pub catalog: &'a mut StoreCatalog,
+    /// Image textures.
+    pub thumbnails: &'a mut Thumbnails,
+    /// Nodes showing their whole result.
+    pub expanded: &'a mut HashSet<NodeId>,
+    /// Nodes whose result is stale.
+    pub stale: &'a mut HashSet<NodeId>,
+    /// Steps that run once per batch item.
+    pub fan_out: &'a mut HashMap<NodeId, usize>,
+    /// Order badges of the plan the run panel previews.
+    pub preview: &'a mut HashMap<NodeId, usize>,
+}
+
+impl<'a> CanvasInputs<'a> {
+    /// What the canvas draws from: the session's document, selection, run view, catalog
+    /// and derived facts (bring them up to date first), the app's textures and the run
+    /// panel's preview badges.
+    pub fn of(
+        session: &'a mut Session,
+        thumbnails: &'a mut Thumbnails,
+        preview: &'a mut HashMap<NodeId, usize>,
+    ) -> Self {
+        Self {
+            doc: &session.doc,
+            selection: &session.selection,
+            run_view: &mut session.run_view,
+            catalog: &mut session.catalog,
+            thumbnails,
+            expanded: &mut session.expanded,
+            stale: &mut session.derived.stale,
+            fan_out: &mut session.derived.fan_out,
+            preview,
+        }
+    }
+
+    /// Swaps the lent parts with the canvas state's: once to lend them for the draw, once
+    /// more to give them back. (The editor hands its node widgets only its user state,
+    /// which cannot hold a borrow, so the parts travel in it for the length of the draw.)
+    fn swap_with(&mut self, state: &mut CanvasState) {
+        std::mem::swap(self.run_view, &mut state.run_view);
+        std::mem::swap(self.catalog, &mut state.catalog);
+        std::mem::swap(self.thumbnails, state.thumbnails.get_mut());
+        std::mem::swap(self.expanded, &mut state.expanded);
+        std::mem::swap(self.stale, &mut state.stale);
+        std::mem::swap(self.fan_out, &mut state.fan_out);
+        std::mem::swap(self.preview, &mut state.preview);
+    }
 }
 
 impl Canvas {
@@ -50,16 +129,16 @@ impl Canvas {
             kinds: AllKinds::of(&registry),
             state: CanvasState::new(registry),
             map: IdMap::default(),
-            synced_revision: None,
-            dragging: false,
-            selected: Vec::new(),
+            synced: None,
+            shown: Vec::new(),
+            drag: None,
+            drags: 0,
             rect: Rect::from_min_size(Pos2::ZERO, Vec2::new(1280.0, 800.0)),
-            notice: None,
         }
     }
 
-    /// Rebuilds the editor graph from the document, keeping the selection.
-    pub fn rebuild(&mut self, doc: &Document) {
+    /// Rebuilds the editor graph from the document.
+    fn rebuild(&mut self, doc: &Document) {
         // A field being edited stays in edit mode across the rebuild (typing into `vars`
         // changes the ports, which rebuilds the graph on every key).
         let editing = self
@@ -74,16 +153,60 @@ impl Canvas {
         self.editor.graph = graph;
         self.editor.node_order = order;
         self.editor.node_positions = Default::default();
-        self.selected.retain(|id| map.to_editor.contains_key(id));
-        self.editor.selected_nodes = self
-            .selected
-            .iter()
-            .filter_map(|id| map.to_editor.get(id).copied())
-            .collect();
         self.editor.connection_in_progress = None;
         self.editor.node_finder = None;
         self.map = map;
-        self.synced_revision = Some(doc.revision());
+        self.synced = Some(doc.identity());
+    }
+
+    /// Rebuilds the editor graph unless it shows the document as it is now: the same
+    /// document, moved on only by the edits the editor made itself.
+    fn sync(&mut self, doc: &Document) {
+        let shown = std::mem::take(&mut self.shown);
+        let expected = self.synced.map(|s| DocIdentity {
+            revision: s.revision + shown.len() as u64,
+            ..s
+        });
+        let ports_kept = shown.iter().all(|edit| match edit {
+            ShownEdit::Plain => true,
+            ShownEdit::Field { node, ports_before } => self.ports_of(doc, node) == *ports_before,
+        });
+        if expected == Some(doc.identity()) && ports_kept {
+            self.synced = Some(doc.identity());
+        } else {
+            self.rebuild(doc);
+        }
+    }
+
+    /// The nodes and wires the editor graph shows, in document terms (sorted), to check it
+    /// against the document.
+    pub fn shown_graph(&self) -> (Vec<NodeId>, Vec<(PortRef, PortRef)>) {
+        let mut nodes: Vec<NodeId> = self
+            .editor
+            .graph
+            .iter_nodes()
+            .filter_map(|id| self.map.to_doc.get(&id).cloned())
+            .collect();
+        nodes.sort();
+        let mut wires: Vec<(PortRef, PortRef)> = self
+            .editor
+            .graph
+            .iter_connections()
+            .filter_map(|(input, output)| {
+                Some((
+                    self.map.outputs.get(&output)?.clone(),
+                    self.map.inputs.get(&input)?.clone(),
+                ))
+            })
+            .collect();
+        wires.sort();
+        (nodes, wires)
+    }
+
+    /// Whether the editor graph was built from this document (any revision of it).
+    pub fn shows(&self, doc: &Document) -> bool {
+        self.synced
+            .is_some_and(|s| s.generation == doc.identity().generation)
     }
 
     /// Writes every node's position (graph space × zoom) into the editor.
@@ -97,20 +220,18 @@ impl Canvas {
         }
     }
 
-    /// Whether the editor shows the document as it is now.
-    pub fn is_synced(&self, doc: &Document) -> bool {
-        self.synced_revision == Some(doc.revision())
+    /// Draws the canvas in `ui` and returns what the user asked for: edits of the document
+    /// and other commands. The document itself is not touched.
+    pub fn show(&mut self, ui: &mut egui::Ui, mut inputs: CanvasInputs<'_>) -> Vec<AppCommand> {
+        let doc = inputs.doc;
+        self.sync(doc);
+        inputs.swap_with(&mut self.state);
+        let commands = self.draw(ui, doc, inputs.selection);
+        inputs.swap_with(&mut self.state);
+        commands
     }
 
-    fn mark_synced(&mut self, doc: &Document) {
-        self.synced_revision = Some(doc.revision());
-    }
-
-    /// Draws the canvas in `ui`, applies edits to `doc`, and returns the commands asked for.
-    pub fn show(&mut self, ui: &mut egui::Ui, doc: &mut Document) -> Vec<AppCommand> {
-        if !self.is_synced(doc) {
-            self.rebuild(doc);
-        }
+    fn draw(&mut self, ui: &mut egui::Ui, doc: &Document, selection: &[NodeId]) -> Vec<AppCommand> {
         let rect = ui.max_rect();
         self.rect = rect;
         let mut commands = Vec::new();
@@ -142,9 +263,8 @@ impl Canvas {
         self.state.node_rects_last = std::mem::take(&mut self.state.node_rects);
         self.state.input_rows.clear();
         self.state.output_rows.clear();
-        // Our selection is the truth: the editor forgets it on clicks outside the canvas.
-        self.editor.selected_nodes = self
-            .selected
+        // The session's selection is the truth: the editor forgets it on outside clicks.
+        self.editor.selected_nodes = selection
             .iter()
             .filter_map(|id| self.map.to_editor.get(id).copied())
             .collect();
@@ -161,10 +281,16 @@ impl Canvas {
             ui.ctx().request_repaint();
         }
         let pan_after = self.editor.pan_zoom.pan;
-        doc.set_view((pan_after.x, pan_after.y), zoom);
+        if (pan_after.x, pan_after.y) != layout.pan || zoom != layout.zoom {
+            commands.push(AppCommand::Edit(DocEdit::SetView {
+                pan: (pan_after.x, pan_after.y),
+                zoom,
+            }));
+        }
 
         let pointer_down = ui.input(|i| i.pointer.primary_down());
         let mut moved = false;
+        let mut selected: Option<Vec<NodeId>> = None;
         for node_response in response.node_responses {
             match node_response {
                 NodeResponse::ConnectEventEnded { output, input, .. } => {
@@ -174,82 +300,83 @@ impl Canvas {
                     ) else {
                         continue;
                     };
-                    match doc.connect(&self.state.registry, from, to) {
-                        Ok(()) => self.mark_synced(doc),
-                        Err(reason) => {
-                            self.notice = Some(format!("Wire refused: {reason}"));
-                            // The editor added it already; rebuilding drops it.
-                            self.synced_revision = None;
-                        }
-                    }
+                    // The editor drew the wire already; a refusal rebuilds it away.
+                    self.shown.push(ShownEdit::Plain);
+                    commands.push(AppCommand::Edit(DocEdit::Connect { from, to }));
                 }
                 NodeResponse::DisconnectEvent { output, input } => {
                     if let (Some(from), Some(to)) = (
                         self.map.outputs.get(&output).cloned(),
                         self.map.inputs.get(&input).cloned(),
                     ) {
-                        doc.disconnect(&from, &to);
-                        self.mark_synced(doc);
+                        self.shown.push(ShownEdit::Plain);
+                        commands.push(AppCommand::Edit(DocEdit::Disconnect { from, to }));
                     }
                 }
                 NodeResponse::DeleteNodeFull { node, .. } => {
                     let id = node.user_data.doc_id.clone();
-                    doc.remove_nodes(std::slice::from_ref(&id));
-                    self.state.run_view.forget(&id);
-                    self.selected.retain(|s| *s != id);
+                    commands.push(AppCommand::Edit(DocEdit::RemoveNodes(vec![id])));
                 }
                 NodeResponse::CreatedNode(id) => {
                     let kind = self.editor.graph[id].user_data.kind;
-                    let doc_id = doc.fresh_id(kind);
                     let pos = self
                         .editor
                         .node_positions
                         .get(id)
                         .copied()
                         .unwrap_or_default();
-                    doc.add_node(
-                        Node::new(doc_id.clone(), kind),
-                        (pos.x / zoom, pos.y / zoom),
-                    );
-                    self.selected = vec![doc_id];
+                    commands.push(AppCommand::Edit(DocEdit::AddNode {
+                        kind: kind.to_owned(),
+                        at: (pos.x / zoom, pos.y / zoom),
+                    }));
                 }
                 NodeResponse::MoveNode { node, drag_delta } => {
                     let Some(id) = self.map.to_doc.get(&node).cloned() else {
                         continue;
                     };
-                    let ids = if self.selected.contains(&id) && self.selected.len() > 1 {
-                        self.selected.clone()
+                    let ids = if selection.contains(&id) && selection.len() > 1 {
+                        selection.to_vec()
                     } else {
                         vec![id]
                     };
-                    doc.move_nodes(
-                        &ids,
-                        (drag_delta.x / zoom, drag_delta.y / zoom),
-                        self.dragging,
-                    );
-                    self.mark_synced(doc);
+                    let drag = *self.drag.get_or_insert_with(|| {
+                        self.drags += 1;
+                        DragId(self.drags)
+                    });
+                    self.shown.push(ShownEdit::Plain);
+                    commands.push(AppCommand::Edit(DocEdit::MoveNodes {
+                        ids,
+                        delta: (drag_delta.x / zoom, drag_delta.y / zoom),
+                        drag,
+                    }));
                     moved = true;
                 }
                 NodeResponse::SelectNode(node) => {
                     if let Some(id) = self.map.to_doc.get(&node) {
-                        self.selected = vec![id.clone()];
+                        selected = Some(vec![id.clone()]);
                     }
                 }
                 NodeResponse::User(user) => self.user_response(user, doc, &mut commands),
                 _ => {}
             }
         }
-        self.dragging = moved && pointer_down;
+        if !(moved && pointer_down) {
+            self.drag = None;
+        }
         if self.editor.ongoing_box_selection.is_some()
             || !self.editor.selected_nodes.is_empty()
             || click_on_canvas
         {
-            self.selected = self
-                .editor
-                .selected_nodes
-                .iter()
-                .filter_map(|id| self.map.to_doc.get(id).cloned())
-                .collect();
+            selected = Some(
+                self.editor
+                    .selected_nodes
+                    .iter()
+                    .filter_map(|id| self.map.to_doc.get(id).cloned())
+                    .collect(),
+            );
+        }
+        if let Some(selected) = selected.filter(|s| s.as_slice() != selection) {
+            commands.push(AppCommand::Select(selected));
         }
 
         let time_s = ui.input(|i| i.time);
@@ -260,60 +387,60 @@ impl Canvas {
     fn user_response(
         &mut self,
         response: CanvasResponse,
-        doc: &mut Document,
+        doc: &Document,
         commands: &mut Vec<AppCommand>,
     ) {
-        match response {
+        let edit = |edit| AppCommand::Edit(edit);
+        let command = match response {
             CanvasResponse::FieldEdited {
                 node,
                 field,
                 is_param,
                 value,
             } => {
+                // The widget shows the new value already.
                 let ports_before = self.ports_of(doc, &node);
-                doc.set_field(&node, &field, is_param, value);
-                if self.ports_of(doc, &node) == ports_before {
-                    // The widget already shows the new value: no rebuild needed.
-                    self.mark_synced(doc);
-                }
+                self.shown.push(ShownEdit::Field {
+                    node: node.clone(),
+                    ports_before,
+                });
+                edit(DocEdit::SetField {
+                    node,
+                    field,
+                    is_param,
+                    value,
+                })
             }
-            CanvasResponse::RunNode(node) => commands.push(AppCommand::Run(Scope::Node(node))),
-            CanvasResponse::RunToHere(node) => {
-                commands.push(AppCommand::OpenRunPanel(Scope::ToHere(node)))
-            }
+            CanvasResponse::RunNode(node) => AppCommand::Run(Scope::Node(node)),
+            CanvasResponse::RunToHere(node) => AppCommand::OpenRunPanel(Scope::ToHere(node)),
             CanvasResponse::Promote(node, promotion) => {
-                if let Err(reason) = doc.set_promotion(&node, promotion) {
-                    self.notice = Some(reason);
-                }
+                edit(DocEdit::SetPromotion { node, promotion })
             }
-            CanvasResponse::SetOutput(node, output) => doc.set_output(&node, output),
-            CanvasResponse::SetBypassed(node, bypassed) => doc.set_bypassed(&node, bypassed),
-            CanvasResponse::Rename(node, title) => doc.set_title(&node, title),
-            CanvasResponse::RetryItems(node, items) => {
-                commands.push(AppCommand::RetryItems { node, items })
+            CanvasResponse::SetOutput(node, output) => edit(DocEdit::SetOutput { node, output }),
+            CanvasResponse::SetBypassed(node, bypassed) => {
+                edit(DocEdit::SetBypassed { node, bypassed })
             }
+            CanvasResponse::Rename(node, title) => edit(DocEdit::SetTitle { node, title }),
+            CanvasResponse::RetryItems(node, items) => AppCommand::RetryItems { node, items },
             CanvasResponse::SetConcurrency(node, concurrency) => {
-                doc.set_concurrency(&node, concurrency)
+                edit(DocEdit::SetConcurrency { node, concurrency })
             }
-            CanvasResponse::AddFiles(node) => commands.push(AppCommand::AddFiles(node)),
+            CanvasResponse::AddFiles(node) => AppCommand::AddFiles(node),
             CanvasResponse::SetActiveResult(node, index) => {
-                commands.push(AppCommand::SetActiveResult { node, index })
+                AppCommand::SetActiveResult { node, index }
             }
-            CanvasResponse::ShowResults(node) => commands.push(AppCommand::ShowResults(node)),
+            CanvasResponse::ShowResults(node) => AppCommand::ShowResults(node),
             CanvasResponse::ShowImage(node, image) => {
                 let title = doc
                     .flow()
                     .node(node.as_str())
                     .filter(|n| !n.title.is_empty())
                     .map_or_else(|| node.to_string(), |n| n.title.clone());
-                commands.push(AppCommand::ShowImage { title, image });
+                AppCommand::ShowImage { title, image }
             }
-            CanvasResponse::ToggleExpanded(node) => {
-                if !self.state.expanded.remove(&node) {
-                    self.state.expanded.insert(node);
-                }
-            }
-        }
+            CanvasResponse::ToggleExpanded(node) => AppCommand::ToggleExpanded(node),
+        };
+        commands.push(command);
     }
 
     /// The names of a node's ports, to tell whether an edit changed them.
@@ -343,10 +470,9 @@ impl Canvas {
         }
     }
 
-    /// Sets the view so every node is visible.
-    pub fn zoom_to_fit(&mut self, doc: &mut Document) {
+    /// The view that shows every node.
+    pub fn zoom_to_fit(&self, doc: &Document) -> Option<DocEdit> {
         let zoom = doc.flow().layout.zoom.max(ZOOM_RANGE.0);
-        let pan = doc.flow().layout.pan;
         let mut bounds = Rect::NOTHING;
         for (id, pos) in &doc.flow().layout.positions {
             let size = self
@@ -356,9 +482,8 @@ impl Canvas {
                 .map_or(Vec2::new(200.0, 120.0), |r| r.size() / zoom);
             bounds = bounds.union(Rect::from_min_size(Pos2::new(pos.0, pos.1), size));
         }
-        let _ = pan;
         if !bounds.is_positive() {
-            return;
+            return None;
         }
         let margin = 40.0;
         let available = self.rect.size() - Vec2::splat(2.0 * margin);
@@ -366,14 +491,15 @@ impl Canvas {
         let new_zoom = fit.clamp(ZOOM_RANGE.0, 1.0);
         let center_screen = self.rect.size() / 2.0;
         let new_pan = center_screen - bounds.center().to_vec2() * new_zoom;
-        doc.set_view((new_pan.x, new_pan.y), new_zoom);
+        Some(DocEdit::SetView {
+            pan: (new_pan.x, new_pan.y),
+            zoom: new_zoom,
+        })
     }
 
-    /// Selects a node and pans so it sits in the middle of the canvas.
-    pub fn focus(&mut self, doc: &mut Document, id: &NodeId) {
-        let Some(pos) = doc.flow().layout.positions.get(id).copied() else {
-            return;
-        };
+    /// The view with a node in the middle of the canvas.
+    pub fn centre_on(&self, doc: &Document, id: &NodeId) -> Option<DocEdit> {
+        let pos = doc.flow().layout.positions.get(id).copied()?;
         let zoom = doc.flow().layout.zoom;
         let size = self
             .state
@@ -382,8 +508,9 @@ impl Canvas {
             .map_or(Vec2::new(200.0, 120.0), |r| r.size());
         let center = Vec2::new(pos.0, pos.1) * zoom + size / 2.0;
         let pan = self.rect.size() / 2.0 - center;
-        doc.set_view((pan.x, pan.y), zoom);
-        self.selected = vec![id.clone()];
-        self.editor.selected_nodes = self.map.to_editor.get(id).copied().into_iter().collect();
+        Some(DocEdit::SetView {
+            pan: (pan.x, pan.y),
+            zoom,
+        })
     }
 }

@@ -4,10 +4,10 @@
 use eframe::egui::{self, Color32, RichText, TextEdit};
 
 use super::graph_types::{CanvasResponse, CanvasState, EditorNode, FieldValue};
-use crate::app::run_view::NodeStatus;
 use crate::exec::format_duration_ms;
 use crate::model::Value;
 use crate::nodes::{Outputs, Role};
+use crate::session::run_view::NodeStatus;
 
 /// Width of a node's content at zoom 1.
 pub const NODE_CONTENT_WIDTH: f32 = 170.0;

@@ -4,8 +4,8 @@
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Stroke, Vec2};
 
 use super::graph_types::CanvasState;
-use crate::app::run_view::{NodeStatus, DELIVERY_PULSE};
 use crate::model::Flow;
+use crate::session::run_view::{NodeStatus, DELIVERY_PULSE};
 
 /// The colour of a status ring, badge and status text.
 pub fn status_color(status: NodeStatus) -> Color32 {

@@ -1,5 +1,5 @@
-//! Named colours for panels and banners, so widgets say what a colour means rather than
-//! which one it is.
+//! The app's colours, named by what they mean: one palette for statuses, panels, banners
+//! and the canvas, so no widget picks a colour of its own.
 
 use eframe::egui::Color32;
 
@@ -14,3 +14,6 @@ pub const GO_FILL: Color32 = Color32::from_rgb(40, 120, 70);
 
 /// Text on a [`GO_FILL`] button.
 pub const GO_TEXT: Color32 = Color32::WHITE;
+
+/// A passing notice at the top of the window.
+pub const NOTICE: Color32 = WARNING_TEXT;

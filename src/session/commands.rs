@@ -1,0 +1,132 @@
+//! Commands: what buttons, menus, shortcuts and node widgets ask for. The app applies them
+//! in one place, once per frame.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::exec::{QueueMove, RunId};
+use crate::model::{NodeId, ParamValue};
+use crate::plan::{RunMode, Scope};
+use crate::store::ContinueHow;
+
+pub use super::result_actions::SaveContent;
+
+/// Something the user asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AppCommand {
+    /// Change the flow (the canvas's edits, and any other).
+    Edit(super::edit::DocEdit),
+    /// Make these nodes the selection.
+    Select(Vec<NodeId>),
+    /// Show or hide a node's whole result on the canvas.
+    ToggleExpanded(NodeId),
+    /// Run a scope of the flow at once, with the nodes' own values (Run node, Retry).
+    Run(Scope),
+    /// Open the run panel for a scope (Run, Run flow to here).
+    OpenRunPanel(Scope),
+    /// Queue a run from the run panel, with its input values.
+    Queue {
+        /// What to run.
+        scope: Scope,
+        /// All or Missing.
+        mode: RunMode,
+        /// Promoted input values by label.
+        inputs: BTreeMap<String, ParamValue>,
+    },
+    /// Cancel a queued run.
+    QueueCancel(RunId),
+    /// Move a queued run.
+    QueueMove(RunId, QueueMove),
+    /// Pause (true) or resume (false) the queue.
+    QueuePause(bool),
+    /// Clear finished runs from the queue.
+    QueueClearFinished,
+    /// Show just the form, Run, progress and outputs (or the canvas again).
+    ToggleAppMode,
+    /// Stop the active run.
+    Stop,
+    /// Start a new, empty flow (asks first if there are unsaved changes).
+    New,
+    /// Open a file; `None` shows the file dialog (asks first about unsaved changes).
+    Open(Option<PathBuf>),
+    /// Save to the current file (or ask where, for a new flow).
+    Save,
+    /// Save under a new name.
+    SaveAs,
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Copy the selected nodes.
+    Copy,
+    /// Paste copied nodes.
+    Paste,
+    /// Duplicate the selected nodes.
+    Duplicate,
+    /// Delete the selected nodes.
+    Delete,
+    /// Fit every node in view.
+    ZoomToFit,
+    /// Select a node and centre the canvas on it.
+    Focus(NodeId),
+    /// Close the window (asks first about unsaved changes).
+    Quit,
+    /// Make entry `index` of a node's result history its active result.
+    SetActiveResult {
+        /// The node.
+        node: NodeId,
+        /// The entry, from 0 (oldest).
+        index: usize,
+    },
+    /// Open a node's results window (history and Compare).
+    ShowResults(NodeId),
+    /// Show an image full size in the image viewer.
+    ShowImage {
+        /// What it is (the node's title).
+        title: String,
+        /// The image.
+        image: crate::model::ImageData,
+    },
+    /// Open the drawer on a tab, or close it if it shows that tab already.
+    ToggleDrawer(DrawerTab),
+    /// Resume or retry a recorded run that did not complete.
+    ContinueRun {
+        /// The run's id.
+        run: String,
+        /// Resume or retry.
+        how: ContinueHow,
+    },
+    /// Put text on the clipboard.
+    CopyText(String),
+    /// Ask where, then save a result there.
+    SaveResult {
+        /// The file name to suggest.
+        name: String,
+        /// What to write.
+        content: SaveContent,
+    },
+    /// Show a file's folder in the system's file manager.
+    OpenFolder(PathBuf),
+    /// Run these batch items of a node again (its failed ones, say).
+    RetryItems {
+        /// The node.
+        node: NodeId,
+        /// The items, from 0.
+        items: Vec<usize>,
+    },
+    /// Pick files and add them to a batch node's items.
+    AddFiles(NodeId),
+    /// Hide the "run interrupted" banner for this run.
+    DismissInterrupted(String),
+    /// Trust the open flow's folder (and every folder below it): lift the restriction.
+    TrustFolder,
+}
+
+/// The tabs of the drawer on the right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrawerTab {
+    /// Everything the flow produced, newest first.
+    Outputs,
+    /// The recorded runs.
+    Runs,
+}

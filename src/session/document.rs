@@ -1,0 +1,753 @@
+//! The open document: the flow being edited, its file, unsaved changes, undo/redo, and the
+//! one way to change it ([`Document::apply`]). UI-free, so every edit is testable without a
+//! window.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::edit::{Applied, DocEdit, EditRefused, UndoGroup};
+use crate::model::{validate, Edge, Flow, Node, NodeId, ParamValue, PortRef};
+use crate::nodes::Registry;
+use crate::plan::find_loops;
+
+/// How many edits undo remembers.
+const UNDO_DEPTH: usize = 200;
+
+/// The flow being edited and everything about it that is not the canvas's business.
+pub struct Document {
+    flow: Flow,
+    path: Option<PathBuf>,
+    dirty: bool,
+    undo: Vec<Flow>,
+    redo: Vec<Flow>,
+    /// The group of the last edit, so typing into one field (or one drag) makes one undo
+    /// step, not one per key or per frame.
+    last_group: Option<UndoGroup>,
+    /// Bumped on every change; views rebuild when it moves.
+    revision: u64,
+    /// Different for every document made: views showing another document rebuild even when
+    /// the revisions happen to match.
+    generation: u64,
+    /// The node kinds, to check wires.
+    registry: Arc<Registry>,
+    /// Runs are restricted: the file lies in a folder nobody trusted (see `crate::trust`).
+    restricted: bool,
+}
+
+impl Document {
+    /// A document for `flow`, saved at `path` if it has one.
+    pub fn new(mut flow: Flow, path: Option<PathBuf>, registry: Arc<Registry>) -> Self {
+        // Nodes without a position (a hand-written flow) are laid out rather than stacked.
+        crate::model::place_unplaced(&mut flow);
+        Self {
+            flow,
+            path,
+            dirty: false,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            last_group: None,
+            revision: 0,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
+            registry,
+            restricted: false,
+        }
+    }
+
+    /// Whether runs of this document are restricted (its folder is not trusted): nodes
+    /// that act outside the flow are left out with "needs trust".
+    pub fn is_restricted(&self) -> bool {
+        self.restricted
+    }
+
+    /// Restricts the document's runs, or lifts the restriction.
+    pub fn set_restricted(&mut self, restricted: bool) {
+        self.restricted = restricted;
+    }
+
+    /// A document restored from a recovery copy: it has unsaved changes.
+    pub fn recovered(flow: Flow, path: Option<PathBuf>, registry: Arc<Registry>) -> Self {
+        let mut doc = Self::new(flow, path, registry);
+        doc.dirty = true;
+        doc
+    }
+
+    /// The flow.
+    pub fn flow(&self) -> &Flow {
+        &self.flow
+    }
+
+    /// The file the document is saved in, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Whether there are unsaved changes.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Changes whenever the flow's content changes.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Which document this is, and which revision of it: views compare it to tell whether
+    /// they show what is open now (a new or opened document never matches an old one).
+    pub fn identity(&self) -> DocIdentity {
+        DocIdentity {
+            generation: self.generation,
+            revision: self.revision,
+        }
+    }
+
+    /// The node kinds the document is checked against.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The same flow and file with no unsaved changes and no undo history (after the user
+    /// chose to discard their edits): a new document, so views rebuild.
+    pub fn reopened(&self, flow: Flow) -> Self {
+        Self::new(flow, self.path.clone(), self.registry.clone())
+    }
+
+    /// The folder relative paths in the flow are resolved against.
+    pub fn base_dir(&self) -> PathBuf {
+        let dir = match self.path.as_deref().and_then(Path::parent) {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        };
+        dir.canonicalize().unwrap_or(dir)
+    }
+
+    /// The name shown in the title bar: the file name, or "Untitled".
+    pub fn display_name(&self) -> String {
+        self.path
+            .as_deref()
+            .and_then(Path::file_name)
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "Untitled".to_owned())
+    }
+
+    /// Saves to `path` (atomically) and makes it the document's file.
+    pub fn save_to(&mut self, path: &Path) -> std::io::Result<()> {
+        crate::format::save(path, &self.flow)?;
+        self.path = Some(path.to_path_buf());
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Carries out an edit: the one way the flow changes. Checks it first (a refused edit
+    /// changes nothing and says why), records the undo step (grouping the keys of one field
+    /// and the frames of one drag), and moves the revision.
+    pub fn apply(&mut self, edit: DocEdit) -> Result<Applied, EditRefused> {
+        let group = match &edit {
+            DocEdit::SetField { node, field, .. } => {
+                Some(UndoGroup::Field(node.clone(), field.clone()))
+            }
+            DocEdit::SetTitle { node, .. } => Some(UndoGroup::Title(node.clone())),
+            DocEdit::SetPromotion { node, .. } => Some(UndoGroup::Promotion(node.clone())),
+            DocEdit::MoveNodes { drag, .. } => Some(UndoGroup::Drag(*drag)),
+            _ => None,
+        };
+        if let DocEdit::SetView { pan, zoom } = edit {
+            // Layout only: unsaved, but neither an undo step nor a content change.
+            let layout = &mut self.flow.layout;
+            let changed = layout.pan != pan || layout.zoom != zoom;
+            if changed {
+                layout.pan = pan;
+                layout.zoom = zoom;
+                self.dirty = true;
+            }
+            return Ok(Applied {
+                changed,
+                ..Applied::default()
+            });
+        }
+        self.check(&edit)?;
+        let mut created = Vec::new();
+        let continues = group.is_some() && group == self.last_group;
+        if continues {
+            // The undo step taken at the group's first edit covers this one too (no copy
+            // per key or per drag frame: flows can be large).
+            self.carry_out(edit, &mut created);
+        } else {
+            let before = self.flow.clone();
+            self.carry_out(edit, &mut created);
+            if self.flow == before {
+                return Ok(Applied::default());
+            }
+            self.undo.push(before);
+            if self.undo.len() > UNDO_DEPTH {
+                self.undo.remove(0);
+            }
+        }
+        self.redo.clear();
+        self.last_group = group;
+        self.dirty = true;
+        self.revision += 1;
+        Ok(Applied {
+            created,
+            changed: true,
+        })
+    }
+
+    /// Refuses an edit that would make the flow wrong, saying why.
+    fn check(&self, edit: &DocEdit) -> Result<(), EditRefused> {
+        match edit {
+            DocEdit::Connect { from, to } => self.check_connection(from, to),
+            DocEdit::AddNode { kind, .. } if self.registry.get(kind).is_none() => {
+                Err(EditRefused(format!("there is no node kind `{kind}`")))
+            }
+            DocEdit::SetPromotion {
+                node,
+                promotion: Some(promotion),
+            } => {
+                let label = promotion.label.trim();
+                if label.is_empty() {
+                    return Err(EditRefused("An input needs a label".to_owned()));
+                }
+                let taken =
+                    self.flow.nodes.iter().any(|n| {
+                        n.id != *node && n.promote.as_ref().is_some_and(|p| p.label == label)
+                    });
+                if taken {
+                    return Err(EditRefused(format!(
+                        "The input label `{label}` is already used"
+                    )));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Changes the flow as the (checked) edit says.
+    fn carry_out(&mut self, edit: DocEdit, created: &mut Vec<NodeId>) {
+        match edit {
+            DocEdit::Connect { from, to } => {
+                if !self.flow.edges.iter().any(|e| e.from == from && e.to == to) {
+                    self.flow.edges.retain(|edge| edge.to != to);
+                    self.flow.edges.push(Edge::new(from, to));
+                }
+            }
+            DocEdit::Disconnect { from, to } => self
+                .flow
+                .edges
+                .retain(|edge| !(edge.from == from && edge.to == to)),
+            DocEdit::AddNode { kind, at } => {
+                let id = self.fresh_id(&kind);
+                self.flow.layout.positions.insert(id.clone(), at);
+                self.flow.nodes.push(Node::new(id.clone(), kind.as_str()));
+                created.push(id);
+            }
+            DocEdit::RemoveNodes(ids) => self.remove_nodes(&ids),
+            DocEdit::MoveNodes { ids, delta, .. } => {
+                for id in ids {
+                    let pos = self.flow.layout.positions.entry(id).or_insert((0.0, 0.0));
+                    pos.0 += delta.0;
+                    pos.1 += delta.1;
+                }
+            }
+            DocEdit::SetView { .. } => {}
+            DocEdit::SetField {
+                node,
+                field,
+                is_param,
+                value,
+            } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    let map = if is_param {
+                        &mut target.params
+                    } else {
+                        &mut target.values
+                    };
+                    match value {
+                        Some(value) => map.insert(field, value),
+                        None => map.remove(&field),
+                    };
+                }
+            }
+            DocEdit::SetTitle { node, title } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.title = title;
+                }
+            }
+            DocEdit::SetPromotion { node, promotion } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.promote = promotion;
+                }
+            }
+            DocEdit::SetOutput { node, output } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.output = output;
+                }
+            }
+            DocEdit::SetBypassed { node, bypassed } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.bypassed = bypassed;
+                }
+            }
+            DocEdit::SetConcurrency { node, concurrency } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.concurrency = concurrency;
+                }
+            }
+            DocEdit::AddBatchFiles { node, files } => self.add_batch_files(&node, &files),
+            DocEdit::Paste { clip, offset } => created.extend(self.paste(&clip, offset)),
+        }
+    }
+
+    /// Whether there is an edit to undo.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// Whether there is an undone edit to redo.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Undoes the last edit.
+    pub fn undo(&mut self) -> bool {
+        let Some(previous) = self.undo.pop() else {
+            return false;
+        };
+        self.redo.push(std::mem::replace(&mut self.flow, previous));
+        self.undone_or_redone();
+        true
+    }
+
+    /// Redoes the last undone edit.
+    pub fn redo(&mut self) -> bool {
+        let Some(next) = self.redo.pop() else {
+            return false;
+        };
+        self.undo.push(std::mem::replace(&mut self.flow, next));
+        self.undone_or_redone();
+        true
+    }
+
+    fn undone_or_redone(&mut self) {
+        self.last_group = None;
+        self.dirty = true;
+        self.revision += 1;
+    }
+
+    /// An id not used yet, made from `stem` (`shell`, `shell_2`, …).
+    fn fresh_id(&self, stem: &str) -> NodeId {
+        let stem: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(48)
+            .collect();
+        let taken = |id: &str| self.flow.node(id).is_some();
+        if !taken(&stem) {
+            return NodeId::from(stem.as_str());
+        }
+        (2..)
+            .map(|n| format!("{stem}_{n}"))
+            .find(|id| !taken(id))
+            .map(|id| NodeId::from(id.as_str()))
+            .unwrap_or_else(|| NodeId::from(stem.as_str()))
+    }
+
+    fn remove_nodes(&mut self, ids: &[NodeId]) {
+        let gone: std::collections::HashSet<&NodeId> = ids.iter().collect();
+        self.flow.nodes.retain(|node| !gone.contains(&node.id));
+        self.flow
+            .edges
+            .retain(|edge| !gone.contains(&edge.from.node) && !gone.contains(&edge.to.node));
+        for id in ids {
+            self.flow.layout.positions.remove(id);
+        }
+    }
+
+    /// Checks a new wire the way the engine would: types and loops. `Err` says why not.
+    pub fn check_connection(&self, from: &PortRef, to: &PortRef) -> Result<(), EditRefused> {
+        if from.node == to.node {
+            return Err(EditRefused(format!("`{}` cannot feed itself", from.node)));
+        }
+        let mut candidate = self.flow.clone();
+        candidate.edges.retain(|edge| edge.to != *to);
+        candidate.edges.push(Edge::new(from.clone(), to.clone()));
+        let edge_problem = validate(&candidate, &self.registry)
+            .into_iter()
+            .find(|p| matches!(&p.subject, crate::model::Subject::Edge(e) if e.to == *to));
+        if let Some(problem) = edge_problem {
+            return Err(EditRefused(problem.message));
+        }
+        if let Some(cycle) = find_loops(&candidate)
+            .into_iter()
+            .find(|cycle| cycle.contains(&from.node) && cycle.contains(&to.node))
+        {
+            let names: Vec<String> = cycle.iter().map(|id| format!("`{id}`")).collect();
+            return Err(EditRefused(format!(
+                "this wire would make a loop: {} → `{}`",
+                names.join(" → "),
+                cycle[0]
+            )));
+        }
+        Ok(())
+    }
+
+    /// Adds file paths to a batch node's items (one per line) and makes its items paths.
+    /// Paths inside the flow's folder are written relative to it.
+    fn add_batch_files(&mut self, node: &NodeId, files: &[PathBuf]) {
+        let base = self.base_dir();
+        let Some(target) = self.flow.node_mut(node.as_str()) else {
+            return;
+        };
+        let mut items = match target.params.get("items") {
+            Some(ParamValue::Text(text)) => text.trim_end().to_owned(),
+            _ => String::new(),
+        };
+        for file in files {
+            let shown = file.strip_prefix(&base).unwrap_or(file);
+            if !items.is_empty() {
+                items.push('\n');
+            }
+            items.push_str(&shown.display().to_string());
+        }
+        target
+            .params
+            .insert("items".to_owned(), ParamValue::Text(items));
+        target
+            .params
+            .insert("item_type".to_owned(), ParamValue::Text("path".to_owned()));
+    }
+
+    /// Copies nodes and the wires among them, for the clipboard.
+    pub fn copy_nodes(&self, ids: &[NodeId]) -> Flow {
+        let mut copy = Flow {
+            nodes: self
+                .flow
+                .nodes
+                .iter()
+                .filter(|n| ids.contains(&n.id))
+                .cloned()
+                .collect(),
+            edges: self
+                .flow
+                .edges
+                .iter()
+                .filter(|e| ids.contains(&e.from.node) && ids.contains(&e.to.node))
+                .cloned()
+                .collect(),
+            ..Flow::default()
+        };
+        for id in ids {
+            if let Some(pos) = self.flow.layout.positions.get(id) {
+                copy.layout.positions.insert(id.clone(), *pos);
+            }
+        }
+        copy
+    }
+
+    /// Pastes copied nodes (fresh ids, wires among them kept) shifted by an offset; returns
+    /// the new ids.
+    fn paste(&mut self, clip: &Flow, offset_in_graph: (f32, f32)) -> Vec<NodeId> {
+        let mut renamed = std::collections::HashMap::new();
+        let mut new_ids = Vec::new();
+        for node in &clip.nodes {
+            let stem = node
+                .id
+                .as_str()
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
+            let id = self.fresh_id(if stem.is_empty() { &node.kind } else { stem });
+            let mut copy = node.clone();
+            copy.id = id.clone();
+            // A copy is not a second flow input or output (input labels must stay unique).
+            copy.output = false;
+            copy.promote = None;
+            let pos = clip
+                .layout
+                .positions
+                .get(&node.id)
+                .copied()
+                .unwrap_or((0.0, 0.0));
+            self.flow.layout.positions.insert(
+                id.clone(),
+                (pos.0 + offset_in_graph.0, pos.1 + offset_in_graph.1),
+            );
+            self.flow.nodes.push(copy);
+            renamed.insert(node.id.clone(), id.clone());
+            new_ids.push(id);
+        }
+        for edge in &clip.edges {
+            if let (Some(from), Some(to)) =
+                (renamed.get(&edge.from.node), renamed.get(&edge.to.node))
+            {
+                self.flow.edges.push(Edge::new(
+                    PortRef::new(from.clone(), edge.from.port.clone()),
+                    PortRef::new(to.clone(), edge.to.port.clone()),
+                ));
+            }
+        }
+        new_ids
+    }
+}
+
+/// Makes every document's generation different.
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// Which document, at which revision: what a view of the document syncs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DocIdentity {
+    /// Different for every document made (New, Open, a recovered copy).
+    pub generation: u64,
+    /// Moves with every change of the flow's content.
+    pub revision: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::edit::DragId;
+
+    fn registry() -> Arc<Registry> {
+        Arc::new(Registry::builtin())
+    }
+
+    fn sample() -> Document {
+        let flow = crate::format::parse(
+            r#"Flow(version: 1, nodes: [
+                Node(id: "a", kind: "text"),
+                Node(id: "n", kind: "number"),
+                Node(id: "t", kind: "template", params: {"template": "{x}", "vars": ["x"]}),
+                Node(id: "v", kind: "viewer"),
+            ], edges: ["a.text -> t.x", "t.text -> v.in"],
+            layout: Layout(positions: {"a": (0.0, 0.0), "t": (100.0, 0.0)}))"#,
+            &registry(),
+        )
+        .unwrap();
+        Document::new(flow, None, registry())
+    }
+
+    fn connect(from: (&str, &str), to: (&str, &str)) -> DocEdit {
+        DocEdit::Connect {
+            from: PortRef::new(from.0, from.1),
+            to: PortRef::new(to.0, to.1),
+        }
+    }
+
+    #[test]
+    fn edits_mark_dirty_and_undo_redo_restore() {
+        let mut doc = sample();
+        assert!(!doc.is_dirty());
+        let original = doc.flow().clone();
+        doc.apply(DocEdit::RemoveNodes(vec![NodeId::from("t")]))
+            .unwrap();
+        assert!(doc.is_dirty());
+        assert!(
+            doc.flow().edges.is_empty(),
+            "wires of a deleted node go too"
+        );
+        assert!(doc.undo());
+        assert_eq!(doc.flow(), &original);
+        assert!(doc.redo());
+        assert!(doc.flow().node("t").is_none());
+    }
+
+    #[test]
+    fn typing_into_one_field_is_one_undo_step() {
+        let mut doc = sample();
+        let a = NodeId::from("a");
+        for text in ["h", "he", "hel", "hello"] {
+            doc.apply(DocEdit::SetField {
+                node: a.clone(),
+                field: "text".into(),
+                is_param: true,
+                value: Some(ParamValue::from(text)),
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            doc.flow().node("a").unwrap().params["text"],
+            ParamValue::from("hello")
+        );
+        doc.undo();
+        assert!(!doc.flow().node("a").unwrap().params.contains_key("text"));
+        assert!(!doc.can_undo());
+    }
+
+    #[test]
+    fn typing_into_another_field_starts_a_new_undo_step() {
+        let mut doc = sample();
+        let set = |field: &str, text: &str| DocEdit::SetField {
+            node: NodeId::from("t"),
+            field: field.into(),
+            is_param: true,
+            value: Some(ParamValue::from(text)),
+        };
+        doc.apply(set("template", "{x}!")).unwrap();
+        doc.apply(DocEdit::SetTitle {
+            node: NodeId::from("t"),
+            title: "Greeting".into(),
+        })
+        .unwrap();
+        doc.apply(set("template", "{x}!!")).unwrap();
+        doc.undo();
+        assert_eq!(
+            doc.flow().node("t").unwrap().params["template"],
+            ParamValue::from("{x}!")
+        );
+        doc.undo();
+        assert_eq!(doc.flow().node("t").unwrap().title, "");
+    }
+
+    #[test]
+    fn refused_connections_say_why_and_change_nothing() {
+        let mut doc = sample();
+        let before = doc.flow().clone();
+        let revision = doc.revision();
+        let loop_back = doc.apply(connect(("t", "text"), ("t", "x")));
+        assert!(loop_back.unwrap_err().0.contains("cannot feed itself"));
+        // a viewer's output back into the template makes a loop through the viewer.
+        let err = doc.apply(connect(("v", "out"), ("t", "x"))).unwrap_err();
+        assert!(err.0.contains("loop"), "{err}");
+        assert_eq!(doc.flow(), &before);
+        assert!(!doc.is_dirty());
+        assert_eq!(doc.revision(), revision, "a refused edit moves nothing");
+    }
+
+    #[test]
+    fn a_wire_into_a_used_input_replaces_the_old_one() {
+        let mut doc = sample();
+        doc.apply(connect(("n", "value"), ("t", "x"))).unwrap();
+        let into_x: Vec<_> = doc
+            .flow()
+            .edges
+            .iter()
+            .filter(|e| e.to == PortRef::new("t", "x"))
+            .collect();
+        assert_eq!(into_x.len(), 1);
+        assert_eq!(into_x[0].from, PortRef::new("n", "value"));
+    }
+
+    #[test]
+    fn an_edit_that_changes_nothing_is_no_undo_step() {
+        let mut doc = sample();
+        let applied = doc.apply(connect(("a", "text"), ("t", "x"))).unwrap();
+        assert!(!applied.changed);
+        assert!(!doc.can_undo());
+        assert!(!doc.is_dirty());
+    }
+
+    #[test]
+    fn added_nodes_get_fresh_ids_and_unknown_kinds_are_refused() {
+        let mut doc = sample();
+        let add = |kind: &str| DocEdit::AddNode {
+            kind: kind.into(),
+            at: (5.0, 6.0),
+        };
+        let first = doc.apply(add("text")).unwrap().created;
+        let second = doc.apply(add("text")).unwrap().created;
+        assert_eq!(first, vec![NodeId::from("text")]);
+        assert_eq!(second, vec![NodeId::from("text_2")]);
+        assert_eq!(doc.flow().layout.positions[&second[0]], (5.0, 6.0));
+        let refused = doc.apply(add("no_such_kind")).unwrap_err();
+        assert!(refused.0.contains("no_such_kind"), "{refused}");
+    }
+
+    #[test]
+    fn paste_gives_fresh_ids_and_keeps_inner_wires() {
+        let mut doc = sample();
+        let clip = doc.copy_nodes(&[NodeId::from("a"), NodeId::from("t")]);
+        assert_eq!(clip.edges.len(), 1, "only the wire between copied nodes");
+        let new_ids = doc
+            .apply(DocEdit::Paste {
+                clip,
+                offset: (10.0, 10.0),
+            })
+            .unwrap()
+            .created;
+        assert_eq!(new_ids.len(), 2);
+        assert!(new_ids
+            .iter()
+            .all(|id| id.as_str() != "a" && id.as_str() != "t"));
+        assert_eq!(doc.flow().nodes.len(), 6);
+        assert_eq!(doc.flow().edges.len(), 3);
+        assert!(validate(doc.flow(), &registry()).is_empty());
+        let pos = doc.flow().layout.positions[&new_ids[1]];
+        assert_eq!(pos, (110.0, 10.0));
+        doc.undo();
+        assert_eq!(doc.flow().nodes.len(), 4, "a paste is one undo step");
+    }
+
+    #[test]
+    fn moves_of_one_drag_are_one_undo_step() {
+        let mut doc = sample();
+        let ids = vec![NodeId::from("a")];
+        let step = |drag| DocEdit::MoveNodes {
+            ids: ids.clone(),
+            delta: (5.0, 0.0),
+            drag: DragId(drag),
+        };
+        doc.apply(step(1)).unwrap();
+        doc.apply(step(1)).unwrap();
+        doc.apply(step(2)).unwrap();
+        assert_eq!(doc.flow().layout.positions[&ids[0]], (15.0, 0.0));
+        doc.undo();
+        assert_eq!(doc.flow().layout.positions[&ids[0]], (10.0, 0.0));
+        doc.undo();
+        assert_eq!(doc.flow().layout.positions[&ids[0]], (0.0, 0.0));
+    }
+
+    #[test]
+    fn promotion_labels_must_be_unique_and_not_empty() {
+        let mut doc = sample();
+        let promote = |node: &str, label: &str| DocEdit::SetPromotion {
+            node: NodeId::from(node),
+            promotion: Some(crate::model::Promotion::new(label)),
+        };
+        doc.apply(promote("a", "Name")).unwrap();
+        assert!(doc.apply(promote("n", "Name")).is_err());
+        assert!(doc.apply(promote("n", "  ")).is_err());
+    }
+
+    #[test]
+    fn panning_is_unsaved_but_no_undo_step_and_no_new_revision() {
+        let mut doc = sample();
+        let revision = doc.revision();
+        doc.apply(DocEdit::SetView {
+            pan: (3.0, 4.0),
+            zoom: 0.5,
+        })
+        .unwrap();
+        assert!(doc.is_dirty());
+        assert!(!doc.can_undo());
+        assert_eq!(doc.revision(), revision);
+    }
+
+    #[test]
+    fn every_new_document_has_its_own_identity() {
+        let one = sample();
+        let two = sample();
+        assert_eq!(one.revision(), two.revision());
+        assert_ne!(one.identity(), two.identity());
+        assert_ne!(one.identity(), one.reopened(one.flow().clone()).identity());
+    }
+
+    #[test]
+    fn saving_clears_the_unsaved_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut doc = sample();
+        doc.apply(DocEdit::SetTitle {
+            node: NodeId::from("a"),
+            title: "Alpha".into(),
+        })
+        .unwrap();
+        assert!(doc.is_dirty());
+        doc.save_to(&dir.path().join("x.flow")).unwrap();
+        assert!(!doc.is_dirty());
+        assert_eq!(doc.display_name(), "x.flow");
+    }
+}

@@ -1,0 +1,143 @@
+//! Edits: every change a user can make to a flow, as data. The canvas, menus and shortcuts
+//! produce them; [`Document::apply`](super::document::Document::apply) is the one place that
+//! carries them out.
+
+use std::path::PathBuf;
+
+use crate::model::{Flow, NodeId, ParamValue, PortRef, Promotion};
+
+/// One change to the open flow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DocEdit {
+    /// Wire an output into an input (replacing the wire the input had). Checked first.
+    Connect {
+        /// The output.
+        from: PortRef,
+        /// The input.
+        to: PortRef,
+    },
+    /// Remove the wire between two ports.
+    Disconnect {
+        /// The output.
+        from: PortRef,
+        /// The input.
+        to: PortRef,
+    },
+    /// Add a node of a kind at a graph-space position; the document picks its id.
+    AddNode {
+        /// The node kind.
+        kind: String,
+        /// Where, in graph space.
+        at: (f32, f32),
+    },
+    /// Remove nodes and every wire touching them.
+    RemoveNodes(Vec<NodeId>),
+    /// Move nodes by a graph-space offset. The moves of one drag are one undo step.
+    MoveNodes {
+        /// The nodes.
+        ids: Vec<NodeId>,
+        /// The offset, in graph space.
+        delta: (f32, f32),
+        /// The drag this move belongs to.
+        drag: DragId,
+    },
+    /// Set the canvas's pan and zoom (saved in the file, but not an undo step).
+    SetView {
+        /// Pan, in screen points.
+        pan: (f32, f32),
+        /// Zoom factor.
+        zoom: f32,
+    },
+    /// Set a parameter or an input's constant value (`None` clears it). Typing into one
+    /// field is one undo step.
+    SetField {
+        /// The node.
+        node: NodeId,
+        /// The parameter or input name.
+        field: String,
+        /// A parameter (true) or an input's constant (false).
+        is_param: bool,
+        /// The new value.
+        value: Option<ParamValue>,
+    },
+    /// Rename a node's title.
+    SetTitle {
+        /// The node.
+        node: NodeId,
+        /// The new title.
+        title: String,
+    },
+    /// Promote a node as a flow input, change its promotion, or remove it (`None`).
+    SetPromotion {
+        /// The node.
+        node: NodeId,
+        /// The promotion.
+        promotion: Option<Promotion>,
+    },
+    /// Mark or unmark a node as a flow output.
+    SetOutput {
+        /// The node.
+        node: NodeId,
+        /// Whether it is an output.
+        output: bool,
+    },
+    /// Turn bypass on or off.
+    SetBypassed {
+        /// The node.
+        node: NodeId,
+        /// Whether it is bypassed.
+        bypassed: bool,
+    },
+    /// Set how many batch items a node works on at once (`None`: its kind's default).
+    SetConcurrency {
+        /// The node.
+        node: NodeId,
+        /// The limit.
+        concurrency: Option<u32>,
+    },
+    /// Add file paths to a batch node's items.
+    AddBatchFiles {
+        /// The batch node.
+        node: NodeId,
+        /// The files.
+        files: Vec<PathBuf>,
+    },
+    /// Paste copied nodes (fresh ids, their inner wires kept), shifted by an offset.
+    Paste {
+        /// What was copied.
+        clip: Flow,
+        /// The shift, in graph space.
+        offset: (f32, f32),
+    },
+}
+
+/// Identifies one drag of nodes: every move with the same id is one undo step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DragId(pub u64);
+
+/// Edits that merge into one undo step while they follow each other.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UndoGroup {
+    /// Typing into one field of one node.
+    Field(NodeId, String),
+    /// Typing a node's title.
+    Title(NodeId),
+    /// Editing a node's promotion (its label, say).
+    Promotion(NodeId),
+    /// One drag of nodes.
+    Drag(DragId),
+}
+
+/// What an edit did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Applied {
+    /// Nodes the edit created (added or pasted), for the selection.
+    pub created: Vec<NodeId>,
+    /// Whether the flow's content changed (a no-op edit changes nothing).
+    pub changed: bool,
+}
+
+/// Why an edit was refused; the document is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EditRefused(pub String);
