@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io::Cursor;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -14,6 +15,15 @@ pub struct ImageData {
     width: u32,
     height: u32,
     rgba: Arc<Vec<u8>>,
+    /// Different for every image made; clones share it (see [`ImageData::id`]).
+    id: u64,
+}
+
+/// Makes every image's id different.
+static NEXT_IMAGE_ID: AtomicU64 = AtomicU64::new(1);
+
+fn next_image_id() -> u64 {
+    NEXT_IMAGE_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 impl ImageData {
@@ -30,6 +40,7 @@ impl ImageData {
             width,
             height,
             rgba: Arc::new(rgba),
+            id: next_image_id(),
         })
     }
 
@@ -61,6 +72,7 @@ impl ImageData {
             width,
             height,
             rgba: Arc::new(image.into_raw()),
+            id: next_image_id(),
         }
     }
 
@@ -92,27 +104,35 @@ impl ImageData {
         Ok(out)
     }
 
-    /// Identifies these pixels while they are alive (clones share it): a cache key.
-    pub fn id(&self) -> usize {
-        Arc::as_ptr(&self.rgba) as usize
+    /// Identifies these pixels for as long as the process runs (clones share it; no other
+    /// image ever has it, even after this one is gone): a cache key.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
-    /// A copy at most `max` pixels wide and high (nearest pixel; for thumbnails), as
-    /// (width, height, RGBA).
+    /// A copy at most `max` pixels wide and high, keeping the aspect ratio, scaled down
+    /// smoothly (each pixel averages the area it covers), as (width, height, RGBA).
     pub fn thumbnail(&self, max: u32) -> (u32, u32, Vec<u8>) {
         let scale = (f64::from(max) / f64::from(self.width.max(self.height))).min(1.0);
         let width = ((f64::from(self.width) * scale).round() as u32).max(1);
         let height = ((f64::from(self.height) * scale).round() as u32).max(1);
-        let mut out = Vec::with_capacity(width as usize * height as usize * 4);
-        for y in 0..height {
-            let sy = (u64::from(y) * u64::from(self.height) / u64::from(height)) as usize;
-            for x in 0..width {
-                let sx = (u64::from(x) * u64::from(self.width) / u64::from(width)) as usize;
-                let at = (sy * self.width as usize + sx) * 4;
-                out.extend_from_slice(&self.rgba[at..at + 4]);
-            }
+        if (width, height) == (self.width, self.height) {
+            return (width, height, self.rgba.to_vec());
         }
-        (width, height, out)
+        let view = image::ImageBuffer::<image::Rgba<u8>, &[u8]>::from_raw(
+            self.width,
+            self.height,
+            self.rgba.as_slice(),
+        );
+        match view {
+            Some(view) => (
+                width,
+                height,
+                image::imageops::thumbnail(&view, width, height).into_raw(),
+            ),
+            // `new` checked the length: cannot happen, but a blank picture beats a panic.
+            None => (width, height, vec![0; width as usize * height as usize * 4]),
+        }
     }
 
     /// "640×480".
@@ -193,5 +213,37 @@ mod tests {
         assert!(ImageData::decode(b"not an image")
             .unwrap_err()
             .contains("PNG, JPEG or WebP"));
+    }
+
+    #[test]
+    fn a_new_image_never_takes_a_freed_images_id() {
+        // Freed pixels' memory is often handed to the next allocation of the same size;
+        // an id from the address would then name the old picture.
+        let first = ImageData::new(1, 1, vec![1, 2, 3, 255]).unwrap();
+        let first_id = first.id();
+        let copy = first.clone();
+        assert_eq!(copy.id(), first_id, "clones share the id");
+        drop((first, copy));
+        let second = ImageData::new(1, 1, vec![9, 9, 9, 255]).unwrap();
+        assert_ne!(second.id(), first_id);
+    }
+
+    #[test]
+    fn thumbnails_keep_the_aspect_ratio_and_average_pixels() {
+        // 4×2: left half black, right half white.
+        let mut pixels = Vec::new();
+        for _row in 0..2 {
+            for x in 0..4 {
+                let v = if x < 2 { 0 } else { 255 };
+                pixels.extend([v, v, v, 255]);
+            }
+        }
+        let image = ImageData::new(4, 2, pixels).unwrap();
+        let (w, h, rgba) = image.thumbnail(2);
+        assert_eq!((w, h), (2, 1));
+        assert_eq!(rgba.len(), 8);
+        assert!(rgba[0] < 30 && rgba[4] > 225, "{rgba:?}");
+        let (w, h, _) = image.thumbnail(100);
+        assert_eq!((w, h), (4, 2), "never scaled up");
     }
 }

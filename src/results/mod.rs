@@ -6,5 +6,5 @@ mod diff;
 mod text;
 
 pub use clock::{local_clock, local_date_time};
-pub use diff::{side_by_side, DiffRow, RowKind};
+pub use diff::{side_by_side, Comparison, DiffRow, RowKind, RowLine};
 pub use text::{file_of, main_text, main_value, outputs_text};

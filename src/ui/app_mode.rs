@@ -1,8 +1,9 @@
 //! App mode: the flow as a small app. Just the inputs form, Run, progress, and the results of
 //! the flow's outputs, without the graph.
 
+use crate::ui::theme;
 use crate::ui::thumbnails::Thumbnails;
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
 use crate::model::{flow_inputs, flow_outputs, NodeId, Value};
 use crate::nodes::{Registry, Role};
@@ -80,8 +81,8 @@ pub fn show(
         super::inputs_form::show(ui, &inputs, &mut panel.values, &mut panel.pickers);
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            let run = egui::Button::new(RichText::new("▶ Run").strong().color(Color32::WHITE))
-                .fill(Color32::from_rgb(40, 120, 70))
+            let run = egui::Button::new(RichText::new("▶ Run").strong().color(theme::GO_TEXT))
+                .fill(theme::GO_FILL)
                 .min_size(egui::vec2(120.0, 30.0));
             if ui.add(run).clicked() {
                 commands.push(AppCommand::Queue {
@@ -143,7 +144,7 @@ pub fn show(
                         .node(&id)
                         .and_then(|v| v.error.clone())
                         .unwrap_or_default();
-                    ui.label(RichText::new(error).color(Color32::from_rgb(235, 110, 100)));
+                    ui.label(RichText::new(error).color(theme::ERROR_TEXT));
                 }
                 None => {
                     ui.label(RichText::new("no result yet").weak());

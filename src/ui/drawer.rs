@@ -11,7 +11,9 @@ use crate::exec::{continued_by, format_duration_ms, NodeStatus};
 use crate::model::{Flow, NodeId};
 use crate::results::local_date_time;
 use crate::session::commands::{AppCommand, DrawerTab};
+use crate::session::run_view::NodeStatus as ShownStatus;
 use crate::session::store_catalog::StoreCatalog;
+use crate::ui::theme;
 use crate::ui::thumbnails::Thumbnails;
 
 /// Height of an image preview in the Outputs list (other results take a line of text).
@@ -161,12 +163,12 @@ fn outputs(
 /// The symbol and colour of a run's status.
 fn status_mark(status: RecordStatus) -> (&'static str, Color32) {
     match status {
-        RecordStatus::Running => ("▶", Color32::from_rgb(90, 160, 240)),
-        RecordStatus::Done => ("✔", Color32::from_rgb(90, 190, 110)),
-        RecordStatus::Partial => ("⚠", Color32::from_rgb(230, 180, 80)),
-        RecordStatus::Failed => ("✖", Color32::from_rgb(235, 110, 100)),
-        RecordStatus::Cancelled => ("■", Color32::from_rgb(160, 160, 160)),
-        RecordStatus::Interrupted => ("⚠", Color32::from_rgb(240, 150, 60)),
+        RecordStatus::Running => ("▶", theme::status(ShownStatus::Running)),
+        RecordStatus::Done => ("✔", theme::status(ShownStatus::Succeeded)),
+        RecordStatus::Partial => ("⚠", theme::status(ShownStatus::Partial)),
+        RecordStatus::Failed => ("✖", theme::status(ShownStatus::Failed)),
+        RecordStatus::Cancelled => ("■", theme::status(ShownStatus::Cancelled)),
+        RecordStatus::Interrupted => ("⚠", theme::INTERRUPTED),
     }
 }
 
@@ -357,7 +359,7 @@ pub fn unfinished_banner(
                     "⚠ Run {number} ({}) {what}; {completed} of {steps} steps completed.",
                     local_date_time(run.started_at_ms)
                 ))
-                .color(Color32::from_rgb(240, 170, 90)),
+                .color(theme::WARNING_TEXT),
             );
             continue_buttons(ui, &run.id, &mut commands);
             if ui.button("Runs…").clicked() {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use eframe::egui::{self, Align2, RichText};
 
-use super::canvas::overlay::status_color;
+use super::theme;
 use crate::exec::format_duration_ms;
 use crate::model::{Flow, NodeId};
 use crate::session::commands::AppCommand;
@@ -107,7 +107,7 @@ pub fn show(
                     for id in &run_view.rows {
                         let status = run_view.node(id).map_or(NodeStatus::Idle, |v| v.status);
                         let text = RichText::new(row_text(run_view, flow, id, now))
-                            .color(status_color(status));
+                            .color(theme::status(status));
                         let is_selected = selected.as_ref() == Some(id);
                         if ui.selectable_label(is_selected, text).clicked() {
                             *selected = Some(id.clone());

@@ -59,7 +59,7 @@ pub fn preview(
             ui.label(
                 egui::RichText::new(problem.as_str())
                     .small()
-                    .color(egui::Color32::from_rgb(235, 110, 100)),
+                    .color(super::theme::ERROR_TEXT),
             );
             None
         }

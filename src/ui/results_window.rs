@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
 use super::result_buttons::{self, ResultRef};
 use crate::model::{Flow, NodeId, Value};
-use crate::results::{local_date_time, main_value, outputs_text, side_by_side, RowKind};
+use crate::results::{local_date_time, main_value, outputs_text, Comparison, RowKind};
 use crate::session::commands::AppCommand;
 use crate::session::store_catalog::StoreCatalog;
 use crate::ui::thumbnails::Thumbnails;
@@ -21,6 +21,9 @@ pub struct ResultsWindow {
     pub left: Option<usize>,
     /// The history entry on the right of Compare (B).
     pub right: Option<usize>,
+    /// The last comparison worked out, with the two stored objects it compares: worked
+    /// out again only when A or B changes, never per frame.
+    compared: Option<((String, String), Comparison)>,
 }
 
 impl ResultsWindow {
@@ -35,7 +38,12 @@ impl ResultsWindow {
             Some(h) if !h.history.is_empty() => (None, Some(0)),
             _ => (None, None),
         };
-        Self { node, left, right }
+        Self {
+            node,
+            left,
+            right,
+            compared: None,
+        }
     }
 
     /// Draws the window; returns the commands chosen and whether it stays open.
@@ -200,40 +208,39 @@ impl ResultsWindow {
     }
 
     /// Compare: A and B side by side, changed lines marked.
-    fn compare(&self, ui: &mut egui::Ui, catalog: &StoreCatalog) {
+    fn compare(&mut self, ui: &mut egui::Ui, catalog: &StoreCatalog) {
         let Some(history) = catalog.histories.get(&self.node) else {
             return;
         };
-        let text_of = |index: Option<usize>| -> Option<Result<String, String>> {
-            let entry = history.history.get(index?)?;
-            Some(match catalog.object(&entry.object)? {
-                Ok(outputs) => Ok(outputs_text(&outputs)),
-                Err(problem) => Err(problem),
-            })
-        };
+        let entry = |index: Option<usize>| history.history.get(index?);
         let name = |index: Option<usize>| {
-            index
-                .and_then(|i| history.history.get(i))
+            entry(index)
                 .and_then(|e| catalog.run_number(&e.run))
                 .map_or_else(|| "?".to_owned(), |n| format!("#{n}"))
         };
-        let (left, right) = match (text_of(self.left), text_of(self.right)) {
-            (Some(Ok(left)), Some(Ok(right))) => (left, right),
-            (Some(Err(problem)), _) | (_, Some(Err(problem))) => {
-                ui.label(RichText::new(problem).color(Color32::from_rgb(235, 110, 100)));
-                return;
-            }
-            _ if self.left.is_none() || self.right.is_none() => {
-                ui.label(RichText::new("Pick two results (A and B) to compare them.").weak());
-                return;
-            }
-            _ => {
-                ui.label(RichText::new("Reading results…").weak());
-                return;
-            }
+        let (Some(a), Some(b)) = (entry(self.left), entry(self.right)) else {
+            ui.label(RichText::new("Pick two results (A and B) to compare them.").weak());
+            return;
         };
-        let rows = side_by_side(&left, &right);
-        let changed = rows.iter().filter(|r| r.kind != RowKind::Same).count();
+        let key = (a.object.clone(), b.object.clone());
+        if self.compared.as_ref().map(|(k, _)| k) != Some(&key) {
+            let (left, right) = match (catalog.object(&a.object), catalog.object(&b.object)) {
+                (Some(Ok(left)), Some(Ok(right))) => (outputs_text(&left), outputs_text(&right)),
+                (Some(Err(problem)), _) | (_, Some(Err(problem))) => {
+                    ui.label(RichText::new(problem).color(super::theme::ERROR_TEXT));
+                    return;
+                }
+                _ => {
+                    ui.label(RichText::new("Reading results…").weak());
+                    return;
+                }
+            };
+            self.compared = Some((key, Comparison::new(left, right)));
+        }
+        let Some((_, compared)) = &self.compared else {
+            return;
+        };
+        let changed = compared.changed_rows();
         ui.horizontal(|ui| {
             ui.label(RichText::new(format!("A: run {}", name(self.left))).strong());
             ui.label(RichText::new("vs").weak());
@@ -242,32 +249,25 @@ impl ResultsWindow {
                 RichText::new(if changed == 0 {
                     "identical".to_owned()
                 } else {
-                    format!("{changed} of {} lines differ", rows.len())
+                    format!("{changed} of {} lines differ", compared.rows.len())
                 })
                 .weak(),
             );
         });
-        diff_rows(ui, &rows);
+        diff_rows(ui, compared);
     }
 }
 
-/// Draws the side-by-side rows (only the visible ones), each half with its own background.
-fn diff_rows(ui: &mut egui::Ui, rows: &[crate::results::DiffRow<'_>]) {
+/// Draws the side-by-side rows (only the visible ones), each half with its own background
+/// and the characters that differ within a changed line marked more strongly.
+fn diff_rows(ui: &mut egui::Ui, compared: &Comparison) {
     let font = egui::TextStyle::Monospace.resolve(ui.style());
     let row_height = ui.fonts(|f| f.row_height(&font)) + 2.0;
     let dark = ui.visuals().dark_mode;
-    let tint = |r: u8, g: u8, b: u8| {
-        if dark {
-            Color32::from_rgba_unmultiplied(r, g, b, 40)
-        } else {
-            Color32::from_rgba_unmultiplied(r, g, b, 70)
-        }
-    };
-    let removed = tint(220, 80, 70);
-    let added = tint(80, 200, 100);
     let text_color = ui.visuals().text_color();
     let changed_text = ui.visuals().strong_text_color();
     let weak = ui.visuals().weak_text_color();
+    let rows = &compared.rows;
     egui::ScrollArea::both()
         .id_salt("compare_rows")
         .auto_shrink([false, true])
@@ -284,38 +284,54 @@ fn diff_rows(ui: &mut egui::Ui, rows: &[crate::results::DiffRow<'_>]) {
                     rect.min + egui::vec2(half + 2.0, 0.0),
                     egui::vec2(half - 2.0, row_height),
                 );
-                let (left_fill, right_fill) = match row.kind {
-                    RowKind::Same => (Color32::TRANSPARENT, Color32::TRANSPARENT),
-                    RowKind::Changed => (removed, added),
-                    RowKind::Removed => (removed, Color32::TRANSPARENT),
-                    RowKind::Added => (Color32::TRANSPARENT, added),
-                };
-                for (side, fill, cell) in [
-                    (row.left, left_fill, left_rect),
-                    (row.right, right_fill, right_rect),
-                ] {
-                    painter.rect_filled(cell, 0.0, fill);
-                    if let Some((number, line)) = side {
-                        let clip = painter.with_clip_rect(cell);
-                        clip.text(
-                            cell.left_center() + egui::vec2(4.0, 0.0),
-                            egui::Align2::LEFT_CENTER,
-                            format!("{number:>4}"),
-                            font.clone(),
-                            weak,
-                        );
-                        clip.text(
-                            cell.left_center() + egui::vec2(44.0, 0.0),
-                            egui::Align2::LEFT_CENTER,
-                            line,
-                            font.clone(),
-                            if row.kind == RowKind::Same {
-                                text_color
-                            } else {
-                                changed_text
-                            },
-                        );
+                let sides = [
+                    (
+                        row.left.as_ref().map(|l| (l, compared.left_text(l))),
+                        false,
+                        left_rect,
+                    ),
+                    (
+                        row.right.as_ref().map(|r| (r, compared.right_text(r))),
+                        true,
+                        right_rect,
+                    ),
+                ];
+                for (side, added, cell) in sides {
+                    let Some((line, text)) = side else { continue };
+                    if row.kind != RowKind::Same {
+                        painter.rect_filled(cell, 0.0, super::theme::diff_line(added, dark));
                     }
+                    let clip = painter.with_clip_rect(cell);
+                    clip.text(
+                        cell.left_center() + egui::vec2(4.0, 0.0),
+                        egui::Align2::LEFT_CENTER,
+                        format!("{:>4}", line.number),
+                        font.clone(),
+                        weak,
+                    );
+                    let text_start = cell.left_top() + egui::vec2(44.0, 0.0);
+                    for mark in &line.marks {
+                        let x = |end: usize| {
+                            let before = text.get(..end).unwrap_or(text).to_owned();
+                            ui.fonts(|f| f.layout_no_wrap(before, font.clone(), weak).size().x)
+                        };
+                        let marked = egui::Rect::from_min_max(
+                            text_start + egui::vec2(x(mark.start), 1.0),
+                            text_start + egui::vec2(x(mark.end), row_height - 1.0),
+                        );
+                        clip.rect_filled(marked, 2.0, super::theme::diff_word(added, dark));
+                    }
+                    clip.text(
+                        cell.left_center() + egui::vec2(44.0, 0.0),
+                        egui::Align2::LEFT_CENTER,
+                        text,
+                        font.clone(),
+                        if row.kind == RowKind::Same {
+                            text_color
+                        } else {
+                            changed_text
+                        },
+                    );
                 }
             }
         });

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use eframe::egui::{self, Align2, Color32, RichText};
+use eframe::egui::{self, Align2, RichText};
 
-use super::canvas::overlay::status_color;
+use super::theme;
 use crate::exec::{format_duration_ms, QueueItem, QueueMove, QueueStatus};
 use crate::model::{apply_inputs, flow_inputs, ParamValue};
 use crate::nodes::Registry;
@@ -151,8 +151,8 @@ impl RunPanel {
                 ui.horizontal(|ui| {
                     let ready = preview.is_ok();
                     let run =
-                        egui::Button::new(RichText::new("▶ Run").strong().color(Color32::WHITE))
-                            .fill(Color32::from_rgb(40, 120, 70));
+                        egui::Button::new(RichText::new("▶ Run").strong().color(theme::GO_TEXT))
+                            .fill(theme::GO_FILL);
                     if ui
                         .add_enabled(ready, run)
                         .on_hover_text("Queue this run; it starts when the runs before it are done")
@@ -185,10 +185,7 @@ fn plan_preview(
     let plan = match preview {
         Ok(plan) => plan,
         Err(error) => {
-            ui.label(
-                RichText::new(format!("Cannot run: {error}"))
-                    .color(Color32::from_rgb(235, 110, 100)),
-            );
+            ui.label(RichText::new(format!("Cannot run: {error}")).color(theme::ERROR_TEXT));
             return;
         }
     };
@@ -216,11 +213,11 @@ fn plan_preview(
             }
             for skipped in &plan.skipped {
                 let text = format!("» {} will be skipped: {}", skipped.node, skipped.reason);
-                ui.label(RichText::new(text).color(status_color(NodeStatus::Skipped)));
+                ui.label(RichText::new(text).color(theme::status(NodeStatus::Skipped)));
             }
             for reused in &plan.reused {
                 let text = format!("= {reused} has a result and will not run again");
-                ui.label(RichText::new(text).color(status_color(NodeStatus::Reused)));
+                ui.label(RichText::new(text).color(theme::status(NodeStatus::Reused)));
             }
             for rerun in &plan.rerun {
                 ui.label(format!("↻ {} runs again: {}", rerun.node, rerun.reason));
@@ -235,10 +232,10 @@ fn plan_preview(
         let text = format!(
             "{with_results} of these already have a result; Missing mode would not rerun them"
         );
-        ui.label(RichText::new(text).color(status_color(NodeStatus::Reused)));
+        ui.label(RichText::new(text).color(theme::status(NodeStatus::Reused)));
     }
     for warning in &plan.warnings {
-        ui.label(RichText::new(format!("⚠ {warning}")).color(Color32::from_rgb(230, 180, 80)));
+        ui.label(RichText::new(format!("⚠ {warning}")).color(theme::WARNING_TEXT));
     }
 }
 
@@ -272,8 +269,7 @@ fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppComma
     });
     if run_view.queue_paused {
         ui.label(
-            RichText::new("Paused: queued runs wait until you resume.")
-                .color(Color32::from_rgb(230, 180, 80)),
+            RichText::new("Paused: queued runs wait until you resume.").color(theme::WARNING_TEXT),
         );
     }
     if run_view.queue.is_empty() {
@@ -299,12 +295,12 @@ fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppComma
 fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut Vec<AppCommand>) {
     ui.horizontal(|ui| {
         let color = match item.status {
-            QueueStatus::Queued => status_color(NodeStatus::Queued),
-            QueueStatus::Running => status_color(NodeStatus::Running),
-            QueueStatus::Done => status_color(NodeStatus::Succeeded),
-            QueueStatus::Partial => status_color(NodeStatus::Skipped),
-            QueueStatus::Failed => status_color(NodeStatus::Failed),
-            QueueStatus::Cancelled => status_color(NodeStatus::Cancelled),
+            QueueStatus::Queued => theme::status(NodeStatus::Queued),
+            QueueStatus::Running => theme::status(NodeStatus::Running),
+            QueueStatus::Done => theme::status(NodeStatus::Succeeded),
+            QueueStatus::Partial => theme::status(NodeStatus::Skipped),
+            QueueStatus::Failed => theme::status(NodeStatus::Failed),
+            QueueStatus::Cancelled => theme::status(NodeStatus::Cancelled),
         };
         let status = format!("{:?}", item.status).to_lowercase();
         let mut text = format!("#{} {} — {status}", item.run, item.scope);

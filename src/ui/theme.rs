@@ -1,10 +1,19 @@
 //! The app's colours, named by what they mean: one palette for statuses, panels, banners
-//! and the canvas, so no widget picks a colour of its own.
+//! and the canvas, so no widget picks a colour of its own. (Clippy refuses colour
+//! constructors anywhere else: see clippy.toml.)
+#![allow(clippy::disallowed_methods)]
 
 use eframe::egui::Color32;
 
-/// Text that warns (a run that did not complete, a flow that needs trust).
+use crate::model::DataType;
+use crate::nodes::Role;
+use crate::session::run_view::NodeStatus;
+
+/// Text that warns (a run that did not complete, a flow that needs trust, a stale result).
 pub const WARNING_TEXT: Color32 = Color32::from_rgb(240, 170, 90);
+
+/// Text that reports an error (a failed node's message, a refused value).
+pub const ERROR_TEXT: Color32 = Color32::from_rgb(235, 110, 100);
 
 /// The fill of a strip that asks for a decision before it goes away.
 pub const WARNING_STRIP: Color32 = Color32::from_rgb(58, 46, 30);
@@ -17,3 +26,83 @@ pub const GO_TEXT: Color32 = Color32::WHITE;
 
 /// A passing notice at the top of the window.
 pub const NOTICE: Color32 = WARNING_TEXT;
+
+/// A run that stopped before its end without being asked to (the process died).
+pub const INTERRUPTED: Color32 = Color32::from_rgb(240, 150, 60);
+
+/// The colour of a status: its ring and badge on the canvas, its text in the monitor, the
+/// run panel and the drawer.
+pub fn status(status: NodeStatus) -> Color32 {
+    match status {
+        NodeStatus::Idle => Color32::from_gray(120),
+        NodeStatus::Queued => Color32::from_rgb(140, 150, 170),
+        NodeStatus::Running => Color32::from_rgb(80, 170, 255),
+        NodeStatus::Succeeded => Color32::from_rgb(80, 200, 120),
+        NodeStatus::Failed => Color32::from_rgb(235, 90, 80),
+        NodeStatus::Skipped => Color32::from_rgb(225, 190, 80),
+        NodeStatus::Cancelled => Color32::from_rgb(190, 120, 220),
+        NodeStatus::Reused => Color32::from_rgb(110, 170, 150),
+        NodeStatus::Partial => Color32::from_rgb(230, 180, 80),
+    }
+}
+
+/// The order badges of a previewed plan (hollow, before anything runs).
+pub const PREVIEW_BADGE: Color32 = Color32::from_rgb(120, 190, 255);
+
+/// The inside of a hollow preview badge.
+pub const BADGE_HOLE: Color32 = Color32::from_gray(25);
+
+/// The outline of a status badge.
+pub const BADGE_OUTLINE: Color32 = Color32::from_gray(20);
+
+/// The number on a filled status badge.
+pub const BADGE_TEXT: Color32 = Color32::from_gray(15);
+
+/// The dots that travel along a wire while data flows.
+pub const FLOWING_DOT: Color32 = Color32::from_rgb(245, 245, 255);
+
+/// The colour of a port and of the wires leaving it, by the data it carries.
+pub fn data_type(data_type: DataType) -> Color32 {
+    match data_type {
+        DataType::Text => Color32::from_rgb(110, 190, 120),
+        DataType::Number => Color32::from_rgb(90, 150, 230),
+        DataType::Bool => Color32::from_rgb(230, 160, 70),
+        DataType::Json => Color32::from_rgb(180, 120, 220),
+        DataType::Path => Color32::from_rgb(70, 190, 190),
+        DataType::Image => Color32::from_rgb(230, 110, 160),
+        DataType::Bytes => Color32::from_rgb(150, 130, 110),
+        DataType::List => Color32::from_rgb(220, 200, 80),
+        DataType::Any => Color32::from_rgb(160, 160, 160),
+    }
+}
+
+/// A node's title bar, by its role in runs.
+pub fn role_fill(role: Role) -> Color32 {
+    match role {
+        Role::Step(_) => Color32::from_rgb(58, 74, 96),
+        Role::Viewer => Color32::from_rgb(60, 84, 70),
+        Role::Switch => Color32::from_rgb(88, 74, 52),
+        Role::Static => Color32::from_rgb(84, 80, 60),
+    }
+}
+
+/// The background of a line that a comparison shows as removed (left) or added (right),
+/// light enough to read text over in either theme.
+pub fn diff_line(added: bool, dark_mode: bool) -> Color32 {
+    let alpha = if dark_mode { 40 } else { 70 };
+    if added {
+        Color32::from_rgba_unmultiplied(90, 190, 100, alpha)
+    } else {
+        Color32::from_rgba_unmultiplied(220, 80, 70, alpha)
+    }
+}
+
+/// The part of a changed line that differs, marked over [`diff_line`].
+pub fn diff_word(added: bool, dark_mode: bool) -> Color32 {
+    let alpha = if dark_mode { 90 } else { 130 };
+    if added {
+        Color32::from_rgba_unmultiplied(90, 190, 100, alpha)
+    } else {
+        Color32::from_rgba_unmultiplied(220, 80, 70, alpha)
+    }
+}

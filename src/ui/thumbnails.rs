@@ -13,7 +13,7 @@ const KEEP: usize = 256;
 /// Textures by (image, size limit).
 #[derive(Default)]
 pub struct Thumbnails {
-    textures: HashMap<(usize, u32), (TextureHandle, u64)>,
+    textures: HashMap<(u64, u32), (TextureHandle, u64)>,
     clock: u64,
 }
 

@@ -134,9 +134,9 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                     }
                 } else {
                     let run = egui::Button::new(
-                        RichText::new("▶ Run").strong().color(egui::Color32::WHITE),
+                        RichText::new("▶ Run").strong().color(super::theme::GO_TEXT),
                     )
-                    .fill(egui::Color32::from_rgb(40, 120, 70));
+                    .fill(super::theme::GO_FILL);
                     if ui
                         .add(run)
                         .on_hover_text("Run the whole flow up to its outputs: opens the run panel")

@@ -182,10 +182,7 @@ pub fn settle(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     let deadline = Instant::now() + Duration::from_secs(20);
     frame(ctx, app);
     while app.loading_stored_results() {
-        assert!(
-            Instant::now() < deadline,
-            "stored results never arrived"
-        );
+        assert!(Instant::now() < deadline, "stored results never arrived");
         std::thread::sleep(Duration::from_millis(5));
         frame(ctx, app);
     }

@@ -86,17 +86,7 @@ impl Eq for PortType {}
 
 /// The colour of wires and ports carrying `ty`.
 pub fn type_color(ty: DataType) -> Color32 {
-    match ty {
-        DataType::Text => Color32::from_rgb(110, 190, 120),
-        DataType::Number => Color32::from_rgb(90, 150, 230),
-        DataType::Bool => Color32::from_rgb(230, 160, 70),
-        DataType::Json => Color32::from_rgb(180, 120, 220),
-        DataType::Path => Color32::from_rgb(70, 190, 190),
-        DataType::Image => Color32::from_rgb(230, 110, 160),
-        DataType::Bytes => Color32::from_rgb(150, 130, 110),
-        DataType::List => Color32::from_rgb(220, 200, 80),
-        DataType::Any => Color32::from_rgb(160, 160, 160),
-    }
+    crate::ui::theme::data_type(ty)
 }
 
 impl DataTypeTrait<CanvasState> for PortType {
@@ -524,12 +514,7 @@ impl NodeDataTrait for EditorNode {
         _state: &mut CanvasState,
     ) -> Option<Color32> {
         let dark = ui.visuals().dark_mode;
-        let tint = match self.role {
-            Role::Step(_) => Color32::from_rgb(58, 74, 96),
-            Role::Viewer => Color32::from_rgb(60, 84, 70),
-            Role::Switch => Color32::from_rgb(88, 74, 52),
-            Role::Static => Color32::from_rgb(84, 80, 60),
-        };
+        let tint = crate::ui::theme::role_fill(self.role);
         Some(if dark {
             tint
         } else {

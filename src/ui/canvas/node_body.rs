@@ -1,13 +1,14 @@
 //! What is drawn inside a node: field editors, the header actions, and the footer with the
 //! latest result, errors, skip reasons and the "Run node" bar.
 
-use eframe::egui::{self, Color32, RichText, TextEdit};
+use eframe::egui::{self, RichText, TextEdit};
 
 use super::graph_types::{CanvasResponse, CanvasState, EditorNode, FieldValue};
 use crate::exec::format_duration_ms;
 use crate::model::Value;
 use crate::nodes::{Outputs, Role};
 use crate::session::run_view::NodeStatus;
+use crate::ui::theme;
 
 /// Width of a node's content at zoom 1.
 pub const NODE_CONTENT_WIDTH: f32 = 170.0;
@@ -398,7 +399,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     ui.label(
                         RichText::new("stale: changed since this result")
                             .small()
-                            .color(Color32::from_rgb(240, 160, 60)),
+                            .color(theme::WARNING_TEXT),
                     )
                     .on_hover_text(
                         "Its parameters or something upstream changed; Missing mode reruns it",
@@ -409,7 +410,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                         if let Some(error) = &view.error {
                             let first: String =
                                 error.lines().take(4).collect::<Vec<_>>().join("\n");
-                            ui.label(RichText::new(first).color(Color32::from_rgb(235, 110, 100)));
+                            ui.label(RichText::new(first).color(theme::ERROR_TEXT));
                         }
                         if ui
                             .add(egui::Button::new("↻ Retry"))
@@ -426,7 +427,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                             } else {
                                 format!("skipped: {reason}")
                             };
-                            ui.label(RichText::new(text).color(Color32::from_rgb(220, 190, 90)));
+                            ui.label(RichText::new(text).color(theme::status(NodeStatus::Skipped)));
                         }
                     }
                     _ => {}
@@ -517,11 +518,7 @@ fn status_line(
     if let Some(code) = exit_code {
         text.push_str(&format!(" · exit {}", crate::model::format_number(code)));
     }
-    ui.label(
-        RichText::new(text)
-            .small()
-            .color(super::overlay::status_color(status)),
-    );
+    ui.label(RichText::new(text).small().color(theme::status(status)));
 }
 
 /// A compact view of a step's main output; clicking it shows everything (returns true).
@@ -539,7 +536,7 @@ fn failed_items(
     failed: &[(usize, String)],
     responses: &mut Vec<CanvasResponse>,
 ) {
-    let red = Color32::from_rgb(235, 110, 100);
+    let red = theme::ERROR_TEXT;
     ui.label(
         RichText::new(format!(
             "{} item{} failed",

@@ -6,21 +6,7 @@ use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Stroke, Vec2};
 use super::graph_types::CanvasState;
 use crate::model::Flow;
 use crate::session::run_view::{NodeStatus, DELIVERY_PULSE};
-
-/// The colour of a status ring, badge and status text.
-pub fn status_color(status: NodeStatus) -> Color32 {
-    match status {
-        NodeStatus::Idle => Color32::from_gray(120),
-        NodeStatus::Queued => Color32::from_rgb(140, 150, 170),
-        NodeStatus::Running => Color32::from_rgb(80, 170, 255),
-        NodeStatus::Succeeded => Color32::from_rgb(80, 200, 120),
-        NodeStatus::Failed => Color32::from_rgb(235, 90, 80),
-        NodeStatus::Skipped => Color32::from_rgb(225, 190, 80),
-        NodeStatus::Cancelled => Color32::from_rgb(190, 120, 220),
-        NodeStatus::Reused => Color32::from_rgb(110, 170, 150),
-        NodeStatus::Partial => Color32::from_rgb(230, 180, 80),
-    }
-}
+use crate::ui::theme;
 
 /// Paints rings, badges and flowing wires for this frame.
 pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
@@ -32,11 +18,11 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
         for (id, rect) in &state.node_rects {
             if let (Some(order), true) = (state.preview.get(id), visible.intersects(*rect)) {
                 let center = rect.left_top() + Vec2::new(-2.0, -2.0) * zoom;
-                let color = Color32::from_rgb(120, 190, 255);
+                let color = theme::PREVIEW_BADGE;
                 painter.circle(
                     center,
                     10.0 * zoom,
-                    Color32::from_gray(25),
+                    theme::BADGE_HOLE,
                     Stroke::new(2.0 * zoom, color),
                 );
                 painter.text(
@@ -60,7 +46,7 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
         if view.status == NodeStatus::Idle {
             continue;
         }
-        let mut color = status_color(view.status);
+        let mut color = theme::status(view.status);
         let mut width = 2.5 * zoom;
         if view.status == NodeStatus::Running {
             let pulse = (0.5 + 0.5 * (time_s * 5.0).sin()) as f32;
@@ -79,14 +65,14 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
                 center,
                 radius,
                 color,
-                Stroke::new(1.5 * zoom, Color32::from_gray(20)),
+                Stroke::new(1.5 * zoom, theme::BADGE_OUTLINE),
             );
             painter.text(
                 center,
                 Align2::CENTER_CENTER,
                 order.to_string(),
                 FontId::proportional(11.0 * zoom),
-                Color32::from_gray(15),
+                theme::BADGE_TEXT,
             );
         }
     }
@@ -129,14 +115,7 @@ fn paint_wires(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s
         {
             continue;
         }
-        flowing_dots(
-            painter,
-            src,
-            dst,
-            zoom,
-            time_s,
-            Color32::from_rgb(245, 245, 255),
-        );
+        flowing_dots(painter, src, dst, zoom, time_s, theme::FLOWING_DOT);
     }
 }
 
