@@ -176,7 +176,12 @@ pub fn side_by_side(left: &str, right: &str) -> Vec<DiffRow> {
 /// The parts of two lines that differ (byte ranges within each line), found by a
 /// character diff; the whole of each line when they are long or time is up.
 fn mark_changes(a: &str, b: &str, deadline: Instant) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
-    let whole = || (Vec::from([0..a.len()]), Vec::from([0..b.len()]));
+    let whole = || {
+        (
+            std::iter::once(0..a.len()).collect(),
+            std::iter::once(0..b.len()).collect(),
+        )
+    };
     if a.len() > MAX_MARKED_LINE || b.len() > MAX_MARKED_LINE || Instant::now() >= deadline {
         return whole();
     }
