@@ -12,6 +12,9 @@ use crate::results::{local_date_time, main_text};
 /// How many chips a node shows (the active result is always among them).
 const CHIPS: usize = 5;
 
+/// Below this zoom the filmstrip stops shrinking, so its chips stay legible.
+const MIN_READABLE_ZOOM: f32 = 0.6;
+
 /// The entries a filmstrip shows, oldest first: the newest few, plus the active one if it is
 /// older than those.
 pub fn shown_entries(len: usize, active: usize) -> Vec<usize> {
@@ -33,7 +36,7 @@ pub fn show(ui: &mut egui::Ui, node: &NodeId, state: &CanvasState) -> Vec<Canvas
     if history.history.len() < 2 {
         return responses;
     }
-    let size = 10.0 * state.zoom.max(0.6);
+    let size = state.view.points(10.0).max(10.0 * MIN_READABLE_ZOOM);
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 3.0;
         ui.label(RichText::new("history").size(size).weak());
@@ -57,11 +60,11 @@ pub fn show(ui: &mut egui::Ui, node: &NodeId, state: &CanvasState) -> Vec<Canvas
             };
             let chip = match &picture {
                 Some(image) => {
-                    let response =
-                        state
-                            .thumbnails
-                            .borrow_mut()
-                            .show(ui, image, 26.0 * state.zoom.max(0.6));
+                    let response = state.thumbnails.borrow_mut().show(
+                        ui,
+                        image,
+                        state.view.points(26.0).max(26.0 * MIN_READABLE_ZOOM),
+                    );
                     if active {
                         ui.painter().rect_stroke(
                             response.rect.expand(1.5),

@@ -18,6 +18,7 @@ use crate::session::run_view::RunView;
 use crate::session::store_catalog::StoreCatalog;
 
 use super::node_body;
+use super::transform::CanvasTransform;
 
 /// The editor's graph type.
 pub type EditorGraph = Graph<EditorNode, PortType, FieldValue>;
@@ -262,8 +263,8 @@ pub struct CanvasState {
     pub expanded: HashSet<NodeId>,
     /// The frame's time, for animations.
     pub now: Instant,
-    /// Zoom of this frame.
-    pub zoom: f32,
+    /// Where graph space lies on screen this frame.
+    pub view: CanvasTransform,
     /// Screen rectangles of the nodes drawn this frame.
     pub node_rects: HashMap<NodeId, Rect>,
     /// Screen rectangles of the nodes drawn last frame (to tell which are on screen).
@@ -305,12 +306,12 @@ impl CanvasState {
         slot: (EditorNodeId, usize),
         draw: impl FnOnce(&mut egui::Ui, &mut Self) -> R,
     ) -> R {
-        let zoom = self.zoom;
+        let view = self.view;
         if !self.node_visible {
-            let height = self.heights.get(&slot).copied().unwrap_or(24.0) * zoom;
+            let height = view.points(self.heights.get(&slot).copied().unwrap_or(24.0));
             ui.allocate_space(egui::vec2(
                 ui.available_width()
-                    .min(node_body::NODE_CONTENT_WIDTH * zoom),
+                    .min(view.points(node_body::NODE_CONTENT_WIDTH)),
                 height,
             ));
             return R::default();
@@ -318,7 +319,7 @@ impl CanvasState {
         let top = ui.min_rect().bottom();
         let result = draw(ui, self);
         let height = ui.min_rect().bottom() - top;
-        self.heights.insert(slot, height / zoom);
+        self.heights.insert(slot, view.graph_length(height));
         result
     }
 }
@@ -331,7 +332,7 @@ impl CanvasState {
             run_view: RunView::default(),
             expanded: HashSet::new(),
             now: Instant::now(),
-            zoom: 1.0,
+            view: CanvasTransform::default(),
             node_rects: HashMap::new(),
             node_rects_last: HashMap::new(),
             input_rows: HashMap::new(),
@@ -373,7 +374,7 @@ impl WidgetValueTrait for FieldValue {
                 editing: state.editing == Some(slot),
                 focus_now: state.editing == Some(slot) && state.focus_pending,
             };
-            node_body::field_widget(ui, param_name, self, state.zoom, text_state)
+            node_body::field_widget(ui, param_name, self, state.view, text_state)
         });
         if outcome.start_editing {
             state.editing = Some(slot);
@@ -440,18 +441,18 @@ impl NodeDataTrait for EditorNode {
         state: &mut CanvasState,
     ) -> Vec<NodeResponse<CanvasResponse, EditorNode>> {
         // The header is drawn first: decide here whether this node is on screen.
-        let zoom = state.zoom;
+        let view = state.view;
         let height = state
             .node_rects_last
             .get(&self.doc_id)
-            .map_or(700.0 * zoom, |r| r.height());
+            .map_or(view.points(700.0), |r| r.height());
         let probe = Rect::from_min_size(
-            ui.max_rect().min - egui::vec2(24.0, 24.0) * zoom,
-            egui::vec2(240.0 * zoom, height + 48.0 * zoom),
+            ui.max_rect().min - view.vec(egui::vec2(24.0, 24.0)),
+            egui::vec2(view.points(240.0), height + view.points(48.0)),
         );
         state.node_visible = ui.is_rect_visible(probe);
         if !state.node_visible {
-            ui.allocate_space(egui::vec2(14.0, 14.0) * zoom);
+            ui.allocate_space(view.vec(egui::vec2(14.0, 14.0)));
             return Vec::new();
         }
         node_body::header(ui, self, state)
@@ -499,7 +500,7 @@ impl NodeDataTrait for EditorNode {
         let responses = state.measured(ui, (node_id, FOOTER_SLOT), |ui, state| {
             node_body::footer(ui, self, state)
         });
-        let margin = egui::vec2(15.0, 5.0) * state.zoom;
+        let margin = state.view.vec(egui::vec2(15.0, 5.0));
         state
             .node_rects
             .insert(self.doc_id.clone(), ui.min_rect().expand2(margin));

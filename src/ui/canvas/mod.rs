@@ -6,6 +6,7 @@ pub mod graph_types;
 pub mod node_body;
 pub mod overlay;
 pub mod sync;
+pub mod transform;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use crate::session::Session;
 use crate::ui::thumbnails::Thumbnails;
 use graph_types::{AllKinds, CanvasResponse, CanvasState, EditorState};
 use sync::IdMap;
+use transform::CanvasTransform;
 
 /// Smallest and largest zoom.
 const ZOOM_RANGE: (f32, f32) = (0.2, 2.0);
@@ -209,14 +211,22 @@ impl Canvas {
             .is_some_and(|s| s.generation == doc.identity().generation)
     }
 
-    /// Writes every node's position (graph space × zoom) into the editor.
-    fn place_nodes(&mut self, doc: &Document, zoom: f32) {
+    /// Writes every node's position into the editor (which keeps them scaled by zoom).
+    fn place_nodes(&mut self, doc: &Document, view: CanvasTransform) {
         let positions = &doc.flow().layout.positions;
         for (doc_id, &id) in &self.map.to_editor {
             let pos = positions.get(doc_id).copied().unwrap_or((0.0, 0.0));
-            self.editor
-                .node_positions
-                .insert(id, Pos2::new(pos.0 * zoom, pos.1 * zoom));
+            self.editor.node_positions.insert(id, view.editor_pos(pos));
+        }
+    }
+
+    /// The view the document asks for, on the canvas drawn at `rect`.
+    fn view_of(doc: &Document, rect: Rect) -> CanvasTransform {
+        let layout = &doc.flow().layout;
+        CanvasTransform {
+            zoom: layout.zoom.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1),
+            pan: Vec2::new(layout.pan.0, layout.pan.1),
+            origin: rect.min,
         }
     }
 
@@ -238,28 +248,25 @@ impl Canvas {
 
         // Zoom is ours: the editor would rescale stored positions (see docs/architecture.md).
         let layout = &doc.flow().layout;
-        let mut zoom = layout.zoom.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
-        let mut pan = Vec2::new(layout.pan.0, layout.pan.1);
+        let mut view = Self::view_of(doc, rect);
         let finder_open = self.editor.node_finder.is_some();
         if ui.rect_contains_pointer(rect) && !finder_open {
             let scroll = ui.input(|i| i.smooth_scroll_delta.y);
             if scroll != 0.0 {
                 let cursor = ui.input(|i| i.pointer.hover_pos()).unwrap_or(rect.center());
-                let new_zoom = (zoom * (scroll * 0.002).exp()).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
-                let graph_point = (cursor - rect.min - pan) / zoom;
-                pan = cursor - rect.min - graph_point * new_zoom;
-                zoom = new_zoom;
+                let zoom = (view.zoom * (scroll * 0.002).exp()).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+                view = view.zoomed_about(cursor, zoom);
                 ui.input_mut(|i| {
                     i.smooth_scroll_delta = Vec2::ZERO;
                     i.raw_scroll_delta = Vec2::ZERO;
                 });
             }
         }
-        self.apply_view(ui, pan, zoom);
-        self.place_nodes(doc, zoom);
+        self.apply_view(ui, view);
+        self.place_nodes(doc, view);
 
         self.state.now = Instant::now();
-        self.state.zoom = zoom;
+        self.state.view = view;
         self.state.node_rects_last = std::mem::take(&mut self.state.node_rects);
         self.state.input_rows.clear();
         self.state.output_rows.clear();
@@ -281,10 +288,10 @@ impl Canvas {
             ui.ctx().request_repaint();
         }
         let pan_after = self.editor.pan_zoom.pan;
-        if (pan_after.x, pan_after.y) != layout.pan || zoom != layout.zoom {
+        if (pan_after.x, pan_after.y) != layout.pan || view.zoom != layout.zoom {
             commands.push(AppCommand::Edit(DocEdit::SetView {
                 pan: (pan_after.x, pan_after.y),
-                zoom,
+                zoom: view.zoom,
             }));
         }
 
@@ -327,7 +334,7 @@ impl Canvas {
                         .unwrap_or_default();
                     commands.push(AppCommand::Edit(DocEdit::AddNode {
                         kind: kind.to_owned(),
-                        at: (pos.x / zoom, pos.y / zoom),
+                        at: view.graph_of_editor(pos),
                     }));
                 }
                 NodeResponse::MoveNode { node, drag_delta } => {
@@ -346,7 +353,7 @@ impl Canvas {
                     self.shown.push(ShownEdit::Plain);
                     commands.push(AppCommand::Edit(DocEdit::MoveNodes {
                         ids,
-                        delta: (drag_delta.x / zoom, drag_delta.y / zoom),
+                        delta: view.graph_offset(drag_delta),
                         drag,
                     }));
                     moved = true;
@@ -459,9 +466,10 @@ impl Canvas {
             .collect()
     }
 
-    fn apply_view(&mut self, ui: &egui::Ui, pan: Vec2, zoom: f32) {
+    fn apply_view(&mut self, ui: &egui::Ui, view: CanvasTransform) {
+        let zoom = view.zoom;
         let pan_zoom: &mut PanZoom = &mut self.editor.pan_zoom;
-        pan_zoom.pan = pan;
+        pan_zoom.pan = view.pan;
         if !pan_zoom.started || (pan_zoom.zoom - zoom).abs() > f32::EPSILON {
             let delta = zoom / pan_zoom.zoom;
             pan_zoom.zoom(ui.clip_rect(), ui.style(), delta);
@@ -472,14 +480,14 @@ impl Canvas {
 
     /// The view that shows every node.
     pub fn zoom_to_fit(&self, doc: &Document) -> Option<DocEdit> {
-        let zoom = doc.flow().layout.zoom.max(ZOOM_RANGE.0);
+        let view = Self::view_of(doc, self.rect);
         let mut bounds = Rect::NOTHING;
         for (id, pos) in &doc.flow().layout.positions {
             let size = self
                 .state
                 .node_rects
                 .get(id)
-                .map_or(Vec2::new(200.0, 120.0), |r| r.size() / zoom);
+                .map_or(Vec2::new(200.0, 120.0), |r| r.size() / view.points(1.0));
             bounds = bounds.union(Rect::from_min_size(Pos2::new(pos.0, pos.1), size));
         }
         if !bounds.is_positive() {
@@ -487,10 +495,12 @@ impl Canvas {
         }
         let margin = 40.0;
         let available = self.rect.size() - Vec2::splat(2.0 * margin);
-        let fit = (available.x / bounds.width()).min(available.y / bounds.height());
-        let new_zoom = fit.clamp(ZOOM_RANGE.0, 1.0);
-        let center_screen = self.rect.size() / 2.0;
-        let new_pan = center_screen - bounds.center().to_vec2() * new_zoom;
+        let new_zoom = CanvasTransform::fitting(bounds, available).clamp(ZOOM_RANGE.0, 1.0);
+        let fitted = CanvasTransform {
+            zoom: new_zoom,
+            ..view
+        };
+        let new_pan = fitted.centring(bounds.center(), self.rect.size());
         Some(DocEdit::SetView {
             pan: (new_pan.x, new_pan.y),
             zoom: new_zoom,
@@ -500,17 +510,18 @@ impl Canvas {
     /// The view with a node in the middle of the canvas.
     pub fn centre_on(&self, doc: &Document, id: &NodeId) -> Option<DocEdit> {
         let pos = doc.flow().layout.positions.get(id).copied()?;
-        let zoom = doc.flow().layout.zoom;
+        let view = Self::view_of(doc, self.rect);
         let size = self
             .state
             .node_rects
             .get(id)
             .map_or(Vec2::new(200.0, 120.0), |r| r.size());
-        let center = Vec2::new(pos.0, pos.1) * zoom + size / 2.0;
-        let pan = self.rect.size() / 2.0 - center;
+        let middle = Pos2::new(pos.0, pos.1)
+            + Vec2::new(view.graph_length(size.x), view.graph_length(size.y)) / 2.0;
+        let pan = view.centring(middle, self.rect.size());
         Some(DocEdit::SetView {
             pan: (pan.x, pan.y),
-            zoom,
+            zoom: view.zoom,
         })
     }
 }

@@ -4,6 +4,7 @@
 use eframe::egui::{self, RichText, TextEdit};
 
 use super::graph_types::{CanvasResponse, CanvasState, EditorNode, FieldValue};
+use super::transform::CanvasTransform;
 use crate::exec::format_duration_ms;
 use crate::model::Value;
 use crate::nodes::{Outputs, Role};
@@ -39,10 +40,10 @@ pub fn field_widget(
     ui: &mut egui::Ui,
     label: &str,
     value: &mut FieldValue,
-    zoom: f32,
+    view: CanvasTransform,
     text_state: TextFieldState,
 ) -> FieldOutcome {
-    let width = NODE_CONTENT_WIDTH * zoom;
+    let width = view.points(NODE_CONTENT_WIDTH);
     let mut outcome = FieldOutcome::default();
     match value {
         FieldValue::None => {
@@ -50,11 +51,11 @@ pub fn field_widget(
         }
         FieldValue::Text(text) | FieldValue::List(text) => {
             ui.label(label);
-            outcome = text_field(ui, text, false, width, zoom, text_state);
+            outcome = text_field(ui, text, false, width, view, text_state);
         }
         FieldValue::LongText(text) | FieldValue::Map(text) => {
             ui.label(label);
-            outcome = text_field(ui, text, true, width, zoom, text_state);
+            outcome = text_field(ui, text, true, width, view, text_state);
         }
         FieldValue::Number(n) => {
             outcome.changed = ui
@@ -103,7 +104,7 @@ fn text_field(
     text: &mut String,
     multiline: bool,
     width: f32,
-    zoom: f32,
+    view: CanvasTransform,
     state: TextFieldState,
 ) -> FieldOutcome {
     let mut outcome = FieldOutcome::default();
@@ -111,7 +112,7 @@ fn text_field(
         let response = if multiline {
             egui::ScrollArea::vertical()
                 .id_salt("long_text")
-                .max_height(120.0 * zoom)
+                .max_height(view.points(120.0))
                 .show(ui, |ui| {
                     ui.add(
                         TextEdit::multiline(text)
@@ -144,11 +145,11 @@ fn text_field(
     };
     let frame = egui::Frame::none()
         .fill(ui.visuals().extreme_bg_color)
-        .rounding(2.0 * zoom)
-        .inner_margin(egui::Margin::symmetric(4.0 * zoom, 2.0 * zoom));
+        .rounding(view.points(2.0))
+        .inner_margin(egui::Margin::symmetric(view.points(4.0), view.points(2.0)));
     let response = frame
         .show(ui, |ui| {
-            ui.set_width(width - 8.0 * zoom);
+            ui.set_width(width - view.points(8.0));
             let label =
                 egui::Label::new(RichText::new(shown).text_style(font)).sense(egui::Sense::click());
             ui.add(if multiline {
@@ -169,7 +170,7 @@ pub fn header(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
     if node.role == Role::Static {
         return responses;
     }
-    let button = egui::Button::new(RichText::new("⏩").size(11.0 * state.zoom))
+    let button = egui::Button::new(RichText::new("⏩").size(state.view.points(11.0)))
         .small()
         .frame(false);
     let response = ui.add(button).on_hover_text(
@@ -186,7 +187,7 @@ pub fn header(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
         marks.push_str(" out");
     }
     ui.menu_button(
-        RichText::new(format!("…{marks}")).size(11.0 * state.zoom),
+        RichText::new(format!("…{marks}")).size(state.view.points(11.0)),
         |ui| {
             node_menu(ui, node, &mut responses);
         },
@@ -334,10 +335,10 @@ fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasRes
 /// "Run node" bar for nodes that run.
 pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<CanvasResponse> {
     let mut responses = Vec::new();
-    let zoom = state.zoom;
-    ui.set_min_width(NODE_CONTENT_WIDTH * zoom);
+    let canvas = state.view;
+    ui.set_min_width(canvas.points(NODE_CONTENT_WIDTH));
     // Off-screen nodes skip their result text: layout still runs, formatting does not.
-    let visible = ui.is_rect_visible(ui.min_rect().expand(400.0 * zoom));
+    let visible = ui.is_rect_visible(ui.min_rect().expand(canvas.points(400.0)));
     let view = state.run_view.node(&node.doc_id);
     let status = view.map_or(NodeStatus::Idle, |v| v.status);
 
@@ -356,12 +357,12 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
             });
             match shown {
                 Some(Value::Image(image)) => {
-                    if image_result(ui, &image, state, zoom) {
+                    if image_result(ui, &image, state, canvas) {
                         responses.push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
                     }
                 }
                 Some(value) => {
-                    if result_text(ui, &value, state.expanded.contains(&node.doc_id), zoom) {
+                    if result_text(ui, &value, state.expanded.contains(&node.doc_id), canvas) {
                         responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
                     }
                 }
@@ -438,7 +439,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     let main = crate::results::main_value(outputs).map(|(_, value)| value);
                     match (main, main.and_then(image_items)) {
                         (Some(Value::Image(image)), _) => {
-                            if image_result(ui, image, state, zoom) {
+                            if image_result(ui, image, state, canvas) {
                                 responses.push(CanvasResponse::ShowImage(
                                     node.doc_id.clone(),
                                     image.clone(),
@@ -446,14 +447,14 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                             }
                         }
                         (_, Some((values, count))) => {
-                            if let Some(image) = image_strip(ui, &values, count, state, zoom) {
+                            if let Some(image) = image_strip(ui, &values, count, state, canvas) {
                                 responses
                                     .push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
                             }
                         }
                         _ => {
                             let expanded = state.expanded.contains(&node.doc_id);
-                            if result_summary(ui, outputs, expanded, zoom) {
+                            if result_summary(ui, outputs, expanded, canvas) {
                                 responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
                             }
                         }
@@ -479,7 +480,8 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 (_, Some(items)) => format!("▶ Run {items}×"),
                 _ => "▶ Run node".to_owned(),
             };
-            let bar = egui::Button::new(label).min_size(egui::vec2(NODE_CONTENT_WIDTH * zoom, 0.0));
+            let bar = egui::Button::new(label)
+                .min_size(egui::vec2(canvas.points(NODE_CONTENT_WIDTH), 0.0));
             if ui
                 .add(bar)
                 .on_hover_text(match state.fan_out.get(&node.doc_id) {
@@ -522,9 +524,14 @@ fn status_line(
 }
 
 /// A compact view of a step's main output; clicking it shows everything (returns true).
-fn result_summary(ui: &mut egui::Ui, outputs: &Outputs, expanded: bool, zoom: f32) -> bool {
+fn result_summary(
+    ui: &mut egui::Ui,
+    outputs: &Outputs,
+    expanded: bool,
+    view: CanvasTransform,
+) -> bool {
     match crate::results::main_value(outputs) {
-        Some((_, value)) => result_text(ui, value, expanded, zoom),
+        Some((_, value)) => result_text(ui, value, expanded, view),
         None => false,
     }
 }
@@ -607,12 +614,12 @@ fn image_strip(
     items: &[&Value],
     count: usize,
     state: &CanvasState,
-    zoom: f32,
+    view: CanvasTransform,
 ) -> Option<crate::model::ImageData> {
     let mut clicked = None;
-    let side = 38.0 * zoom;
+    let side = view.points(38.0);
     ui.horizontal_wrapped(|ui| {
-        ui.set_max_width(NODE_CONTENT_WIDTH * zoom);
+        ui.set_max_width(view.points(NODE_CONTENT_WIDTH));
         for item in items.iter().take(12) {
             if let Value::Image(image) = item {
                 let response = state.thumbnails.borrow_mut().show(ui, image, side);
@@ -634,12 +641,12 @@ fn image_result(
     ui: &mut egui::Ui,
     image: &crate::model::ImageData,
     state: &CanvasState,
-    zoom: f32,
+    view: CanvasTransform,
 ) -> bool {
     let response = state
         .thumbnails
         .borrow_mut()
-        .show(ui, image, NODE_CONTENT_WIDTH * zoom);
+        .show(ui, image, view.points(NODE_CONTENT_WIDTH));
     ui.label(RichText::new(image.size_text()).small().weak());
     response
         .on_hover_cursor(egui::CursorIcon::PointingHand)
@@ -649,7 +656,7 @@ fn image_result(
 
 /// Shows a value: a few lines, or all of it (scrollable) when expanded. Returns true when
 /// clicked (to expand or collapse).
-fn result_text(ui: &mut egui::Ui, value: &Value, expanded: bool, zoom: f32) -> bool {
+fn result_text(ui: &mut egui::Ui, value: &Value, expanded: bool, view: CanvasTransform) -> bool {
     let text = if expanded {
         value.to_text()
     } else {
@@ -659,8 +666,8 @@ fn result_text(ui: &mut egui::Ui, value: &Value, expanded: bool, zoom: f32) -> b
         egui::Label::new(RichText::new(text).monospace().small()).sense(egui::Sense::click());
     let response = if expanded {
         egui::ScrollArea::vertical()
-            .max_height(220.0 * zoom)
-            .max_width(NODE_CONTENT_WIDTH * zoom)
+            .max_height(view.points(220.0))
+            .max_width(view.points(NODE_CONTENT_WIDTH))
             .id_salt("full_result")
             .show(ui, |ui| ui.add(label))
             .inner

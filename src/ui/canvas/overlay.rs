@@ -4,32 +4,33 @@
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Stroke, Vec2};
 
 use super::graph_types::CanvasState;
+use super::transform::CanvasTransform;
 use crate::model::Flow;
 use crate::session::run_view::{NodeStatus, DELIVERY_PULSE};
 use crate::ui::theme;
 
 /// Paints rings, badges and flowing wires for this frame.
 pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
-    let zoom = state.zoom;
+    let canvas = state.view;
     paint_wires(painter, flow, state, time_s);
-    let visible = painter.clip_rect().expand(20.0 * zoom);
+    let visible = painter.clip_rect().expand(canvas.points(20.0));
     if !state.preview.is_empty() && !state.run_view.is_running() {
         // The run panel is open: show where each node would run, as hollow badges.
         for (id, rect) in &state.node_rects {
             if let (Some(order), true) = (state.preview.get(id), visible.intersects(*rect)) {
-                let center = rect.left_top() + Vec2::new(-2.0, -2.0) * zoom;
+                let center = rect.left_top() + canvas.vec(Vec2::new(-2.0, -2.0));
                 let color = theme::PREVIEW_BADGE;
                 painter.circle(
                     center,
-                    10.0 * zoom,
+                    canvas.points(10.0),
                     theme::BADGE_HOLE,
-                    Stroke::new(2.0 * zoom, color),
+                    Stroke::new(canvas.points(2.0), color),
                 );
                 painter.text(
                     center,
                     Align2::CENTER_CENTER,
                     order.to_string(),
-                    FontId::proportional(11.0 * zoom),
+                    FontId::proportional(canvas.points(11.0)),
                     color,
                 );
             }
@@ -47,31 +48,31 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
             continue;
         }
         let mut color = theme::status(view.status);
-        let mut width = 2.5 * zoom;
+        let mut width = canvas.points(2.5);
         if view.status == NodeStatus::Running {
             let pulse = (0.5 + 0.5 * (time_s * 5.0).sin()) as f32;
             color = color.gamma_multiply(0.45 + 0.55 * pulse);
-            width = (2.0 + 2.0 * pulse) * zoom;
+            width = canvas.points(2.0 + 2.0 * pulse);
         }
         painter.rect_stroke(
-            rect.expand(3.0 * zoom),
-            6.0 * zoom,
+            rect.expand(canvas.points(3.0)),
+            canvas.points(6.0),
             Stroke::new(width, color),
         );
         if let Some(order) = view.order {
-            let center = rect.left_top() + Vec2::new(-2.0, -2.0) * zoom;
-            let radius = 10.0 * zoom;
+            let center = rect.left_top() + canvas.vec(Vec2::new(-2.0, -2.0));
+            let radius = canvas.points(10.0);
             painter.circle(
                 center,
                 radius,
                 color,
-                Stroke::new(1.5 * zoom, theme::BADGE_OUTLINE),
+                Stroke::new(canvas.points(1.5), theme::BADGE_OUTLINE),
             );
             painter.text(
                 center,
                 Align2::CENTER_CENTER,
                 order.to_string(),
-                FontId::proportional(11.0 * zoom),
+                FontId::proportional(canvas.points(11.0)),
                 theme::BADGE_TEXT,
             );
         }
@@ -80,7 +81,7 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
 
 /// Wires feeding a running node, and wires that just delivered a result, carry moving dots.
 fn paint_wires(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
-    let zoom = state.zoom;
+    let canvas = state.view;
     for edge in &flow.edges {
         let target = state.run_view.node(&edge.to.node);
         let source = state.run_view.node(&edge.from.node);
@@ -111,11 +112,11 @@ fn paint_wires(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s
         let dst = Pos2::new(to_rect.left(), to_y);
         if !painter
             .clip_rect()
-            .intersects(Rect::from_two_pos(src, dst).expand(60.0 * zoom))
+            .intersects(Rect::from_two_pos(src, dst).expand(canvas.points(60.0)))
         {
             continue;
         }
-        flowing_dots(painter, src, dst, zoom, time_s, theme::FLOWING_DOT);
+        flowing_dots(painter, src, dst, canvas, time_s, theme::FLOWING_DOT);
     }
 }
 
@@ -124,23 +125,25 @@ fn flowing_dots(
     painter: &egui::Painter,
     src: Pos2,
     dst: Pos2,
-    zoom: f32,
+    canvas: CanvasTransform,
     time_s: f64,
     color: Color32,
 ) {
-    let control = ((dst.x - src.x) * zoom / 2.0).max(30.0 * zoom);
+    let control = canvas
+        .points((dst.x - src.x) / 2.0)
+        .max(canvas.points(30.0));
     let points = [src, src + Vec2::X * control, dst - Vec2::X * control, dst];
     let length = approximate_length(&points);
     if length <= 1.0 {
         return;
     }
-    let spacing = 28.0 * zoom;
-    let speed = 90.0 * zoom as f64;
+    let spacing = canvas.points(28.0);
+    let speed = canvas.points(90.0) as f64;
     let offset = ((time_s * speed) % spacing as f64) as f32;
     let mut distance = offset;
     while distance < length {
         let t = distance / length;
-        painter.circle_filled(bezier(&points, t), 2.6 * zoom, color);
+        painter.circle_filled(bezier(&points, t), canvas.points(2.6), color);
         distance += spacing;
     }
 }
