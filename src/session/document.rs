@@ -152,13 +152,13 @@ impl Document {
             _ => None,
         };
         if let DocEdit::SetView { pan, zoom } = edit {
-            // Layout only: unsaved, but neither an undo step nor a content change.
+            // The view only: not an undo step, not a change to save on its own (it is
+            // written with the next save, as positions are).
             let layout = &mut self.flow.layout;
             let changed = layout.pan != pan || layout.zoom != zoom;
             if changed {
                 layout.pan = pan;
                 layout.zoom = zoom;
-                self.dirty = true;
             }
             return Ok(Applied {
                 changed,
@@ -714,7 +714,7 @@ mod tests {
     }
 
     #[test]
-    fn panning_is_unsaved_but_no_undo_step_and_no_new_revision() {
+    fn panning_is_no_unsaved_change_no_undo_step_and_no_new_revision() {
         let mut doc = sample();
         let revision = doc.revision();
         doc.apply(DocEdit::SetView {
@@ -722,9 +722,10 @@ mod tests {
             zoom: 0.5,
         })
         .unwrap();
-        assert!(doc.is_dirty());
+        assert!(!doc.is_dirty());
         assert!(!doc.can_undo());
         assert_eq!(doc.revision(), revision);
+        assert_eq!(doc.flow().layout.zoom, 0.5, "kept for the next save");
     }
 
     #[test]

@@ -41,7 +41,8 @@ pub enum DocEdit {
         /// The drag this move belongs to.
         drag: DragId,
     },
-    /// Set the canvas's pan and zoom (saved in the file, but not an undo step).
+    /// Set the canvas's pan and zoom (written with the next save; neither an unsaved change
+    /// nor an undo step).
     SetView {
         /// Pan, in screen points.
         pan: (f32, f32),

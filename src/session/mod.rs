@@ -1,6 +1,6 @@
 //! The desktop app's state, without a window: the open document and its undo history, what
 //! runs show, the store's catalog, the selection, recent files, recovery copies and the
-//! commands widgets emit. Nothing here draws or imports egui; `ui/` draws from it and `app/`
+//! commands widgets emit. Nothing here draws or knows the GUI toolkit; `ui/` draws from it and `app/`
 //! applies commands to it.
 
 pub mod commands;
