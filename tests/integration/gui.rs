@@ -867,3 +867,62 @@ fn canvas_edits_reach_the_document_and_a_refused_wire_leaves_the_canvas() {
     frame(&ctx, &mut app);
     assert_eq!(app.canvas.shown_graph(), before, "undo reaches the canvas");
 }
+
+/// One frame with these pointer events.
+fn pointer_frame(ctx: &egui::Context, app: &mut FlowcanvasApp, events: Vec<egui::Event>) {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        events,
+        ..Default::default()
+    };
+    let _ = ctx.run(input, |ctx| app.ui(ctx));
+}
+
+fn button(pos: egui::Pos2, pressed: bool) -> egui::Event {
+    egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    }
+}
+
+#[test]
+fn dragging_a_node_on_the_canvas_moves_it_in_the_document_as_one_undo_step() {
+    let (ctx, mut app) = welcome_app();
+    for _ in 0..3 {
+        frame(&ctx, &mut app);
+    }
+    let id = flowcanvas::model::NodeId::from("greet");
+    let rect = app.canvas.state.node_rects[&id];
+    let before = app.session.doc.flow().layout.positions[&id];
+    let zoom = app.session.doc.flow().layout.zoom;
+    // Grab the title bar (right of the title and its buttons, whose text a drag would select)
+    // and drag by (60, 40) screen points over a few frames.
+    let start = rect.right_top() + egui::vec2(-45.0, 10.0);
+    pointer_frame(&ctx, &mut app, vec![egui::Event::PointerMoved(start)]);
+    pointer_frame(&ctx, &mut app, vec![button(start, true)]);
+    for step in 1..=4 {
+        let at = start + egui::vec2(15.0, 10.0) * step as f32;
+        pointer_frame(&ctx, &mut app, vec![egui::Event::PointerMoved(at)]);
+    }
+    let end = start + egui::vec2(60.0, 40.0);
+    pointer_frame(&ctx, &mut app, vec![button(end, false)]);
+    frame(&ctx, &mut app);
+
+    let after = app.session.doc.flow().layout.positions[&id];
+    let moved = ((after.0 - before.0) * zoom, (after.1 - before.1) * zoom);
+    assert!(
+        (moved.0 - 60.0).abs() < 1.0 && (moved.1 - 40.0).abs() < 1.0,
+        "moved by {moved:?} screen points"
+    );
+    assert!(app.session.doc.is_dirty());
+    // The whole drag is one undo step.
+    app.push(AppCommand::Undo);
+    frame(&ctx, &mut app);
+    assert_eq!(app.session.doc.flow().layout.positions[&id], before);
+    assert!(!app.session.doc.can_undo());
+}
