@@ -151,7 +151,6 @@ pub fn remove_stale_temporaries(dir: &Path) -> Vec<(std::path::PathBuf, io::Erro
 
 /// Whether process `pid` is running (on this machine, in this process's view of them).
 #[cfg(unix)]
-#[allow(unsafe_code)] // reason: std cannot ask whether another process exists
 pub fn process_alive(pid: u32) -> bool {
     let Ok(pid) = i32::try_from(pid) else {
         return false;
@@ -162,9 +161,12 @@ pub fn process_alive(pid: u32) -> bool {
     if pid as u32 == std::process::id() {
         return true;
     }
-    // SAFETY: kill(2) with signal 0 only checks that the process exists; it takes no pointers.
-    let result = unsafe { libc::kill(pid, 0) };
-    result == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    // kill(2) with no signal only checks that the process exists; EPERM: it does, as
+    // another user's.
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) | Err(nix::errno::Errno::EPERM) => true,
+        Err(_) => false,
+    }
 }
 
 /// Whether process `pid` is running; without a way to ask, only this process is.

@@ -4,8 +4,10 @@
 //! [`plan`] (what a run covers, in what order), [`exec`] (the background executor and its
 //! events), [`nodes`] (the node kinds) and [`trust`] (what a flow does outside itself, and
 //! restricted runs of flows nobody trusted yet). The command line ([`cli`]) and the desktop app
-//! ([`app`], drawn by [`ui`]) are its two clients.
+//! (`app`, drawn by `ui`) are its two clients. The desktop app is the default cargo feature
+//! `gui`; without it the crate is the engine and the command line only (the headless build).
 
+#[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;
 pub mod exec;
@@ -20,4 +22,5 @@ pub mod settings;
 pub mod signals;
 pub mod store;
 pub mod trust;
+#[cfg(feature = "gui")]
 pub mod ui;

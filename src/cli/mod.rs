@@ -273,15 +273,33 @@ pub fn run(cli: Cli) -> i32 {
         }
         Some(Command::Kinds(args)) => kinds_cmd::kinds(&args),
         Some(Command::Trust(args)) => trust_cmd::trust(&args),
-        None => crate::app::run_gui(crate::app::StartOptions {
-            no_recent: cli.screenshot.is_some(),
-            file: cli.file,
-            screenshot: cli.screenshot,
-            run: cli.run,
-            app_mode: cli.app,
-            config_dir: None,
-        }),
+        None => open_app(cli),
     }
+}
+
+/// Opens the desktop app (no subcommand).
+#[cfg(feature = "gui")]
+fn open_app(cli: Cli) -> i32 {
+    crate::app::run_gui(crate::app::StartOptions {
+        no_recent: cli.screenshot.is_some(),
+        file: cli.file,
+        screenshot: cli.screenshot,
+        run: cli.run,
+        app_mode: cli.app,
+        config_dir: None,
+    })
+}
+
+/// What this build says when asked for the desktop app it does not have.
+pub const NO_APP_MESSAGE: &str =
+    "flowcanvas: this build has no desktop app (it was built without the `gui` feature).\n\
+    Run flows from the command line instead: `flowcanvas run FILE.flow` (see `flowcanvas --help`).";
+
+/// Without the `gui` feature there is no app to open: says so and how to run flows (exit 2).
+#[cfg(not(feature = "gui"))]
+fn open_app(_cli: Cli) -> i32 {
+    eprintln!("{NO_APP_MESSAGE}");
+    EXIT_INVALID
 }
 
 /// Loads a flow for a subcommand, printing every problem to stderr on failure.

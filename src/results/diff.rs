@@ -50,7 +50,7 @@ pub fn side_by_side<'a>(left: &'a str, right: &'a str) -> Vec<DiffRow<'a>> {
         lcs_ops(mid_a, mid_b)
     } else {
         let mut ops = vec![Op::Remove; mid_a.len()];
-        ops.extend(std::iter::repeat(Op::Add).take(mid_b.len()));
+        ops.extend(std::iter::repeat_n(Op::Add, mid_b.len()));
         ops
     };
     let (mut i, mut j) = (prefix, prefix);
@@ -150,8 +150,8 @@ fn lcs_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
             j += 1;
         }
     }
-    ops.extend(std::iter::repeat(Op::Remove).take(n - i));
-    ops.extend(std::iter::repeat(Op::Add).take(m - j));
+    ops.extend(std::iter::repeat_n(Op::Remove, n - i));
+    ops.extend(std::iter::repeat_n(Op::Add, m - j));
     ops
 }
 

@@ -709,7 +709,7 @@ pub(crate) fn no_follow(options: &mut fs::OpenOptions) -> &mut fs::OpenOptions {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
+        options.custom_flags(nix::libc::O_NOFOLLOW);
     }
     options
 }
@@ -717,7 +717,7 @@ pub(crate) fn no_follow(options: &mut fs::OpenOptions) -> &mut fs::OpenOptions {
 /// Maps an error from opening with [`no_follow`]: a link there reads as [`SYMLINK_REFUSED`].
 pub(crate) fn open_problem(path: &Path, err: io::Error) -> StoreProblem {
     #[cfg(unix)]
-    if err.raw_os_error() == Some(libc::ELOOP) {
+    if err.raw_os_error() == Some(nix::libc::ELOOP) {
         return StoreProblem::new(path, SYMLINK_REFUSED);
     }
     StoreProblem::new(path, err)
