@@ -9,6 +9,7 @@
 
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod exec;
 pub mod format;
@@ -20,6 +21,7 @@ pub mod process_guard;
 pub mod results;
 pub mod settings;
 pub mod signals;
+pub mod status;
 pub mod store;
 pub mod trust;
 #[cfg(feature = "gui")]

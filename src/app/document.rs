@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{validate, Edge, Flow, Node, NodeId, ParamValue, PortRef};
+use crate::check::validate;
+use crate::model::{Edge, Flow, Node, NodeId, ParamValue, PortRef};
 use crate::nodes::Registry;
 use crate::plan::find_loops;
 
@@ -222,7 +223,7 @@ impl Document {
         candidate.edges.push(Edge::new(from.clone(), to.clone()));
         let edge_problems: Vec<String> = validate(&candidate, registry)
             .into_iter()
-            .filter(|p| matches!(&p.subject, crate::model::Subject::Edge(e) if e.to == *to))
+            .filter(|p| matches!(&p.subject, crate::check::Subject::Edge(e) if e.to == *to))
             .map(|p| p.message)
             .collect();
         if let Some(problem) = edge_problems.into_iter().next() {

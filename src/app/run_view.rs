@@ -14,50 +14,7 @@ const MAX_LOG_BYTES: usize = 256 * 1024;
 /// How long a wire keeps animating after it delivered a result.
 pub const DELIVERY_PULSE: Duration = Duration::from_millis(900);
 
-/// A node's status as the canvas shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodeStatus {
-    /// Not part of the current run.
-    Idle,
-    /// Planned, waiting its turn.
-    Queued,
-    /// Working now.
-    Running,
-    /// Finished well.
-    Succeeded,
-    /// Finished with an error.
-    Failed,
-    /// Will not run (missing input, upstream failure).
-    Skipped,
-    /// Stopped.
-    Cancelled,
-    /// Kept its earlier result (Missing mode).
-    Reused,
-    /// Ran once per batch item; some items failed.
-    Partial,
-}
-
-impl NodeStatus {
-    /// A word for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            NodeStatus::Idle => "idle",
-            NodeStatus::Queued => "queued",
-            NodeStatus::Running => "running",
-            NodeStatus::Succeeded => "succeeded",
-            NodeStatus::Failed => "failed",
-            NodeStatus::Skipped => "skipped",
-            NodeStatus::Cancelled => "cancelled",
-            NodeStatus::Reused => "reused",
-            NodeStatus::Partial => "partial",
-        }
-    }
-
-    /// Whether the node is done for this run.
-    pub fn is_final(self) -> bool {
-        !matches!(self, NodeStatus::Queued | NodeStatus::Running)
-    }
-}
+pub use crate::status::NodeStatus;
 
 /// Everything the canvas shows on one node about runs.
 #[derive(Clone, Debug)]

@@ -21,7 +21,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use std::collections::BTreeMap;
 
-use crate::model::{apply_inputs, flow_inputs, parse_input, Flow, NodeId, ParamValue};
+use crate::check::{apply_inputs, flow_inputs, parse_input};
+use crate::model::{Flow, NodeId, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{RunMode, Scope};
 use crate::store::Store;

@@ -28,10 +28,10 @@ pub use records::{
     Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry, RunRecord,
 };
 
-use crate::exec::NodeStatus;
 use crate::fsutil::{atomic_write, atomic_write_unsynced, process_alive};
 use crate::model::NodeId;
 use crate::nodes::Outputs;
+use crate::status::NodeStatus;
 use journal::{InlineObject, Line, Op, Replay, Writer};
 
 /// Milliseconds since the Unix epoch.

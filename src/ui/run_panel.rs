@@ -11,8 +11,9 @@ use super::canvas::overlay::status_color;
 use crate::app::commands::AppCommand;
 use crate::app::document::Document;
 use crate::app::run_view::{NodeStatus, RunView};
+use crate::check::{apply_inputs, flow_inputs};
 use crate::exec::{format_duration_ms, QueueItem, QueueMove, QueueStatus};
-use crate::model::{apply_inputs, flow_inputs, ParamValue};
+use crate::model::ParamValue;
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, Plan, RunMode, Scope};
 

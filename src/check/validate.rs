@@ -3,7 +3,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 
-use super::{Edge, Flow, NodeId, FORMAT_VERSION};
+use crate::model::{Edge, Flow, NodeId, FORMAT_VERSION};
 use crate::nodes::{Params, PortSpec, Registry};
 
 /// What a problem is about.
