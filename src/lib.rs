@@ -14,6 +14,7 @@ pub mod cli;
 pub mod exec;
 pub mod format;
 pub mod fsutil;
+pub mod hex;
 pub mod model;
 pub mod nodes;
 pub mod plan;

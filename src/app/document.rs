@@ -83,11 +83,10 @@ impl Document {
 
     /// The folder relative paths in the flow are resolved against.
     pub fn base_dir(&self) -> PathBuf {
-        let dir = match self.path.as_deref().and_then(Path::parent) {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        };
-        dir.canonicalize().unwrap_or(dir)
+        match self.path.as_deref() {
+            Some(path) => crate::fsutil::flow_folder(path),
+            None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        }
     }
 
     /// The name shown in the title bar: the file name, or "Untitled".

@@ -361,12 +361,3 @@ fn apply_set(
     }
     None
 }
-
-/// The folder relative paths in the flow are resolved against: the file's own folder.
-fn base_dir_of(path: &Path) -> PathBuf {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    dir.canonicalize().unwrap_or(dir)
-}

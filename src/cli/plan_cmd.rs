@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{apply_set, base_dir_of, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
+use super::{apply_set, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, InputSource, KnownResult, Plan};
 use crate::trust::{restrict, visible_controls, FlowEffects};
@@ -64,7 +64,7 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
-    let base_dir = base_dir_of(&args.file);
+    let base_dir = crate::fsutil::flow_folder(&args.file);
     let effects = FlowEffects::of(&flow, &registry, &base_dir);
     let planned = match args.target.restricted {
         true => restrict(planned, &flow, &registry, &base_dir),

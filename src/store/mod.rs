@@ -723,15 +723,7 @@ pub(crate) fn open_problem(path: &Path, err: io::Error) -> StoreProblem {
     StoreProblem::new(path, err)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-    text
-}
+use crate::hex::encode as hex;
 
 /// The `.json` files in `dir`, sorted; a missing folder is simply empty.
 fn list_json(dir: &Path, problems: &mut Vec<StoreProblem>) -> Vec<PathBuf> {
