@@ -14,6 +14,7 @@ mod engine;
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_results;
+mod headless;
 mod image_nodes;
 mod local_server;
 mod messages;
