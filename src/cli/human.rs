@@ -89,6 +89,10 @@ impl HumanOutput {
     }
 
     /// Shows one event.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per engine event: how each event reads is clearest side by side"
+    )]
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::RunQueued { .. }

@@ -184,7 +184,15 @@ pub fn run_batch(
     if job.cancel.is_cancelled() {
         return Err(NodeError::Cancelled);
     }
-    let results = take_results(results);
+    batch_outputs(&take_results(results), &ports)
+}
+
+/// The batch's outputs from its items' results (`None`: missing), one batch per port; an
+/// error when every item that ran failed.
+fn batch_outputs(
+    results: &[Option<Result<Outputs, String>>],
+    ports: &[String],
+) -> Result<Outputs, NodeError> {
     let ran = results.iter().filter(|r| r.is_some()).count();
     let failures: Vec<(usize, &String)> = results
         .iter()
@@ -202,7 +210,7 @@ pub fn run_batch(
         )));
     }
     let mut outputs = Outputs::new();
-    for port in &ports {
+    for port in ports {
         let items = results
             .iter()
             .map(|result| match result {
