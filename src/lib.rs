@@ -1,10 +1,12 @@
 //! Flowcanvas: build node-graph pipelines and run them, live on a canvas or headless.
 //!
-//! The engine is UI-free: [`model`] (the flow document), [`format`] (`.flow` files),
-//! [`plan`] (what a run covers, in what order), [`exec`] (the background executor and its
-//! events), [`nodes`] (the node kinds) and [`trust`] (what a flow does outside itself, and
-//! restricted runs of flows nobody trusted yet). The command line ([`cli`]) and the desktop app
-//! (`app`, drawn by `ui`) are its two clients. The desktop app is the default cargo feature
+//! The engine is UI-free: [`model`] (the flow document, a leaf), [`status`] (a node's status
+//! in a run and its words, a leaf), [`check`] (validation and flow inputs, which need the node
+//! kinds), [`format`](mod@format) (`.flow` files), [`plan`] (what a run covers, in what order),
+//! [`exec`] (the background executor and its events), [`nodes`] (the node kinds), [`store`]
+//! (results and run records beside each flow) and [`trust`] (what a flow does outside itself,
+//! and restricted runs of flows nobody trusted yet). The command line ([`cli`]) and the desktop
+//! app (`app`, drawn by `ui`) are its two clients. The desktop app is the default cargo feature
 //! `gui`; without it the crate is the engine and the command line only (the headless build).
 
 #[cfg(feature = "gui")]

@@ -4,7 +4,7 @@
 //! it at once. Problems with it (a missing, truncated, edited or garbage file, a full disk, a
 //! read-only folder) are reported with the file's name and never touch the `.flow` file.
 //!
-//! Layout: `results.log` (the journal of history changes, see [`journal`]), `objects/` (the
+//! Layout: `results.log` (the journal of history changes, see `journal.rs`), `objects/` (the
 //! outputs too large to keep in the journal, named by their SHA-256), `runs/` (one record
 //! per run, and a locked `.live` file per run in progress). Stores written before the
 //! journal kept one history file per node in `nodes/`; those are read as the start of the
