@@ -3,8 +3,19 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The folder of the flow saved at `flow_file`, the crate's one answer to "where is this flow":
+/// relative paths in the flow are resolved against it and trust is given to it. The file's
+/// own folder (`.` for a bare file name), made absolute with links resolved where it exists.
+pub fn flow_folder(flow_file: &Path) -> PathBuf {
+    let dir = match flow_file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    dir.canonicalize().unwrap_or(dir)
+}
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder is written,
 /// flushed to disk and renamed over `path`, so a crash never leaves a half-written file.
@@ -36,7 +47,7 @@ pub fn atomic_save(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Where `path` leads once every symbolic link in its last part is followed (the target may
 /// not exist yet: a link to a file to be made).
-fn final_target(path: &Path) -> io::Result<std::path::PathBuf> {
+fn final_target(path: &Path) -> io::Result<PathBuf> {
     /// As many links as the kernel follows before it gives up (`ELOOP`).
     const MAX_LINKS: usize = 40;
     let mut at = path.to_path_buf();
@@ -125,7 +136,7 @@ pub fn temporary_owner(name: &str) -> Option<u32> {
 /// Removes the temporaries in `dir` left by writers that are no longer running (killed
 /// between writing and renaming). A live process's temporaries, this one's included, are
 /// left alone. Returns the files that could not be removed, with why.
-pub fn remove_stale_temporaries(dir: &Path) -> Vec<(std::path::PathBuf, io::Error)> {
+pub fn remove_stale_temporaries(dir: &Path) -> Vec<(PathBuf, io::Error)> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -151,7 +162,6 @@ pub fn remove_stale_temporaries(dir: &Path) -> Vec<(std::path::PathBuf, io::Erro
 
 /// Whether process `pid` is running (on this machine, in this process's view of them).
 #[cfg(unix)]
-#[allow(unsafe_code)] // reason: std cannot ask whether another process exists
 pub fn process_alive(pid: u32) -> bool {
     let Ok(pid) = i32::try_from(pid) else {
         return false;
@@ -162,9 +172,12 @@ pub fn process_alive(pid: u32) -> bool {
     if pid as u32 == std::process::id() {
         return true;
     }
-    // SAFETY: kill(2) with signal 0 only checks that the process exists; it takes no pointers.
-    let result = unsafe { libc::kill(pid, 0) };
-    result == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    // kill(2) with no signal only checks that the process exists; EPERM: it does, as
+    // another user's.
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) | Err(nix::errno::Errno::EPERM) => true,
+        Err(_) => false,
+    }
 }
 
 /// Whether process `pid` is running; without a way to ask, only this process is.

@@ -1,16 +1,23 @@
 //! Flowcanvas: build node-graph pipelines and run them, live on a canvas or headless.
 //!
-//! The engine is UI-free: [`model`] (the flow document), [`format`] (`.flow` files),
-//! [`plan`] (what a run covers, in what order), [`exec`] (the background executor and its
-//! events), [`nodes`] (the node kinds) and [`trust`] (what a flow does outside itself, and
-//! restricted runs of flows nobody trusted yet). The command line ([`cli`]) and the desktop app
-//! ([`app`], with its window-free state in [`session`], drawn by [`ui`]) are its two clients.
+//! The engine is UI-free: [`model`] (the flow document, a leaf), [`status`] (a node's status
+//! in a run and its words, a leaf), [`check`] (validation and flow inputs, which need the node
+//! kinds), [`format`](mod@format) (`.flow` files), [`plan`] (what a run covers, in what order),
+//! [`exec`] (the background executor and its events), [`nodes`] (the node kinds), [`store`]
+//! (results and run records beside each flow) and [`trust`] (what a flow does outside itself,
+//! and restricted runs of flows nobody trusted yet). The command line ([`cli`]) and the desktop
+//! app (`app`, with its window-free state in [`session`], drawn by `ui`) are its two clients.
+//! The desktop app is the default cargo feature `gui`; without it the crate is the engine, the
+//! session layer and the command line only (the headless build).
 
+#[cfg(feature = "gui")]
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod exec;
 pub mod format;
 pub mod fsutil;
+pub mod hex;
 pub mod model;
 pub mod nodes;
 pub mod plan;
@@ -19,6 +26,8 @@ pub mod results;
 pub mod session;
 pub mod settings;
 pub mod signals;
+pub mod status;
 pub mod store;
 pub mod trust;
+#[cfg(feature = "gui")]
 pub mod ui;

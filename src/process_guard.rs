@@ -113,13 +113,10 @@ pub fn serve_watchdog_if_asked() -> Option<i32> {
 
 /// Sends `SIGKILL` to the process group led by `pid`.
 #[cfg(unix)]
-#[allow(unsafe_code)] // reason: std has no way to signal a whole process group
 fn kill_group(pid: u32) {
     let Ok(pid) = i32::try_from(pid) else { return };
-    // SAFETY: kill(2) with a negative pid signals that process group; it takes no pointers.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
-    }
+    // Already gone is fine: there is nothing left to end.
+    let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
 }
 
 /// Kills the process tree rooted at `pid`.
@@ -142,8 +139,12 @@ mod linux {
     use std::os::unix::process::CommandExt;
     use std::process::{ChildStdin, Command, Stdio};
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    use std::sync::{Mutex, OnceLock};
+    use std::sync::{Arc, Mutex, OnceLock};
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use nix::sys::prctl;
+    use nix::sys::signal::{self, Signal};
+    use nix::unistd::{getppid, Pid};
 
     use super::{TAG_VAR, WATCHDOG_ARG};
 
@@ -178,21 +179,29 @@ mod linux {
 
     /// Gives the command `SIGKILL` when the thread that starts it ends; a command whose
     /// parent is already gone by then does not start.
-    #[allow(unsafe_code)] // reason: prctl and getppid have no safe wrapper in std
+    ///
+    /// The crate's one `unsafe` block: the parent-death signal must be set in the child,
+    /// between fork and exec, and `pre_exec` (the only hook std has there) is unsafe because
+    /// the closure must be async-signal-safe. Neither the watchdog nor std's
+    /// `process_group` replaces it: the watchdog exists only when the `flowcanvas` binary
+    /// runs (not for library users), and a group does not outlive a killed parent.
+    #[allow(
+        unsafe_code,
+        reason = "pre_exec is the only place to set PR_SET_PDEATHSIG"
+    )]
     pub(super) fn die_with_parent(command: &mut Command) {
         // Cast: process ids fit pid_t (std hands them out as u32 from a pid_t).
-        let parent = std::process::id() as libc::pid_t;
+        let parent = Pid::from_raw(std::process::id() as i32);
         // SAFETY: the closure runs in the forked child before exec; it only makes two
-        // async-signal-safe system calls and builds an error without allocating.
+        // async-signal-safe system calls (prctl, getppid) and builds an error without
+        // allocating.
         unsafe {
             command.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) == -1 {
-                    return Err(io::Error::last_os_error());
-                }
+                prctl::set_pdeathsig(Signal::SIGKILL)?;
                 // The parent may have died between fork and prctl: then nothing would
                 // signal us, and we were reparented.
-                if libc::getppid() != parent {
-                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
+                if getppid() != parent {
+                    return Err(io::Error::from_raw_os_error(nix::libc::ESRCH));
                 }
                 Ok(())
             });
@@ -227,12 +236,12 @@ mod linux {
 
     /// The watchdog: waits until the pipe from flowcanvas closes, then kills every process
     /// holding one of `owner`'s tags.
-    #[allow(unsafe_code)] // reason: std cannot set a signal to be ignored
     pub(super) fn watch(owner: &str) {
-        // SAFETY: signal(2) with SIG_IGN installs no handler code; it takes no pointers.
-        unsafe {
-            libc::signal(libc::SIGINT, libc::SIG_IGN);
-            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+        // A Ctrl-C or a hang-up only sets a flag nobody reads: the watchdog lives on until
+        // the pipe closes. Failing to catch them only makes it more fragile.
+        let ignored = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
+            let _ = signal_hook::flag::register(signal, ignored.clone());
         }
         let mut stdin = io::stdin().lock();
         let mut buffer = [0u8; 64];
@@ -290,13 +299,10 @@ mod linux {
             .collect()
     }
 
-    #[allow(unsafe_code)] // reason: std can only kill its own children
     fn kill(pid: u32) {
         let Ok(pid) = i32::try_from(pid) else { return };
-        // SAFETY: kill(2) takes no pointers; a positive pid names one process.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-        }
+        // Already gone is fine.
+        let _ = signal::kill(Pid::from_raw(pid), Signal::SIGKILL);
     }
 }
 

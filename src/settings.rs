@@ -4,16 +4,19 @@
 
 use std::path::PathBuf;
 
-/// The settings folder: `FLOWCANVAS_CONFIG_DIR`, else `$XDG_CONFIG_HOME/flowcanvas`, else
-/// `~/.config/flowcanvas`. `None` when none of them is set.
+/// The variable that names the settings folder outright (tests, portable setups).
+pub const CONFIG_DIR_VAR: &str = "FLOWCANVAS_CONFIG_DIR";
+
+/// The settings folder: `FLOWCANVAS_CONFIG_DIR` if set, else the platform's config folder
+/// for flowcanvas (from `directories`: `$XDG_CONFIG_HOME/flowcanvas` or
+/// `~/.config/flowcanvas` on Linux, `~/Library/Application Support/flowcanvas` on macOS,
+/// `%APPDATA%\flowcanvas\config` on Windows). `None` when no home folder can be found.
 pub fn config_dir() -> Option<PathBuf> {
-    std::env::var_os("FLOWCANVAS_CONFIG_DIR")
+    std::env::var_os(CONFIG_DIR_VAR)
         .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
         .or_else(|| {
-            std::env::var_os("XDG_CONFIG_HOME")
-                .filter(|dir| !dir.is_empty())
-                .map(|d| PathBuf::from(d).join("flowcanvas"))
+            directories::ProjectDirs::from("", "", "flowcanvas")
+                .map(|dirs| dirs.config_dir().to_path_buf())
         })
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/flowcanvas")))
 }

@@ -51,7 +51,7 @@ pub fn on_stop_signal(callback: impl Fn(StopSignal) + Send + 'static) -> std::io
 /// command-line tools (the shell sees status 141).
 pub fn die_quietly_on_closed_pipe() {
     #[cfg(unix)]
-    set_sigpipe(libc::SIG_DFL);
+    unix::die_on_sigpipe(true);
 }
 
 /// Makes a write into a closed pipe an error the caller sees (`BrokenPipe`) again, as it is
@@ -59,16 +59,7 @@ pub fn die_quietly_on_closed_pipe() {
 /// kill its processes) before exiting, and whose commands' stdin pipes may close early.
 pub fn notice_closed_pipe() {
     #[cfg(unix)]
-    set_sigpipe(libc::SIG_IGN);
-}
-
-#[cfg(unix)]
-#[allow(unsafe_code)] // reason: std cannot set a signal's action
-fn set_sigpipe(action: libc::sighandler_t) {
-    // SAFETY: signal(2) with SIG_DFL or SIG_IGN installs no handler code; no pointers.
-    unsafe {
-        libc::signal(libc::SIGPIPE, action);
-    }
+    unix::die_on_sigpipe(false);
 }
 
 fn deliver(signal: StopSignal) {
@@ -82,17 +73,33 @@ use unix::install;
 
 #[cfg(unix)]
 mod unix {
-    //! The handler writes the signal's number into a pipe; a thread reads it and calls back.
+    //! Signal handling through `signal-hook`, whose handlers only set a flag or write into a
+    //! pipe; a thread reads that pipe and calls back.
 
-    use std::io::Read;
-    use std::os::fd::FromRawFd;
-    use std::sync::atomic::{AtomicI32, Ordering};
-    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGTERM};
+    use signal_hook::iterator::Signals;
 
     use super::{deliver, StopSignal};
 
-    /// The write end of the pipe the handler writes into (-1 until installed).
-    static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
+    /// Whether a `SIGPIPE` ends the process (as by default) or is only noticed as the
+    /// write's `BrokenPipe` error (as Rust sets it up).
+    pub(super) fn die_on_sigpipe(die: bool) {
+        static DIES: OnceLock<Option<Arc<AtomicBool>>> = OnceLock::new();
+        let flag = DIES.get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            // The handler does what the default action would while the flag is set, and
+            // nothing otherwise (the write then fails with EPIPE).
+            signal_hook::flag::register_conditional_default(SIGPIPE, flag.clone())
+                .ok()
+                .map(|_| flag)
+        });
+        if let Some(flag) = flag {
+            flag.store(die, Ordering::SeqCst);
+        }
+    }
 
     /// Installs the handler for SIGINT, SIGTERM and SIGHUP once per process.
     pub(super) fn install() -> std::io::Result<()> {
@@ -102,64 +109,20 @@ mod unix {
             .map_err(std::io::Error::from)
     }
 
-    #[allow(unsafe_code)] // reason: std has no signal handlers; this is the usual self-pipe
     fn install_once() -> std::io::Result<()> {
-        let mut fds = [0 as libc::c_int; 2];
-        // SAFETY: pipe2 writes two descriptors into the array it is given, which has room.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: fds[0] is a fresh descriptor that nothing else owns.
-        let mut reader = unsafe { std::fs::File::from_raw_fd(fds[0]) };
-        WRITE_FD.store(fds[1], Ordering::SeqCst);
+        let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
         std::thread::Builder::new()
             .name("flowcanvas-signals".to_owned())
             .spawn(move || {
-                let mut byte = [0u8; 1];
-                while let Ok(1) = reader.read(&mut byte) {
-                    let signal = match libc::c_int::from(byte[0]) {
-                        libc::SIGTERM => StopSignal::Terminate,
-                        libc::SIGHUP => StopSignal::Hangup,
+                for signal in signals.forever() {
+                    deliver(match signal {
+                        SIGTERM => StopSignal::Terminate,
+                        SIGHUP => StopSignal::Hangup,
                         _ => StopSignal::Interrupt,
-                    };
-                    deliver(signal);
+                    });
                 }
             })?;
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            // SAFETY: a zeroed sigaction is valid (empty mask, no flags); the handler
-            // below only makes an async-signal-safe write(2).
-            unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-                action.sa_flags = libc::SA_RESTART;
-                libc::sigemptyset(&mut action.sa_mask);
-                if libc::sigaction(signal, &action, std::ptr::null_mut()) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-        }
         Ok(())
-    }
-
-    #[allow(unsafe_code)] // reason: see install_once
-    extern "C" fn on_signal(signal: libc::c_int) {
-        let fd = WRITE_FD.load(Ordering::SeqCst);
-        if fd < 0 {
-            return;
-        }
-        // Cast: signal numbers are below 64.
-        let byte = signal as u8;
-        // SAFETY: write(2) is async-signal-safe and reads one byte from a live local;
-        // errno is put back as the interrupted code left it.
-        unsafe {
-            #[cfg(target_os = "linux")]
-            let errno = *libc::__errno_location();
-            libc::write(fd, std::ptr::addr_of!(byte).cast(), 1);
-            #[cfg(target_os = "linux")]
-            {
-                *libc::__errno_location() = errno;
-            }
-        }
     }
 }
 

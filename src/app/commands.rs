@@ -7,9 +7,10 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::flowcanvas_app::{DialogPurpose, FlowcanvasApp};
+use crate::check::apply_inputs;
 use crate::exec::{continue_run, EngineHandle, RunRequest};
 use crate::format;
-use crate::model::{apply_inputs, Flow};
+use crate::model::Flow;
 use crate::plan::Scope;
 use crate::session::commands::AppCommand;
 use crate::session::document::Document;
@@ -20,61 +21,56 @@ use crate::ui::results_window::ResultsWindow;
 const PASTE_OFFSET: (f32, f32) = (40.0, 40.0);
 
 impl FlowcanvasApp {
-    /// Carries out one command.
+    /// Carries out one command. (Every command is listed here, so a new one cannot be
+    /// forgotten; each group's own match ignores the others.)
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: AppCommand) {
+        match command {
+            AppCommand::Edit(..)
+            | AppCommand::Select(..)
+            | AppCommand::ToggleExpanded(..)
+            | AppCommand::Undo
+            | AppCommand::Redo
+            | AppCommand::Copy
+            | AppCommand::Paste
+            | AppCommand::Duplicate
+            | AppCommand::Delete
+            | AppCommand::ZoomToFit
+            | AppCommand::Focus(..) => self.apply_editing(ctx, command),
+            AppCommand::Run(..)
+            | AppCommand::OpenRunPanel(..)
+            | AppCommand::Queue { .. }
+            | AppCommand::QueueCancel(..)
+            | AppCommand::QueueMove(..)
+            | AppCommand::QueuePause(..)
+            | AppCommand::QueueClearFinished
+            | AppCommand::Stop
+            | AppCommand::SetActiveResult { .. }
+            | AppCommand::ContinueRun { .. }
+            | AppCommand::RetryItems { .. }
+            | AppCommand::AddFiles(..)
+            | AppCommand::TrustFolder => self.apply_running(command),
+            AppCommand::New
+            | AppCommand::Open(..)
+            | AppCommand::Save
+            | AppCommand::SaveAs
+            | AppCommand::Quit => self.apply_file(ctx, command),
+            AppCommand::ToggleAppMode
+            | AppCommand::ShowImage { .. }
+            | AppCommand::ShowResults(..)
+            | AppCommand::ToggleDrawer(..)
+            | AppCommand::CopyText(..)
+            | AppCommand::SaveResult { .. }
+            | AppCommand::OpenFolder(..)
+            | AppCommand::DismissInterrupted(..) => self.apply_window(ctx, command),
+        }
+    }
+
+    /// Edits, selection, undo and the clipboard.
+    fn apply_editing(&mut self, ctx: &egui::Context, command: AppCommand) {
         match command {
             AppCommand::Edit(edit) => self.edit(edit),
             AppCommand::Select(nodes) => self.session.selection = nodes,
             AppCommand::ToggleExpanded(node) => self.session.toggle_expanded(node),
-            AppCommand::Run(scope) => {
-                let doc = &self.session.doc;
-                let request = RunRequest::new(Arc::new(doc.flow().clone()), doc.base_dir())
-                    .scope(scope)
-                    .store(self.session.store());
-                self.submit(request);
-            }
-            AppCommand::OpenRunPanel(scope) => self.run_panel.open_for(scope),
-            AppCommand::Queue {
-                scope,
-                mode,
-                inputs,
-            } => {
-                // The queued run is a snapshot: later edits and input changes do not touch it.
-                let doc = &self.session.doc;
-                match apply_inputs(doc.flow(), &self.session.registry, &inputs) {
-                    Ok(flow) => {
-                        let mut request = RunRequest::new(Arc::new(flow), doc.base_dir())
-                            .scope(scope)
-                            .mode(mode)
-                            .store(self.session.store());
-                        request.inputs = inputs;
-                        self.submit(request);
-                    }
-                    Err(err) => self.notice(&format!("Cannot run: {err}")),
-                }
-            }
-            AppCommand::QueueCancel(run) => self.with_engine(|engine| engine.cancel(run)),
-            AppCommand::QueueMove(run, how) => self.with_engine(|engine| engine.move_run(run, how)),
-            AppCommand::QueuePause(paused) => self.with_engine(|engine| engine.set_paused(paused)),
-            AppCommand::QueueClearFinished => self.with_engine(|engine| engine.clear_finished()),
-            AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
-            AppCommand::Stop => self.with_engine(|engine| engine.stop()),
-            AppCommand::New | AppCommand::Open(_) | AppCommand::Quit
-                if self.session.doc.is_dirty() && self.confirm.is_none() =>
-            {
-                self.confirm = Some(command);
-            }
-            AppCommand::New => {
-                let registry = self.session.registry.clone();
-                self.replace_document(Document::new(Flow::default(), None, registry));
-            }
-            AppCommand::Open(None) => self.start_file_dialog(DialogPurpose::Open),
-            AppCommand::Open(Some(path)) => self.open(&path),
-            AppCommand::Save => match self.session.doc.path().map(Path::to_path_buf) {
-                Some(path) => self.save(&path),
-                None => self.start_file_dialog(DialogPurpose::SaveAs { then: None }),
-            },
-            AppCommand::SaveAs => self.start_file_dialog(DialogPurpose::SaveAs { then: None }),
             AppCommand::Undo => {
                 self.session.doc.undo();
             }
@@ -123,14 +119,96 @@ impl FlowcanvasApp {
                 }
                 self.session.selection = vec![id];
             }
-            AppCommand::Quit => {
-                self.allow_close = true;
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            _ => {}
+        }
+    }
+
+    /// Runs, the queue, result history, trust, and picking files for a batch.
+    fn apply_running(&mut self, command: AppCommand) {
+        match command {
+            AppCommand::Run(scope) => {
+                let doc = &self.session.doc;
+                let request = RunRequest::new(Arc::new(doc.flow().clone()), doc.base_dir())
+                    .scope(scope)
+                    .store(self.session.store());
+                self.submit(request);
             }
+            AppCommand::OpenRunPanel(scope) => self.run_panel.open_for(scope),
+            AppCommand::Queue {
+                scope,
+                mode,
+                inputs,
+            } => {
+                // The queued run is a snapshot: later edits and input changes do not touch it.
+                let doc = &self.session.doc;
+                match apply_inputs(doc.flow(), &self.session.registry, &inputs) {
+                    Ok(flow) => {
+                        let mut request = RunRequest::new(Arc::new(flow), doc.base_dir())
+                            .scope(scope)
+                            .mode(mode)
+                            .store(self.session.store());
+                        request.inputs = inputs;
+                        self.submit(request);
+                    }
+                    Err(err) => self.notice(&format!("Cannot run: {err}")),
+                }
+            }
+            AppCommand::QueueCancel(run) => self.with_engine(|engine| engine.cancel(run)),
+            AppCommand::QueueMove(run, how) => self.with_engine(|engine| engine.move_run(run, how)),
+            AppCommand::QueuePause(paused) => self.with_engine(|engine| engine.set_paused(paused)),
+            AppCommand::QueueClearFinished => self.with_engine(|engine| engine.clear_finished()),
+            AppCommand::Stop => self.with_engine(|engine| engine.stop()),
             AppCommand::SetActiveResult { node, index } => match self.session.store() {
                 Some(store) => self.with_engine(|engine| engine.set_active(store, node, index)),
                 None => self.notice("Save the flow first: results are kept beside the file"),
             },
+            AppCommand::ContinueRun { run, how } => self.continue_run(&run, how),
+            AppCommand::RetryItems { node, items } => {
+                let doc = &self.session.doc;
+                let mut request = RunRequest::new(Arc::new(doc.flow().clone()), doc.base_dir())
+                    .scope(Scope::Node(node))
+                    .store(self.session.store());
+                request.items = items;
+                self.submit(request);
+            }
+            AppCommand::AddFiles(node) => self.pick_files_for(node),
+            AppCommand::TrustFolder => self.trust_folder(),
+
+            _ => {}
+        }
+    }
+
+    /// New, Open, Save and Quit (asking first about unsaved edits).
+    fn apply_file(&mut self, ctx: &egui::Context, command: AppCommand) {
+        match command {
+            AppCommand::New | AppCommand::Open(_) | AppCommand::Quit
+                if self.session.doc.is_dirty() && self.confirm.is_none() =>
+            {
+                self.confirm = Some(command);
+            }
+            AppCommand::New => {
+                let registry = self.session.registry.clone();
+                self.replace_document(Document::new(Flow::default(), None, registry));
+            }
+            AppCommand::Open(None) => self.start_file_dialog(DialogPurpose::Open),
+            AppCommand::Open(Some(path)) => self.open(&path),
+            AppCommand::Save => match self.session.doc.path().map(Path::to_path_buf) {
+                Some(path) => self.save(&path),
+                None => self.start_file_dialog(DialogPurpose::SaveAs { then: None }),
+            },
+            AppCommand::SaveAs => self.start_file_dialog(DialogPurpose::SaveAs { then: None }),
+            AppCommand::Quit => {
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            _ => {}
+        }
+    }
+
+    /// Windows, panels, the clipboard and the file manager.
+    fn apply_window(&mut self, ctx: &egui::Context, command: AppCommand) {
+        match command {
+            AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
             AppCommand::ShowImage { title, image } => self.image_viewer = Some((title, image)),
             AppCommand::ShowResults(node) => {
                 self.results_window = Some(ResultsWindow::new(node, &self.session.catalog));
@@ -142,30 +220,20 @@ impl FlowcanvasApp {
                     Some(tab)
                 };
             }
-            AppCommand::ContinueRun { run, how } => self.continue_run(&run, how),
             AppCommand::CopyText(text) => {
                 ctx.copy_text(text);
                 self.notice("Copied");
             }
             AppCommand::SaveResult { name, content } => self.save_result(name, content),
             AppCommand::OpenFolder(folder) => {
-                if let Err(problem) = crate::session::result_actions::open_folder(&folder) {
+                if let Err(problem) = super::files::open_folder(&folder) {
                     self.notice(&problem);
                 }
             }
-            AppCommand::RetryItems { node, items } => {
-                let doc = &self.session.doc;
-                let mut request = RunRequest::new(Arc::new(doc.flow().clone()), doc.base_dir())
-                    .scope(Scope::Node(node))
-                    .store(self.session.store());
-                request.items = items;
-                self.submit(request);
-            }
-            AppCommand::AddFiles(node) => self.pick_files_for(node),
             AppCommand::DismissInterrupted(run) => {
                 self.dismissed_unfinished.insert(run);
             }
-            AppCommand::TrustFolder => self.trust_folder(),
+            _ => {}
         }
     }
 

@@ -246,3 +246,22 @@ impl FlowcanvasApp {
         self.update_restriction();
     }
 }
+
+/// Opens `folder` in the system's file manager (without waiting for it).
+pub(super) fn open_folder(folder: &Path) -> Result<(), String> {
+    if !folder.is_dir() {
+        return Err(format!("{} does not exist (any more)", folder.display()));
+    }
+    opener::open(folder).map_err(|err| format!("could not show {}: {err}", folder.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn showing_a_folder_that_is_gone_says_so() {
+        let problem = open_folder(Path::new("/no/such/folder")).unwrap_err();
+        assert!(problem.contains("does not exist"), "{problem}");
+    }
+}

@@ -142,20 +142,9 @@ impl FlowcanvasApp {
         let waker: Waker = Arc::new(move || waker_ctx.request_repaint());
         let mut engine_options = EngineOptions::new(registry.clone());
         engine_options.waker = Some(waker.clone());
-        let mut error = None;
-        let engine = match Engine::with_options(engine_options) {
-            Ok(engine) => Some(engine),
-            Err(err) => {
-                error = Some(ErrorDialog {
-                    title: "Flows cannot run in this window".to_owned(),
-                    lines: vec![
-                        format!("The executor's thread could not start: {err}."),
-                        "Flows can still be opened, edited and saved; restart the app to run them."
-                            .to_owned(),
-                    ],
-                });
-                None
-            }
+        let (engine, engine_error) = match Engine::with_options(engine_options) {
+            Ok(engine) => (Some(engine), None),
+            Err(err) => (None, Some(no_executor(&err))),
         };
         let recent = if options.no_recent {
             RecentFiles::default()
@@ -164,23 +153,12 @@ impl FlowcanvasApp {
         } else {
             RecentFiles::load_default()
         };
-        let doc = match options
+        let start_file = options
             .file
             .clone()
-            .or_else(|| recent.last().map(Path::to_path_buf))
-        {
-            Some(path) => match format::load(&path, &registry) {
-                Ok(flow) => Document::new(flow, Some(path), registry.clone()),
-                Err(err) => {
-                    error = Some(ErrorDialog {
-                        title: format!("Could not open {}", path.display()),
-                        lines: err.lines(),
-                    });
-                    welcome(&registry)
-                }
-            },
-            None => welcome(&registry),
-        };
+            .or_else(|| recent.last().map(Path::to_path_buf));
+        let (doc, open_error) = first_document(&registry, start_file);
+        let error = open_error.or(engine_error);
         let mut session = Session::new(registry.clone(), doc);
         session.catalog.set_waker(waker.clone());
         let mut app = Self {
@@ -464,6 +442,38 @@ impl FlowcanvasApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
+    }
+}
+
+/// The document the app starts on: `file`, or the welcome flow (with the reason when `file`
+/// could not be opened).
+fn first_document(
+    registry: &Arc<Registry>,
+    file: Option<PathBuf>,
+) -> (Document, Option<ErrorDialog>) {
+    let Some(path) = file else {
+        return (welcome(registry), None);
+    };
+    match format::load(&path, registry) {
+        Ok(flow) => (Document::new(flow, Some(path), registry.clone()), None),
+        Err(err) => {
+            let error = ErrorDialog {
+                title: format!("Could not open {}", path.display()),
+                lines: err.lines(),
+            };
+            (welcome(registry), Some(error))
+        }
+    }
+}
+
+/// What the app says when the executor's thread could not start.
+fn no_executor(err: &std::io::Error) -> ErrorDialog {
+    ErrorDialog {
+        title: "Flows cannot run in this window".to_owned(),
+        lines: vec![
+            format!("The executor's thread could not start: {err}."),
+            "Flows can still be opened, edited and saved; restart the app to run them.".to_owned(),
+        ],
     }
 }
 

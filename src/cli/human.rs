@@ -9,10 +9,18 @@ use crate::model::Flow;
 use crate::nodes::{Outputs, Progress, Registry, Role, Stream};
 use crate::plan::producer_of_input;
 
+/// Whether to colour output: only on a terminal, and not when `NO_COLOR` holds a value.
+fn wants_color(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
 /// Renders engine events for a terminal or a log.
 pub struct HumanOutput {
     file: String,
+    /// Colours (ANSI escapes): on a terminal, unless `NO_COLOR` says otherwise.
     color: bool,
+    /// A terminal: the "running" line is rewritten in place.
+    live: bool,
     total_steps: usize,
     orders: HashMap<String, usize>,
     /// On a terminal, the "running" line is rewritten in place when the step ends.
@@ -25,11 +33,13 @@ pub struct HumanOutput {
 }
 
 impl HumanOutput {
-    /// Output for a run of `file`; `terminal` enables colour and in-place status lines.
+    /// Output for a run of `file`; `terminal` enables in-place status lines, and colour
+    /// unless the `NO_COLOR` variable is set (to anything but nothing: no-color.org).
     pub fn new(file: String, terminal: bool) -> Self {
         Self {
             file,
-            color: terminal,
+            color: wants_color(terminal, std::env::var_os("NO_COLOR").as_deref()),
+            live: terminal,
             total_steps: 0,
             orders: HashMap::new(),
             open_line: false,
@@ -79,6 +89,10 @@ impl HumanOutput {
     }
 
     /// Shows one event.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per engine event: how each event reads is clearest side by side"
+    )]
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::RunQueued { .. }
@@ -127,7 +141,7 @@ impl HumanOutput {
             }
             Event::NodeStarted { node, .. } => {
                 let text = format!("  {} ▶ {node}", self.badge(node.as_str()));
-                if self.color {
+                if self.live {
                     let text = self.paint("36", &text);
                     self.write(format_args!("{text}"));
                     self.open_line = true;
@@ -270,5 +284,30 @@ impl HumanOutput {
                 self.line(&format!("{label}: {text}"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn no_color_turns_colour_off_on_a_terminal() {
+        assert!(wants_color(true, None));
+        assert!(!wants_color(true, Some(OsStr::new("1"))));
+        // An empty NO_COLOR counts as unset.
+        assert!(wants_color(true, Some(OsStr::new(""))));
+        assert!(!wants_color(false, None));
+        let plain = HumanOutput {
+            color: false,
+            ..HumanOutput::new("x.flow".into(), true)
+        };
+        assert_eq!(plain.paint("31", "failed"), "failed");
+        let coloured = HumanOutput {
+            color: true,
+            ..HumanOutput::new("x.flow".into(), true)
+        };
+        assert_eq!(coloured.paint("31", "failed"), "\x1b[31mfailed\x1b[0m");
     }
 }

@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use super::{load_or_report, InputsArgs, EXIT_INVALID, EXIT_OK};
-use crate::model::{flow_inputs, flow_outputs, InputKind, ParamValue};
+use crate::check::{flow_inputs, flow_outputs, InputKind};
+use crate::model::ParamValue;
 use crate::nodes::Registry;
 
 /// Lists inputs (label, type, default, choices) and outputs.

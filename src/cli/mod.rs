@@ -21,7 +21,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use std::collections::BTreeMap;
 
-use crate::model::{apply_inputs, flow_inputs, parse_input, Flow, NodeId, ParamValue};
+use crate::check::{apply_inputs, flow_inputs, parse_input};
+use crate::model::{Flow, NodeId, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{RunMode, Scope};
 use crate::store::Store;
@@ -273,15 +274,33 @@ pub fn run(cli: Cli) -> i32 {
         }
         Some(Command::Kinds(args)) => kinds_cmd::kinds(&args),
         Some(Command::Trust(args)) => trust_cmd::trust(&args),
-        None => crate::app::run_gui(crate::app::StartOptions {
-            no_recent: cli.screenshot.is_some(),
-            file: cli.file,
-            screenshot: cli.screenshot,
-            run: cli.run,
-            app_mode: cli.app,
-            config_dir: None,
-        }),
+        None => open_app(cli),
     }
+}
+
+/// Opens the desktop app (no subcommand).
+#[cfg(feature = "gui")]
+fn open_app(cli: Cli) -> i32 {
+    crate::app::run_gui(crate::app::StartOptions {
+        no_recent: cli.screenshot.is_some(),
+        file: cli.file,
+        screenshot: cli.screenshot,
+        run: cli.run,
+        app_mode: cli.app,
+        config_dir: None,
+    })
+}
+
+/// What this build says when asked for the desktop app it does not have.
+pub const NO_APP_MESSAGE: &str =
+    "flowcanvas: this build has no desktop app (it was built without the `gui` feature).\n\
+    Run flows from the command line instead: `flowcanvas run FILE.flow` (see `flowcanvas --help`).";
+
+/// Without the `gui` feature there is no app to open: says so and how to run flows (exit 2).
+#[cfg(not(feature = "gui"))]
+fn open_app(_cli: Cli) -> i32 {
+    eprintln!("{NO_APP_MESSAGE}");
+    EXIT_INVALID
 }
 
 /// Loads a flow for a subcommand, printing every problem to stderr on failure.
@@ -341,13 +360,4 @@ fn apply_set(
         }
     }
     None
-}
-
-/// The folder relative paths in the flow are resolved against: the file's own folder.
-fn base_dir_of(path: &Path) -> PathBuf {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    dir.canonicalize().unwrap_or(dir)
 }

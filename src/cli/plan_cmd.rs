@@ -1,9 +1,11 @@
 //! `flowcanvas plan FILE`: the plan a run would follow, without running anything, and
 //! everything the flow does outside itself.
 
+use std::path::Path;
+
 use serde::Serialize;
 
-use super::{apply_set, base_dir_of, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
+use super::{apply_set, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, InputSource, KnownResult, Plan};
 use crate::trust::{restrict, visible_controls, FlowEffects};
@@ -64,7 +66,7 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
-    let base_dir = base_dir_of(&args.file);
+    let base_dir = crate::fsutil::flow_folder(&args.file);
     let effects = FlowEffects::of(&flow, &registry, &base_dir);
     let planned = match args.target.restricted {
         true => restrict(planned, &flow, &registry, &base_dir),
@@ -85,9 +87,17 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
         }
         return EXIT_OK;
     }
+    print_plan(&args.file, &planned);
+    print_side_effects(&effects);
+    EXIT_OK
+}
+
+/// The plan as text: a header, one line per step with its inputs' sources, then what is
+/// skipped, reused or rerun, and the warnings.
+fn print_plan(file: &Path, planned: &Plan) {
     println!(
         "Plan for {}: {}, mode {}: {} step{}",
-        args.file.display(),
+        file.display(),
         planned.scope,
         planned.mode,
         planned.steps.len(),
@@ -137,8 +147,6 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
     for warning in &planned.warnings {
         println!("  warning: {warning}");
     }
-    print_side_effects(&effects);
-    EXIT_OK
 }
 
 /// The side-effect summary: each node acting outside the flow, then the commands, hosts,

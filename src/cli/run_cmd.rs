@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use super::human::HumanOutput;
 use super::{
-    apply_set, base_dir_of, load_or_report, ContinueArgs, RunArgs, EXIT_CLOSED_PIPE, EXIT_INVALID,
-    EXIT_OK, EXIT_RUN_PROBLEMS,
+    apply_set, load_or_report, ContinueArgs, RunArgs, EXIT_CLOSED_PIPE, EXIT_INVALID, EXIT_OK,
+    EXIT_RUN_PROBLEMS,
 };
 use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
@@ -40,7 +40,7 @@ pub fn run(args: &RunArgs) -> i32 {
         return EXIT_INVALID;
     };
     let flow = Arc::new(flow);
-    let mut request = RunRequest::new(flow, base_dir_of(&args.file))
+    let mut request = RunRequest::new(flow, crate::fsutil::flow_folder(&args.file))
         .scope(scope)
         .mode(mode)
         .store(args.target.store(&args.file))
@@ -120,7 +120,7 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
         record,
         &histories,
         how,
-        base_dir_of(&args.file),
+        crate::fsutil::flow_folder(&args.file),
         Some(store.clone()),
     ) {
         Ok(mut request) => {

@@ -1,8 +1,8 @@
 //! `flowcanvas validate FILE`: every problem in a flow file, including loops.
 
 use super::{load_or_report, ValidateArgs, EXIT_INVALID, EXIT_OK};
+use crate::check::Subject;
 use crate::format;
-use crate::model::Subject;
 use crate::nodes::Registry;
 use crate::plan::find_loops;
 

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::exec::format_duration_ms;
@@ -166,10 +166,7 @@ pub fn run_batch(
                 };
                 // Counting and reporting under the lock keeps the counts in order: two items
                 // finishing at once must not leave "5 of 6" as the last word.
-                let mut results = match results.lock() {
-                    Ok(results) => results,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
+                let mut results = results.lock().unwrap_or_else(PoisonError::into_inner);
                 results[index] = Some(outcome.map_err(|e| e.to_string()));
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 report(Progress::Output {
@@ -187,7 +184,15 @@ pub fn run_batch(
     if job.cancel.is_cancelled() {
         return Err(NodeError::Cancelled);
     }
-    let results = results.into_inner().unwrap_or_default();
+    batch_outputs(&take_results(results), &ports)
+}
+
+/// The batch's outputs from its items' results (`None`: missing), one batch per port; an
+/// error when every item that ran failed.
+fn batch_outputs(
+    results: &[Option<Result<Outputs, String>>],
+    ports: &[String],
+) -> Result<Outputs, NodeError> {
     let ran = results.iter().filter(|r| r.is_some()).count();
     let failures: Vec<(usize, &String)> = results
         .iter()
@@ -205,7 +210,7 @@ pub fn run_batch(
         )));
     }
     let mut outputs = Outputs::new();
-    for port in &ports {
+    for port in ports {
         let items = results
             .iter()
             .map(|result| match result {
@@ -220,6 +225,13 @@ pub fn run_batch(
         outputs = outputs.with(port.clone(), Value::Batch(items));
     }
     Ok(outputs)
+}
+
+/// The items' results out of their lock. A lock poisoned by a panic while it was held still
+/// holds every result recorded before the panic (each is written whole), so they are kept:
+/// dropping them would report every item as missing.
+fn take_results<T>(results: Mutex<Vec<T>>) -> Vec<T> {
+    results.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The failed items of a batch result (its first batch output), with their errors.
@@ -262,4 +274,28 @@ pub fn batch_len(outputs: &Outputs) -> Option<usize> {
         Value::Batch(items) => Some(items.len()),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a poisoned lock in batch results turned every item into "missing".
+    #[test]
+    fn poisoned_batch_results_keep_their_items() {
+        let results = Mutex::new(vec![Some(1), None, Some(3)]);
+        let poisoner = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("poisoner".into())
+                .spawn_scoped(scope, || {
+                    let _held = results.lock().unwrap();
+                    panic!("a panic while the lock is held");
+                })
+                .unwrap()
+                .join()
+        });
+        assert!(poisoner.is_err());
+        assert!(results.is_poisoned());
+        assert_eq!(take_results(results), vec![Some(1), None, Some(3)]);
+    }
 }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::engine::RunRequest;
-use crate::model::{apply_inputs, Flow, NodeId};
+use crate::check::apply_inputs;
+use crate::model::{Flow, NodeId};
 use crate::nodes::Registry;
 use crate::plan::{Plan, RunMode};
 use crate::store::{Continuation, ContinueHow, NodeHistory, RecordStatus, RunRecord, Store};

@@ -179,23 +179,7 @@ pub enum RunStatus {
     Cancelled,
 }
 
-/// How one planned node ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeStatus {
-    /// Ran and produced its outputs.
-    Succeeded,
-    /// Ran and failed.
-    Failed,
-    /// Did not run: a missing input, or something upstream failed or was skipped.
-    Skipped,
-    /// Stopped, or never started because the run was stopped.
-    Cancelled,
-    /// Not run: kept its earlier result (Missing mode).
-    Reused,
-    /// Ran once per batch item; some items failed, the others succeeded.
-    Partial,
-}
+pub use crate::status::NodeStatus;
 
 /// A batch item that failed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -244,6 +228,8 @@ impl Counts {
                 NodeStatus::Cancelled => counts.cancelled += 1,
                 NodeStatus::Reused => counts.reused += 1,
                 NodeStatus::Partial => counts.partial += 1,
+                // Not an ending: a run's outcomes never hold these.
+                NodeStatus::Idle | NodeStatus::Queued | NodeStatus::Running => {}
             }
         }
         counts
@@ -273,16 +259,16 @@ pub fn summary_line(status: RunStatus, counts: &Counts, elapsed_ms: f64) -> Stri
         RunStatus::Cancelled => "Flow stopped",
     };
     let parts: Vec<String> = [
-        (counts.succeeded, "succeeded"),
-        (counts.partial, "partial"),
-        (counts.failed, "failed"),
-        (counts.skipped, "skipped"),
-        (counts.cancelled, "cancelled"),
-        (counts.reused, "reused"),
+        (counts.succeeded, NodeStatus::Succeeded),
+        (counts.partial, NodeStatus::Partial),
+        (counts.failed, NodeStatus::Failed),
+        (counts.skipped, NodeStatus::Skipped),
+        (counts.cancelled, NodeStatus::Cancelled),
+        (counts.reused, NodeStatus::Reused),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)
-    .map(|(n, word)| format!("{n} {word}"))
+    .map(|(n, status)| format!("{n} {}", status.label()))
     .collect();
     let parts = if parts.is_empty() {
         "nothing to run".to_owned()

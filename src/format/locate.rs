@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 
 use super::diagnostic::TextPos;
-use crate::model::{Edge, Subject};
+use crate::check::Subject;
+use crate::model::Edge;
 
 /// The position of the text that defines `subject`, if it can be found. Builds a
 /// [`Locator`] for one lookup; use the locator itself for several.

@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 pub use diagnostic::{Diagnostic, LoadError, TextPos};
 
-use crate::model::{validate, Flow, FORMAT_VERSION};
+use crate::check::validate;
+use crate::model::{Flow, FORMAT_VERSION};
 use crate::nodes::Registry;
 
 /// Reads and checks a `.flow` file. Every problem is reported, each with its place.
@@ -130,7 +131,7 @@ fn syntax_diagnostic(text: &str, err: &ron::error::SpannedError) -> Diagnostic {
     if let Ok(probe) = ron::Options::default().from_str::<VersionOnly>(text) {
         if probe.version != FORMAT_VERSION {
             return Diagnostic {
-                pos: locate(text, &crate::model::Subject::Flow),
+                pos: locate(text, &crate::check::Subject::Flow),
                 message: format!(
                     "unsupported version {} (this build reads version {FORMAT_VERSION})",
                     probe.version

@@ -295,7 +295,10 @@ mod tests {
         token.on_cancel(move || flag.store(true, Ordering::SeqCst));
         let waiter = {
             let token = token.clone();
-            std::thread::spawn(move || token.wait_timeout(Duration::from_secs(30)))
+            std::thread::Builder::new()
+                .name("waiter".to_owned())
+                .spawn(move || token.wait_timeout(Duration::from_secs(30)))
+                .unwrap()
         };
         std::thread::sleep(Duration::from_millis(20));
         token.cancel();

@@ -224,22 +224,7 @@ impl NodeKind for LlmChatKind {
             )));
         }
         if !done && reply.is_empty() && !whole.trim().is_empty() {
-            let document: serde_json::Value =
-                serde_json::from_str(whole.trim()).map_err(|err| {
-                    NodeError::failed(format!(
-                        "{url}: the reply is neither a stream nor JSON ({err})"
-                    ))
-                })?;
-            if let Some(message) = error_message(&document) {
-                return Err(NodeError::failed(format!(
-                    "{url}: the server said: {message}"
-                )));
-            }
-            reply = document
-                .pointer("/choices/0/message/content")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+            reply = reply_of_document(&url, whole.trim())?;
             ctx.progress(Progress::Output {
                 stream: Stream::Stdout,
                 text: reply.clone(),
@@ -273,4 +258,23 @@ fn describe_failure(reply: &HttpReply) -> String {
         _ => "",
     };
     format!("HTTP {} {}: {said}{hint}", reply.status, reply.status_text)
+}
+
+/// The reply of a server that ignored `stream` and answered with one JSON document.
+fn reply_of_document(url: &str, document: &str) -> Result<String, NodeError> {
+    let document: serde_json::Value = serde_json::from_str(document).map_err(|err| {
+        NodeError::failed(format!(
+            "{url}: the reply is neither a stream nor JSON ({err})"
+        ))
+    })?;
+    if let Some(message) = error_message(&document) {
+        return Err(NodeError::failed(format!(
+            "{url}: the server said: {message}"
+        )));
+    }
+    Ok(document
+        .pointer("/choices/0/message/content")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned())
 }

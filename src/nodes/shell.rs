@@ -146,10 +146,20 @@ impl NodeKind for ShellKind {
         ctx.cancel().on_cancel(move || tree.kill());
 
         let writer = match (child.stdin.take(), stdin_text) {
-            (Some(mut pipe), Some(text)) => Some(std::thread::spawn(move || {
-                // A command that exits without reading its input closes the pipe: not an error.
-                let _ = pipe.write_all(text.as_bytes());
-            })),
+            (Some(mut pipe), Some(text)) => std::thread::Builder::new()
+                .name("flowcanvas-shell-stdin".to_owned())
+                .spawn(move || {
+                    // A command that exits without reading its input closes the pipe: not
+                    // an error.
+                    let _ = pipe.write_all(text.as_bytes());
+                })
+                .map(Some)
+                .map_err(|err| {
+                    // Without its input the command cannot run as asked: end it.
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    NodeError::failed(format!("could not start feeding the command: {err}"))
+                })?,
             _ => None,
         };
         let stdout = spawn_reader(child.stdout.take(), Stream::Stdout, ctx);

@@ -4,6 +4,8 @@
 //! petgraph's Kosaraju search, which keeps its own stack, so a chain of a million nodes is
 //! as safe as a chain of three.
 
+use std::hash::Hash;
+
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::FxHashMap;
@@ -68,24 +70,37 @@ fn cycle_in(
     let Some(&start) = component.iter().min_by_key(|&&n| graph[n]) else {
         return Vec::new();
     };
-    // Where each node sits on the path walked so far.
-    let mut on_path: FxHashMap<NodeIndex, usize> = FxHashMap::default();
+    walk_to_cycle(start, |current| {
+        graph
+            .neighbors(current)
+            .filter(|n| component_of[n.index()] == number)
+            .min_by_key(|&n| graph[n])
+    })
+    .into_iter()
+    .map(|n| graph[n].clone())
+    .collect()
+}
+
+/// The crate's one cycle walk: follows `next` from `start` until an item repeats, and
+/// returns the stretch from that item's first visit on (a cycle, in walking order). If
+/// `next` gives nothing first, returns the whole path walked. Linear in the path's length.
+pub(crate) fn walk_to_cycle<T: Copy + Eq + Hash>(
+    start: T,
+    mut next: impl FnMut(T) -> Option<T>,
+) -> Vec<T> {
+    // Where each item sits on the path walked so far.
+    let mut on_path: FxHashMap<T, usize> = FxHashMap::default();
     let mut path = vec![start];
     on_path.insert(start, 0);
     let mut current = start;
-    loop {
-        let next = graph
-            .neighbors(current)
-            .filter(|n| component_of[n.index()] == number)
-            .min_by_key(|&n| graph[n]);
-        let Some(next) = next else { break };
-        if let Some(&at) = on_path.get(&next) {
+    while let Some(following) = next(current) {
+        if let Some(&at) = on_path.get(&following) {
             path.drain(..at);
             break;
         }
-        on_path.insert(next, path.len());
-        path.push(next);
-        current = next;
+        on_path.insert(following, path.len());
+        path.push(following);
+        current = following;
     }
-    path.into_iter().map(|n| graph[n].clone()).collect()
+    path
 }

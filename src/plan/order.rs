@@ -3,6 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::loops::walk_to_cycle;
 use crate::model::NodeId;
 
 /// Each item's rank among `ids` sorted ascending: the tie-break key for [`kahn_order`].
@@ -62,20 +63,12 @@ pub fn kahn_order(deps: &[Vec<usize>], rank: &[u32]) -> Result<Vec<usize>, Vec<u
     let Some(start) = (0..count).find(|&i| waiting[i] > 0) else {
         return Ok(order);
     };
-    let mut path = vec![start];
-    let mut current = start;
-    loop {
-        let Some(&dep) = deps[current].iter().find(|&&d| waiting[d] > 0) else {
-            return Err(path);
-        };
-        if let Some(at) = path.iter().position(|&p| p == dep) {
-            let mut cycle = path.split_off(at);
-            cycle.reverse();
-            return Err(cycle);
-        }
-        path.push(dep);
-        current = dep;
-    }
+    let mut cycle = walk_to_cycle(start, |current| {
+        deps[current].iter().copied().find(|&d| waiting[d] > 0)
+    });
+    // Walked along dependencies: reversed, each item feeds the next.
+    cycle.reverse();
+    Err(cycle)
 }
 
 #[cfg(test)]

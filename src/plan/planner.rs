@@ -22,6 +22,10 @@ enum Fate {
 ///
 /// `has_result` tells which nodes already hold a result from an earlier run: Node scope
 /// reads its inputs from them, and Missing mode does not rerun them.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the planning passes in order, sharing their tables; left whole while plan/ is tuned"
+)]
 pub fn plan(
     flow: &Flow,
     registry: &Registry,

@@ -28,7 +28,7 @@ fn flow(nodes: Vec<Node>, edges: &[(&str, &str)]) -> Flow {
         edges: edges.iter().map(|(a, b)| edge(a, b)).collect(),
         ..Flow::default()
     };
-    let problems = crate::model::validate(&flow, &Registry::builtin());
+    let problems = crate::check::validate(&flow, &Registry::builtin());
     assert!(problems.is_empty(), "test flow is invalid: {problems:?}");
     flow
 }

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::edit::{Applied, DocEdit, EditRefused, UndoGroup};
-use crate::model::{validate, Edge, Flow, Node, NodeId, ParamValue, PortRef};
+use crate::check::validate;
+use crate::model::{Edge, Flow, Node, NodeId, ParamValue, PortRef};
 use crate::nodes::Registry;
 use crate::plan::find_loops;
 
@@ -114,11 +115,10 @@ impl Document {
 
     /// The folder relative paths in the flow are resolved against.
     pub fn base_dir(&self) -> PathBuf {
-        let dir = match self.path.as_deref().and_then(Path::parent) {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        };
-        dir.canonicalize().unwrap_or(dir)
+        match self.path.as_deref() {
+            Some(path) => crate::fsutil::flow_folder(path),
+            None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        }
     }
 
     /// The name shown in the title bar: the file name, or "Untitled".
@@ -380,7 +380,7 @@ impl Document {
         candidate.edges.push(Edge::new(from.clone(), to.clone()));
         let edge_problem = validate(&candidate, &self.registry)
             .into_iter()
-            .find(|p| matches!(&p.subject, crate::model::Subject::Edge(e) if e.to == *to));
+            .find(|p| matches!(&p.subject, crate::check::Subject::Edge(e) if e.to == *to));
         if let Some(problem) = edge_problem {
             return Err(EditRefused(problem.message));
         }

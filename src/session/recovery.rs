@@ -17,11 +17,8 @@ pub fn recovery_path(dir: &Path, flow_path: Option<&Path>) -> PathBuf {
     let name = match flow_path {
         Some(path) => {
             let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-            let hash: String = Sha256::digest(absolute.to_string_lossy().as_bytes())
-                .iter()
-                .take(6)
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let digest = Sha256::digest(absolute.to_string_lossy().as_bytes());
+            let hash = crate::hex::encode(&digest[..6]);
             let stem = path
                 .file_stem()
                 .map_or("flow".into(), |s| s.to_string_lossy().into_owned());

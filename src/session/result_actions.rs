@@ -67,37 +67,6 @@ pub fn folder_of(file: &Path) -> PathBuf {
     }
 }
 
-/// Opens `folder` in the system's file manager (without waiting for it).
-pub fn open_folder(folder: &Path) -> Result<(), String> {
-    if !folder.is_dir() {
-        return Err(format!("{} does not exist (any more)", folder.display()));
-    }
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    let mut child = std::process::Command::new(opener)
-        .arg(folder)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|err| {
-            format!(
-                "could not start {opener} to show {}: {err}",
-                folder.display()
-            )
-        })?;
-    // Reap it when it ends, without holding up the caller.
-    let _ = std::thread::Builder::new()
-        .name("flowcanvas-open-folder".to_owned())
-        .spawn(move || child.wait());
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +103,5 @@ mod tests {
             folder_of(Path::new("/tmp/x/notes.md")),
             PathBuf::from("/tmp/x")
         );
-        assert!(open_folder(Path::new("/no/such/folder")).is_err());
     }
 }

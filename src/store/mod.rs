@@ -4,7 +4,7 @@
 //! it at once. Problems with it (a missing, truncated, edited or garbage file, a full disk, a
 //! read-only folder) are reported with the file's name and never touch the `.flow` file.
 //!
-//! Layout: `results.log` (the journal of history changes, see [`journal`]), `objects/` (the
+//! Layout: `results.log` (the journal of history changes, see `journal.rs`), `objects/` (the
 //! outputs too large to keep in the journal, named by their SHA-256), `runs/` (one record
 //! per run, and a locked `.live` file per run in progress). Stores written before the
 //! journal kept one history file per node in `nodes/`; those are read as the start of the
@@ -28,10 +28,10 @@ pub use records::{
     Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry, RunRecord,
 };
 
-use crate::exec::NodeStatus;
 use crate::fsutil::{atomic_write, atomic_write_unsynced, process_alive};
 use crate::model::NodeId;
 use crate::nodes::Outputs;
+use crate::status::NodeStatus;
 use journal::{InlineObject, Line, Op, Replay, Writer};
 
 /// Milliseconds since the Unix epoch.
@@ -709,7 +709,7 @@ pub(crate) fn no_follow(options: &mut fs::OpenOptions) -> &mut fs::OpenOptions {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
+        options.custom_flags(nix::libc::O_NOFOLLOW);
     }
     options
 }
@@ -717,21 +717,13 @@ pub(crate) fn no_follow(options: &mut fs::OpenOptions) -> &mut fs::OpenOptions {
 /// Maps an error from opening with [`no_follow`]: a link there reads as [`SYMLINK_REFUSED`].
 pub(crate) fn open_problem(path: &Path, err: io::Error) -> StoreProblem {
     #[cfg(unix)]
-    if err.raw_os_error() == Some(libc::ELOOP) {
+    if err.raw_os_error() == Some(nix::libc::ELOOP) {
         return StoreProblem::new(path, SYMLINK_REFUSED);
     }
     StoreProblem::new(path, err)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-    text
-}
+use crate::hex::encode as hex;
 
 /// The `.json` files in `dir`, sorted; a missing folder is simply empty.
 fn list_json(dir: &Path, problems: &mut Vec<StoreProblem>) -> Vec<PathBuf> {

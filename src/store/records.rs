@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::NodeStatus;
 use crate::model::{NodeId, ParamValue};
 use crate::plan::{RunMode, Scope};
+use crate::status::NodeStatus;
 
 /// One stored result of a node.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,7 +137,7 @@ impl RunRecord {
         self.nodes
             .iter()
             .filter(|n| {
-                matches!(n.status, Some(NodeStatus::Succeeded | NodeStatus::Reused))
+                n.status.is_some_and(NodeStatus::has_result)
                     || histories
                         .get(&n.node)
                         .is_some_and(|h| h.history.iter().any(|e| e.run == self.id))

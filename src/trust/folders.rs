@@ -44,10 +44,7 @@ impl TrustList {
 
     /// Whether a flow file's folder is trusted.
     pub fn is_flow_trusted(&self, flow_file: &Path) -> bool {
-        match flow_file.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => self.is_trusted(dir),
-            _ => self.is_trusted(Path::new(".")),
-        }
+        self.is_trusted(&crate::fsutil::flow_folder(flow_file))
     }
 
     /// Adds `folder` (made absolute, links resolved) and stores the list, keeping what

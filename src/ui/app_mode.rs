@@ -5,7 +5,8 @@ use crate::ui::theme;
 use crate::ui::thumbnails::Thumbnails;
 use eframe::egui::{self, RichText};
 
-use crate::model::{flow_inputs, flow_outputs, NodeId, Value};
+use crate::check::{flow_inputs, flow_outputs};
+use crate::model::{NodeId, Value};
 use crate::nodes::{Registry, Role};
 use crate::plan::{producer_of_input, RunMode, Scope};
 use crate::session::commands::AppCommand;

@@ -324,14 +324,7 @@ pub fn continue_buttons(ui: &mut egui::Ui, run: &str, commands: &mut Vec<AppComm
 }
 
 fn status_word(status: NodeStatus) -> &'static str {
-    match status {
-        NodeStatus::Succeeded => "succeeded",
-        NodeStatus::Failed => "failed",
-        NodeStatus::Skipped => "skipped",
-        NodeStatus::Cancelled => "cancelled",
-        NodeStatus::Reused => "reused",
-        NodeStatus::Partial => "partial",
-    }
+    status.label()
 }
 
 /// The banner shown when the flow's latest run did not complete and nothing continued it

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use crossbeam_channel::Receiver;
 use eframe::egui::{self, RichText};
 
-use crate::model::{FlowInput, InputKind, ParamValue};
+use crate::check::{FlowInput, InputKind};
+use crate::model::ParamValue;
 
 /// File dialogs opened from path fields, by input label (each runs on its own thread, so the
 /// UI keeps drawing).

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use eframe::egui::{self, Align2, RichText};
 
 use super::theme;
+use crate::check::{apply_inputs, flow_inputs};
 use crate::exec::{format_duration_ms, QueueItem, QueueMove, QueueStatus};
-use crate::model::{apply_inputs, flow_inputs, ParamValue};
+use crate::model::ParamValue;
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, Plan, RunMode, Scope};
 use crate::session::commands::AppCommand;

@@ -108,7 +108,7 @@ proptest! {
     #[test]
     fn the_order_respects_every_edge(dag in dag()) {
         let flow = dag.flow();
-        prop_assert!(flowcanvas::model::validate(&flow, &registry()).is_empty());
+        prop_assert!(flowcanvas::check::validate(&flow, &registry()).is_empty());
         let plan = plan(&flow, &registry(), &Scope::Flow, RunMode::All, &|_| false).unwrap();
         prop_assert_eq!(plan.steps.len(), dag.names.len(), "every node reaches an end point");
         let position: HashMap<&str, usize> = plan.steps.iter().map(|s| (s.node.as_str(), s.order)).collect();
@@ -155,7 +155,7 @@ proptest! {
         vars.push("back".into());
         back.params.insert("vars".into(), flowcanvas::model::ParamValue::List(vars));
         flow.edges.push(edge(&format!("{}.text", dag.names[descendant]), &format!("{}.back", dag.names[ancestor])));
-        prop_assert!(flowcanvas::model::validate(&flow, &registry()).is_empty());
+        prop_assert!(flowcanvas::check::validate(&flow, &registry()).is_empty());
 
         let target = Scope::ToHere(NodeId::from(dag.names[descendant].as_str()));
         let err = plan(&flow, &registry(), &target, RunMode::All, &|_| false).unwrap_err();

@@ -46,18 +46,25 @@ impl LocalServer {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
         let log = received.clone();
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let log = log.clone();
-                thread::spawn(move || {
-                    if let Some(request) = read_request(&mut stream) {
-                        log.lock().unwrap().push(request.clone());
-                        let _ = handler(&request, &mut stream);
-                    }
-                });
-            }
-        });
+        thread::Builder::new()
+            .name("local-server".to_owned())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    let Ok(mut stream) = stream else { continue };
+                    let log = log.clone();
+                    let answer = move || {
+                        if let Some(request) = read_request(&mut stream) {
+                            log.lock().unwrap().push(request.clone());
+                            let _ = handler(&request, &mut stream);
+                        }
+                    };
+                    thread::Builder::new()
+                        .name("local-server-connection".to_owned())
+                        .spawn(answer)
+                        .unwrap();
+                }
+            })
+            .unwrap();
         Self { base, received }
     }
 

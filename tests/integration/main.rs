@@ -10,8 +10,11 @@ mod batch_runs;
 mod cli;
 mod dag_props;
 mod engine;
+#[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
 mod gui_results;
+mod headless;
 mod image_nodes;
 mod local_server;
 mod messages;

@@ -5,8 +5,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+use flowcanvas::check::validate;
 use flowcanvas::exec::{Engine, Event, RunRequest, RunStatus};
-use flowcanvas::model::{validate, Flow, Node};
+use flowcanvas::model::{Flow, Node};
 use flowcanvas::nodes::Registry;
 use flowcanvas::plan::{find_loops, plan, RunMode, Scope};
 

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "gui")]
 use eframe::egui;
+#[cfg(feature = "gui")]
 use flowcanvas::app::FlowcanvasApp;
 use flowcanvas::exec::{Engine, Event, RunRequest};
 use flowcanvas::model::{DataType, Edge, Flow, Node, ParamValue, PortRef, Value};
@@ -163,6 +165,7 @@ pub fn failure(events: &[Event], node: &str) -> String {
 }
 
 /// Draws one frame of the app headless in a 1440 × 900 window.
+#[cfg(feature = "gui")]
 pub fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     let input = egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
@@ -178,6 +181,7 @@ pub fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
 
 /// Draws frames until the results stored for the app's flow have been read (they load off
 /// the UI thread), as a user would wait for them to appear.
+#[cfg(feature = "gui")]
 pub fn settle(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     let deadline = Instant::now() + Duration::from_secs(20);
     frame(ctx, app);

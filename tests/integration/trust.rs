@@ -6,20 +6,28 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, OnceLock};
+#[cfg(feature = "gui")]
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "gui")]
 use eframe::egui;
+#[cfg(feature = "gui")]
 use flowcanvas::app::{FlowcanvasApp, StartOptions};
 use flowcanvas::exec::{Engine, Event, RunRequest};
 use flowcanvas::nodes::Registry;
 use flowcanvas::plan::{plan, RunMode, Scope};
+#[cfg(feature = "gui")]
 use flowcanvas::session::commands::AppCommand;
+#[cfg(feature = "gui")]
 use flowcanvas::session::run_view::NodeStatus;
+#[cfg(feature = "gui")]
 use flowcanvas::ui::monitor::row_text;
 use serde_json::Value as Json;
 
 use crate::local_server::{respond, LocalServer, Received};
-use crate::support::{events_until_finished, frame, output};
+#[cfg(feature = "gui")]
+use crate::support::frame;
+use crate::support::{events_until_finished, output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
@@ -431,6 +439,7 @@ fn trust_command_adds_folder() {
 }
 
 /// The app on `file`, keeping its settings in `config`.
+#[cfg(feature = "gui")]
 fn app_on(file: &Path, config: &Path) -> (egui::Context, FlowcanvasApp) {
     let ctx = egui::Context::default();
     let app = FlowcanvasApp::new(
@@ -446,6 +455,7 @@ fn app_on(file: &Path, config: &Path) -> (egui::Context, FlowcanvasApp) {
 }
 
 /// Runs the whole flow through the app's command path and waits for it to end.
+#[cfg(feature = "gui")]
 fn run_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     app.push(AppCommand::Queue {
         scope: Scope::Flow,
@@ -464,6 +474,7 @@ fn run_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     }
 }
 
+#[cfg(feature = "gui")]
 #[test]
 fn untrusted_folder_opens_restricted_in_app() {
     let (root, file) = mixed_flow();
@@ -525,6 +536,7 @@ fn untrusted_folder_opens_restricted_in_app() {
     assert!(!file.with_file_name("marker.txt").exists());
 }
 
+#[cfg(feature = "gui")]
 #[test]
 fn trust_button_lifts_restriction() {
     let (root, file) = mixed_flow();
@@ -550,6 +562,7 @@ fn trust_button_lifts_restriction() {
     assert!(!again.is_restricted());
 }
 
+#[cfg(feature = "gui")]
 #[test]
 fn the_welcome_flow_and_new_flows_are_never_restricted() {
     let dir = tempfile::tempdir().unwrap();
@@ -570,6 +583,7 @@ fn the_welcome_flow_and_new_flows_are_never_restricted() {
     assert!(!app.is_restricted());
 }
 
+#[cfg(feature = "gui")]
 #[test]
 fn saving_your_own_flow_trusts_its_folder_but_saving_a_restricted_one_does_not() {
     let (root, file) = mixed_flow();

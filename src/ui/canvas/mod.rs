@@ -248,20 +248,12 @@ impl Canvas {
 
         // Zoom is ours: the editor would rescale stored positions (see docs/architecture.md).
         let layout = &doc.flow().layout;
-        let mut view = Self::view_of(doc, rect);
         let finder_open = self.editor.node_finder.is_some();
-        if ui.rect_contains_pointer(rect) && !finder_open {
-            let scroll = ui.input(|i| i.smooth_scroll_delta.y);
-            if scroll != 0.0 {
-                let cursor = ui.input(|i| i.pointer.hover_pos()).unwrap_or(rect.center());
-                let zoom = (view.zoom * (scroll * 0.002).exp()).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
-                view = view.zoomed_about(cursor, zoom);
-                ui.input_mut(|i| {
-                    i.smooth_scroll_delta = Vec2::ZERO;
-                    i.raw_scroll_delta = Vec2::ZERO;
-                });
-            }
-        }
+        let view = if finder_open {
+            Self::view_of(doc, rect)
+        } else {
+            wheel_zoom(ui, Self::view_of(doc, rect))
+        };
         self.apply_view(ui, view);
         self.place_nodes(doc, view);
 
@@ -296,9 +288,45 @@ impl Canvas {
         }
 
         let pointer_down = ui.input(|i| i.pointer.primary_down());
-        let mut moved = false;
+        let mut selected =
+            self.handle_responses(response.node_responses, doc, selection, view, &mut commands);
+        if !pointer_down {
+            // A drag ends when the button is let go (pauses while holding it do not split it).
+            self.drag = None;
+        }
+        if self.editor.ongoing_box_selection.is_some()
+            || !self.editor.selected_nodes.is_empty()
+            || click_on_canvas
+        {
+            selected = Some(
+                self.editor
+                    .selected_nodes
+                    .iter()
+                    .filter_map(|id| self.map.to_doc.get(id).cloned())
+                    .collect(),
+            );
+        }
+        if let Some(selected) = selected.filter(|s| s.as_slice() != selection) {
+            commands.push(AppCommand::Select(selected));
+        }
+
+        let time_s = ui.input(|i| i.time);
+        overlay::paint(ui.painter(), doc.flow(), &self.state, time_s);
+        commands
+    }
+
+    /// Turns the editor's responses into commands; returns the selection the editor asked
+    /// for, if any.
+    fn handle_responses(
+        &mut self,
+        responses: Vec<NodeResponse<CanvasResponse, graph_types::EditorNode>>,
+        doc: &Document,
+        selection: &[NodeId],
+        view: CanvasTransform,
+        commands: &mut Vec<AppCommand>,
+    ) -> Option<Vec<NodeId>> {
         let mut selected: Option<Vec<NodeId>> = None;
-        for node_response in response.node_responses {
+        for node_response in responses {
             match node_response {
                 NodeResponse::ConnectEventEnded { output, input, .. } => {
                     let (Some(from), Some(to)) = (
@@ -356,39 +384,17 @@ impl Canvas {
                         delta: view.graph_offset(drag_delta),
                         drag,
                     }));
-                    moved = true;
                 }
                 NodeResponse::SelectNode(node) => {
                     if let Some(id) = self.map.to_doc.get(&node) {
                         selected = Some(vec![id.clone()]);
                     }
                 }
-                NodeResponse::User(user) => self.user_response(user, doc, &mut commands),
+                NodeResponse::User(user) => self.user_response(user, doc, commands),
                 _ => {}
             }
         }
-        if !(moved && pointer_down) {
-            self.drag = None;
-        }
-        if self.editor.ongoing_box_selection.is_some()
-            || !self.editor.selected_nodes.is_empty()
-            || click_on_canvas
-        {
-            selected = Some(
-                self.editor
-                    .selected_nodes
-                    .iter()
-                    .filter_map(|id| self.map.to_doc.get(id).cloned())
-                    .collect(),
-            );
-        }
-        if let Some(selected) = selected.filter(|s| s.as_slice() != selection) {
-            commands.push(AppCommand::Select(selected));
-        }
-
-        let time_s = ui.input(|i| i.time);
-        overlay::paint(ui.painter(), doc.flow(), &self.state, time_s);
-        commands
+        selected
     }
 
     fn user_response(
@@ -524,4 +530,23 @@ impl Canvas {
             zoom: view.zoom,
         })
     }
+}
+
+/// The mouse wheel zooms around the pointer (and is used up, so the editor does not zoom too).
+fn wheel_zoom(ui: &mut egui::Ui, view: CanvasTransform) -> CanvasTransform {
+    let rect = ui.max_rect();
+    if !ui.rect_contains_pointer(rect) {
+        return view;
+    }
+    let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+    if scroll == 0.0 {
+        return view;
+    }
+    let cursor = ui.input(|i| i.pointer.hover_pos()).unwrap_or(rect.center());
+    let zoom = (view.zoom * (scroll * 0.002).exp()).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+    ui.input_mut(|i| {
+        i.smooth_scroll_delta = Vec2::ZERO;
+        i.raw_scroll_delta = Vec2::ZERO;
+    });
+    view.zoomed_about(cursor, zoom)
 }

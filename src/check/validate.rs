@@ -3,7 +3,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 
-use super::{Edge, Flow, NodeId, FORMAT_VERSION};
+use crate::model::{Edge, Flow, Node, NodeId, FORMAT_VERSION};
 use crate::nodes::{Params, PortSpec, Registry};
 
 /// What a problem is about.
@@ -140,89 +140,127 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
                 message: "duplicate id".to_owned(),
             });
         }
-        let Some(kind) = registry.get(&node.kind) else {
-            problems.push(problem(format!(
-                "unknown kind `{}` (known kinds: {})",
-                node.kind,
-                registry.ids().join(", ")
-            )));
-            continue;
-        };
-        let info = kind.info();
-        for (name, value) in &node.params {
-            match info.param(name) {
-                None => {
-                    let known: Vec<_> = info.params.iter().map(|p| p.name).collect();
+        check_node(node, &subject, registry, &mut labels, &mut problems);
+    }
+
+    check_edges(flow, registry, &seen, &duplicated, &mut problems);
+
+    for id in flow.layout.positions.keys() {
+        if !seen.contains(id) {
+            problems.push(Problem {
+                subject: Subject::Layout(id.clone()),
+                message: "position for a node that does not exist".to_owned(),
+            });
+        }
+    }
+    problems
+}
+
+/// The problems of one node that its kind can tell: the kind itself, parameters, constant
+/// input values, the kind's own checks and a promotion (labels seen so far in `labels`).
+fn check_node(
+    node: &Node,
+    subject: &Subject,
+    registry: &Registry,
+    labels: &mut HashSet<String>,
+    problems: &mut Vec<Problem>,
+) {
+    let problem = |message: String| Problem {
+        subject: subject.clone(),
+        message,
+    };
+    let Some(kind) = registry.get(&node.kind) else {
+        problems.push(problem(format!(
+            "unknown kind `{}` (known kinds: {})",
+            node.kind,
+            registry.ids().join(", ")
+        )));
+        return;
+    };
+    let info = kind.info();
+    for (name, value) in &node.params {
+        match info.param(name) {
+            None => {
+                let known: Vec<_> = info.params.iter().map(|p| p.name).collect();
+                problems.push(Problem::node(
+                    &node.id,
+                    format!(
+                        "unknown parameter `{name}` for kind `{}` (it has: {})",
+                        node.kind,
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+            Some(spec) => {
+                if let Err(message) = spec.ty.check(value) {
                     problems.push(Problem::node(
                         &node.id,
-                        format!(
-                            "unknown parameter `{name}` for kind `{}` (it has: {})",
-                            node.kind,
-                            if known.is_empty() {
-                                "none".to_owned()
-                            } else {
-                                known.join(", ")
-                            }
-                        ),
+                        format!("parameter `{name}` {message}"),
                     ));
-                }
-                Some(spec) => {
-                    if let Err(message) = spec.ty.check(value) {
-                        problems.push(Problem::node(
-                            &node.id,
-                            format!("parameter `{name}` {message}"),
-                        ));
-                    }
-                }
-            }
-        }
-        let params = Params::new(node, info);
-        let inputs = kind.inputs(&params);
-        let input_named = port_lookup(&inputs);
-        for (name, value) in &node.values {
-            match input_named(name) {
-                None => problems.push(problem(format!(
-                    "`values` names `{name}`, which is not an input of this node"
-                ))),
-                Some(port) => {
-                    if let Err(message) = value.to_value().convert_to(port.ty) {
-                        problems.push(Problem::node(
-                            &node.id,
-                            format!("value for input `{name}`: {message}"),
-                        ));
-                    }
-                }
-            }
-        }
-        for message in kind.check(&params) {
-            problems.push(problem(message));
-        }
-        if let Some(promotion) = &node.promote {
-            if info.promote.is_none() {
-                problems.push(problem(format!(
-                    "a `{}` node cannot be promoted as an input",
-                    node.kind
-                )));
-            }
-            if promotion.label.trim().is_empty() {
-                problems.push(problem("a promoted input needs a label".to_owned()));
-            } else if !labels.insert(promotion.label.clone()) {
-                problems.push(problem(format!(
-                    "the input label `{}` is used twice",
-                    promotion.label
-                )));
-            }
-            if let (Some(min), Some(max)) = (promotion.min, promotion.max) {
-                if min > max {
-                    problems.push(problem(format!(
-                        "promoted input `{}`: min {min} is above max {max}",
-                        promotion.label
-                    )));
                 }
             }
         }
     }
+    let params = Params::new(node, info);
+    let inputs = kind.inputs(&params);
+    let input_named = port_lookup(&inputs);
+    for (name, value) in &node.values {
+        match input_named(name) {
+            None => problems.push(problem(format!(
+                "`values` names `{name}`, which is not an input of this node"
+            ))),
+            Some(port) => {
+                if let Err(message) = value.to_value().convert_to(port.ty) {
+                    problems.push(Problem::node(
+                        &node.id,
+                        format!("value for input `{name}`: {message}"),
+                    ));
+                }
+            }
+        }
+    }
+    for message in kind.check(&params) {
+        problems.push(problem(message));
+    }
+    if let Some(promotion) = &node.promote {
+        if info.promote.is_none() {
+            problems.push(problem(format!(
+                "a `{}` node cannot be promoted as an input",
+                node.kind
+            )));
+        }
+        if promotion.label.trim().is_empty() {
+            problems.push(problem("a promoted input needs a label".to_owned()));
+        } else if !labels.insert(promotion.label.clone()) {
+            problems.push(problem(format!(
+                "the input label `{}` is used twice",
+                promotion.label
+            )));
+        }
+        if let (Some(min), Some(max)) = (promotion.min, promotion.max) {
+            if min > max {
+                problems.push(problem(format!(
+                    "promoted input `{}`: min {min} is above max {max}",
+                    promotion.label
+                )));
+            }
+        }
+    }
+}
 
+/// The problems of the wires: missing nodes or ports, type mismatches and two wires into
+/// one input. `seen` holds every node id, `duplicated` those used twice.
+fn check_edges(
+    flow: &Flow,
+    registry: &Registry,
+    seen: &HashSet<NodeId>,
+    duplicated: &HashSet<NodeId>,
+    problems: &mut Vec<Problem>,
+) {
     let ports = node_ports(flow, registry);
     // Every port by node and name, so checking a wire costs the same however many ports
     // its node has (a node fed by thousands of wires).
@@ -308,16 +346,6 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             ));
         }
     }
-
-    for id in flow.layout.positions.keys() {
-        if !seen.contains(id) {
-            problems.push(Problem {
-                subject: Subject::Layout(id.clone()),
-                message: "position for a node that does not exist".to_owned(),
-            });
-        }
-    }
-    problems
 }
 
 /// Finds a port by name among `ports`: a search for a few, a hash map for many.

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{format_number, Flow, NodeId, ParamValue};
+use crate::model::{format_number, Flow, NodeId, ParamValue};
 use crate::nodes::{ParamType, Params, Registry, Role, SEED_FIXED, SEED_KIND};
 
 /// What kind of value a flow input takes.
