@@ -52,15 +52,19 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// The .flow file to open in the app.
+    #[cfg_attr(not(feature = "gui"), arg(hide = true))]
     pub file: Option<PathBuf>,
     /// Open the window, take a screenshot into this PNG file, and exit.
     #[arg(long, value_name = "OUT.png")]
+    #[cfg_attr(not(feature = "gui"), arg(hide = true))]
     pub screenshot: Option<PathBuf>,
     /// Run the whole flow when the window opens (with --screenshot: shoot when it ends).
     #[arg(long)]
+    #[cfg_attr(not(feature = "gui"), arg(hide = true))]
     pub run: bool,
     /// Open in app mode: the inputs form, Run and the outputs, without the graph.
     #[arg(long)]
+    #[cfg_attr(not(feature = "gui"), arg(hide = true))]
     pub app: bool,
 }
 
