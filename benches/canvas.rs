@@ -31,17 +31,19 @@ struct AppCanvas {
 impl AppCanvas {
     fn new(flow: &Flow, registry: &Arc<Registry>) -> Self {
         let doc = Document::new(flow.clone(), None, registry.clone());
+        let mut session = Session::new(registry.clone(), doc);
+        session.update_derived();
         Self {
-            session: Session::new(registry.clone(), doc),
+            session,
             textures: Thumbnails::default(),
             preview: Default::default(),
             canvas: Canvas::new(registry.clone()),
         }
     }
 
-    /// One frame of the canvas, as the app draws it.
+    /// One frame of the canvas, as the app draws it (the derived facts are brought up to date
+    /// where the events are applied, as in the app, where they change once per result).
     fn show(&mut self, ui: &mut egui::Ui) {
-        self.session.update_derived();
         let inputs = CanvasInputs::of(&mut self.session, &mut self.textures, &mut self.preview);
         std::hint::black_box(self.canvas.show(ui, inputs));
     }
@@ -131,6 +133,7 @@ fn mid_run(app: &mut AppCanvas, plan: &Arc<flowcanvas::plan::Plan>) {
         },
         now,
     );
+    app.session.update_derived();
 }
 
 fn app_canvas(c: &mut Criterion) {

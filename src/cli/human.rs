@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use crate::exec::{format_duration_ms, Event, RunStatus};
-use crate::model::Flow;
+use crate::model::{Flow, NodeId, NodeLabels};
 use crate::nodes::{Outputs, Progress, Registry, Role, Stream};
 use crate::plan::producer_of_input;
 
@@ -30,6 +30,8 @@ pub struct HumanOutput {
     /// Store warnings shown already (a store that cannot be written says so for every
     /// node; once is enough).
     store_warnings: HashSet<String>,
+    /// What the flow's nodes are called (their titles).
+    labels: NodeLabels,
 }
 
 impl HumanOutput {
@@ -45,7 +47,19 @@ impl HumanOutput {
             open_line: false,
             closed: false,
             store_warnings: HashSet::new(),
+            labels: NodeLabels::default(),
         }
+    }
+
+    /// Names the nodes of `flow` by their titles in what is shown (ids without a title).
+    pub fn naming(mut self, flow: &Flow) -> Self {
+        self.labels = NodeLabels::of(flow);
+        self
+    }
+
+    /// A node's name for the output: its title (control characters shown, not obeyed).
+    fn name(&self, node: &NodeId) -> String {
+        crate::trust::visible_controls(&self.labels.name(node))
     }
 
     /// Whether standard output turned out to be a pipe nobody reads any more.
@@ -123,15 +137,16 @@ impl HumanOutput {
                 let header = format!(
                     "Running {} ({}, mode {}): {} step{}{extra}",
                     self.file,
-                    plan.scope,
+                    plan.scope.describe(&self.labels),
                     plan.mode,
                     plan.steps.len(),
                     if plan.steps.len() == 1 { "" } else { "s" }
                 );
                 self.line(&self.paint("1", &header));
                 for (node, seed) in seeds {
+                    let name = self.name(node);
                     self.line(&format!(
-                        "  seed `{node}` rolled {seed} (set it to reproduce this run)"
+                        "  seed `{name}` rolled {seed} (set it to reproduce this run)"
                     ));
                 }
                 for warning in &plan.warnings {
@@ -140,7 +155,7 @@ impl HumanOutput {
                 }
             }
             Event::NodeStarted { node, .. } => {
-                let text = format!("  {} ▶ {node}", self.badge(node.as_str()));
+                let text = format!("  {} ▶ {}", self.badge(node.as_str()), self.name(node));
                 if self.live {
                     let text = self.paint("36", &text);
                     self.write(format_args!("{text}"));
@@ -169,9 +184,10 @@ impl HumanOutput {
                 outputs,
                 ..
             } => {
+                let name = self.name(node);
                 let text = if failed_items.is_empty() {
                     format!(
-                        "  {} {} {node}  {}",
+                        "  {} {} {name}  {}",
                         self.badge(node.as_str()),
                         self.paint("32", "✓"),
                         format_duration_ms(*elapsed_ms)
@@ -179,7 +195,7 @@ impl HumanOutput {
                 } else {
                     let total = crate::exec::batch_len(outputs).unwrap_or(0);
                     format!(
-                        "  {} {} {node}  {}: partial, {} of {total} items failed",
+                        "  {} {} {name}  {}: partial, {} of {total} items failed",
                         self.badge(node.as_str()),
                         self.paint("33", "◐"),
                         format_duration_ms(*elapsed_ms),
@@ -202,9 +218,10 @@ impl HumanOutput {
                 let mut lines = error.lines();
                 let first = lines.next().unwrap_or_default();
                 let text = format!(
-                    "  {} {} {node}  {}: {first}",
+                    "  {} {} {}  {}: {first}",
                     self.badge(node.as_str()),
                     self.paint("31", "✗"),
+                    self.name(node),
                     format_duration_ms(*elapsed_ms)
                 );
                 self.line(&text);
@@ -214,11 +231,19 @@ impl HumanOutput {
                 }
             }
             Event::NodeSkipped { node, reason, .. } => {
-                let text = format!("  {} ↷ {node} skipped: {reason}", self.badge(node.as_str()));
+                let text = format!(
+                    "  {} ↷ {} skipped: {reason}",
+                    self.badge(node.as_str()),
+                    self.name(node)
+                );
                 self.line(&self.paint("33", &text));
             }
             Event::NodeCancelled { node, .. } => {
-                let text = format!("  {} ■ {node} cancelled", self.badge(node.as_str()));
+                let text = format!(
+                    "  {} ■ {} cancelled",
+                    self.badge(node.as_str()),
+                    self.name(node)
+                );
                 self.line(&self.paint("35", &text));
             }
             Event::RunFinished {

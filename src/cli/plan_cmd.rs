@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{apply_set, load_or_report, PlanArgs, EXIT_INVALID, EXIT_OK};
+use crate::model::{NodeId, NodeLabels};
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, InputSource, KnownResult, Plan};
 use crate::trust::{restrict, visible_controls, FlowEffects};
@@ -87,62 +88,60 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
         }
         return EXIT_OK;
     }
-    print_plan(&args.file, &planned);
+    print_plan(&args.file, &planned, &NodeLabels::of(&flow));
     print_side_effects(&effects);
     EXIT_OK
 }
 
 /// The plan as text: a header, one line per step with its inputs' sources, then what is
-/// skipped, reused or rerun, and the warnings.
-fn print_plan(file: &Path, planned: &Plan) {
+/// skipped, reused or rerun, and the warnings. Nodes are named by their titles.
+fn print_plan(file: &Path, planned: &Plan, labels: &NodeLabels) {
+    let name = |id: &NodeId| visible_controls(&labels.name(id));
     println!(
         "Plan for {}: {}, mode {}: {} step{}",
         file.display(),
-        planned.scope,
+        planned.scope.describe(labels),
         planned.mode,
         planned.steps.len(),
         if planned.steps.len() == 1 { "" } else { "s" }
     );
-    let width = planned
-        .steps
-        .iter()
-        .map(|s| s.node.as_str().len())
-        .max()
-        .unwrap_or(0);
-    for step in &planned.steps {
+    let names: Vec<String> = planned.steps.iter().map(|s| name(&s.node)).collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for (step, step_name) in planned.steps.iter().zip(&names) {
         let sources: Vec<String> = step
             .inputs
             .iter()
             .filter_map(|input| match &input.source {
                 InputSource::Step { node, port, .. } => {
-                    Some(format!("{}.{port} → {}", node, input.port))
+                    Some(format!("{} ← {port} of {}", input.port, name(node)))
                 }
-                InputSource::Result { node, port } => {
-                    Some(format!("{node}.{port} (earlier result) → {}", input.port))
-                }
+                InputSource::Result { node, port } => Some(format!(
+                    "{} ← {port} of {} (earlier result)",
+                    input.port,
+                    name(node)
+                )),
                 InputSource::Value { .. } | InputSource::Unset => None,
             })
             .collect();
         let sources = if sources.is_empty() {
             String::new()
         } else {
-            format!("  ← {}", sources.join(", "))
+            format!("  ({})", sources.join(", "))
         };
+        let pad = width - step_name.chars().count();
         println!(
-            "  {:>3}. {:<width$}  {}{sources}",
-            step.order,
-            step.node.as_str(),
-            step.kind
+            "  {:>3}. {step_name}{:pad$}  {}{sources}",
+            step.order, "", step.kind
         );
     }
     for skipped in &planned.skipped {
-        println!("    ↷ {} skipped: {}", skipped.node, skipped.reason);
+        println!("    ↷ {} skipped: {}", name(&skipped.node), skipped.reason);
     }
     for reused in &planned.reused {
-        println!("    = {reused} keeps its earlier result");
+        println!("    = {} keeps its earlier result", name(reused));
     }
     for rerun in &planned.rerun {
-        println!("    ↻ {} runs again: {}", rerun.node, rerun.reason);
+        println!("    ↻ {} runs again: {}", name(&rerun.node), rerun.reason);
     }
     for warning in &planned.warnings {
         println!("  warning: {warning}");

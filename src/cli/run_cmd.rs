@@ -182,7 +182,10 @@ fn execute(
         engine.stop();
     }
     let mut human = (!json)
-        .then(|| HumanOutput::new(file.display().to_string(), std::io::stdout().is_terminal()));
+        .then(|| {
+            HumanOutput::new(file.display().to_string(), std::io::stdout().is_terminal())
+                .naming(&flow)
+        });
     let mut json_closed = false;
     let mut produced: HashMap<String, Arc<Outputs>> = HashMap::new();
     let mut needs_trust = 0usize;

@@ -30,6 +30,17 @@ impl fmt::Display for Scope {
     }
 }
 
+impl Scope {
+    /// The scope for people, naming its node by title: "flow to `Shout it`".
+    pub fn describe(&self, labels: &crate::model::NodeLabels) -> String {
+        match self {
+            Scope::Node(id) => format!("node {}", labels.quoted(id)),
+            Scope::ToHere(id) => format!("flow to {}", labels.quoted(id)),
+            Scope::Flow => "whole flow".to_owned(),
+        }
+    }
+}
+
 /// Which planned nodes actually run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

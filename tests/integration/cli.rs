@@ -71,8 +71,8 @@ fn hello_prints_the_greeting_and_succeeds() {
     let output = flowcanvas(&["run"], &file);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("[1/2] ✓ name"), "{text}");
-    assert!(text.contains("[2/2] ✓ greet"), "{text}");
+    assert!(text.contains("[1/2] ✓ Name"), "steps are named by title: {text}");
+    assert!(text.contains("[2/2] ✓ Greeting"), "{text}");
     assert!(text.contains("Flow complete: 2 succeeded"), "{text}");
     assert!(text.trim_end().ends_with("Result: Hello, world!"), "{text}");
 }
@@ -116,9 +116,9 @@ fn pipeline_shows_live_progress_for_people() {
     let output = flowcanvas(&["run"], &file);
     assert_eq!(output.status.code(), Some(0));
     let text = stdout(&output);
-    let started = text.find("[2/6] ▶ count").expect(&text);
+    let started = text.find("[2/6] ▶ Count lines").expect(&text);
     let streamed = text.find("│ checked: Faster startup").expect(&text);
-    let done = text.find("[2/6] ✓ count").expect(&text);
+    let done = text.find("[2/6] ✓ Count lines").expect(&text);
     assert!(started < streamed && streamed < done, "{text}");
     assert!(text.contains("Flow complete: 6 succeeded"), "{text}");
 }
@@ -263,7 +263,7 @@ fn plan_shows_the_order_without_running() {
         "plan must not run anything"
     );
     let human = stdout(&flowcanvas(&["plan"], &file));
-    assert!(human.contains("5. report"), "{human}");
+    assert!(human.contains("5. Report"), "{human}");
 }
 
 #[test]

@@ -54,15 +54,15 @@ fn plan_missing_previews_a_stale_node_as_running_again_and_the_run_reruns_it() {
     let preview = flowcanvas(&["plan", "--mode", "missing"], &file);
     let preview = text(&preview.stdout);
     assert!(
-        !preview.contains("release keeps its earlier result"),
+        !preview.contains("Version keeps its earlier result"),
         "{preview}"
     );
     assert!(
-        preview.contains("↻ release runs again: its result is stale: the node changed"),
+        preview.contains("↻ Version runs again: its result is stale: the node changed"),
         "{preview}"
     );
     assert!(
-        preview.contains("↻ report runs again: its result is stale: upstream"),
+        preview.contains("↻ Report runs again: its result is stale: upstream"),
         "{preview}"
     );
     let planned: Json =

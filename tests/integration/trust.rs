@@ -222,10 +222,10 @@ fn plan_lists_commands_hosts_outside_paths_and_env_vars() {
         "hosts: 127.0.0.1:11434, api.example.com",
         "outside the flow's folder: reads ../../.ssh/id_ed25519, writes /tmp/elsewhere/out.txt",
         "environment variables: DEPLOY_TOKEN, OPENAI_API_KEY, PRICES_TOKEN",
-        "build skipped: needs trust: runs a shell command",
-        "fetch skipped: needs trust: sends a request to api.example.com",
-        "secret skipped: needs trust: reads a file outside the flow's folder",
-        "save skipped: needs trust: writes a file (/tmp/elsewhere/out.txt)",
+        "Build skipped: needs trust: runs a shell command",
+        "Fetch skipped: needs trust: sends a request to api.example.com",
+        "Read key skipped: needs trust: reads a file outside the flow's folder",
+        "Save skipped: needs trust: writes a file (/tmp/elsewhere/out.txt)",
     ] {
         assert!(
             human.contains(expected),
