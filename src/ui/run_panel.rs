@@ -10,7 +10,7 @@ use eframe::egui::{self, Align2, RichText};
 use super::theme;
 use crate::check::{apply_inputs, flow_inputs};
 use crate::exec::{format_duration_ms, QueueItem, QueueMove, QueueStatus};
-use crate::model::ParamValue;
+use crate::model::{NodeLabels, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, Plan, RunMode, Scope};
 use crate::session::commands::AppCommand;
@@ -133,7 +133,9 @@ impl RunPanel {
             .resizable(false)
             .collapsible(false)
             .show(ctx, |ui| {
-                ui.label(RichText::new(format!("Run the {}", self.scope)).strong());
+                let labels = NodeLabels::of(doc.flow());
+                let scope = self.scope.describe(&labels);
+                ui.label(RichText::new(format!("Run the {scope}")).strong());
                 ui.horizontal(|ui| {
                     ui.label("Mode");
                     ui.radio_value(&mut self.mode, RunMode::All, "All")
@@ -147,7 +149,7 @@ impl RunPanel {
                 ui.label(RichText::new("Inputs").strong());
                 super::inputs_form::show(ui, &inputs, &mut self.values, &mut self.pickers);
                 ui.separator();
-                plan_preview(ui, &preview, run_view, &fan_out);
+                plan_preview(ui, &preview, run_view, &fan_out, &labels);
                 ui.add_space(4.0);
                 ui.horizontal(|ui| {
                     let ready = preview.is_ok();
@@ -182,6 +184,7 @@ fn plan_preview(
     preview: &Result<Arc<Plan>, String>,
     run_view: &RunView,
     fan_out: &std::collections::HashMap<crate::model::NodeId, usize>,
+    labels: &NodeLabels,
 ) {
     let plan = match preview {
         Ok(plan) => plan,
@@ -209,19 +212,24 @@ fn plan_preview(
                 };
                 ui.label(format!(
                     "{}. {}  ({}){items}",
-                    step.order, step.node, step.kind
+                    step.order,
+                    labels.name(&step.node),
+                    step.kind
                 ));
             }
             for skipped in &plan.skipped {
-                let text = format!("» {} will be skipped: {}", skipped.node, skipped.reason);
+                let name = labels.name(&skipped.node);
+                let text = format!("» {name} will be skipped: {}", skipped.reason);
                 ui.label(RichText::new(text).color(theme::status(NodeStatus::Skipped)));
             }
             for reused in &plan.reused {
-                let text = format!("= {reused} has a result and will not run again");
+                let name = labels.name(reused);
+                let text = format!("= {name} has a result and will not run again");
                 ui.label(RichText::new(text).color(theme::status(NodeStatus::Reused)));
             }
             for rerun in &plan.rerun {
-                ui.label(format!("↻ {} runs again: {}", rerun.node, rerun.reason));
+                let name = labels.name(&rerun.node);
+                ui.label(format!("↻ {name} runs again: {}", rerun.reason));
             }
         });
     let with_results = plan
