@@ -96,8 +96,11 @@ pub fn field_widget(
     outcome
 }
 
-/// Lines of a long text shown while it is not being edited.
-const PREVIEW_LINES: usize = 4;
+/// Lines of a long text shown while it is not being edited (each wrapped at the node's
+/// width); a longer text ends in "…" and shows whole when clicked for editing.
+const PREVIEW_LINES: usize = 12;
+/// Characters of each of those lines.
+const PREVIEW_LINE_CHARS: usize = 400;
 
 fn text_field(
     ui: &mut egui::Ui,
@@ -132,9 +135,9 @@ fn text_field(
         outcome.stop_editing = response.lost_focus();
         return outcome;
     }
-    // Long texts preview their first lines, each cut to fit; one-line texts are cut by egui.
+    // Long texts show their lines wrapped at the node's width; one-line texts are cut by egui.
     let shown = if multiline {
-        snippet(text, PREVIEW_LINES, 21)
+        snippet(text, PREVIEW_LINES, PREVIEW_LINE_CHARS)
     } else {
         text.clone()
     };
@@ -153,7 +156,7 @@ fn text_field(
             let label =
                 egui::Label::new(RichText::new(shown).text_style(font)).sense(egui::Sense::click());
             ui.add(if multiline {
-                label.extend()
+                label.wrap()
             } else {
                 label.truncate()
             })
@@ -399,7 +402,6 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                     ui.label(
                         RichText::new(log_tail(&view.log, 4, 34))
                             .monospace()
-                            .small()
                             .weak(),
                     );
                 }
@@ -528,7 +530,7 @@ fn status_line(
     if let Some(code) = exit_code {
         text.push_str(&format!(" · exit {}", crate::model::format_number(code)));
     }
-    ui.label(RichText::new(text).small().color(theme::status(status)));
+    ui.label(RichText::new(text).color(theme::status(status)));
 }
 
 /// A compact view of a step's main output; clicking it shows everything (returns true).
@@ -574,9 +576,7 @@ fn failed_items(
             }
             let first = error.lines().next().unwrap_or_default();
             ui.label(
-                RichText::new(snippet(&format!("item {}: {first}", index + 1), 1, 30))
-                    .small()
-                    .color(red),
+                RichText::new(snippet(&format!("item {}: {first}", index + 1), 1, 30)).color(red),
             )
             .on_hover_text(error.as_str());
         });
@@ -662,16 +662,24 @@ fn image_result(
         .clicked()
 }
 
+/// How many lines of a result a node shows before "…" (clicking shows all of it).
+const RESULT_LINES: usize = 4;
+/// How many characters of each of those lines (they wrap at the node's width).
+const RESULT_LINE_CHARS: usize = 68;
+
 /// Shows a value: a few lines, or all of it (scrollable) when expanded. Returns true when
 /// clicked (to expand or collapse).
 fn result_text(ui: &mut egui::Ui, value: &Value, expanded: bool, view: CanvasTransform) -> bool {
     let text = if expanded {
         value.to_text()
     } else {
-        snippet(&value.to_text(), 3, 34)
+        snippet(&value.to_text(), RESULT_LINES, RESULT_LINE_CHARS)
     };
-    let label =
-        egui::Label::new(RichText::new(text).monospace().small()).sense(egui::Sense::click());
+    // Body-sized (it scales with zoom like everything on a node) and wrapped to the node's
+    // width rather than cut at a fixed count of characters.
+    let label = egui::Label::new(RichText::new(text).monospace())
+        .wrap()
+        .sense(egui::Sense::click());
     let response = if expanded {
         egui::ScrollArea::vertical()
             .max_height(view.points(220.0))
