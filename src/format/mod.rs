@@ -3,7 +3,9 @@
 //! See `docs/flow-format.md` for the format itself.
 
 mod diagnostic;
+mod fast_read;
 mod locate;
+mod scan;
 
 pub use locate::{locate, Locator};
 
@@ -92,8 +94,7 @@ const BOM: char = '\u{FEFF}';
 /// returns every problem found.
 pub fn parse(text: &str, registry: &Registry) -> Result<Flow, Vec<Diagnostic>> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
-    let options = ron::Options::default().with_recursion_limit(RECURSION_LIMIT);
-    let flow: Flow = match options.from_str(text) {
+    let flow = match read_flow(text) {
         Ok(flow) => flow,
         Err(err) => return Err(vec![syntax_diagnostic(text, &err)]),
     };
@@ -116,6 +117,22 @@ pub fn parse(text: &str, registry: &Registry) -> Result<Flow, Vec<Diagnostic>> {
         diagnostics.sort_by_key(|d| d.pos.map(|p| (p.line, p.col)));
         Err(diagnostics)
     }
+}
+
+/// Reads flow text (without a byte-order mark) into a [`Flow`]: the fast reader for the
+/// plain forms it knows, RON for the rest (and for every error, so each keeps its place).
+fn read_flow(text: &str) -> Result<Flow, ron::error::SpannedError> {
+    if let Some(flow) = fast_read::read(text) {
+        return Ok(flow);
+    }
+    ron_flow(text)
+}
+
+/// Reads flow text with RON alone.
+fn ron_flow(text: &str) -> Result<Flow, ron::error::SpannedError> {
+    ron::Options::default()
+        .with_recursion_limit(RECURSION_LIMIT)
+        .from_str(text)
 }
 
 /// Just enough of a file to read its version when the rest does not parse.
@@ -183,5 +200,7 @@ pub fn save(path: &Path, flow: &Flow) -> std::io::Result<()> {
     crate::fsutil::atomic_save(path, to_text(flow).as_bytes())
 }
 
+#[cfg(test)]
+mod fast_read_tests;
 #[cfg(test)]
 mod tests;
