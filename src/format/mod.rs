@@ -27,6 +27,29 @@ pub fn load(path: &Path, registry: &Registry) -> Result<Flow, LoadError> {
     })
 }
 
+/// Reads and checks a `.flow` file as [`load`] does; also returns the SHA-256 (hex) of the
+/// text read, which names exactly this flow (see `RunRequest::flow_digest`).
+pub fn load_with_digest(path: &Path, registry: &Registry) -> Result<(Flow, String), LoadError> {
+    let text = read_text(path)?;
+    let flow = parse(&text, registry).map_err(|diagnostics| LoadError::Invalid {
+        path: path.to_path_buf(),
+        diagnostics,
+    })?;
+    Ok((flow, digest(&text)))
+}
+
+/// The SHA-256 of `text`, in hex.
+fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for byte in Sha256::digest(text.as_bytes()) {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    hex
+}
+
 /// The largest `.flow` file read, in bytes (256 MiB: a 100,000-node flow is a few MiB).
 pub const MAX_FLOW_BYTES: u64 = 256 * 1024 * 1024;
 

@@ -10,6 +10,7 @@
 //! journal kept one history file per node in `nodes/`; those are read as the start of the
 //! history and never written again.
 
+mod fresh;
 mod journal;
 mod lock;
 mod records;
@@ -24,6 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
+pub use fresh::results_digest;
 pub use records::{
     Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry, RunRecord,
 };
