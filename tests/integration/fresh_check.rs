@@ -116,3 +116,22 @@ fn the_memo_counts_only_for_its_flow_text_and_its_results() {
     std::fs::write(memo(&file), memo_for(&edited, &results_line)).unwrap();
     assert!(missing_run(&file).is_empty(), "the memo was used");
 }
+
+#[test]
+fn a_flow_made_invalid_is_still_reported_with_its_place() {
+    let (_dir, file) = flow_file();
+    run_and_remember(&file);
+    // The memo names the text run before: a text with a problem is checked in full.
+    std::fs::write(
+        &file,
+        FLOW.replace("\"b.text -> c.x\"", "\"b.text -> d.x\""),
+    )
+    .unwrap();
+    let output = flowcanvas(&["run", "--mode", "missing"], &file);
+    assert_eq!(output.status.code(), Some(2));
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("three.flow:8:") && errors.contains("`d`"),
+        "{errors}"
+    );
+}
