@@ -24,13 +24,43 @@ const FILE_NAME: &str = "fresh-check";
 const HEADER: &str = "flowcanvas fresh-check 1";
 
 /// A digest of a store's active results: each node's id, content hash, signature and
-/// batch item, in id order.
+/// batch item. Each result is hashed on its own and the hashes are added up (256 bits,
+/// wrapping), so no order is needed and large stores are hashed on every core.
 pub fn results_digest(results: &HashMap<NodeId, StoredResult>) -> String {
-    let mut entries: Vec<(&NodeId, &StoredResult)> = results.iter().collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut hasher = Sha256::new();
+    let entries: Vec<(&NodeId, &StoredResult)> = results.iter().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = entries.len().div_ceil(threads).max(PARALLEL_MIN);
+    let sums: Vec<[u64; 4]> = if entries.len() > PARALLEL_MIN {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = entries
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| sum_of_hashes(part)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| match worker.join() {
+                    Ok(sum) => sum,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    } else {
+        vec![sum_of_hashes(&entries)]
+    };
+    let total = sums.into_iter().fold([0u64; 4], add);
+    let bytes: Vec<u8> = total.iter().flat_map(|lane| lane.to_le_bytes()).collect();
+    hex(&bytes)
+}
+
+/// Below this many results, hashing them is not worth a thread.
+const PARALLEL_MIN: usize = 2048;
+
+/// The sum of each result's SHA-256, as four 64-bit lanes.
+fn sum_of_hashes(entries: &[(&NodeId, &StoredResult)]) -> [u64; 4] {
+    let mut sum = [0u64; 4];
     for (node, stored) in entries {
         let entry = &stored.entry;
+        let mut hasher = Sha256::new();
         hasher.update(node.as_str().as_bytes());
         hasher.update([0]);
         hasher.update(entry.object.as_bytes());
@@ -43,9 +73,29 @@ pub fn results_digest(results: &HashMap<NodeId, StoredResult>) -> String {
                 .map_or(u64::MAX, |item| item as u64)
                 .to_le_bytes(),
         );
-        hasher.update([b'\n']);
+        let hash = hasher.finalize();
+        let mut lanes = [0u64; 4];
+        for (lane, bytes) in lanes.iter_mut().zip(hash.chunks_exact(8)) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(bytes);
+            *lane = u64::from_le_bytes(word);
+        }
+        sum = add(sum, lanes);
     }
-    hex(&hasher.finalize())
+    sum
+}
+
+/// Adds two 256-bit numbers given as little-endian 64-bit lanes, wrapping.
+fn add(a: [u64; 4], b: [u64; 4]) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    let mut carry = false;
+    for i in 0..4 {
+        let (sum, over_a) = a[i].overflowing_add(b[i]);
+        let (sum, over_b) = sum.overflowing_add(u64::from(carry));
+        out[i] = sum;
+        carry = over_a || over_b;
+    }
+    out
 }
 
 /// The memo's text for a flow's digest and a results digest.
