@@ -33,15 +33,7 @@ pub fn run(args: &RunArgs) -> i32 {
             engine.handle().preload(store);
         }
     }
-    // A text this build already ran (the store remembers its digest) was checked then.
-    let store = args.target.store(&args.file);
-    let known_valid = |digest: &str| {
-        store
-            .as_ref()
-            .is_some_and(|store| store.checked_flow_text(digest))
-    };
-    let (flow, digest) = match crate::format::load_with_digest(&args.file, &registry, &known_valid)
-    {
+    let (flow, digest) = match crate::format::load_with_digest(&args.file, &registry) {
         Ok(loaded) => loaded,
         Err(err) => {
             for line in err.lines() {

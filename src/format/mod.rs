@@ -29,27 +29,13 @@ pub fn load(path: &Path, registry: &Registry) -> Result<Flow, LoadError> {
 
 /// Reads and checks a `.flow` file as [`load`] does; also returns the SHA-256 (hex) of the
 /// text read, which names exactly this flow (see `RunRequest::flow_digest`).
-///
-/// `known_valid` says whether a text with that digest was already read and checked without
-/// a problem by this build: the check (a pure function of the text) is then not made
-/// again. Anything unexpected still goes the whole way, so every error keeps its place.
-pub fn load_with_digest(
-    path: &Path,
-    registry: &Registry,
-    known_valid: &dyn Fn(&str) -> bool,
-) -> Result<(Flow, String), LoadError> {
+pub fn load_with_digest(path: &Path, registry: &Registry) -> Result<(Flow, String), LoadError> {
     let text = read_text(path)?;
-    let digest = digest(&text);
-    if known_valid(&digest) {
-        if let Ok(flow) = read_flow(text.strip_prefix(BOM).unwrap_or(&text)) {
-            return Ok((flow, digest));
-        }
-    }
     let flow = parse(&text, registry).map_err(|diagnostics| LoadError::Invalid {
         path: path.to_path_buf(),
         diagnostics,
     })?;
-    Ok((flow, digest))
+    Ok((flow, digest(&text)))
 }
 
 /// The SHA-256 of `text`, in hex.

@@ -120,23 +120,6 @@ impl Store {
         }
     }
 
-    /// Whether the memo names the flow text with `flow_digest`, written by this build: that
-    /// text was then read and checked without a problem (a run only starts on such a
-    /// flow), so checking it again would find nothing either.
-    pub fn checked_flow_text(&self, flow_digest: &str) -> bool {
-        let path = self.dir.join(FILE_NAME);
-        if self.guard(&path).is_err() {
-            return false;
-        }
-        let Ok(text) = fs::read_to_string(&path) else {
-            return false;
-        };
-        let mut lines = text.lines();
-        lines.next() == Some(HEADER)
-            && lines.next() == Some(&format!("build {}", env!("CARGO_PKG_VERSION")))
-            && lines.next() == Some(&format!("flow {flow_digest}"))
-    }
-
     /// Notes that a staleness check found every result fresh for that flow and those
     /// results (see [`Store::known_fresh`]). Written whole or not at all; a memo lost in a
     /// crash only means the next run checks again.
