@@ -1,6 +1,7 @@
 //! `flowcanvas validate` at scale: parsing, checking and locating every problem, then the
 //! loop search, on 100,000-node flows (one node feeding all the others, all feeding one,
-//! a chain, and a flow where every node has a problem). Figures are recorded in docs/performance.md.
+//! a chain, and a flow where every node has a problem), and reading the canonical text with
+//! the fast reader and with RON. Figures are recorded in docs/performance.md.
 
 use std::fmt::Write as _;
 
@@ -113,5 +114,25 @@ fn validate_at_scale(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, validate_at_scale);
+/// Reading the 100,000-node fan-out as `fmt` writes it: the fast reader, and RON (the same
+/// text behind a comment, which the fast reader leaves to RON).
+fn read_at_scale(c: &mut Criterion) {
+    let registry = Registry::builtin();
+    let canonical = match format::parse(&fan_out(NODES), &registry) {
+        Ok(flow) => format::to_text(&flow),
+        Err(diagnostics) => panic!("the fan-out is valid: {diagnostics:?}"),
+    };
+    let commented = format!("// read by RON\n{canonical}");
+    let mut group = c.benchmark_group("read");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(NODES as u64));
+    for (name, text) in [("fast", &canonical), ("ron", &commented)] {
+        group.bench_with_input(BenchmarkId::new(name, NODES), text, |b, text| {
+            b.iter(|| format::parse(text, &registry).map(|flow| flow.nodes.len()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, validate_at_scale, read_at_scale);
 criterion_main!(benches);

@@ -33,11 +33,23 @@ pub fn run(args: &RunArgs) -> i32 {
             engine.handle().preload(store);
         }
     }
-    let Some(flow) = load_or_report(&args.file, &registry) else {
-        return EXIT_INVALID;
+    let (flow, digest) = match crate::format::load_with_digest(&args.file, &registry) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            for line in err.lines() {
+                eprintln!("error: {line}");
+            }
+            return EXIT_INVALID;
+        }
     };
-    let Some((flow, inputs)) = apply_set(&flow, &registry, &args.file, &args.target.set) else {
-        return EXIT_INVALID;
+    // With no `--set` the flow runs as read: copying a large flow only kept the user waiting.
+    let (flow, inputs) = if args.target.set.is_empty() {
+        (flow, Default::default())
+    } else {
+        let Some(applied) = apply_set(&flow, &registry, &args.file, &args.target.set) else {
+            return EXIT_INVALID;
+        };
+        applied
     };
     let flow = Arc::new(flow);
     let mut request = RunRequest::new(flow, crate::fsutil::flow_folder(&args.file))
@@ -52,6 +64,8 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     request.items = args.target.items.iter().map(|n| n - 1).collect();
     request.asked_at = Some(asked_at);
+    // The flow is exactly the file's text only when no `--set` changed it.
+    request.flow_digest = args.target.set.is_empty().then_some(digest);
     execute(&args.file, &registry, engine, request, args.json)
 }
 
@@ -181,11 +195,9 @@ fn execute(
     if lock(&stopped_by).is_some() {
         engine.stop();
     }
-    let mut human = (!json)
-        .then(|| {
-            HumanOutput::new(file.display().to_string(), std::io::stdout().is_terminal())
-                .naming(&flow)
-        });
+    let mut human = (!json).then(|| {
+        HumanOutput::new(file.display().to_string(), std::io::stdout().is_terminal()).naming(&flow)
+    });
     let mut json_closed = false;
     let mut produced: HashMap<String, Arc<Outputs>> = HashMap::new();
     let mut needs_trust = 0usize;

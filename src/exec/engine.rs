@@ -54,6 +54,11 @@ pub struct RunRequest {
     /// when the command started, so the summary's time includes loading the flow and the
     /// store). `None`: the run's time starts when it leaves the queue.
     pub asked_at: Option<Instant>,
+    /// The SHA-256 of the `.flow` text `flow` was read from, when `flow` is exactly that
+    /// text's flow (the CLI without `--set`). A Missing run then reuses an earlier
+    /// staleness check of the same text and the same stored results (see
+    /// `Store::known_fresh`); `None` always checks.
+    pub flow_digest: Option<String>,
 }
 
 impl RunRequest {
@@ -72,6 +77,7 @@ impl RunRequest {
             continues: None,
             items: Vec::new(),
             asked_at: None,
+            flow_digest: None,
         }
     }
 
@@ -102,7 +108,8 @@ impl RunRequest {
 
 /// Commands from clients to the executor thread.
 pub(crate) enum Command {
-    Run(RunId, RunRequest),
+    /// Boxed: a request is far larger than any other command.
+    Run(RunId, Box<RunRequest>),
     Stop,
     Cancel(RunId),
     Move(RunId, QueueMove),
@@ -151,7 +158,7 @@ impl EngineHandle {
     pub fn submit(&self, request: RunRequest) -> RunId {
         let run = self.next_run.fetch_add(1, Ordering::Relaxed);
         // If the executor is gone the client sees its event stream end.
-        let _ = self.commands.send(Command::Run(run, request));
+        let _ = self.commands.send(Command::Run(run, Box::new(request)));
         run
     }
 

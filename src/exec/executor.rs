@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
@@ -73,6 +73,9 @@ pub(crate) struct Executor {
     preload_problems: Vec<StoreProblem>,
     /// The signature each result was made with (kept only when runs use a store).
     signatures: FxHashMap<NodeId, String>,
+    /// A digest of `results` as loaded from the store (see `store::results_digest`), while
+    /// they are exactly what was loaded and the load found no problem.
+    results_digest: Option<String>,
     shutting_down: bool,
 }
 
@@ -115,6 +118,7 @@ impl Executor {
             queue: RunQueue::default(),
             results: FxHashMap::default(),
             store_loaded: None,
+            results_digest: None,
             preload_problems: Vec::new(),
             signatures: FxHashMap::default(),
             shutting_down: false,
@@ -154,7 +158,7 @@ impl Executor {
         let end = match command {
             Command::Run(id, request) => {
                 self.sink.emit(Event::RunQueued { run: id });
-                self.queue.push(id, request);
+                self.queue.push(id, *request);
                 None
             }
             Command::Stop => return active.map(|_| RunEnd::Stopped),
@@ -229,14 +233,18 @@ impl Executor {
     fn read_store(&mut self, store: &Store) -> Vec<StoreProblem> {
         let changed_at = store.results_version();
         let (results, problems) = store.load_results();
-        self.signatures = results
-            .iter()
-            .filter_map(|(node, stored)| Some((node.clone(), stored.entry.signature.clone()?)))
-            .collect();
-        self.results = results
-            .into_iter()
-            .map(|(node, stored)| (node, Arc::new(stored.outputs)))
-            .collect();
+        self.results_digest = problems
+            .is_empty()
+            .then(|| crate::store::results_digest(&results));
+        // One pass, each signature moved rather than copied (100,000 results at scale).
+        self.signatures = FxHashMap::with_capacity_and_hasher(results.len(), Default::default());
+        self.results = FxHashMap::with_capacity_and_hasher(results.len(), Default::default());
+        for (node, stored) in results {
+            if let Some(signature) = stored.entry.signature {
+                self.signatures.insert(node.clone(), signature);
+            }
+            self.results.insert(node, Arc::new(stored.outputs));
+        }
         self.preload_problems.clear();
         self.store_loaded = Some((store.clone(), changed_at));
         problems
@@ -257,6 +265,7 @@ impl Executor {
             Ok(stored) => {
                 let outputs = Arc::new(stored.outputs);
                 self.results.insert(node.clone(), outputs.clone());
+                self.results_digest = None;
                 match &stored.entry.signature {
                     Some(signature) => {
                         self.signatures.insert(node.clone(), signature.clone());
@@ -293,6 +302,33 @@ impl Executor {
         });
     }
 
+    /// The store, flow digest and results digest under which a Missing run's staleness
+    /// check may be remembered or skipped: only when the flow is exactly the text the
+    /// digest was made from (no seed rolled, no input set) and the session's results are
+    /// exactly those loaded from that store, without a problem.
+    fn fresh_memo_key(
+        &self,
+        request: &RunRequest,
+        seeds: &BTreeMap<NodeId, u64>,
+    ) -> Option<(Store, String, String)> {
+        if request.mode != crate::plan::RunMode::Missing
+            || !seeds.is_empty()
+            || !request.inputs.is_empty()
+        {
+            return None;
+        }
+        let store = request.store.as_ref()?;
+        let (loaded, _) = self.store_loaded.as_ref()?;
+        if loaded != store {
+            return None;
+        }
+        Some((
+            store.clone(),
+            request.flow_digest.clone()?,
+            self.results_digest.clone()?,
+        ))
+    }
+
     /// Plans and runs one request to its end.
     fn execute(&mut self, id: RunId, mut request: RunRequest) {
         let started = request.asked_at.unwrap_or_else(Instant::now);
@@ -324,14 +360,32 @@ impl Executor {
                 .collect(),
             false => Default::default(),
         };
-        let planned = crate::plan::plan_with_results(
+        // An earlier check of this very flow text and these very results may have found
+        // them all fresh (a no-op run repeated): then there is nothing to check again.
+        let memo = self.fresh_memo_key(&request, &seeds);
+        let staleness = match &memo {
+            Some((store, flow, results)) if store.known_fresh(flow, results) => {
+                crate::plan::Staleness::KnownFresh
+            }
+            _ => crate::plan::Staleness::Check,
+        };
+        let planned = crate::plan::plan_with_staleness(
             &request.flow,
             &self.registry,
             &request.scope,
             request.mode,
             &known,
             &request.fresh,
+            staleness,
         );
+        drop(known);
+        let planned = planned.map(|(plan, found_all_fresh)| {
+            if let (true, Some((store, flow, results))) = (found_all_fresh, &memo) {
+                let problem = store.remember_fresh(flow, results).err();
+                self.store_problem(id, problem);
+            }
+            plan
+        });
         // A restricted run leaves out the nodes that need trust (as previews show it).
         let planned = planned.map(|plan| match request.restricted {
             true => crate::trust::restrict(plan, &request.flow, &self.registry, &request.base_dir),
@@ -694,6 +748,7 @@ impl Executor {
                 run.state[step] = StepState::Ended(status);
                 run.outputs[step] = Some(outputs.clone());
                 self.results.insert(node.clone(), outputs.clone());
+                self.results_digest = None;
                 let signature = run.signatures[step].take();
                 if let Some(recorder) = run.recorder.as_mut() {
                     recorder.note(&node, Some(elapsed_ms), None);
@@ -727,6 +782,7 @@ impl Executor {
                 let (status, reason) = match error {
                     NodeError::Failed(message) => {
                         self.results.remove(&node);
+                        self.results_digest = None;
                         if let Some(recorder) = run.recorder.as_mut() {
                             recorder.note(&node, Some(elapsed_ms), Some(message.clone()));
                             let problem = recorder.node_failed(&node);

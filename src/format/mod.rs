@@ -3,7 +3,9 @@
 //! See `docs/flow-format.md` for the format itself.
 
 mod diagnostic;
+mod fast_read;
 mod locate;
+mod scan;
 
 pub use locate::{locate, Locator};
 
@@ -24,6 +26,29 @@ pub fn load(path: &Path, registry: &Registry) -> Result<Flow, LoadError> {
         path: path.to_path_buf(),
         diagnostics,
     })
+}
+
+/// Reads and checks a `.flow` file as [`load`] does; also returns the SHA-256 (hex) of the
+/// text read, which names exactly this flow (see `RunRequest::flow_digest`).
+pub fn load_with_digest(path: &Path, registry: &Registry) -> Result<(Flow, String), LoadError> {
+    let text = read_text(path)?;
+    let flow = parse(&text, registry).map_err(|diagnostics| LoadError::Invalid {
+        path: path.to_path_buf(),
+        diagnostics,
+    })?;
+    Ok((flow, digest(&text)))
+}
+
+/// The SHA-256 of `text`, in hex.
+fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for byte in Sha256::digest(text.as_bytes()) {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    hex
 }
 
 /// The largest `.flow` file read, in bytes (256 MiB: a 100,000-node flow is a few MiB).
@@ -93,8 +118,7 @@ const BOM: char = '\u{FEFF}';
 /// returns every problem found.
 pub fn parse(text: &str, registry: &Registry) -> Result<Flow, Vec<Diagnostic>> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
-    let options = ron::Options::default().with_recursion_limit(RECURSION_LIMIT);
-    let flow: Flow = match options.from_str(text) {
+    let flow = match read_flow(text) {
         Ok(flow) => flow,
         Err(err) => return Err(vec![syntax_diagnostic(text, &err)]),
     };
@@ -117,6 +141,22 @@ pub fn parse(text: &str, registry: &Registry) -> Result<Flow, Vec<Diagnostic>> {
         diagnostics.sort_by_key(|d| d.pos.map(|p| (p.line, p.col)));
         Err(diagnostics)
     }
+}
+
+/// Reads flow text (without a byte-order mark) into a [`Flow`]: the fast reader for the
+/// plain forms it knows, RON for the rest (and for every error, so each keeps its place).
+fn read_flow(text: &str) -> Result<Flow, ron::error::SpannedError> {
+    if let Some(flow) = fast_read::read(text) {
+        return Ok(flow);
+    }
+    ron_flow(text)
+}
+
+/// Reads flow text with RON alone.
+fn ron_flow(text: &str) -> Result<Flow, ron::error::SpannedError> {
+    ron::Options::default()
+        .with_recursion_limit(RECURSION_LIMIT)
+        .from_str(text)
 }
 
 /// Just enough of a file to read its version when the rest does not parse.
@@ -184,5 +224,7 @@ pub fn save(path: &Path, flow: &Flow) -> std::io::Result<()> {
     crate::fsutil::atomic_save(path, to_text(flow).as_bytes())
 }
 
+#[cfg(test)]
+mod fast_read_tests;
 #[cfg(test)]
 mod tests;

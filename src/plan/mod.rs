@@ -13,7 +13,10 @@ mod types;
 pub use fan_out::fan_out;
 pub use loops::find_loops;
 pub use planner::plan;
-pub use staleness::{plan_with_results, signature, stale_nodes, stale_reasons, KnownResult};
+pub use staleness::{
+    plan_with_results, plan_with_staleness, signature, stale_nodes, stale_reasons, KnownResult,
+    Staleness,
+};
 pub use types::{
     InputSource, Plan, PlanError, RerunNode, RunMode, Scope, SkippedNode, Step, StepInput,
 };

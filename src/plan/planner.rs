@@ -22,10 +22,6 @@ enum Fate {
 ///
 /// `has_result` tells which nodes already hold a result from an earlier run: Node scope
 /// reads its inputs from them, and Missing mode does not rerun them.
-#[allow(
-    clippy::too_many_lines,
-    reason = "the planning passes in order, sharing their tables; left whole while plan/ is tuned"
-)]
 pub fn plan(
     flow: &Flow,
     registry: &Registry,
@@ -33,14 +29,27 @@ pub fn plan(
     mode: RunMode,
     has_result: &dyn Fn(&NodeId) -> bool,
 ) -> Result<Plan, PlanError> {
-    let graph = FlowGraph::new(flow, registry);
+    plan_in(&FlowGraph::new(flow, registry), scope, mode, has_result)
+}
+
+/// [`plan`] over a flow already indexed.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the planning passes in order, sharing their tables: split, each pass would need them all"
+)]
+pub(super) fn plan_in(
+    graph: &FlowGraph<'_>,
+    scope: &Scope,
+    mode: RunMode,
+    has_result: &dyn Fn(&NodeId) -> bool,
+) -> Result<Plan, PlanError> {
     let mut warnings = Vec::new();
     let (targets, follow_upstream) = match scope {
         Scope::Node(id) => {
             let index = graph
                 .index(id.as_str())
                 .ok_or_else(|| PlanError::UnknownNode(id.clone()))?;
-            if let Some(reason) = not_a_step(&graph, index) {
+            if let Some(reason) = not_a_step(graph, index) {
                 return Err(PlanError::NotRunnable {
                     node: id.clone(),
                     reason,
@@ -55,10 +64,10 @@ pub fn plan(
             if graph.role(index) == PlanRole::Static {
                 return Err(PlanError::NotRunnable {
                     node: id.clone(),
-                    reason: not_a_step(&graph, index).unwrap_or_default(),
+                    reason: not_a_step(graph, index).unwrap_or_default(),
                 });
             }
-            (producers_behind(&graph, index, &mut warnings)?, true)
+            (producers_behind(graph, index, &mut warnings)?, true)
         }
         Scope::Flow => {
             let marked: Vec<usize> = (0..graph.len())
@@ -73,7 +82,7 @@ pub fn plan(
             };
             let mut targets = Vec::new();
             for end in ends {
-                targets.extend(producers_behind(&graph, end, &mut warnings)?);
+                targets.extend(producers_behind(graph, end, &mut warnings)?);
             }
             (targets, true)
         }
@@ -93,7 +102,7 @@ pub fn plan(
         let ports = graph.inputs(index);
         let mut resolved_inputs = Vec::with_capacity(ports.len());
         for port in ports {
-            let resolved = resolve_input(&graph, index, &port.name)?;
+            let resolved = resolve_input(graph, index, &port.name)?;
             if let (true, Resolved::Producer { node, .. }) = (follow_upstream, &resolved) {
                 stack.push(*node);
             }
@@ -139,7 +148,7 @@ pub fn plan(
     let order = kahn_order(&deps, &rank)
         .map_err(|cycle| PlanError::Loop(cycle.iter().map(|&p| keys[p].clone()).collect()))?;
     if matches!(scope, Scope::Flow) {
-        refuse_loops_elsewhere(&graph, planned.len())?;
+        refuse_loops_elsewhere(graph, planned.len())?;
     }
 
     // Decide each node's fate in dependency order.
@@ -164,7 +173,7 @@ pub fn plan(
             });
             continue;
         }
-        let missing = missing_input(&graph, planned[p], &inputs[p], follow_upstream, has_result);
+        let missing = missing_input(graph, planned[p], &inputs[p], follow_upstream, has_result);
         if let Some((port, why)) = missing {
             fate[p] = Fate::Skip;
             warnings.push(format!(

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use sha2::{Digest, Sha256};
 
 use super::graph::{FlowGraph, PlanRole};
-use super::planner::plan;
+use super::planner::plan_in;
 use super::resolve::{resolve_input, Resolved};
 use super::{Plan, PlanError, RerunNode, RunMode, Scope};
 use crate::model::{Flow, Node, NodeId, Value};
@@ -21,18 +21,19 @@ pub fn signature<'a>(
     inputs: impl IntoIterator<Item = (&'a str, &'a Value)>,
 ) -> String {
     let mut hasher = Sha256::new();
+    let mut buffer = Vec::new();
     hasher.update(node.kind.as_bytes());
     hasher.update([0]);
-    hasher.update(serde_json::to_vec(&node.params).unwrap_or_default());
+    json_into(&mut hasher, &mut buffer, &node.params);
     hasher.update([0]);
-    hasher.update(serde_json::to_vec(&node.values).unwrap_or_default());
+    json_into(&mut hasher, &mut buffer, &node.values);
     let mut inputs: Vec<(&str, &Value)> = inputs.into_iter().collect();
     inputs.sort_by(|a, b| a.0.cmp(b.0));
     for (name, value) in inputs {
         hasher.update([0]);
         hasher.update(name.as_bytes());
         hasher.update([0]);
-        hasher.update(serde_json::to_vec(value).unwrap_or_default());
+        json_into(&mut hasher, &mut buffer, value);
     }
     // Hex by hand: a `format!` per byte was a tenth of a run's time with the store.
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -42,6 +43,16 @@ pub fn signature<'a>(
         text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
     }
     text
+}
+
+/// Hashes `value` as JSON through `buffer` (one buffer for a whole signature rather than
+/// one per value: 100,000 results are checked at scale). A value that cannot be written as
+/// JSON adds nothing, as before.
+fn json_into(hasher: &mut Sha256, buffer: &mut Vec<u8>, value: &impl serde::Serialize) {
+    buffer.clear();
+    if serde_json::to_writer(&mut *buffer, value).is_ok() {
+        hasher.update(&buffer[..]);
+    }
 }
 
 /// A node's result as staleness sees it.
@@ -70,7 +81,14 @@ pub fn stale_reasons(
     registry: &Registry,
     results: &HashMap<NodeId, KnownResult<'_>>,
 ) -> HashMap<NodeId, String> {
-    let graph = FlowGraph::new(flow, registry);
+    stale_reasons_in(&FlowGraph::new(flow, registry), results)
+}
+
+/// [`stale_reasons`] over a flow already indexed.
+fn stale_reasons_in(
+    graph: &FlowGraph<'_>,
+    results: &HashMap<NodeId, KnownResult<'_>>,
+) -> HashMap<NodeId, String> {
     let known: Vec<(usize, &KnownResult<'_>)> = results
         .iter()
         .filter_map(|(id, known)| Some((graph.index(id.as_str())?, known)))
@@ -84,7 +102,7 @@ pub fn stale_reasons(
         std::thread::scope(|scope| {
             let workers: Vec<_> = known
                 .chunks(chunk)
-                .map(|part| scope.spawn(|| check_results(&graph, results, part)))
+                .map(|part| scope.spawn(|| check_results(graph, results, part)))
                 .collect();
             workers
                 .into_iter()
@@ -95,7 +113,7 @@ pub fn stale_reasons(
                 .collect()
         })
     } else {
-        vec![check_results(&graph, results, &known)]
+        vec![check_results(graph, results, &known)]
     };
     let mut stale: HashMap<usize, String> = HashMap::new();
     // Consumers of each producer with a result, to pass staleness downstream.
@@ -146,7 +164,7 @@ fn check_results(
         wires: Vec::new(),
     };
     for &(index, known) in part {
-        let mut inputs: Vec<(String, Value)> = Vec::new();
+        let mut inputs: Vec<(std::borrow::Cow<'static, str>, Value)> = Vec::new();
         let mut upstream_missing = false;
         for port in graph.inputs(index) {
             match resolve_input(graph, index, &port.name) {
@@ -157,14 +175,14 @@ fn check_results(
                     match results.get(producer).and_then(|r| r.outputs.get(out)) {
                         Some(value) => match value.convert_for_input(&port.name, port.ty, per_item)
                         {
-                            Ok(value) => inputs.push((port.name.to_string(), value)),
+                            Ok(value) => inputs.push((port.name.clone(), value)),
                             Err(_) => upstream_missing = true,
                         },
                         None => upstream_missing = true,
                     }
                 }
                 Ok(Resolved::Constant(value)) => match value.to_value().convert_to(port.ty) {
-                    Ok(value) => inputs.push((port.name.to_string(), value)),
+                    Ok(value) => inputs.push((port.name.clone(), value)),
                     Err(_) => upstream_missing = true,
                 },
                 Ok(Resolved::Nothing(_)) => {}
@@ -184,7 +202,7 @@ fn check_results(
             Some(stored) => {
                 let current = signature(
                     graph.node(index),
-                    inputs.iter().map(|(n, v)| (n.as_str(), v)),
+                    inputs.iter().map(|(n, v)| (n.as_ref(), v)),
                 );
                 current != stored
             }
@@ -214,11 +232,47 @@ pub fn plan_with_results(
     results: &HashMap<NodeId, KnownResult<'_>>,
     fresh: &BTreeSet<NodeId>,
 ) -> Result<Plan, PlanError> {
-    let mut discounted: HashMap<NodeId, String> = if mode == RunMode::Missing {
-        stale_reasons(flow, registry, results)
-    } else {
-        HashMap::new()
+    plan_with_staleness(
+        flow,
+        registry,
+        scope,
+        mode,
+        results,
+        fresh,
+        Staleness::Check,
+    )
+    .map(|(plan, _)| plan)
+}
+
+/// Whether a Missing-mode plan checks its results for staleness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Staleness {
+    /// Check every result (a signature each).
+    Check,
+    /// An earlier check of this very flow and these very results found none stale (see
+    /// `Store::known_fresh`): skip it.
+    KnownFresh,
+}
+
+/// [`plan_with_results`], told whether the results are already known to be fresh. Also
+/// says whether a check was made and found no stale result (worth remembering).
+pub fn plan_with_staleness(
+    flow: &Flow,
+    registry: &Registry,
+    scope: &Scope,
+    mode: RunMode,
+    results: &HashMap<NodeId, KnownResult<'_>>,
+    fresh: &BTreeSet<NodeId>,
+    staleness: Staleness,
+) -> Result<(Plan, bool), PlanError> {
+    // One index of the flow serves both the staleness check and the planning.
+    let graph = FlowGraph::new(flow, registry);
+    let checked = mode == RunMode::Missing && staleness == Staleness::Check;
+    let mut discounted: HashMap<NodeId, String> = match checked {
+        true => stale_reasons_in(&graph, results),
+        false => HashMap::new(),
     };
+    let found_all_fresh = checked && discounted.is_empty();
     for node in fresh {
         discounted.insert(
             node.clone(),
@@ -226,7 +280,7 @@ pub fn plan_with_results(
         );
     }
     let has_result = |node: &NodeId| results.contains_key(node) && !discounted.contains_key(node);
-    let mut planned = plan(flow, registry, scope, mode, &has_result)?;
+    let mut planned = plan_in(&graph, scope, mode, &has_result)?;
     planned.rerun = planned
         .steps
         .iter()
@@ -239,5 +293,5 @@ pub fn plan_with_results(
             })
         })
         .collect();
-    Ok(planned)
+    Ok((planned, found_all_fresh))
 }

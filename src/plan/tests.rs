@@ -448,3 +448,32 @@ fn a_dropped_upstream_result_reads_as_a_gone_input_not_a_change() {
     );
     assert!(!stale.contains_key(&id("n0")));
 }
+
+/// Signatures are stored with every result: hashing the JSON through one buffer must give
+/// the very signatures the earlier code (a buffer per value) gave, or every stored result
+/// would read as stale after an update.
+#[test]
+fn signatures_are_those_stored_results_were_made_with() {
+    use sha2::{Digest, Sha256};
+    let node = template("t", &["x", "y"]).with_value("y", "constant");
+    let x = crate::model::Value::Text("some text".to_owned());
+    let y = crate::model::Value::List(vec![crate::model::Value::Number(1.5)]);
+    let mut hasher = Sha256::new();
+    hasher.update(node.kind.as_bytes());
+    hasher.update([0]);
+    hasher.update(serde_json::to_vec(&node.params).unwrap());
+    hasher.update([0]);
+    hasher.update(serde_json::to_vec(&node.values).unwrap());
+    for (name, value) in [("x", &x), ("y", &y)] {
+        hasher.update([0]);
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(serde_json::to_vec(value).unwrap());
+    }
+    let expected: String = hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert_eq!(signature(&node, [("y", &y), ("x", &x)]), expected);
+}

@@ -10,6 +10,7 @@
 //! journal kept one history file per node in `nodes/`; those are read as the start of the
 //! history and never written again.
 
+mod fresh;
 mod journal;
 mod lock;
 mod records;
@@ -24,6 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
+pub use fresh::results_digest;
 pub use records::{
     Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry, RunRecord,
 };
@@ -440,23 +442,51 @@ impl Store {
         let mut replay = self.replay(&HashSet::new());
         let mut problems = std::mem::take(&mut replay.problems);
         let histories = std::mem::take(&mut replay.histories);
-        let mut results = HashMap::with_capacity(histories.len());
+        // Moved out, not copied: the rest of each history is dropped here.
+        let active: Vec<(NodeId, ResultEntry)> = histories
+            .into_iter()
+            .filter_map(|(id, mut history)| {
+                (history.active < history.history.len())
+                    .then(|| (id, history.history.swap_remove(history.active)))
+            })
+            .collect();
+        // Each result is checked against its hash and decoded on its own: large stores
+        // are read on every core.
         let journal = self.journal_path();
-        for (id, mut history) in histories {
-            if history.active >= history.history.len() {
-                continue;
-            }
-            // Moved out, not copied: the rest of the history is dropped here.
-            let entry = history.history.swap_remove(history.active);
-            let loaded = match replay.inline.get(&entry.object) {
-                Some(found) => self.decode(
-                    &entry.object,
-                    replay.inline_bytes(found),
-                    &journal,
-                    Some(found.line),
-                ),
-                None => self.load_object_file(&entry.object),
-            };
+        let decode = |part: &[(NodeId, ResultEntry)]| -> Vec<Result<Outputs, StoreProblem>> {
+            part.iter()
+                .map(|(_, entry)| match replay.inline.get(&entry.object) {
+                    Some(found) => self.decode(
+                        &entry.object,
+                        replay.inline_bytes(found),
+                        &journal,
+                        Some(found.line),
+                    ),
+                    None => self.load_object_file(&entry.object),
+                })
+                .collect()
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = active.len().div_ceil(threads).max(PARALLEL_DECODE_MIN);
+        let decoded: Vec<Result<Outputs, StoreProblem>> = if active.len() > PARALLEL_DECODE_MIN {
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = active
+                    .chunks(chunk)
+                    .map(|part| scope.spawn(|| decode(part)))
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|worker| match worker.join() {
+                        Ok(decoded) => decoded,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        } else {
+            decode(&active)
+        };
+        let mut results = HashMap::with_capacity(active.len());
+        for ((id, entry), loaded) in active.into_iter().zip(decoded) {
             match loaded {
                 Ok(outputs) => {
                     results.insert(id, StoredResult { outputs, entry });
@@ -724,6 +754,9 @@ pub(crate) fn open_problem(path: &Path, err: io::Error) -> StoreProblem {
 }
 
 use crate::hex::encode as hex;
+
+/// Below this many active results, decoding them is not worth a thread.
+const PARALLEL_DECODE_MIN: usize = 2048;
 
 /// The `.json` files in `dir`, sorted; a missing folder is simply empty.
 fn list_json(dir: &Path, problems: &mut Vec<StoreProblem>) -> Vec<PathBuf> {

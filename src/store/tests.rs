@@ -399,3 +399,31 @@ fn histories_written_before_the_journal_are_read_and_added_to() {
     assert_eq!(histories[&node].active, 1);
     assert_eq!(histories.len(), 1, "a failure alone makes no history");
 }
+
+/// A store large enough to be read on several threads drops exactly its damaged results,
+/// and each remaining node keeps its own outputs.
+#[test]
+fn a_large_store_read_on_every_core_drops_only_its_damaged_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path());
+    let count = 3 * PARALLEL_DECODE_MIN;
+    for i in 0..count {
+        let node = NodeId::from(format!("n{i}").as_str());
+        store
+            .save_result(&node, &outputs(&format!("value {i}")), "r1", None)
+            .unwrap();
+    }
+    let edited = journal_text(&store)
+        .replace("\"value 7\"", "\"value x\"")
+        .replace(&format!("\"value {}\"", count - 1), "\"value y\"");
+    fs::write(store.journal_path(), edited).unwrap();
+
+    let (results, problems) = Store::at(dir.path()).load_results();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(results.len(), count - 2);
+    for (node, stored) in &results {
+        let expected = outputs(&format!("value {}", &node.as_str()[1..]));
+        assert_eq!(stored.outputs, expected, "{node}");
+    }
+    assert!(!results.contains_key("n7"));
+}

@@ -71,7 +71,10 @@ fn hello_prints_the_greeting_and_succeeds() {
     let output = flowcanvas(&["run"], &file);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("[1/2] ✓ Name"), "steps are named by title: {text}");
+    assert!(
+        text.contains("[1/2] ✓ Name"),
+        "steps are named by title: {text}"
+    );
     assert!(text.contains("[2/2] ✓ Greeting"), "{text}");
     assert!(text.contains("Flow complete: 2 succeeded"), "{text}");
     assert!(text.trim_end().ends_with("Result: Hello, world!"), "{text}");

@@ -10,6 +10,7 @@ mod batch_runs;
 mod cli;
 mod dag_props;
 mod engine;
+mod fresh_check;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]

@@ -399,11 +399,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 }
                 if status == NodeStatus::Running && visible && !view.log.is_empty() {
                     // Streamed output (a command's lines, a model's tokens) as it arrives.
-                    ui.label(
-                        RichText::new(log_tail(&view.log, 4, 34))
-                            .monospace()
-                            .weak(),
-                    );
+                    ui.label(RichText::new(log_tail(&view.log, 4, 34)).monospace().weak());
                 }
                 let settled = !matches!(status, NodeStatus::Running | NodeStatus::Queued);
                 if settled && view.result.is_some() && state.stale.contains(&node.doc_id) {
