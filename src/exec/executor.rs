@@ -17,7 +17,7 @@ use super::engine::{Command, EngineOptions, RunRequest};
 use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus};
 use super::queue::{Cancelled, QueueStatus, RunQueue};
 use super::recording::RunRecorder;
-use crate::model::{NodeId, Value};
+use crate::model::{NodeId, NodeLabels, Value};
 use crate::nodes::{
     CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, ProgressSink,
     Registry, Role,
@@ -99,6 +99,8 @@ struct ActiveRun {
     recorder: Option<RunRecorder>,
     /// Each step's signature, computed when it starts (only when a store is used).
     signatures: Vec<Option<String>>,
+    /// What the flow's nodes are called, for messages (worked out when first needed).
+    labels: std::cell::OnceCell<NodeLabels>,
 }
 
 impl Executor {
@@ -693,8 +695,9 @@ impl Executor {
                         Some(value) => value.clone(),
                         None => {
                             return Err(format!(
-                                "input `{}`: `{node}` produced nothing on `{port}`",
-                                input.port
+                                "input `{}`: {} produced nothing on `{port}`",
+                                input.port,
+                                run.quoted(node)
                             ))
                         }
                     }
@@ -704,8 +707,9 @@ impl Executor {
                         Some(value) => value.clone(),
                         None => {
                             return Err(format!(
-                                "input `{}`: `{node}` has no result on `{port}`",
-                                input.port
+                                "input `{}`: {} has no result on `{port}`",
+                                input.port,
+                                run.quoted(node)
                             ))
                         }
                     }
@@ -794,7 +798,10 @@ impl Executor {
                             error: message,
                             elapsed_ms,
                         });
-                        (NodeStatus::Failed, format!("upstream `{node}` failed"))
+                        (
+                            NodeStatus::Failed,
+                            format!("upstream {} failed", run.quoted(&node)),
+                        )
                     }
                     NodeError::Cancelled => {
                         self.sink.emit(Event::NodeCancelled {
@@ -803,7 +810,7 @@ impl Executor {
                         });
                         (
                             NodeStatus::Cancelled,
-                            format!("upstream `{node}` was cancelled"),
+                            format!("upstream {} was cancelled", run.quoted(&node)),
                         )
                     }
                 };
@@ -940,7 +947,15 @@ impl ActiveRun {
             recorder: None,
             signatures: vec![None; count],
             started,
+            labels: std::cell::OnceCell::new(),
         }
+    }
+
+    /// A node's name for messages: `` `Fetch prices` `` (its title; see [`NodeLabels`]).
+    fn quoted(&self, node: &NodeId) -> String {
+        self.labels
+            .get_or_init(|| NodeLabels::of(&self.request.flow))
+            .quoted(node)
     }
 }
 

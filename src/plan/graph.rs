@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::model::{Flow, Node, ParamValue, PortRef};
+use crate::model::{Flow, Node, NodeLabels, ParamValue, PortRef};
 use crate::nodes::{NodeKind, Params, PortSpec, Registry, Role};
 
 /// How a node behaves when planning, bypass taken into account.
@@ -32,6 +32,8 @@ pub struct FlowGraph<'a> {
     incoming_start: Vec<u32>,
     incoming: Vec<(&'a str, usize, &'a PortRef)>,
     outgoing_count: Vec<u32>,
+    /// What the nodes are called, for messages (worked out when first needed).
+    labels: std::sync::OnceLock<NodeLabels>,
 }
 
 impl<'a> FlowGraph<'a> {
@@ -87,6 +89,7 @@ impl<'a> FlowGraph<'a> {
             incoming_start,
             incoming,
             outgoing_count,
+            labels: std::sync::OnceLock::new(),
         }
     }
 
@@ -103,6 +106,13 @@ impl<'a> FlowGraph<'a> {
     /// The node at `index`.
     pub fn node(&self, index: usize) -> &'a Node {
         &self.flow.nodes[index]
+    }
+
+    /// A node's name for messages: `` `Fetch prices` `` (its title; see [`NodeLabels`]).
+    pub fn quoted(&self, index: usize) -> String {
+        self.labels
+            .get_or_init(|| NodeLabels::of(self.flow))
+            .quoted(&self.flow.nodes[index].id)
     }
 
     /// The node's kind, if the registry knows it.

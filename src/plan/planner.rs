@@ -169,7 +169,7 @@ pub(super) fn plan_in(
             fate[p] = Fate::Skip;
             skipped.push(SkippedNode {
                 node: id.clone(),
-                reason: format!("upstream `{}` is skipped", keys[d]),
+                reason: format!("upstream {} is skipped", graph.quoted(planned[d])),
             });
             continue;
         }
@@ -177,7 +177,8 @@ pub(super) fn plan_in(
         if let Some((port, why)) = missing {
             fate[p] = Fate::Skip;
             warnings.push(format!(
-                "`{id}` will be skipped: missing input `{port}` ({why})"
+                "{} will be skipped: missing input `{port}` ({why})",
+                graph.quoted(planned[p])
             ));
             skipped.push(SkippedNode {
                 node: id.clone(),
@@ -312,7 +313,7 @@ fn producers_behind(
         Resolved::Producer { node, .. } => vec![node],
         Resolved::Constant(_) => Vec::new(),
         Resolved::Nothing(why) => {
-            warnings.push(format!("`{}` shows nothing: {why}", graph.node(index).id));
+            warnings.push(format!("{} shows nothing: {why}", graph.quoted(index)));
             Vec::new()
         }
     })
@@ -336,7 +337,7 @@ fn missing_input(
                 if !has_result(producer) && graph.constant(index, &port.name).is_none() {
                     return Some((
                         port.name.to_string(),
-                        format!("`{producer}` has no result yet"),
+                        format!("{} has no result yet", graph.quoted(*node)),
                     ));
                 }
             }

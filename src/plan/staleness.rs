@@ -130,8 +130,8 @@ fn stale_reasons_in(
         for &next in consumers.get(&index).map(Vec::as_slice).unwrap_or(&[]) {
             if let std::collections::hash_map::Entry::Vacant(entry) = stale.entry(next) {
                 entry.insert(format!(
-                    "its result is stale: upstream `{}` is stale",
-                    graph.node(index).id
+                    "its result is stale: upstream {} is stale",
+                    graph.quoted(index)
                 ));
                 queue.push(next);
             }

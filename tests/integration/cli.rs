@@ -156,7 +156,10 @@ fn failing_skips_the_broken_branch_and_finishes_the_other() {
         .iter()
         .find(|e| e["event"] == "node_skipped")
         .unwrap();
-    assert_eq!(skip["reason"], "upstream `fetch` failed");
+    assert_eq!(
+        skip["reason"], "upstream `Fetch prices` failed",
+        "named by title"
+    );
     let last = events.last().unwrap();
     assert_eq!(last["status"], "partial");
     assert!(last["summary"]

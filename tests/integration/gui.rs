@@ -580,7 +580,7 @@ fn the_app_shows_results_the_cli_left_in_the_store() {
                 "name",
                 "its result is stale: the node changed since it was made"
             ),
-            ("greet", "its result is stale: upstream `name` is stale"),
+            ("greet", "its result is stale: upstream `Name` is stale"),
         ],
         "the preview says why each runs again"
     );
