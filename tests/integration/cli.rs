@@ -269,7 +269,7 @@ fn plan_shows_the_order_without_running() {
         "plan must not run anything"
     );
     let human = stdout(&flowcanvas(&["plan"], &file));
-    assert!(human.contains("5. Report"), "{human}");
+    assert!(human.contains("5. Compose report"), "{human}");
 }
 
 #[test]

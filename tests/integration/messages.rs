@@ -62,7 +62,7 @@ fn plan_missing_previews_a_stale_node_as_running_again_and_the_run_reruns_it() {
         "{preview}"
     );
     assert!(
-        preview.contains("↻ Report (report) runs again: its result is stale: upstream"),
+        preview.contains("↻ Compose report runs again: its result is stale: upstream"),
         "{preview}"
     );
     let planned: Json =
