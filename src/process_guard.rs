@@ -9,7 +9,8 @@
 //!    every process it starts inherits, whatever session or group it moves to. Killing a
 //!    tree also kills every process whose environment holds the step's tag, found in
 //!    `/proc/PID/environ`, round after round until a round finds nothing new.
-//! 3. **Parent death** (Linux). The command gets `SIGKILL` as its parent-death signal, and a
+//! 3. **Parent death** (Linux). The command gets `SIGKILL` as its parent-death signal (set by
+//!    util-linux's `setpriv`, which [`command`] puts in front of the program), and a
 //!    watchdog process (this binary started again with a hidden argument, see
 //!    [`serve_watchdog_if_asked`]) waits on a pipe only flowcanvas holds: when flowcanvas
 //!    ends, however it ends (`SIGKILL`, a crash, a normal exit), the pipe closes and the
@@ -63,9 +64,24 @@ impl ProcessTree {
     }
 }
 
-/// Starts `command` so that [`ProcessTree::kill`] can end it and all it starts, and so that it
-/// does not outlive flowcanvas (see the module docs). The caller must wait for the child on
-/// the thread that called this (the parent-death signal is tied to that thread).
+/// A command running `program` that gets `SIGKILL` when the thread that starts it ends (on
+/// Linux, where util-linux's `setpriv` sets the parent-death signal between its own start and
+/// `program`'s, so flowcanvas needs no unsafe code for it; elsewhere, or without `setpriv`,
+/// `program` itself). Start it with [`spawn`], and wait for it on the same thread.
+pub fn command(program: &str) -> Command {
+    #[cfg(target_os = "linux")]
+    if let Some(setpriv) = linux::setpriv() {
+        let mut command = Command::new(setpriv);
+        command.args(["--pdeathsig", "KILL", "--", program]);
+        return command;
+    }
+    Command::new(program)
+}
+
+/// Starts `command` (made by [`command`]) so that [`ProcessTree::kill`] can end it and all it
+/// starts, and so that it does not outlive flowcanvas (see the module docs). The caller must
+/// wait for the child on the thread that called this (the parent-death signal is tied to that
+/// thread).
 pub fn spawn(command: &mut Command) -> io::Result<(Child, ProcessTree)> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(command, 0);
@@ -74,7 +90,6 @@ pub fn spawn(command: &mut Command) -> io::Result<(Child, ProcessTree)> {
         linux::ensure_watchdog();
         let tag = linux::next_tag();
         command.env(TAG_VAR, &tag);
-        linux::die_with_parent(command);
         Some(tag)
     };
     #[cfg(not(target_os = "linux"))]
@@ -137,14 +152,14 @@ mod linux {
     use std::collections::HashSet;
     use std::io::{self, Read};
     use std::os::unix::process::CommandExt;
+    use std::path::Path;
     use std::process::{ChildStdin, Command, Stdio};
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::{Arc, Mutex, OnceLock};
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-    use nix::sys::prctl;
     use nix::sys::signal::{self, Signal};
-    use nix::unistd::{getppid, Pid};
+    use nix::unistd::Pid;
 
     use super::{TAG_VAR, WATCHDOG_ARG};
 
@@ -177,35 +192,16 @@ mod linux {
         format!("{}/{}", owner(), NEXT.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Gives the command `SIGKILL` when the thread that starts it ends; a command whose
-    /// parent is already gone by then does not start.
-    ///
-    /// The crate's one `unsafe` block: the parent-death signal must be set in the child,
-    /// between fork and exec, and `pre_exec` (the only hook std has there) is unsafe because
-    /// the closure must be async-signal-safe. Neither the watchdog nor std's
-    /// `process_group` replaces it: the watchdog exists only when the `flowcanvas` binary
-    /// runs (not for library users), and a group does not outlive a killed parent.
-    #[allow(
-        unsafe_code,
-        reason = "pre_exec is the only place to set PR_SET_PDEATHSIG"
-    )]
-    pub(super) fn die_with_parent(command: &mut Command) {
-        // Cast: process ids fit pid_t (std hands them out as u32 from a pid_t).
-        let parent = Pid::from_raw(std::process::id() as i32);
-        // SAFETY: the closure runs in the forked child before exec; it only makes two
-        // async-signal-safe system calls (prctl, getppid) and builds an error without
-        // allocating.
-        unsafe {
-            command.pre_exec(move || {
-                prctl::set_pdeathsig(Signal::SIGKILL)?;
-                // The parent may have died between fork and prctl: then nothing would
-                // signal us, and we were reparented.
-                if getppid() != parent {
-                    return Err(io::Error::from_raw_os_error(nix::libc::ESRCH));
-                }
-                Ok(())
-            });
-        }
+    /// util-linux's `setpriv`, where it is installed in the usual places (not looked up
+    /// in `PATH`: a flow's environment must not choose it).
+    pub(super) fn setpriv() -> Option<&'static Path> {
+        static FOUND: OnceLock<Option<&'static Path>> = OnceLock::new();
+        *FOUND.get_or_init(|| {
+            ["/usr/bin/setpriv", "/bin/setpriv"]
+                .into_iter()
+                .map(Path::new)
+                .find(|path| path.is_file())
+        })
     }
 
     /// Starts the watchdog if it is enabled and not started yet. Failing to start it only

@@ -209,7 +209,7 @@ fn platform_shell(command_line: &str) -> Command {
         command.arg("/C").arg(command_line);
         command
     } else {
-        let mut command = Command::new("sh");
+        let mut command = crate::process_guard::command("sh");
         command.arg("-c").arg(command_line);
         command
     }
