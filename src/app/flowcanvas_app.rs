@@ -70,7 +70,8 @@ pub struct FlowcanvasApp {
     pub(super) confirm: Option<AppCommand>,
     pub(super) recent: RecentFiles,
     pub(super) file_dialog: Option<(DialogPurpose, Job<PathBuf>)>,
-    pub(super) monitor_selected: Option<NodeId>,
+    /// The Flow Monitor's selected step and fold.
+    pub monitor: monitor::MonitorState,
     pub(super) title: String,
     pub(super) allow_close: bool,
     /// Set (from the signal thread) when `SIGTERM`, `SIGHUP` or Ctrl-C asks the app to go.
@@ -93,6 +94,8 @@ pub struct FlowcanvasApp {
     pub drawer: Option<DrawerTab>,
     /// The results window (a node's history and Compare), if open.
     pub results_window: Option<ResultsWindow>,
+    /// What to do once a panel that just opened has taken its room from the canvas.
+    pub(super) after_layout: Option<AfterLayout>,
     /// The image shown full size, with its title, if any.
     pub image_viewer: Option<(String, crate::model::ImageData)>,
     /// Unfinished runs whose banner the user dismissed.
@@ -113,6 +116,15 @@ pub struct FlowcanvasApp {
     /// What the open flow would do outside itself, for the restricted-mode banner: the
     /// document state and folder it was worked out for.
     pub(super) trust_effects: Option<(DocIdentity, PathBuf, Arc<FlowEffects>)>,
+}
+
+/// A view change that waits a frame, until a panel that just opened has shrunk the canvas.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum AfterLayout {
+    /// Centre the canvas on this node (the results panel talks about it).
+    Focus(NodeId),
+    /// Fit the flow if the nodes the run panel previews are no longer all in view.
+    KeepPlanInView,
 }
 
 /// How the app was started.
@@ -173,7 +185,7 @@ impl FlowcanvasApp {
             confirm: None,
             recent,
             file_dialog: None,
-            monitor_selected: None,
+            monitor: Default::default(),
             title: String::new(),
             allow_close: false,
             stop_requested: Arc::new(AtomicBool::new(false)),
@@ -198,6 +210,7 @@ impl FlowcanvasApp {
             drawer: None,
             results_window: None,
             image_viewer: None,
+            after_layout: None,
             dismissed_unfinished: HashSet::new(),
             save_job: None,
             picked_files: None,
@@ -299,6 +312,7 @@ impl FlowcanvasApp {
         self.dialogs(ctx);
         self.close_request(ctx);
 
+        self.keep_in_view();
         for command in std::mem::take(&mut self.commands) {
             self.apply(ctx, command);
         }
@@ -371,24 +385,27 @@ impl FlowcanvasApp {
         });
     }
 
-    /// The monitor, the run panel and the canvas.
+    /// The run panel (right, full height), the monitor (bottom) and the canvas, which
+    /// takes the room they leave.
     fn canvas_and_panels(&mut self, ctx: &egui::Context, now: Instant) {
         let session = &mut self.session;
-        let commands = monitor::show(
-            ctx,
-            &session.run_view,
-            session.doc.flow(),
-            &mut self.monitor_selected,
-            now,
-        );
-        self.commands.extend(commands);
         let commands = self
             .run_panel
             .show(ctx, &session.doc, &session.registry, &session.run_view);
         self.commands.extend(commands);
+        let commands = monitor::show(
+            ctx,
+            &session.run_view,
+            session.doc.flow(),
+            session.catalog.runs.last(),
+            &mut self.monitor,
+            now,
+        );
+        self.commands.extend(commands);
         session.update_derived();
-        // While the panel is open, the canvas previews the plan's order badges.
-        self.preview = if self.run_panel.open {
+        // While the panel is open (and until a run is queued from it), the canvas previews
+        // the plan's order badges; after that it shows how the run went.
+        self.preview = if self.run_panel.shows_plan() {
             match self
                 .run_panel
                 .preview(&session.doc, &session.registry, &session.run_view)
@@ -410,6 +427,28 @@ impl FlowcanvasApp {
                 let commands = self.canvas.show(ui, inputs);
                 self.commands.extend(commands);
             });
+    }
+
+    /// Applies the view change a panel opened in the last frame asked for, now that the
+    /// canvas has its new size.
+    fn keep_in_view(&mut self) {
+        match self.after_layout.take() {
+            Some(AfterLayout::Focus(id)) => self.commands.insert(0, AppCommand::Focus(id)),
+            Some(AfterLayout::KeepPlanInView) => {
+                let canvas = self.canvas.rect;
+                let hidden = self.preview.keys().any(|id| {
+                    self.canvas
+                        .state
+                        .node_rects
+                        .get(id)
+                        .is_some_and(|rect| !canvas.contains_rect(*rect))
+                });
+                if hidden {
+                    self.commands.insert(0, AppCommand::ZoomToFit);
+                }
+            }
+            None => {}
+        }
     }
 
     /// Shows a short message at the top of the window for a few seconds.
