@@ -123,7 +123,7 @@ pub struct FlowcanvasApp {
 pub(super) enum AfterLayout {
     /// Centre the canvas on this node (the results panel talks about it).
     Focus(NodeId),
-    /// Fit the flow if the nodes the run panel previews are no longer all in view.
+    /// Fit the flow if its nodes are no longer all in view beside the run panel.
     KeepPlanInView,
 }
 
@@ -436,13 +436,10 @@ impl FlowcanvasApp {
             Some(AfterLayout::Focus(id)) => self.commands.insert(0, AppCommand::Focus(id)),
             Some(AfterLayout::KeepPlanInView) => {
                 let canvas = self.canvas.rect;
-                let hidden = self.preview.keys().any(|id| {
-                    self.canvas
-                        .state
-                        .node_rects
-                        .get(id)
-                        .is_some_and(|rect| !canvas.contains_rect(*rect))
-                });
+                // Every node, not only the planned steps: the viewers and outputs show
+                // what the run makes.
+                let hidden = (self.canvas.state.node_rects.values())
+                    .any(|rect| !canvas.contains_rect(*rect));
                 if hidden {
                     self.commands.insert(0, AppCommand::ZoomToFit);
                 }

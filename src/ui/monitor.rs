@@ -163,12 +163,13 @@ pub fn show(
 ) -> Vec<AppCommand> {
     let mut commands = Vec::new();
     let record = last_run.filter(|_| run_view.rows.is_empty() && run_view.rejected.is_none());
-    let panel = egui::TopBottomPanel::bottom("monitor");
     let empty = record.is_none() && run_view.rows.is_empty();
+    // The folded panel and the open one keep their sizes apart, so unfolding (or the first
+    // run) brings back the open panel's height rather than the header's.
     let panel = if state.collapsed || empty {
-        panel.resizable(false)
+        egui::TopBottomPanel::bottom("monitor_folded").resizable(false)
     } else {
-        panel
+        egui::TopBottomPanel::bottom("monitor")
             .resizable(true)
             .default_height(190.0)
             .min_height(110.0)

@@ -13,6 +13,8 @@ mod engine;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
+mod gui_panels;
+#[cfg(feature = "gui")]
 mod gui_results;
 mod headless;
 mod image_nodes;
