@@ -454,42 +454,41 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
             hover = format!("{summary}\n{hover}");
         }
         response.on_hover_text(hover);
-        ui.with_layout(
-            egui::Layout::right_to_left(egui::Align::Center),
-            |ui| match item.status {
-                QueueStatus::Queued => {
-                    if ui
-                        .small_button("✖")
-                        .on_hover_text("Cancel this run")
-                        .clicked()
-                    {
-                        commands.push(AppCommand::QueueCancel(item.run));
-                    }
-                    let first = queued.first() == Some(&item.run);
-                    let last = queued.last() == Some(&item.run);
-                    if ui
-                        .add_enabled(!last, egui::Button::new("⏷").small())
-                        .on_hover_text("Move down")
-                        .clicked()
-                    {
-                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Down));
-                    }
-                    if ui
-                        .add_enabled(!first, egui::Button::new("⏶").small())
-                        .on_hover_text("Move up")
-                        .clicked()
-                    {
-                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Up));
-                    }
-                    if ui
-                        .add_enabled(!first, egui::Button::new("Run next").small())
-                        .clicked()
-                    {
-                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Next));
-                    }
-                }
-                _ => {}
-            },
-        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            // Only a waiting run has controls here; Stop for the running one is in the
+            // top bar.
+            if item.status != QueueStatus::Queued {
+                return;
+            }
+            if ui
+                .small_button("✖")
+                .on_hover_text("Cancel this run")
+                .clicked()
+            {
+                commands.push(AppCommand::QueueCancel(item.run));
+            }
+            let first = queued.first() == Some(&item.run);
+            let last = queued.last() == Some(&item.run);
+            if ui
+                .add_enabled(!last, egui::Button::new("⏷").small())
+                .on_hover_text("Move down")
+                .clicked()
+            {
+                commands.push(AppCommand::QueueMove(item.run, QueueMove::Down));
+            }
+            if ui
+                .add_enabled(!first, egui::Button::new("⏶").small())
+                .on_hover_text("Move up")
+                .clicked()
+            {
+                commands.push(AppCommand::QueueMove(item.run, QueueMove::Up));
+            }
+            if ui
+                .add_enabled(!first, egui::Button::new("Run next").small())
+                .clicked()
+            {
+                commands.push(AppCommand::QueueMove(item.run, QueueMove::Next));
+            }
+        });
     });
 }

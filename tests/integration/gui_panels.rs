@@ -108,7 +108,7 @@ fn a_monitor_step_selects_and_centres_its_node_and_the_monitor_counts_steps() {
     app.push(AppCommand::Focus(third.clone()));
     frame(&ctx, &mut app);
     frame(&ctx, &mut app);
-    assert_eq!(app.session.selection, [third.clone()]);
+    assert_eq!(app.session.selection, std::slice::from_ref(&third));
     assert_eq!(app.monitor.selected.as_ref(), Some(&third));
     let rect = app.canvas.state.node_rects[&third];
     let canvas = app.canvas.rect;
