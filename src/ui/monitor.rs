@@ -45,20 +45,23 @@ fn title_of(flow: &Flow, id: &NodeId) -> String {
         .map_or_else(|| id.to_string(), |n| n.title.clone())
 }
 
-/// What a failed or skipped step says about why (first line), if anything.
-fn reason_text(status: NodeStatus, note: Option<&str>) -> Option<String> {
-    let note = note?.lines().next()?.trim();
-    if note.is_empty() {
-        return None;
-    }
-    match status {
-        NodeStatus::Skipped if crate::nodes::is_needs_trust(note) => {
-            Some(format!("blocked, {note}"))
+/// What a step's row says about how it stands: the status word, with the reason (first
+/// line) for a failed, skipped or cancelled step. A step a restricted run left out is
+/// "blocked", not merely skipped.
+fn state_text(status: NodeStatus, note: Option<&str>) -> String {
+    let note = note
+        .and_then(|n| n.lines().next())
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    match (status, note) {
+        (NodeStatus::Skipped, Some(note)) if crate::nodes::is_needs_trust(note) => {
+            format!("blocked, {note}")
         }
-        NodeStatus::Failed | NodeStatus::Skipped | NodeStatus::Cancelled | NodeStatus::Partial => {
-            Some(note.to_owned())
-        }
-        _ => None,
+        (
+            NodeStatus::Failed | NodeStatus::Skipped | NodeStatus::Cancelled | NodeStatus::Partial,
+            Some(note),
+        ) => format!("{}: {note}", status.label()),
+        _ => status.label().to_owned(),
     }
 }
 
@@ -81,10 +84,7 @@ pub fn row_text(run_view: &RunView, flow: &Flow, id: &NodeId, now: Instant) -> S
         NodeStatus::Failed | NodeStatus::Partial => v.error.as_deref(),
         _ => v.skip_reason.as_deref(),
     });
-    let state = match reason_text(status, note) {
-        Some(reason) => format!("{}: {reason}", status.label()),
-        None => status.label().to_owned(),
-    };
+    let state = state_text(status, note);
     format!(
         "{} {order}. {} — {state} {elapsed}",
         status_icon(status),
@@ -100,10 +100,9 @@ pub fn record_row_text(record: &RunRecord, flow: &Flow, index: usize) -> String 
         return String::new();
     };
     let status = node.status.unwrap_or(NodeStatus::Idle);
-    let state = match reason_text(status, node.note.as_deref()) {
-        Some(reason) => format!("{}: {reason}", status.label()),
-        None if node.status.is_none() => "did not finish".to_owned(),
-        None => status.label().to_owned(),
+    let state = match node.status {
+        Some(status) => state_text(status, node.note.as_deref()),
+        None => "did not finish".to_owned(),
     };
     let elapsed = node.elapsed_ms.map(format_duration_ms).unwrap_or_default();
     format!(
