@@ -30,6 +30,9 @@ pub fn status_icon(status: NodeStatus) -> &'static str {
     }
 }
 
+/// Below this width the selected step's output goes under the steps, not beside them.
+const NARROW_WIDTH: f32 = 640.0;
+
 /// The monitor's own state, kept by the app.
 #[derive(Debug, Default)]
 pub struct MonitorState {
@@ -179,15 +182,28 @@ pub fn show(
             return;
         }
         ui.separator();
-        ui.columns(2, |columns| {
-            let left = &mut columns[0];
-            if let Some(record) = record {
-                recorded_rows(left, record, flow, state, &mut commands);
-            } else {
-                live_rows(left, run_view, flow, state, now, &mut commands);
+        let mut rows = |ui: &mut egui::Ui, state: &mut MonitorState| match record {
+            Some(record) => recorded_rows(ui, record, flow, state, &mut commands),
+            None => live_rows(ui, run_view, flow, state, now, &mut commands),
+        };
+        if ui.available_width() >= NARROW_WIDTH {
+            // Steps on the left, the selected step's output on the right.
+            ui.columns(2, |columns| {
+                rows(&mut columns[0], state);
+                selected_output(&mut columns[1], run_view, record, flow, state);
+            });
+        } else {
+            // A narrow canvas: the output under the steps, when one is selected.
+            let height = ui.available_height();
+            let split = if state.selected.is_some() { 0.55 } else { 1.0 };
+            ui.allocate_ui(egui::vec2(ui.available_width(), height * split), |ui| {
+                rows(ui, state);
+            });
+            if state.selected.is_some() {
+                ui.separator();
+                selected_output(ui, run_view, record, flow, state);
             }
-            selected_output(&mut columns[1], run_view, record, flow, state);
-        });
+        }
     });
     commands
 }
@@ -200,7 +216,7 @@ fn header(
     state: &mut MonitorState,
     now: Instant,
 ) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let arrow = if state.collapsed { "⏶" } else { "⏷" };
         if ui
             .selectable_label(

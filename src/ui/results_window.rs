@@ -65,7 +65,7 @@ impl ResultsWindow {
         // canvas to the node once the panel has taken its room).
         egui::SidePanel::right("results_window")
             .resizable(true)
-            .default_width(560.0)
+            .default_width(480.0)
             .min_width(360.0)
             .show(ctx, |ui| {
                 ui.add_space(4.0);
