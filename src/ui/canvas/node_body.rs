@@ -459,29 +459,40 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 // While output streams in, it stands in for the previous result.
                 let streaming = status == NodeStatus::Running && !view.log.is_empty();
                 if let (Some(outputs), true) = (&view.result, visible && !streaming) {
-                    let main = crate::results::main_value(outputs).map(|(_, value)| value);
-                    match (main, main.and_then(image_items)) {
-                        (Some(Value::Image(image)), _) => {
-                            if image_result(ui, image, state, canvas) {
-                                responses.push(CanvasResponse::ShowImage(
-                                    node.doc_id.clone(),
-                                    image.clone(),
-                                ));
+                    // A stale result is dimmed: it no longer matches the node as it is.
+                    let dim = settled && state.stale.contains(&node.doc_id);
+                    ui.scope(|ui| {
+                        if dim {
+                            ui.multiply_opacity(0.5);
+                        }
+                        let main = crate::results::main_value(outputs).map(|(_, value)| value);
+                        match (main, main.and_then(image_items)) {
+                            (Some(Value::Image(image)), _) => {
+                                if image_result(ui, image, state, canvas) {
+                                    responses.push(CanvasResponse::ShowImage(
+                                        node.doc_id.clone(),
+                                        image.clone(),
+                                    ));
+                                }
+                            }
+                            (_, Some((values, count))) => {
+                                if let Some(image) = image_strip(ui, &values, count, state, canvas)
+                                {
+                                    responses.push(CanvasResponse::ShowImage(
+                                        node.doc_id.clone(),
+                                        image,
+                                    ));
+                                }
+                            }
+                            _ => {
+                                let expanded = state.expanded.contains(&node.doc_id);
+                                if result_summary(ui, outputs, expanded, canvas) {
+                                    responses
+                                        .push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
+                                }
                             }
                         }
-                        (_, Some((values, count))) => {
-                            if let Some(image) = image_strip(ui, &values, count, state, canvas) {
-                                responses
-                                    .push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
-                            }
-                        }
-                        _ => {
-                            let expanded = state.expanded.contains(&node.doc_id);
-                            if result_summary(ui, outputs, expanded, canvas) {
-                                responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
-                            }
-                        }
-                    }
+                    });
                 }
             }
             if let Some(view) = view.filter(|v| !v.failed_items.is_empty()) {
