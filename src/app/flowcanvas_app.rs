@@ -298,6 +298,15 @@ impl FlowcanvasApp {
         };
         let commands = top_bar::show(ctx, &bar);
         self.commands.extend(commands);
+        if !self.app_mode {
+            // Before the banners, so it runs the full height under the top bar and its Run
+            // button stays put when a banner comes or goes.
+            let session = &self.session;
+            let commands =
+                self.run_panel
+                    .show(ctx, &session.doc, &session.registry, &session.run_view);
+            self.commands.extend(commands);
+        }
         self.side_panels(ctx);
         if self.app_mode {
             self.app_mode_panel(ctx);
@@ -385,14 +394,10 @@ impl FlowcanvasApp {
         });
     }
 
-    /// The run panel (right, full height), the monitor (bottom) and the canvas, which
-    /// takes the room they leave.
+    /// The monitor (bottom) and the canvas, which takes the room the panels leave (the run
+    /// panel is drawn earlier, before the banners).
     fn canvas_and_panels(&mut self, ctx: &egui::Context, now: Instant) {
         let session = &mut self.session;
-        let commands = self
-            .run_panel
-            .show(ctx, &session.doc, &session.registry, &session.run_view);
-        self.commands.extend(commands);
         let commands = monitor::show(
             ctx,
             &session.run_view,

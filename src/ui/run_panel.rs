@@ -407,7 +407,7 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
             QueueStatus::Queued => theme::status(NodeStatus::Queued),
             QueueStatus::Running => theme::status(NodeStatus::Running),
             QueueStatus::Done => theme::status(NodeStatus::Succeeded),
-            QueueStatus::Partial => theme::status(NodeStatus::Skipped),
+            QueueStatus::Partial => theme::status(NodeStatus::Partial),
             QueueStatus::Failed => theme::status(NodeStatus::Failed),
             QueueStatus::Cancelled => theme::status(NodeStatus::Cancelled),
         };
