@@ -119,34 +119,34 @@ pub fn diff_word(added: bool, dark_mode: bool) -> Color32 {
     }
 }
 
+/// Relative luminance (WCAG 2.x) of an opaque colour, from 0 (black) to 1 (white).
+fn luminance(color: Color32) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(color.r()) + 0.7152 * channel(color.g()) + 0.0722 * channel(color.b())
+}
+
+/// The WCAG contrast ratio of two opaque colours, from 1 to 21 (AA asks 4.5 for text).
+pub fn contrast_ratio(a: Color32, b: Color32) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use eframe::egui::Visuals;
 
-    /// Relative luminance (WCAG 2.x) of an opaque colour.
-    fn luminance(color: Color32) -> f64 {
-        let channel = |c: u8| {
-            let c = f64::from(c) / 255.0;
-            if c <= 0.03928 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        0.2126 * channel(color.r()) + 0.7152 * channel(color.g()) + 0.0722 * channel(color.b())
-    }
-
-    /// The WCAG contrast ratio of two opaque colours (1 to 21).
-    fn contrast(a: Color32, b: Color32) -> f64 {
-        let (la, lb) = (luminance(a), luminance(b));
-        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
-    }
-
     #[test]
     fn contrast_is_worked_out_as_wcag_says() {
-        assert!((contrast(Color32::WHITE, Color32::BLACK) - 21.0).abs() < 1e-9);
-        assert!((contrast(Color32::from_gray(118), Color32::WHITE) - 4.54).abs() < 0.01);
+        assert!((contrast_ratio(Color32::WHITE, Color32::BLACK) - 21.0).abs() < 1e-9);
+        assert!((contrast_ratio(Color32::from_gray(118), Color32::WHITE) - 4.54).abs() < 0.01);
     }
 
     #[test]
@@ -159,7 +159,7 @@ mod tests {
         ];
         for status in NodeStatus::ALL {
             for (name, background) in backgrounds {
-                let ratio = contrast(super::status(status), background);
+                let ratio = contrast_ratio(super::status(status), background);
                 assert!(
                     ratio >= 4.5,
                     "{} on the {name}: {ratio:.2}:1, below 4.5:1",
@@ -173,11 +173,14 @@ mod tests {
             ("stale", STALE),
         ] {
             for (name, background) in backgrounds {
-                let ratio = contrast(color, background);
+                let ratio = contrast_ratio(color, background);
                 assert!(ratio >= 4.5, "{what} on the {name}: {ratio:.2}:1");
             }
         }
-        assert!(contrast(STALE_BADGE_TEXT, STALE_BADGE) >= 4.5);
+        assert!(contrast_ratio(STALE_BADGE_TEXT, STALE_BADGE) >= 4.5);
+        // A selected monitor row: strong text on the selection fill.
+        let selected = contrast_ratio(dark.strong_text_color(), dark.selection.bg_fill);
+        assert!(selected >= 4.5, "a selected row: {selected:.2}:1");
     }
 
     #[test]
