@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::flowcanvas_app::{DialogPurpose, FlowcanvasApp};
+use super::flowcanvas_app::{AfterLayout, DialogPurpose, FlowcanvasApp};
 use crate::check::apply_inputs;
 use crate::exec::{continue_run, EngineHandle, RunRequest};
 use crate::format;
@@ -113,7 +113,7 @@ impl FlowcanvasApp {
                 }
             }
             AppCommand::Focus(id) => {
-                self.monitor_selected = Some(id.clone());
+                self.monitor.selected = Some(id.clone());
                 if let Some(view) = self.canvas.centre_on(&self.session.doc, &id) {
                     self.edit(view);
                 }
@@ -133,12 +133,16 @@ impl FlowcanvasApp {
                     .store(self.session.store());
                 self.submit(request);
             }
-            AppCommand::OpenRunPanel(scope) => self.run_panel.open_for(scope),
+            AppCommand::OpenRunPanel(scope) => {
+                self.run_panel.open_for(scope);
+                self.after_layout = Some(AfterLayout::KeepPlanInView);
+            }
             AppCommand::Queue {
                 scope,
                 mode,
                 inputs,
             } => {
+                self.run_panel.plan_queued();
                 // The queued run is a snapshot: later edits and input changes do not touch it.
                 let doc = &self.session.doc;
                 match apply_inputs(doc.flow(), &self.session.registry, &inputs) {
@@ -211,6 +215,7 @@ impl FlowcanvasApp {
             AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
             AppCommand::ShowImage { title, image } => self.image_viewer = Some((title, image)),
             AppCommand::ShowResults(node) => {
+                self.after_layout = Some(AfterLayout::Focus(node.clone()));
                 self.results_window = Some(ResultsWindow::new(node, &self.session.catalog));
             }
             AppCommand::ToggleDrawer(tab) => {

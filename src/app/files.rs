@@ -67,7 +67,7 @@ impl FlowcanvasApp {
     pub(super) fn replace_document(&mut self, doc: Document) {
         self.session.replace_document(doc);
         self.update_restriction();
-        self.monitor_selected = None;
+        self.monitor.selected = None;
         self.results_window = None;
         self.load_stored_results();
     }

@@ -70,7 +70,8 @@ pub struct FlowcanvasApp {
     pub(super) confirm: Option<AppCommand>,
     pub(super) recent: RecentFiles,
     pub(super) file_dialog: Option<(DialogPurpose, Job<PathBuf>)>,
-    pub(super) monitor_selected: Option<NodeId>,
+    /// The Flow Monitor's selected step and fold.
+    pub monitor: monitor::MonitorState,
     pub(super) title: String,
     pub(super) allow_close: bool,
     /// Set (from the signal thread) when `SIGTERM`, `SIGHUP` or Ctrl-C asks the app to go.
@@ -93,6 +94,8 @@ pub struct FlowcanvasApp {
     pub drawer: Option<DrawerTab>,
     /// The results window (a node's history and Compare), if open.
     pub results_window: Option<ResultsWindow>,
+    /// What to do once a panel that just opened has taken its room from the canvas.
+    pub(super) after_layout: Option<AfterLayout>,
     /// The image shown full size, with its title, if any.
     pub image_viewer: Option<(String, crate::model::ImageData)>,
     /// Unfinished runs whose banner the user dismissed.
@@ -113,6 +116,15 @@ pub struct FlowcanvasApp {
     /// What the open flow would do outside itself, for the restricted-mode banner: the
     /// document state and folder it was worked out for.
     pub(super) trust_effects: Option<(DocIdentity, PathBuf, Arc<FlowEffects>)>,
+}
+
+/// A view change that waits a frame, until a panel that just opened has shrunk the canvas.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum AfterLayout {
+    /// Centre the canvas on this node (the results panel talks about it).
+    Focus(NodeId),
+    /// Fit the flow if its nodes are no longer all in view beside the run panel.
+    KeepPlanInView,
 }
 
 /// How the app was started.
@@ -173,7 +185,7 @@ impl FlowcanvasApp {
             confirm: None,
             recent,
             file_dialog: None,
-            monitor_selected: None,
+            monitor: Default::default(),
             title: String::new(),
             allow_close: false,
             stop_requested: Arc::new(AtomicBool::new(false)),
@@ -198,6 +210,7 @@ impl FlowcanvasApp {
             drawer: None,
             results_window: None,
             image_viewer: None,
+            after_layout: None,
             dismissed_unfinished: HashSet::new(),
             save_job: None,
             picked_files: None,
@@ -260,6 +273,9 @@ impl FlowcanvasApp {
         }
         let now = Instant::now();
         let events_left_over = self.apply_engine_events(now);
+        // Stale set, fan-out and titles, worked out again only when the document or the
+        // results changed; every widget below reads them.
+        self.session.update_derived();
         // Coming back to the window (from a terminal running the CLI, say): read the store
         // again, in case results were stored meanwhile.
         if ctx.input(|i| {
@@ -285,6 +301,19 @@ impl FlowcanvasApp {
         };
         let commands = top_bar::show(ctx, &bar);
         self.commands.extend(commands);
+        if !self.app_mode {
+            // Before the banners, so it runs the full height under the top bar and its Run
+            // button stays put when a banner comes or goes.
+            let session = &self.session;
+            let commands = self.run_panel.show(
+                ctx,
+                &session.doc,
+                &session.registry,
+                &session.run_view,
+                &session.derived,
+            );
+            self.commands.extend(commands);
+        }
         self.side_panels(ctx);
         if self.app_mode {
             self.app_mode_panel(ctx);
@@ -299,6 +328,7 @@ impl FlowcanvasApp {
         self.dialogs(ctx);
         self.close_request(ctx);
 
+        self.keep_in_view();
         for command in std::mem::take(&mut self.commands) {
             self.apply(ctx, command);
         }
@@ -371,24 +401,23 @@ impl FlowcanvasApp {
         });
     }
 
-    /// The monitor, the run panel and the canvas.
+    /// The monitor (bottom) and the canvas, which takes the room the panels leave (the run
+    /// panel is drawn earlier, before the banners).
     fn canvas_and_panels(&mut self, ctx: &egui::Context, now: Instant) {
         let session = &mut self.session;
         let commands = monitor::show(
             ctx,
             &session.run_view,
             session.doc.flow(),
-            &mut self.monitor_selected,
+            &session.derived.labels,
+            session.catalog.runs.last(),
+            &mut self.monitor,
             now,
         );
         self.commands.extend(commands);
-        let commands = self
-            .run_panel
-            .show(ctx, &session.doc, &session.registry, &session.run_view);
-        self.commands.extend(commands);
-        session.update_derived();
-        // While the panel is open, the canvas previews the plan's order badges.
-        self.preview = if self.run_panel.open {
+        // While the panel is open (and until a run is queued from it), the canvas previews
+        // the plan's order badges; after that it shows how the run went.
+        self.preview = if self.run_panel.shows_plan() {
             match self
                 .run_panel
                 .preview(&session.doc, &session.registry, &session.run_view)
@@ -410,6 +439,25 @@ impl FlowcanvasApp {
                 let commands = self.canvas.show(ui, inputs);
                 self.commands.extend(commands);
             });
+    }
+
+    /// Applies the view change a panel opened in the last frame asked for, now that the
+    /// canvas has its new size.
+    fn keep_in_view(&mut self) {
+        match self.after_layout.take() {
+            Some(AfterLayout::Focus(id)) => self.commands.insert(0, AppCommand::Focus(id)),
+            Some(AfterLayout::KeepPlanInView) => {
+                let canvas = self.canvas.rect;
+                // Every node, not only the planned steps: the viewers and outputs show
+                // what the run makes.
+                let hidden = (self.canvas.state.node_rects.values())
+                    .any(|rect| !canvas.contains_rect(*rect));
+                if hidden {
+                    self.commands.insert(0, AppCommand::ZoomToFit);
+                }
+            }
+            None => {}
+        }
     }
 
     /// Shows a short message at the top of the window for a few seconds.

@@ -15,7 +15,7 @@ pub mod store_catalog;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::model::{Flow, NodeId};
+use crate::model::{Flow, NodeId, NodeLabels};
 use crate::nodes::Registry;
 use crate::store::Store;
 use document::{DocIdentity, Document};
@@ -53,6 +53,8 @@ pub struct Derived {
     pub stale: HashSet<NodeId>,
     /// Steps that run once per batch item, with the number of items.
     pub fan_out: HashMap<NodeId, usize>,
+    /// What the nodes are called in messages and lists (their titles).
+    pub labels: NodeLabels,
 }
 
 impl Session {
@@ -127,6 +129,7 @@ impl Session {
             key: Some(key),
             stale: run_view.stale(flow, &self.registry),
             fan_out: crate::plan::fan_out(flow, &self.registry, &known),
+            labels: NodeLabels::of(flow),
         };
     }
 

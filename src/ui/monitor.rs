@@ -1,17 +1,21 @@
-//! The Flow Monitor (bottom left): the run's steps in order with status and elapsed time,
-//! the total time, Stop, the summary line, and the streamed output of the selected step.
+//! The Flow Monitor, docked along the bottom so it never covers a node: the run's steps in
+//! order with status, reason and elapsed time, "k / N steps" and a progress bar, the total
+//! time, the summary line, and the streamed output of the selected step. With no run in
+//! this window it shows the flow's last recorded run. Clicking a step selects its node and
+//! pans the canvas to it. (Stop lives in the top bar, the one place it is needed.)
 
 use std::time::Instant;
 
-use eframe::egui::{self, Align2, RichText};
+use eframe::egui::{self, RichText};
 
 use super::theme;
 use crate::exec::format_duration_ms;
-use crate::model::{Flow, NodeId};
+use crate::model::{Flow, NodeId, NodeLabels};
 use crate::session::commands::AppCommand;
 use crate::session::run_view::{NodeStatus, RunView};
+use crate::store::RunRecord;
 
-/// The symbol shown for a status.
+/// The symbol shown for a status (so a status is never told by colour alone).
 pub fn status_icon(status: NodeStatus) -> &'static str {
     match status {
         NodeStatus::Idle => "·",
@@ -26,23 +30,46 @@ pub fn status_icon(status: NodeStatus) -> &'static str {
     }
 }
 
-/// One monitor row as text (what a row says, for tests and for the window).
-pub fn row_text(run_view: &RunView, flow: &Flow, id: &NodeId, now: Instant) -> String {
+/// Below this width the selected step's output goes under the steps, not beside them.
+const NARROW_WIDTH: f32 = 640.0;
+
+/// The monitor's own state, kept by the app.
+#[derive(Debug, Default)]
+pub struct MonitorState {
+    /// The step whose output is shown (and whose row is highlighted).
+    pub selected: Option<NodeId>,
+    /// Folded down to its header line.
+    pub collapsed: bool,
+}
+
+/// What a step's row says about how it stands: the status word, with the reason (first
+/// line) for a failed, skipped or cancelled step. A step a restricted run left out is
+/// "blocked", not merely skipped.
+fn state_text(status: NodeStatus, note: Option<&str>) -> String {
+    let note = note
+        .and_then(|n| n.lines().next())
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    match (status, note) {
+        (NodeStatus::Skipped, Some(note)) if crate::nodes::is_needs_trust(note) => {
+            format!("blocked, {note}")
+        }
+        (
+            NodeStatus::Failed | NodeStatus::Skipped | NodeStatus::Cancelled | NodeStatus::Partial,
+            Some(note),
+        ) => format!("{}: {note}", status.label()),
+        _ => status.label().to_owned(),
+    }
+}
+
+/// One monitor row as text (what a row says, for tests and for the panel): icon, order,
+/// title, status word, the reason for a failed or skipped step, and the time.
+pub fn row_text(run_view: &RunView, names: &NodeLabels, id: &NodeId, now: Instant) -> String {
     let view = run_view.node(id);
     let status = view.map_or(NodeStatus::Idle, |v| v.status);
     let order = view
         .and_then(|v| v.order)
         .map_or("–".to_owned(), |o| o.to_string());
-    let title = flow
-        .node(id.as_str())
-        .map(|n| {
-            if n.title.is_empty() {
-                n.id.to_string()
-            } else {
-                n.title.clone()
-            }
-        })
-        .unwrap_or_else(|| id.to_string());
     let mut elapsed = view
         .and_then(|v| v.elapsed_ms_at(now))
         .map(format_duration_ms)
@@ -50,103 +77,300 @@ pub fn row_text(run_view: &RunView, flow: &Flow, id: &NodeId, now: Instant) -> S
     if let Some((done, total)) = view.and_then(|v| v.count) {
         elapsed = format!("{done} / {total}  {elapsed}");
     }
-    // A node a restricted run left out says why: it is blocked, not merely skipped.
-    let state = match view.and_then(|v| v.skip_reason.as_deref()) {
-        Some(reason) if status == NodeStatus::Skipped && crate::nodes::is_needs_trust(reason) => {
-            format!("blocked, {reason}")
-        }
-        _ => status.label().to_owned(),
-    };
+    let note = view.and_then(|v| match status {
+        NodeStatus::Failed | NodeStatus::Partial => v.error.as_deref(),
+        _ => v.skip_reason.as_deref(),
+    });
+    let state = state_text(status, note);
     format!(
-        "{} {order}. {title} — {state} {elapsed}",
-        status_icon(status)
+        "{} {order}. {} — {state} {elapsed}",
+        status_icon(status),
+        names.name(id)
     )
+    .trim_end()
+    .to_owned()
 }
 
-/// Draws the monitor; returns commands (Stop, Focus) and updates the selected step.
+/// One row of a recorded run as text.
+pub fn record_row_text(record: &RunRecord, names: &NodeLabels, index: usize) -> String {
+    let Some(node) = record.nodes.get(index) else {
+        return String::new();
+    };
+    let status = node.status.unwrap_or(NodeStatus::Idle);
+    let state = match node.status {
+        Some(status) => state_text(status, node.note.as_deref()),
+        None => "did not finish".to_owned(),
+    };
+    let elapsed = node.elapsed_ms.map(format_duration_ms).unwrap_or_default();
+    format!(
+        "{} {}. {} — {state} {elapsed}",
+        status_icon(status),
+        index + 1,
+        names.name(&node.node)
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// How far the run in this window is: steps done and steps planned (`None` with no run).
+pub fn progress(run_view: &RunView) -> Option<(usize, usize)> {
+    if run_view.rows.is_empty() {
+        return None;
+    }
+    let done = run_view
+        .rows
+        .iter()
+        .filter(|id| {
+            run_view
+                .node(id)
+                .is_some_and(|v| v.status.is_final() && v.status != NodeStatus::Idle)
+        })
+        .count();
+    Some((done, run_view.rows.len()))
+}
+
+/// The "k / N steps" line of the header.
+pub fn progress_text(done: usize, total: usize) -> String {
+    format!("{done} / {total} steps")
+}
+
+/// One row in the list: readable when selected (the status colour is kept for the icon
+/// only, the text takes the strong colour), and with its icon and word in any case.
+fn row(ui: &mut egui::Ui, status: NodeStatus, text: String, selected: bool) -> egui::Response {
+    let text = if selected {
+        RichText::new(text)
+            .strong()
+            .color(ui.visuals().strong_text_color())
+    } else {
+        RichText::new(text).color(theme::status(status))
+    };
+    ui.add(egui::SelectableLabel::new(selected, text))
+}
+
+/// Draws the monitor docked at the bottom of the window; returns commands (Focus).
+/// `last_run` is the flow's newest recorded run, shown when this window has none.
 pub fn show(
     ctx: &egui::Context,
     run_view: &RunView,
     flow: &Flow,
-    selected: &mut Option<NodeId>,
+    names: &NodeLabels,
+    last_run: Option<&RunRecord>,
+    state: &mut MonitorState,
     now: Instant,
 ) -> Vec<AppCommand> {
     let mut commands = Vec::new();
-    egui::Window::new("Flow Monitor")
-        .anchor(Align2::LEFT_BOTTOM, [10.0, -10.0])
-        .default_width(380.0)
-        .resizable(false)
-        .collapsible(true)
-        .show(ctx, |ui| {
-            ui.horizontal(|ui| {
-                let total = run_view
-                    .total_ms_at(now)
-                    .map(format_duration_ms)
-                    .unwrap_or_else(|| "—".to_owned());
-                ui.label(RichText::new(format!("⏱ {total}")).monospace());
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui
-                        .add_enabled(run_view.is_running(), egui::Button::new("■ Stop"))
-                        .on_hover_text(
-                            "Stop the run: the running step is cancelled, the rest will not start",
-                        )
-                        .clicked()
-                    {
-                        commands.push(AppCommand::Stop);
-                    }
-                });
+    let record = last_run.filter(|_| run_view.rows.is_empty() && run_view.rejected.is_none());
+    let empty = record.is_none() && run_view.rows.is_empty();
+    // The folded panel and the open one keep their sizes apart, so unfolding (or the first
+    // run) brings back the open panel's height rather than the header's.
+    let panel = if state.collapsed || empty {
+        egui::TopBottomPanel::bottom("monitor_folded").resizable(false)
+    } else {
+        egui::TopBottomPanel::bottom("monitor")
+            .resizable(true)
+            .default_height(190.0)
+            .min_height(110.0)
+    };
+    panel.show(ctx, |ui| {
+        header(ui, run_view, record, state, now);
+        if state.collapsed || empty {
+            return;
+        }
+        ui.separator();
+        let mut rows = |ui: &mut egui::Ui, state: &mut MonitorState| match record {
+            Some(record) => recorded_rows(ui, record, flow, names, state, &mut commands),
+            None => live_rows(ui, run_view, names, state, now, &mut commands),
+        };
+        if ui.available_width() >= NARROW_WIDTH {
+            // Steps on the left, the selected step's output on the right.
+            ui.columns(2, |columns| {
+                rows(&mut columns[0], state);
+                selected_output(&mut columns[1], run_view, record, names, state);
             });
-            ui.separator();
-            if run_view.rows.is_empty() && run_view.rejected.is_none() {
-                ui.label(RichText::new("No run yet. Press ▶ Run (top right).").weak());
-            }
-            egui::ScrollArea::vertical()
-                .id_salt("monitor_rows")
-                .max_height(200.0)
-                .show(ui, |ui| {
-                    for id in &run_view.rows {
-                        let status = run_view.node(id).map_or(NodeStatus::Idle, |v| v.status);
-                        let text = RichText::new(row_text(run_view, flow, id, now))
-                            .color(theme::status(status));
-                        let is_selected = selected.as_ref() == Some(id);
-                        if ui.selectable_label(is_selected, text).clicked() {
-                            *selected = Some(id.clone());
-                            commands.push(AppCommand::Focus(id.clone()));
-                        }
-                    }
-                });
-            if let Some(summary) = &run_view.summary {
+        } else {
+            // A narrow canvas: the output under the steps, when one is selected.
+            let height = ui.available_height();
+            let split = if state.selected.is_some() { 0.55 } else { 1.0 };
+            ui.allocate_ui(egui::vec2(ui.available_width(), height * split), |ui| {
+                rows(ui, state);
+            });
+            if state.selected.is_some() {
                 ui.separator();
-                ui.label(RichText::new(summary).strong());
+                selected_output(ui, run_view, record, names, state);
             }
-            if let Some(id) = selected.as_ref() {
-                if let Some(view) = run_view.node(id) {
-                    let text = if !view.log.is_empty() {
-                        view.log.clone()
-                    } else if let Some(error) = &view.error {
-                        error.clone()
-                    } else if let Some(reason) = &view.skip_reason {
-                        format!("skipped: {reason}")
-                    } else {
-                        String::new()
-                    };
-                    if !text.is_empty() {
-                        ui.separator();
-                        let title = flow
-                            .node(id.as_str())
-                            .filter(|n| !n.title.is_empty())
-                            .map_or(id.to_string(), |n| n.title.clone());
-                        ui.label(RichText::new(format!("Output of {title}")).small());
-                        egui::ScrollArea::vertical()
-                            .id_salt("monitor_log")
-                            .max_height(140.0)
-                            .stick_to_bottom(true)
-                            .show(ui, |ui| {
-                                ui.label(RichText::new(text).monospace().small());
-                            });
-                    }
+        }
+    });
+    commands
+}
+
+/// The header: fold toggle, "k / N steps", the progress bar, the total time and summary.
+fn header(
+    ui: &mut egui::Ui,
+    run_view: &RunView,
+    record: Option<&RunRecord>,
+    state: &mut MonitorState,
+    now: Instant,
+) {
+    ui.horizontal_wrapped(|ui| {
+        let arrow = if state.collapsed { "⏶" } else { "⏷" };
+        if ui
+            .selectable_label(
+                false,
+                RichText::new(format!("{arrow} Flow Monitor")).strong(),
+            )
+            .on_hover_text(if state.collapsed {
+                "Show the steps"
+            } else {
+                "Fold"
+            })
+            .clicked()
+        {
+            state.collapsed = !state.collapsed;
+        }
+        let (done, total, summary, total_ms) = match record {
+            Some(record) => {
+                let done = record.nodes.iter().filter(|n| n.status.is_some()).count();
+                let total_ms = record
+                    .finished_at_ms
+                    .map(|end| end.saturating_sub(record.started_at_ms) as f64);
+                let summary = format!(
+                    "Last run, {}: {}",
+                    crate::results::local_clock(record.started_at_ms),
+                    record
+                        .summary
+                        .clone()
+                        .unwrap_or_else(|| format!("{:?}", record.status).to_lowercase())
+                );
+                (done, record.nodes.len(), Some(summary), total_ms)
+            }
+            None => {
+                let (done, total) = progress(run_view).unwrap_or((0, 0));
+                (
+                    done,
+                    total,
+                    run_view.summary.clone(),
+                    run_view.total_ms_at(now),
+                )
+            }
+        };
+        if total == 0 {
+            ui.label(RichText::new("No run yet. Press ▶ Run (top right).").weak());
+            return;
+        }
+        ui.label(RichText::new(progress_text(done, total)).strong());
+        let fraction = done as f32 / total as f32;
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .desired_width(180.0)
+                .show_percentage(),
+        );
+        let total_ms = total_ms
+            .map(format_duration_ms)
+            .unwrap_or_else(|| "—".to_owned());
+        ui.label(RichText::new(format!("⏱ {total_ms}")).monospace());
+        if let Some(summary) = summary {
+            ui.separator();
+            ui.label(RichText::new(summary).strong());
+        }
+    });
+}
+
+fn live_rows(
+    ui: &mut egui::Ui,
+    run_view: &RunView,
+    names: &NodeLabels,
+    state: &mut MonitorState,
+    now: Instant,
+    commands: &mut Vec<AppCommand>,
+) {
+    egui::ScrollArea::vertical()
+        .id_salt("monitor_rows")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for id in &run_view.rows {
+                let status = run_view.node(id).map_or(NodeStatus::Idle, |v| v.status);
+                let is_selected = state.selected.as_ref() == Some(id);
+                let response = row(ui, status, row_text(run_view, names, id, now), is_selected);
+                if status == NodeStatus::Running {
+                    // Follow the running step.
+                    response.scroll_to_me(Some(egui::Align::Center));
+                }
+                if response
+                    .on_hover_text("Select this node and show it on the canvas")
+                    .clicked()
+                {
+                    state.selected = Some(id.clone());
+                    commands.push(AppCommand::Focus(id.clone()));
                 }
             }
         });
-    commands
+}
+
+fn recorded_rows(
+    ui: &mut egui::Ui,
+    record: &RunRecord,
+    flow: &Flow,
+    names: &NodeLabels,
+    state: &mut MonitorState,
+    commands: &mut Vec<AppCommand>,
+) {
+    egui::ScrollArea::vertical()
+        .id_salt("monitor_rows")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for (index, node) in record.nodes.iter().enumerate() {
+                let status = node.status.unwrap_or(NodeStatus::Idle);
+                let is_selected = state.selected.as_ref() == Some(&node.node);
+                let text = record_row_text(record, names, index);
+                if row(ui, status, text, is_selected).clicked()
+                    && flow.node(node.node.as_str()).is_some()
+                {
+                    state.selected = Some(node.node.clone());
+                    commands.push(AppCommand::Focus(node.node.clone()));
+                }
+            }
+        });
+}
+
+/// The selected step's output, error or skip reason in full.
+fn selected_output(
+    ui: &mut egui::Ui,
+    run_view: &RunView,
+    record: Option<&RunRecord>,
+    names: &NodeLabels,
+    state: &MonitorState,
+) {
+    let Some(id) = state.selected.as_ref() else {
+        ui.label(RichText::new("Click a step to select its node and see its output.").weak());
+        return;
+    };
+    let text = match record {
+        Some(record) => record
+            .nodes
+            .iter()
+            .find(|n| n.node == *id)
+            .and_then(|n| n.note.clone())
+            .unwrap_or_default(),
+        None => match run_view.node(id) {
+            Some(view) if !view.log.is_empty() => view.log.clone(),
+            Some(view) => match (&view.error, &view.skip_reason) {
+                (Some(error), _) => error.clone(),
+                (None, Some(reason)) => format!("skipped: {reason}"),
+                _ => String::new(),
+            },
+            None => String::new(),
+        },
+    };
+    ui.label(RichText::new(format!("Output of {}", names.name(id))).strong());
+    if text.is_empty() {
+        ui.label(RichText::new("Nothing written.").weak());
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .id_salt("monitor_log")
+        .auto_shrink([false, false])
+        .stick_to_bottom(true)
+        .show(ui, |ui| {
+            ui.label(RichText::new(text).monospace());
+        });
 }

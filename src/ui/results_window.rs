@@ -61,13 +61,23 @@ impl ResultsWindow {
             .node(self.node.as_str())
             .filter(|n| !n.title.is_empty())
             .map_or_else(|| self.node.to_string(), |n| n.title.clone());
-        egui::Window::new(format!("Results of {title}"))
-            .id(egui::Id::new("results_window"))
-            .open(&mut open)
-            .default_size([820.0, 520.0])
+        // Docked on the right, so the node it talks about stays in view (the app pans the
+        // canvas to the node once the panel has taken its room).
+        egui::SidePanel::right("results_window")
             .resizable(true)
-            .collapsible(true)
+            .default_width(480.0)
+            .min_width(360.0)
             .show(ctx, |ui| {
+                ui.add_space(4.0);
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(format!("Results of {title}")).strong());
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.small_button("✖").on_hover_text("Close").clicked() {
+                            open = false;
+                        }
+                    });
+                });
+                ui.separator();
                 self.contents(ui, catalog, base_dir, thumbnails, &mut commands);
             });
         (commands, open)

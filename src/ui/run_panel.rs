@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use eframe::egui::{self, Align2, RichText};
+use eframe::egui::{self, RichText};
 
 use super::theme;
 use crate::check::{apply_inputs, flow_inputs};
@@ -16,6 +16,7 @@ use crate::plan::{plan_with_results, Plan, RunMode, Scope};
 use crate::session::commands::AppCommand;
 use crate::session::document::Document;
 use crate::session::run_view::{NodeStatus, RunView};
+use crate::session::Derived;
 
 /// What the cached preview was computed from.
 #[derive(Clone, PartialEq)]
@@ -41,6 +42,8 @@ pub struct RunPanel {
     /// File dialogs opened from the form's path fields.
     pub pickers: super::inputs_form::FilePickers,
     cache: Option<(PreviewKey, Result<Arc<Plan>, String>)>,
+    missing_cache: Option<(PreviewKey, Result<Arc<Plan>, String>)>,
+    showing_plan: bool,
 }
 
 impl Default for RunPanel {
@@ -52,6 +55,8 @@ impl Default for RunPanel {
             values: BTreeMap::new(),
             pickers: Default::default(),
             cache: None,
+            missing_cache: None,
+            showing_plan: false,
         }
     }
 }
@@ -61,6 +66,7 @@ impl RunPanel {
     pub fn open_for(&mut self, scope: Scope) {
         self.open = true;
         self.scope = scope;
+        self.showing_plan = true;
     }
 
     /// The plan a Run from the panel would follow now (cached until something it depends on
@@ -108,54 +114,89 @@ impl RunPanel {
         preview
     }
 
-    /// Draws the panel; returns the commands chosen.
+    /// Whether the canvas should show the previewed plan's order badges: the panel is open
+    /// and nothing was queued from it since it opened or its mode or inputs changed (after
+    /// a run, the canvas shows how the run went instead).
+    pub fn shows_plan(&self) -> bool {
+        self.open && self.showing_plan
+    }
+
+    /// A run was queued: the canvas shows how it goes rather than the plan's badges.
+    pub fn plan_queued(&mut self) {
+        self.showing_plan = false;
+    }
+
+    /// The plan a Missing-mode run would follow now (to say what Missing mode would keep
+    /// while the panel is on All).
+    pub fn missing_preview(
+        &mut self,
+        doc: &Document,
+        registry: &Registry,
+        run_view: &RunView,
+    ) -> Result<Arc<Plan>, String> {
+        let mode = std::mem::replace(&mut self.mode, RunMode::Missing);
+        let cache = self.cache.take();
+        self.cache = self.missing_cache.take();
+        let plan = self.preview(doc, registry, run_view);
+        self.missing_cache = std::mem::replace(&mut self.cache, cache);
+        self.mode = mode;
+        plan
+    }
+
+    /// Draws the panel docked on the right (the canvas takes the room it leaves); returns
+    /// the commands chosen. The title, mode and Run button sit in a fixed header, so Run
+    /// stays in one place whatever the plan below says.
     pub fn show(
         &mut self,
         ctx: &egui::Context,
         doc: &Document,
         registry: &Registry,
         run_view: &RunView,
+        derived: &Derived,
     ) -> Vec<AppCommand> {
         let mut commands = Vec::new();
         if !self.open {
             return commands;
         }
-        let mut open = true;
+        let before = (self.mode, self.values.clone());
         let preview = self.preview(doc, registry, run_view);
+        let missing = match self.mode {
+            RunMode::All => Some(self.missing_preview(doc, registry, run_view)),
+            RunMode::Missing => None,
+        };
         let inputs = flow_inputs(doc.flow(), registry);
-        let known =
-            |id: &crate::model::NodeId| crate::exec::batch_len(run_view.node(id)?.result.as_ref()?);
-        let fan_out = crate::plan::fan_out(doc.flow(), registry, &known);
-        egui::Window::new("Run")
-            .open(&mut open)
-            .anchor(Align2::RIGHT_TOP, [-10.0, 34.0])
+        let labels = &derived.labels;
+        egui::SidePanel::right("run_panel")
+            .resizable(true)
             .default_width(380.0)
-            .resizable(false)
-            .collapsible(false)
+            .min_width(300.0)
             .show(ctx, |ui| {
-                let labels = NodeLabels::of(doc.flow());
-                let scope = self.scope.describe(&labels);
-                ui.label(RichText::new(format!("Run the {scope}")).strong());
+                ui.add_space(4.0);
+                ui.horizontal(|ui| {
+                    let scope = self.scope.describe(labels);
+                    ui.label(RichText::new(format!("Run the {scope}")).strong());
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.small_button("✖").on_hover_text("Close").clicked() {
+                            self.open = false;
+                        }
+                    });
+                });
                 ui.horizontal(|ui| {
                     ui.label("Mode");
                     ui.radio_value(&mut self.mode, RunMode::All, "All")
                         .on_hover_text("Run every planned node, even those with a result");
                     ui.radio_value(&mut self.mode, RunMode::Missing, "Missing")
                         .on_hover_text(
-                            "Run only nodes without a result, and everything after them",
+                            "Run only nodes without a current result (stale ones run again), \
+                             and everything after them",
                         );
                 });
-                ui.separator();
-                ui.label(RichText::new("Inputs").strong());
-                super::inputs_form::show(ui, &inputs, &mut self.values, &mut self.pickers);
-                ui.separator();
-                plan_preview(ui, &preview, run_view, &fan_out, &labels);
-                ui.add_space(4.0);
                 ui.horizontal(|ui| {
                     let ready = preview.is_ok();
                     let run =
                         egui::Button::new(RichText::new("▶ Run").strong().color(theme::GO_TEXT))
-                            .fill(theme::GO_FILL);
+                            .fill(theme::GO_FILL)
+                            .min_size(egui::vec2(96.0, 26.0));
                     if ui
                         .add_enabled(ready, run)
                         .on_hover_text("Queue this run; it starts when the runs before it are done")
@@ -172,19 +213,75 @@ impl RunPanel {
                     }
                 });
                 ui.separator();
-                queue_list(ui, run_view, &mut commands);
+                egui::ScrollArea::vertical()
+                    .id_salt("run_panel_body")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        ui.label(RichText::new("Inputs").strong());
+                        super::inputs_form::show(ui, &inputs, &mut self.values, &mut self.pickers);
+                        ui.separator();
+                        plan_preview(
+                            ui,
+                            &preview,
+                            missing.as_ref(),
+                            labels,
+                            run_view,
+                            &derived.fan_out,
+                        );
+                        ui.separator();
+                        queue_list(ui, run_view, &mut commands);
+                    });
             });
-        self.open = open;
+        if before != (self.mode, self.values.clone()) {
+            self.showing_plan = true;
+        }
         commands
     }
+}
+
+/// What Missing mode would do with the results of an All-mode plan's steps: how many it
+/// keeps and how many it runs again (stale results, and those after a node that runs).
+/// `None` when no step has a result.
+pub fn missing_mode_line(
+    all: &Plan,
+    missing: &Plan,
+    has_result: impl Fn(&crate::model::NodeId) -> bool,
+) -> Option<String> {
+    let runs_in_missing = |id: &crate::model::NodeId| missing.steps.iter().any(|s| s.node == *id);
+    let with_result: Vec<_> = all.steps.iter().filter(|s| has_result(&s.node)).collect();
+    if with_result.is_empty() {
+        return None;
+    }
+    let kept = all
+        .steps
+        .iter()
+        .filter(|s| !runs_in_missing(&s.node))
+        .count();
+    let rerun = with_result
+        .iter()
+        .filter(|s| runs_in_missing(&s.node))
+        .count();
+    let have = with_result.len();
+    let mut line = format!(
+        "{have} of these already ha{} a result. Missing mode would keep {kept}",
+        if have == 1 { "s" } else { "ve" }
+    );
+    if rerun > 0 {
+        line.push_str(&format!(
+            " and run {rerun} again (stale, or after a node that runs)"
+        ));
+    }
+    line.push('.');
+    Some(line)
 }
 
 fn plan_preview(
     ui: &mut egui::Ui,
     preview: &Result<Arc<Plan>, String>,
+    missing: Option<&Result<Arc<Plan>, String>>,
+    labels: &NodeLabels,
     run_view: &RunView,
     fan_out: &std::collections::HashMap<crate::model::NodeId, usize>,
-    labels: &NodeLabels,
 ) {
     let plan = match preview {
         Ok(plan) => plan,
@@ -201,47 +298,44 @@ fn plan_preview(
         ))
         .strong(),
     );
-    egui::ScrollArea::vertical()
-        .id_salt("plan_preview")
-        .max_height(160.0)
-        .show(ui, |ui| {
-            for step in &plan.steps {
-                let items = match fan_out.get(&step.node) {
-                    Some(n) => format!("  · runs {n} items"),
-                    None => String::new(),
-                };
-                ui.label(format!(
-                    "{}. {}  ({}){items}",
-                    step.order,
-                    labels.name(&step.node),
-                    step.kind
-                ));
-            }
-            for skipped in &plan.skipped {
-                let name = labels.name(&skipped.node);
-                let text = format!("» {name} will be skipped: {}", skipped.reason);
-                ui.label(RichText::new(text).color(theme::status(NodeStatus::Skipped)));
-            }
-            for reused in &plan.reused {
-                let name = labels.name(reused);
-                let text = format!("= {name} has a result and will not run again");
-                ui.label(RichText::new(text).color(theme::status(NodeStatus::Reused)));
-            }
-            for rerun in &plan.rerun {
-                let name = labels.name(&rerun.node);
-                ui.label(format!("↻ {name} runs again: {}", rerun.reason));
-            }
-        });
-    let with_results = plan
-        .steps
-        .iter()
-        .filter(|s| run_view.has_result(&s.node))
-        .count();
-    if with_results > 0 {
+    for step in &plan.steps {
+        let items = match fan_out.get(&step.node) {
+            Some(n) => format!("  · runs {n} items"),
+            None => String::new(),
+        };
+        ui.label(format!(
+            "{}. {}  ({}){items}",
+            step.order,
+            labels.name(&step.node),
+            step.kind
+        ));
+    }
+    for skipped in &plan.skipped {
         let text = format!(
-            "{with_results} of these already have a result; Missing mode would not rerun them"
+            "» {} will be skipped: {}",
+            labels.name(&skipped.node),
+            skipped.reason
+        );
+        ui.label(RichText::new(text).color(theme::status(NodeStatus::Skipped)));
+    }
+    for reused in &plan.reused {
+        let text = format!(
+            "= {} has a result and will not run again",
+            labels.name(reused)
         );
         ui.label(RichText::new(text).color(theme::status(NodeStatus::Reused)));
+    }
+    for rerun in &plan.rerun {
+        ui.label(format!(
+            "↻ {} runs again: {}",
+            labels.name(&rerun.node),
+            rerun.reason
+        ));
+    }
+    if let Some(Ok(missing)) = missing {
+        if let Some(line) = missing_mode_line(plan, missing, |id| run_view.has_result(id)) {
+            ui.label(RichText::new(line).color(theme::status(NodeStatus::Reused)));
+        }
     }
     for warning in &plan.warnings {
         ui.label(RichText::new(format!("⚠ {warning}")).color(theme::WARNING_TEXT));
@@ -307,7 +401,7 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
             QueueStatus::Queued => theme::status(NodeStatus::Queued),
             QueueStatus::Running => theme::status(NodeStatus::Running),
             QueueStatus::Done => theme::status(NodeStatus::Succeeded),
-            QueueStatus::Partial => theme::status(NodeStatus::Skipped),
+            QueueStatus::Partial => theme::status(NodeStatus::Partial),
             QueueStatus::Failed => theme::status(NodeStatus::Failed),
             QueueStatus::Cancelled => theme::status(NodeStatus::Cancelled),
         };
@@ -354,45 +448,41 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
             hover = format!("{summary}\n{hover}");
         }
         response.on_hover_text(hover);
-        ui.with_layout(
-            egui::Layout::right_to_left(egui::Align::Center),
-            |ui| match item.status {
-                QueueStatus::Queued => {
-                    if ui
-                        .small_button("✖")
-                        .on_hover_text("Cancel this run")
-                        .clicked()
-                    {
-                        commands.push(AppCommand::QueueCancel(item.run));
-                    }
-                    let first = queued.first() == Some(&item.run);
-                    let last = queued.last() == Some(&item.run);
-                    if ui
-                        .add_enabled(!last, egui::Button::new("⏷").small())
-                        .on_hover_text("Move down")
-                        .clicked()
-                    {
-                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Down));
-                    }
-                    if ui
-                        .add_enabled(!first, egui::Button::new("⏶").small())
-                        .on_hover_text("Move up")
-                        .clicked()
-                    {
-                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Up));
-                    }
-                    if ui
-                        .add_enabled(!first, egui::Button::new("Run next").small())
-                        .clicked()
-                    {
-                        commands.push(AppCommand::QueueMove(item.run, QueueMove::Next));
-                    }
-                }
-                QueueStatus::Running if ui.small_button("■ Stop").clicked() => {
-                    commands.push(AppCommand::Stop);
-                }
-                _ => {}
-            },
-        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            // Only a waiting run has controls here; Stop for the running one is in the
+            // top bar.
+            if item.status != QueueStatus::Queued {
+                return;
+            }
+            if ui
+                .small_button("✖")
+                .on_hover_text("Cancel this run")
+                .clicked()
+            {
+                commands.push(AppCommand::QueueCancel(item.run));
+            }
+            let first = queued.first() == Some(&item.run);
+            let last = queued.last() == Some(&item.run);
+            if ui
+                .add_enabled(!last, egui::Button::new("⏷").small())
+                .on_hover_text("Move down")
+                .clicked()
+            {
+                commands.push(AppCommand::QueueMove(item.run, QueueMove::Down));
+            }
+            if ui
+                .add_enabled(!first, egui::Button::new("⏶").small())
+                .on_hover_text("Move up")
+                .clicked()
+            {
+                commands.push(AppCommand::QueueMove(item.run, QueueMove::Up));
+            }
+            if ui
+                .add_enabled(!first, egui::Button::new("Run next").small())
+                .clicked()
+            {
+                commands.push(AppCommand::QueueMove(item.run, QueueMove::Next));
+            }
+        });
     });
 }

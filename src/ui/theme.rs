@@ -31,20 +31,32 @@ pub const NOTICE: Color32 = WARNING_TEXT;
 pub const INTERRUPTED: Color32 = Color32::from_rgb(240, 150, 60);
 
 /// The colour of a status: its ring and badge on the canvas, its text in the monitor, the
-/// run panel and the drawer.
+/// run panel and the drawer. Each reads at WCAG AA (4.5:1) on the dark theme's panels and
+/// canvas (a unit test checks), and is always shown with an icon or word too. Skipped is a
+/// neutral grey-blue, apart from the orange of warnings ("did not complete").
 pub fn status(status: NodeStatus) -> Color32 {
     match status {
-        NodeStatus::Idle => Color32::from_gray(120),
+        NodeStatus::Idle => Color32::from_gray(150),
         NodeStatus::Queued => Color32::from_rgb(140, 150, 170),
         NodeStatus::Running => Color32::from_rgb(80, 170, 255),
         NodeStatus::Succeeded => Color32::from_rgb(80, 200, 120),
         NodeStatus::Failed => Color32::from_rgb(235, 90, 80),
-        NodeStatus::Skipped => Color32::from_rgb(225, 190, 80),
+        NodeStatus::Skipped => Color32::from_rgb(165, 180, 205),
         NodeStatus::Cancelled => Color32::from_rgb(190, 120, 220),
         NodeStatus::Reused => Color32::from_rgb(110, 170, 150),
         NodeStatus::Partial => Color32::from_rgb(230, 180, 80),
     }
 }
+
+/// A result made before its parameters or inputs changed: its dashed ring, its badge and
+/// its line on the node.
+pub const STALE: Color32 = Color32::from_rgb(255, 200, 120);
+
+/// The fill of the "stale" badge on a node (text in [`STALE_BADGE_TEXT`]).
+pub const STALE_BADGE: Color32 = STALE;
+
+/// The word on the "stale" badge.
+pub const STALE_BADGE_TEXT: Color32 = Color32::from_gray(15);
 
 /// The order badges of a previewed plan (hollow, before anything runs).
 pub const PREVIEW_BADGE: Color32 = Color32::from_rgb(120, 190, 255);
@@ -104,5 +116,86 @@ pub fn diff_word(added: bool, dark_mode: bool) -> Color32 {
         Color32::from_rgba_unmultiplied(90, 190, 100, alpha)
     } else {
         Color32::from_rgba_unmultiplied(220, 80, 70, alpha)
+    }
+}
+
+/// Relative luminance (WCAG 2.x) of an opaque colour, from 0 (black) to 1 (white).
+fn luminance(color: Color32) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(color.r()) + 0.7152 * channel(color.g()) + 0.0722 * channel(color.b())
+}
+
+/// The WCAG contrast ratio of two opaque colours, from 1 to 21 (AA asks 4.5 for text).
+pub fn contrast_ratio(a: Color32, b: Color32) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eframe::egui::Visuals;
+
+    #[test]
+    fn contrast_is_worked_out_as_wcag_says() {
+        assert!((contrast_ratio(Color32::WHITE, Color32::BLACK) - 21.0).abs() < 1e-9);
+        assert!((contrast_ratio(Color32::from_gray(118), Color32::WHITE) - 4.54).abs() < 0.01);
+    }
+
+    #[test]
+    fn every_status_colour_reads_at_wcag_aa_on_the_dark_panels_and_canvas() {
+        let dark = Visuals::dark();
+        let backgrounds = [
+            ("panel", dark.panel_fill),
+            ("canvas", dark.extreme_bg_color),
+            ("window", dark.window_fill),
+        ];
+        for status in NodeStatus::ALL {
+            for (name, background) in backgrounds {
+                let ratio = contrast_ratio(super::status(status), background);
+                assert!(
+                    ratio >= 4.5,
+                    "{} on the {name}: {ratio:.2}:1, below 4.5:1",
+                    status.label()
+                );
+            }
+        }
+        for (what, color) in [
+            ("warning", WARNING_TEXT),
+            ("error", ERROR_TEXT),
+            ("stale", STALE),
+        ] {
+            for (name, background) in backgrounds {
+                let ratio = contrast_ratio(color, background);
+                assert!(ratio >= 4.5, "{what} on the {name}: {ratio:.2}:1");
+            }
+        }
+        assert!(contrast_ratio(STALE_BADGE_TEXT, STALE_BADGE) >= 4.5);
+        // A selected monitor row: strong text on the selection fill.
+        let selected = contrast_ratio(dark.strong_text_color(), dark.selection.bg_fill);
+        assert!(selected >= 4.5, "a selected row: {selected:.2}:1");
+    }
+
+    #[test]
+    fn skipped_nodes_and_unfinished_run_banners_do_not_share_a_colour() {
+        let skipped = status(NodeStatus::Skipped);
+        for banner in [WARNING_TEXT, INTERRUPTED] {
+            let distance = [
+                (skipped.r(), banner.r()),
+                (skipped.g(), banner.g()),
+                (skipped.b(), banner.b()),
+            ]
+            .iter()
+            .map(|(a, b)| (f32::from(*a) - f32::from(*b)).abs())
+            .sum::<f32>();
+            assert!(distance > 120.0, "{skipped:?} is close to {banner:?}");
+        }
     }
 }

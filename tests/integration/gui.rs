@@ -115,7 +115,14 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
     let rows: Vec<String> = view
         .rows
         .iter()
-        .map(|id| row_text(view, &flow, id, Instant::now()))
+        .map(|id| {
+            row_text(
+                view,
+                &flowcanvas::model::NodeLabels::of(&flow),
+                id,
+                Instant::now(),
+            )
+        })
         .collect();
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().all(|row| row.contains("succeeded")), "{rows:?}");

@@ -525,7 +525,7 @@ fn untrusted_folder_opens_restricted_in_app() {
     assert_eq!(greet.status, NodeStatus::Succeeded, "pure nodes run");
     let row = row_text(
         &app.session.run_view,
-        app.session.doc.flow(),
+        &app.session.derived.labels,
         &"sh".into(),
         Instant::now(),
     );

@@ -280,6 +280,8 @@ pub struct CanvasState {
     pub heights: HashMap<(EditorNodeId, usize), f32>,
     /// Nodes whose result is stale (lent).
     pub stale: HashSet<NodeId>,
+    /// Nodes drawn this frame with the stale mark (dashed ring and badge).
+    pub marked_stale: HashSet<NodeId>,
     /// Steps that run once per batch item, with the number of items (lent).
     pub fan_out: HashMap<NodeId, usize>,
     /// Order badges of the plan the run panel previews, empty when it is closed (lent).
@@ -340,6 +342,7 @@ impl CanvasState {
             node_visible: true,
             heights: HashMap::new(),
             stale: HashSet::new(),
+            marked_stale: HashSet::new(),
             fan_out: HashMap::new(),
             preview: HashMap::new(),
             editing: None,

@@ -312,6 +312,10 @@ impl Canvas {
 
         let time_s = ui.input(|i| i.time);
         overlay::paint(ui.painter(), doc.flow(), &self.state, time_s);
+        self.state.marked_stale = (self.state.node_rects.keys())
+            .filter(|id| overlay::is_marked_stale(&self.state, id))
+            .cloned()
+            .collect();
         commands
     }
 

@@ -189,15 +189,30 @@ pub fn header(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
     if node.output {
         marks.push_str(" out");
     }
-    ui.menu_button(
-        RichText::new(format!("…{marks}")).size(state.view.points(11.0)),
-        |ui| {
-            node_menu(ui, node, &mut responses);
-        },
-    )
-    .response
-    .on_hover_text("Title, promote as input, mark as output, bypass");
+    let button =
+        egui::Button::new(RichText::new(format!("…{marks}")).size(state.view.points(11.0)));
+    let response = ui
+        .add(button)
+        .on_hover_text("Title, promote as input, mark as output, bypass");
+    let popup = node_menu_id(&node.doc_id);
+    if response.clicked() {
+        ui.memory_mut(|m| m.toggle_popup(popup));
+    }
+    // A popup, not an egui menu: it closes on any click outside it (a menu waits for the
+    // button to be held down a frame), and egui shows one popup at a time, in front.
+    egui::popup_below_widget(
+        ui,
+        popup,
+        &response,
+        egui::PopupCloseBehavior::CloseOnClickOutside,
+        |ui| node_menu(ui, node, &mut responses),
+    );
     responses
+}
+
+/// The id of a node's "…" menu (a popup: open while `egui::Memory::is_popup_open` says so).
+pub fn node_menu_id(node: &crate::model::NodeId) -> egui::Id {
+    egui::Id::new(("node_menu", node.as_str()))
 }
 
 /// The node's menu: title, promotion as a flow input, output mark, bypass.
@@ -226,7 +241,7 @@ fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasRes
             .clicked()
     {
         responses.push(CanvasResponse::ShowResults(node.doc_id.clone()));
-        ui.close_menu();
+        ui.memory_mut(|m| m.close_popup());
     }
     if matches!(node.role, Role::Step(_)) {
         ui.horizontal(|ui| {
@@ -404,9 +419,9 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 let settled = !matches!(status, NodeStatus::Running | NodeStatus::Queued);
                 if settled && view.result.is_some() && state.stale.contains(&node.doc_id) {
                     ui.label(
-                        RichText::new("stale: changed since this result")
-                            .small()
-                            .color(theme::WARNING_TEXT),
+                        RichText::new("⟳ stale: changed since this result")
+                            .size(state.view.points(12.0))
+                            .color(theme::STALE),
                     )
                     .on_hover_text(
                         "Its parameters or something upstream changed; Missing mode reruns it",
@@ -442,29 +457,40 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 // While output streams in, it stands in for the previous result.
                 let streaming = status == NodeStatus::Running && !view.log.is_empty();
                 if let (Some(outputs), true) = (&view.result, visible && !streaming) {
-                    let main = crate::results::main_value(outputs).map(|(_, value)| value);
-                    match (main, main.and_then(image_items)) {
-                        (Some(Value::Image(image)), _) => {
-                            if image_result(ui, image, state, canvas) {
-                                responses.push(CanvasResponse::ShowImage(
-                                    node.doc_id.clone(),
-                                    image.clone(),
-                                ));
+                    // A stale result is dimmed: it no longer matches the node as it is.
+                    let dim = settled && state.stale.contains(&node.doc_id);
+                    ui.scope(|ui| {
+                        if dim {
+                            ui.multiply_opacity(0.5);
+                        }
+                        let main = crate::results::main_value(outputs).map(|(_, value)| value);
+                        match (main, main.and_then(image_items)) {
+                            (Some(Value::Image(image)), _) => {
+                                if image_result(ui, image, state, canvas) {
+                                    responses.push(CanvasResponse::ShowImage(
+                                        node.doc_id.clone(),
+                                        image.clone(),
+                                    ));
+                                }
+                            }
+                            (_, Some((values, count))) => {
+                                if let Some(image) = image_strip(ui, &values, count, state, canvas)
+                                {
+                                    responses.push(CanvasResponse::ShowImage(
+                                        node.doc_id.clone(),
+                                        image,
+                                    ));
+                                }
+                            }
+                            _ => {
+                                let expanded = state.expanded.contains(&node.doc_id);
+                                if result_summary(ui, outputs, expanded, canvas) {
+                                    responses
+                                        .push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
+                                }
                             }
                         }
-                        (_, Some((values, count))) => {
-                            if let Some(image) = image_strip(ui, &values, count, state, canvas) {
-                                responses
-                                    .push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
-                            }
-                        }
-                        _ => {
-                            let expanded = state.expanded.contains(&node.doc_id);
-                            if result_summary(ui, outputs, expanded, canvas) {
-                                responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
-                            }
-                        }
-                    }
+                    });
                 }
             }
             if let Some(view) = view.filter(|v| !v.failed_items.is_empty()) {
@@ -516,7 +542,12 @@ fn status_line(
     if matches!(status, NodeStatus::Idle | NodeStatus::Skipped) {
         return;
     }
-    let mut text = status.label().to_owned();
+    // The icon and the word, so the status is not told by colour alone.
+    let mut text = format!(
+        "{} {}",
+        crate::ui::monitor::status_icon(status),
+        status.label()
+    );
     if let Some((done, total)) = count {
         text.push_str(&format!(" · {done} / {total}"));
     }

@@ -9,11 +9,26 @@ use crate::model::Flow;
 use crate::session::run_view::{NodeStatus, DELIVERY_PULSE};
 use crate::ui::theme;
 
+/// Whether a node's result is shown as stale: it has a settled result whose parameters or
+/// inputs changed since it was made.
+pub fn is_marked_stale(state: &CanvasState, id: &crate::model::NodeId) -> bool {
+    state.stale.contains(id)
+        && state
+            .run_view
+            .node(id)
+            .is_some_and(|v| v.result.is_some() && v.status.is_final())
+}
+
 /// Paints rings, badges and flowing wires for this frame.
 pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
     let canvas = state.view;
     paint_wires(painter, flow, state, time_s);
     let visible = painter.clip_rect().expand(canvas.points(20.0));
+    for (id, rect) in &state.node_rects {
+        if visible.intersects(*rect) && is_marked_stale(state, id) {
+            stale_mark(painter, *rect, canvas);
+        }
+    }
     if !state.preview.is_empty() && !state.run_view.is_running() {
         // The run panel is open: show where each node would run, as hollow badges.
         for (id, rect) in &state.node_rects {
@@ -44,7 +59,8 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
         let Some(view) = state.run_view.node(id) else {
             continue;
         };
-        if view.status == NodeStatus::Idle {
+        if view.status == NodeStatus::Idle || is_marked_stale(state, id) {
+            // A stale result has its own dashed ring instead.
             continue;
         }
         let mut color = theme::status(view.status);
@@ -77,6 +93,40 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
             );
         }
     }
+}
+
+/// A stale result's mark: a dashed ring round the node and a "stale" badge on its top edge.
+fn stale_mark(painter: &egui::Painter, rect: Rect, canvas: CanvasTransform) {
+    let ring = rect.expand(canvas.points(3.0));
+    let corners = [
+        ring.left_top(),
+        ring.right_top(),
+        ring.right_bottom(),
+        ring.left_bottom(),
+        ring.left_top(),
+    ];
+    painter.extend(egui::Shape::dashed_line(
+        &corners,
+        Stroke::new(canvas.points(2.5), theme::STALE),
+        canvas.points(8.0),
+        canvas.points(5.0),
+    ));
+    let galley = painter.layout_no_wrap(
+        "⟳ stale".to_owned(),
+        FontId::proportional(canvas.points(12.0)),
+        theme::STALE_BADGE_TEXT,
+    );
+    let size = galley.size() + canvas.vec(Vec2::new(10.0, 2.0));
+    let badge = Rect::from_center_size(
+        Pos2::new(ring.right() - size.x / 2.0 - canvas.points(8.0), ring.top()),
+        size,
+    );
+    painter.rect_filled(badge, canvas.points(4.0), theme::STALE_BADGE);
+    painter.galley(
+        badge.center() - galley.size() / 2.0,
+        galley,
+        theme::STALE_BADGE_TEXT,
+    );
 }
 
 /// Wires feeding a running node, and wires that just delivered a result, carry moving dots.
