@@ -14,6 +14,6 @@ pub use auto_layout::place_unplaced;
 pub use flow::{Edge, Flow, Layout, Node, Promotion, FORMAT_VERSION};
 pub use ids::{NodeId, PortRef};
 pub use image_data::ImageData;
-pub use labels::NodeLabels;
+pub use labels::{visible_controls, NodeLabels};
 pub use types::DataType;
 pub use value::{format_number, BatchItem, ParamValue, Value};

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::summary::{host_of, Wiring};
-use crate::model::{Flow, NodeId};
+use crate::model::{Flow, NodeId, NodeLabels};
 use crate::nodes::{is_inside_folder, Effects, Registry, SideEffect, NEEDS_TRUST};
 use crate::plan::{InputSource, Plan, SkippedNode};
 
@@ -35,7 +35,7 @@ pub fn needs_trust(effects: &[SideEffect], base_dir: &Path) -> Option<String> {
 }
 
 /// `plan` as a restricted run follows it: every step that needs trust becomes a skipped
-/// node with the reason, and so does every step depending on one (``upstream `x` needs
+/// node with the reason, and so does every step depending on one (``upstream `Title` needs
 /// trust``); the remaining steps are renumbered. `flow` is the flow `plan` was made from.
 pub fn restrict(plan: Plan, flow: &Flow, registry: &Registry, base_dir: &Path) -> Plan {
     let Plan {
@@ -54,6 +54,7 @@ pub fn restrict(plan: Plan, flow: &Flow, registry: &Registry, base_dir: &Path) -
     let mut blocked = 0usize;
     // Indexed only when some step has side effects (most plans have none to look at).
     let mut wiring: Option<Wiring<'_>> = None;
+    let mut labels: Option<NodeLabels> = None;
     for (i, mut step) in steps.into_iter().enumerate() {
         let reason = flow.nodes.get(step.node_index).and_then(|node| {
             let kind = registry.get(&node.kind)?;
@@ -77,7 +78,12 @@ pub fn restrict(plan: Plan, flow: &Flow, registry: &Registry, base_dir: &Path) -
             if let Some(root) = &root {
                 skipped.push(SkippedNode {
                     node: step.node.clone(),
-                    reason: format!("upstream `{root}` needs trust"),
+                    reason: format!(
+                        "upstream {} needs trust",
+                        labels
+                            .get_or_insert_with(|| NodeLabels::of(flow))
+                            .quoted(root)
+                    ),
                 });
             }
             blocked_because[i] = root;

@@ -217,32 +217,7 @@ pub fn quote_command(command: &str, separator: &str, max_chars: usize) -> String
     }
 }
 
-/// `text` from a flow made safe to show on a terminal or in a label: every control character
-/// is written out (`\e` for escape, `\t`, `\n`, `\r`, else `\x1f` or `\u{9b}`), and so are the
-/// invisible marks that reorder text (bidirectional overrides and isolates), so no escape
-/// sequence can hide or rewrite what is shown.
-pub fn visible_controls(text: &str) -> String {
-    let hides = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !text.chars().any(hides) {
-        return text.to_owned();
-    }
-    let mut shown = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\u{1b}' => shown.push_str("\\e"),
-            '\t' => shown.push_str("\\t"),
-            '\n' => shown.push_str("\\n"),
-            '\r' => shown.push_str("\\r"),
-            c if hides(c) && (c as u32) < 0x80 => shown.push_str(&format!("\\x{:02x}", c as u32)),
-            c if hides(c) => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => shown.push(c),
-        }
-    }
-    shown
-}
+pub use crate::model::visible_controls;
 
 /// The flow's wiring, indexed once, to tell what is known of each input before a run.
 pub(super) struct Wiring<'a> {

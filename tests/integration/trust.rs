@@ -85,7 +85,7 @@ fn restricted_run_blocks_shell_and_runs_pure_nodes() {
     );
     assert_eq!(
         skip_reason(&events, "after").as_deref(),
-        Some("upstream `sh` needs trust")
+        Some("upstream `Leave a marker` needs trust")
     );
     assert!(
         !folder.join("marker.txt").exists(),
