@@ -42,13 +42,7 @@ pub fn load_with_digest(path: &Path, registry: &Registry) -> Result<(Flow, Strin
 /// The SHA-256 of `text`, in hex.
 fn digest(text: &str) -> String {
     use sha2::{Digest, Sha256};
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for byte in Sha256::digest(text.as_bytes()) {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-    hex
+    crate::hex::encode(&Sha256::digest(text.as_bytes()))
 }
 
 /// The largest `.flow` file read, in bytes (256 MiB: a 100,000-node flow is a few MiB).
