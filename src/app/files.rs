@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use super::flowcanvas_app::{DialogPurpose, FlowcanvasApp};
+use super::flowcanvas_app::{AfterLayout, DialogPurpose, FlowcanvasApp};
 use super::jobs::{take_answer, Job};
 use crate::format;
 use crate::model::NodeId;
@@ -66,6 +66,7 @@ impl FlowcanvasApp {
     /// Makes `doc` the open document: a new canvas graph, a new run view, its own store.
     pub(super) fn replace_document(&mut self, doc: Document) {
         self.session.replace_document(doc);
+        self.after_layout = Some(AfterLayout::ShowSomeNodes);
         self.update_restriction();
         self.monitor.selected = None;
         self.results_window = None;

@@ -125,6 +125,9 @@ pub(super) enum AfterLayout {
     Focus(NodeId),
     /// Fit the flow if its nodes are no longer all in view beside the run panel.
     KeepPlanInView,
+    /// Fit the flow if none of its nodes is in view: a flow just opened at a saved view
+    /// that shows nothing of it (or with no view at all).
+    ShowSomeNodes,
 }
 
 /// How the app was started.
@@ -210,7 +213,7 @@ impl FlowcanvasApp {
             drawer: None,
             results_window: None,
             image_viewer: None,
-            after_layout: None,
+            after_layout: Some(AfterLayout::ShowSomeNodes),
             dismissed_unfinished: HashSet::new(),
             save_job: None,
             picked_files: None,
@@ -446,6 +449,13 @@ impl FlowcanvasApp {
     fn keep_in_view(&mut self) {
         match self.after_layout.take() {
             Some(AfterLayout::Focus(id)) => self.commands.insert(0, AppCommand::Focus(id)),
+            Some(AfterLayout::ShowSomeNodes) => {
+                let canvas = self.canvas.rect;
+                let rects = &self.canvas.state.node_rects;
+                if !rects.is_empty() && !rects.values().any(|rect| canvas.intersects(*rect)) {
+                    self.commands.insert(0, AppCommand::ZoomToFit);
+                }
+            }
             Some(AfterLayout::KeepPlanInView) => {
                 let canvas = self.canvas.rect;
                 // Every node, not only the planned steps: the viewers and outputs show

@@ -178,6 +178,14 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                 {
                     commands.push(AppCommand::ToggleAppMode);
                 }
+                if !state.app_mode
+                    && ui
+                        .button("⤢ Fit")
+                        .on_hover_text("Show every node (F)")
+                        .clicked()
+                {
+                    commands.push(AppCommand::ZoomToFit);
+                }
                 if !state.app_mode {
                     ui.label(
                         RichText::new("right-click the canvas to add a node")

@@ -933,3 +933,54 @@ fn dragging_a_node_on_the_canvas_moves_it_in_the_document_as_one_undo_step() {
     assert_eq!(app.session.doc.flow().layout.positions[&id], before);
     assert!(!app.session.doc.can_undo());
 }
+
+#[test]
+fn a_flow_saved_looking_at_nothing_opens_fitted_and_one_that_shows_nodes_keeps_its_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let saves = Path::new(env!("CARGO_MANIFEST_DIR")).join("saves");
+    let text = std::fs::read_to_string(saves.join("hello.flow")).unwrap();
+    let registry = Registry::builtin();
+    let mut lost = flowcanvas::format::parse(&text, &registry).unwrap();
+    lost.layout.pan = (-50_000.0, -50_000.0);
+    let lost_file = dir.path().join("lost.flow");
+    flowcanvas::format::save(&lost_file, &lost).unwrap();
+    let mut kept = flowcanvas::format::parse(&text, &registry).unwrap();
+    kept.layout.pan = (30.0, 20.0);
+    kept.layout.zoom = 0.9;
+    let kept_file = dir.path().join("kept.flow");
+    flowcanvas::format::save(&kept_file, &kept).unwrap();
+
+    let ctx = egui::Context::default();
+    let options = StartOptions {
+        file: Some(lost_file.clone()),
+        no_recent: true,
+        ..Default::default()
+    };
+    let mut app = FlowcanvasApp::new(&ctx, options);
+    for _ in 0..3 {
+        frame(&ctx, &mut app);
+    }
+    let canvas = app.canvas.rect;
+    let in_view = |app: &FlowcanvasApp| {
+        (app.canvas.state.node_rects.values())
+            .filter(|r| canvas.intersects(**r))
+            .count()
+    };
+    assert_eq!(
+        in_view(&app),
+        app.session.doc.flow().nodes.len(),
+        "opened fitted: every node in view"
+    );
+
+    app.push(AppCommand::Open(Some(kept_file)));
+    for _ in 0..3 {
+        frame(&ctx, &mut app);
+    }
+    let layout = &app.session.doc.flow().layout;
+    assert_eq!(
+        (layout.pan, layout.zoom),
+        ((30.0, 20.0), 0.9),
+        "its own view kept"
+    );
+    assert!(in_view(&app) > 0);
+}
