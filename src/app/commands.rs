@@ -55,6 +55,7 @@ impl FlowcanvasApp {
             | AppCommand::SaveAs
             | AppCommand::Quit => self.apply_file(ctx, command),
             AppCommand::ToggleAppMode
+            | AppCommand::Find
             | AppCommand::ShowImage { .. }
             | AppCommand::ShowResults(..)
             | AppCommand::ToggleDrawer(..)
@@ -213,6 +214,7 @@ impl FlowcanvasApp {
     fn apply_window(&mut self, ctx: &egui::Context, command: AppCommand) {
         match command {
             AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
+            AppCommand::Find => self.find.open(),
             AppCommand::ShowImage { title, image } => self.image_viewer = Some((title, image)),
             AppCommand::ShowResults(node) => {
                 self.after_layout = Some(AfterLayout::Focus(node.clone()));

@@ -25,6 +25,7 @@ use crate::session::Session;
 use crate::trust::{FlowEffects, TrustList};
 use crate::ui::canvas::{Canvas, CanvasInputs};
 use crate::ui::dialogs::ErrorDialog;
+use crate::ui::find_bar::FindBar;
 use crate::ui::results_window::ResultsWindow;
 use crate::ui::run_panel::RunPanel;
 use crate::ui::theme;
@@ -80,6 +81,8 @@ pub struct FlowcanvasApp {
     pub(super) notice: Option<(String, Instant)>,
     /// The run panel (plan preview, inputs form, queue).
     pub run_panel: RunPanel,
+    /// The find bar (Ctrl+F).
+    pub find: FindBar,
     /// Showing the flow as an app: form, Run, progress and outputs, no graph.
     pub app_mode: bool,
     /// The settings folder (recovery copies live in it).
@@ -197,6 +200,7 @@ impl FlowcanvasApp {
                 .map(|path| ScreenshotJob::new(path, options.run)),
             notice: None,
             run_panel: RunPanel::default(),
+            find: FindBar::default(),
             app_mode: options.app_mode,
             // Tests and screenshots (`no_recent`) touch no settings unless given a folder.
             config_dir: if options.no_recent {
@@ -304,6 +308,10 @@ impl FlowcanvasApp {
         };
         let commands = top_bar::show(ctx, &bar);
         self.commands.extend(commands);
+        if !self.app_mode {
+            let commands = self.find.show(ctx, self.session.doc.flow());
+            self.commands.extend(commands);
+        }
         if !self.app_mode {
             // Before the banners, so it runs the full height under the top bar and its Run
             // button stays put when a banner comes or goes.

@@ -27,6 +27,7 @@ impl FlowcanvasApp {
             shortcut(command, Key::S, AppCommand::Save);
             shortcut(command, Key::N, AppCommand::New);
             shortcut(command, Key::O, AppCommand::Open(None));
+            shortcut(command, Key::F, AppCommand::Find);
             if !typing {
                 shortcut(command_shift, Key::Z, AppCommand::Redo);
                 shortcut(command, Key::Z, AppCommand::Undo);

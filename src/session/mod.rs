@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod document;
 pub mod edit;
+pub mod find;
 pub mod recent;
 pub mod recovery;
 pub mod result_actions;

@@ -5,6 +5,7 @@ pub mod app_mode;
 pub mod canvas;
 pub mod dialogs;
 pub mod drawer;
+pub mod find_bar;
 pub mod image_viewer;
 pub mod inputs_form;
 pub mod monitor;

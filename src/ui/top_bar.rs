@@ -128,6 +128,14 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                     true,
                     AppCommand::ZoomToFit,
                 );
+                item(
+                    ui,
+                    &mut commands,
+                    "Find…",
+                    "Ctrl+F",
+                    !state.app_mode,
+                    AppCommand::Find,
+                );
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if state.app_mode {
@@ -180,7 +188,7 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                 }
                 if !state.app_mode
                     && ui
-                        .button("⤢ Fit")
+                        .button("Fit")
                         .on_hover_text("Show every node (F)")
                         .clicked()
                 {

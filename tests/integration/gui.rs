@@ -984,3 +984,36 @@ fn a_flow_saved_looking_at_nothing_opens_fitted_and_one_that_shows_nodes_keeps_i
     );
     assert!(in_view(&app) > 0);
 }
+
+#[test]
+fn ctrl_f_finds_a_node_by_its_title_and_jumps_to_it() {
+    let (ctx, mut app) = welcome_app();
+    frame(&ctx, &mut app);
+    key_frame(&ctx, &mut app, egui::Key::F, ctrl());
+    frame(&ctx, &mut app);
+    assert!(app.find.open, "Ctrl+F shows the find bar");
+    let typed = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        events: vec![egui::Event::Text("shout".into())],
+        ..Default::default()
+    };
+    let _ = ctx.run(typed, |ctx| app.ui(ctx));
+    frame(&ctx, &mut app);
+    assert_eq!(app.find.query, "shout", "the field had the keyboard");
+    assert_eq!(
+        app.session.selection,
+        [flowcanvas::model::NodeId::from("shout")],
+        "the match is selected"
+    );
+    let rect = app.canvas.state.node_rects[&flowcanvas::model::NodeId::from("shout")];
+    assert!(
+        app.canvas.rect.contains(rect.center()),
+        "and the canvas moved to it"
+    );
+    key_frame(&ctx, &mut app, egui::Key::Escape, egui::Modifiers::NONE);
+    frame(&ctx, &mut app);
+    assert!(!app.find.open, "Esc closes it");
+}
