@@ -323,12 +323,7 @@ fn nesting_too_deep_is_a_user_message_with_a_place() {
 fn loading_refuses_devices_fifos_and_huge_files() {
     let registry = Registry::builtin();
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("pipe.flow");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let fifo = crate::nodes::testing::make_fifo(dir.path(), "pipe.flow");
     for path in [std::path::PathBuf::from("/dev/zero"), fifo] {
         let err = load(&path, &registry).unwrap_err().to_string();
         assert!(

@@ -68,31 +68,9 @@ impl NodeKind for ImageLoadKind {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use crate::nodes::testing::run_kind_in;
-    use crate::nodes::CancelToken;
 
     #[test]
     fn image_load_refuses_dev_zero_and_fifos() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("pipe.png");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success());
-        for path in [std::path::PathBuf::from("/dev/zero"), fifo] {
-            let (result, _) = run_kind_in(
-                &ImageLoadKind::new(),
-                &[],
-                &[("path", Value::Path(path.clone()))],
-                dir.path(),
-                CancelToken::new(),
-            );
-            let err = result.unwrap_err().to_string();
-            assert!(
-                err.contains(&path.display().to_string()) && err.contains("not a regular file"),
-                "{err}"
-            );
-        }
+        crate::nodes::testing::assert_refuses_special_files(&ImageLoadKind::new(), "pipe.png");
     }
 }

@@ -44,7 +44,7 @@ mod viewer;
 mod write_file;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use batch::{typed_items, BATCH_KIND};
 pub use capped::{cut_note, HeadTail};

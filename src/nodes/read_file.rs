@@ -181,27 +181,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn read_file_refuses_dev_zero_and_fifos() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("pipe");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success());
-        for path in [std::path::PathBuf::from("/dev/zero"), fifo] {
-            let (result, _) = run_kind_in(
-                &ReadFileKind::new(),
-                &[],
-                &[("path", Value::Path(path.clone()))],
-                dir.path(),
-                CancelToken::new(),
-            );
-            let err = result.unwrap_err().to_string();
-            assert!(
-                err.contains(&path.display().to_string()) && err.contains("not a regular file"),
-                "{err}"
-            );
-        }
+        crate::nodes::testing::assert_refuses_special_files(&ReadFileKind::new(), "pipe");
     }
 
     #[test]

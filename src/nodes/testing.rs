@@ -60,3 +60,44 @@ pub fn run_kind_in<K: NodeKind + Clone>(
     let progress = reported.lock().map(|l| l.clone()).unwrap_or_default();
     (outcome, progress)
 }
+
+/// A named pipe at `dir/name` (Unix), for tests that a reader refuses what is not a regular
+/// file.
+#[cfg(unix)]
+pub fn make_fifo(dir: &Path, name: &str) -> std::path::PathBuf {
+    let fifo = dir.join(name);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|status| status.success());
+    assert!(matches!(made, Ok(true)), "mkfifo {}", fifo.display());
+    fifo
+}
+
+/// Checks that `kind`, given `/dev/zero` or a named pipe as its `path` input, fails with a
+/// message naming the path and saying it is not a regular file (rather than reading forever).
+#[cfg(unix)]
+pub fn assert_refuses_special_files<K: NodeKind + Clone>(kind: &K, fifo_name: &str) {
+    let dir = tempfile::tempdir().map_err(|err| err.to_string());
+    let Ok(dir) = dir else {
+        panic!("no temporary folder: {dir:?}");
+    };
+    let fifo = make_fifo(dir.path(), fifo_name);
+    for path in [std::path::PathBuf::from("/dev/zero"), fifo] {
+        let (result, _) = run_kind_in(
+            kind,
+            &[],
+            &[("path", Value::Path(path.clone()))],
+            dir.path(),
+            CancelToken::new(),
+        );
+        let err = match result {
+            Ok(_) => panic!("{} was read", path.display()),
+            Err(err) => err.to_string(),
+        };
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("not a regular file"),
+            "{err}"
+        );
+    }
+}
