@@ -7,17 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
-use crate::support::saves_dir;
+use crate::support::{example, saves_dir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
-
-/// Copies an example flow into a fresh folder (examples write files next to themselves).
-fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::copy(saves_dir().join(name), &path).unwrap();
-    (dir, path)
-}
 
 pub(crate) fn flowcanvas(args: &[&str], file: &Path) -> Output {
     Command::new(BIN).args(args).arg(file).output().unwrap()

@@ -14,7 +14,7 @@ use flowcanvas::session::edit::DocEdit;
 use flowcanvas::session::run_view::NodeStatus;
 use flowcanvas::ui::monitor::row_text;
 
-use crate::support::{frame, settle};
+use crate::support::frame;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
@@ -159,9 +159,7 @@ fn opening_an_invalid_file_shows_its_errors_and_keeps_the_flow() {
 
 #[test]
 fn edits_mark_the_title_and_save_writes_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hello.flow");
-    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &path).unwrap();
+    let (_dir, path) = crate::support::example("hello.flow");
     let ctx = egui::Context::default();
     let mut app = FlowcanvasApp::new(
         &ctx,
@@ -504,9 +502,7 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
 
 #[test]
 fn the_app_shows_results_the_cli_left_in_the_store() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hello.flow");
-    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &path).unwrap();
+    let (_dir, path) = crate::support::example("hello.flow");
     let status = Command::new(BIN)
         .arg("run")
         .arg(&path)
@@ -514,14 +510,7 @@ fn the_app_shows_results_the_cli_left_in_the_store() {
         .status()
         .unwrap();
     assert!(status.success());
-    let ctx = egui::Context::default();
-    let options = StartOptions {
-        file: Some(path),
-        no_recent: true,
-        ..Default::default()
-    };
-    let mut app = FlowcanvasApp::new(&ctx, options);
-    settle(&ctx, &mut app);
+    let (ctx, mut app) = crate::support::open_settled(path);
     let greet = flowcanvas::model::NodeId::from("greet");
     let result = app
         .session

@@ -16,7 +16,7 @@ use flowcanvas::ui::canvas::node_body::node_menu_id;
 use flowcanvas::ui::monitor;
 use flowcanvas::ui::run_panel::missing_mode_line;
 
-use crate::support::{frame, settle};
+use crate::support::frame;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
@@ -121,17 +121,8 @@ fn a_monitor_step_selects_and_centres_its_node_and_the_monitor_counts_steps() {
 
 #[test]
 fn failed_and_skipped_monitor_rows_give_their_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("failing.flow");
-    std::fs::copy(crate::support::saves_dir().join("failing.flow"), &path).unwrap();
-    let ctx = egui::Context::default();
-    let options = StartOptions {
-        file: Some(path),
-        no_recent: true,
-        ..Default::default()
-    };
-    let mut app = FlowcanvasApp::new(&ctx, options);
-    settle(&ctx, &mut app);
+    let (_dir, path) = crate::support::example("failing.flow");
+    let (ctx, mut app) = crate::support::open_settled(path);
     run_flow(&ctx, &mut app);
     let view = &app.session.run_view;
     let flow = app.session.doc.flow();
@@ -160,14 +151,7 @@ fn failed_and_skipped_monitor_rows_give_their_reason() {
 
     // Reopened, the monitor shows the last recorded run with the same reasons.
     let path = app.session.doc.path().unwrap().to_path_buf();
-    let ctx = egui::Context::default();
-    let options = StartOptions {
-        file: Some(path),
-        no_recent: true,
-        ..Default::default()
-    };
-    let mut app = FlowcanvasApp::new(&ctx, options);
-    settle(&ctx, &mut app);
+    let (ctx, mut app) = crate::support::open_settled(path);
     let deadline = Instant::now() + Duration::from_secs(20);
     while app.session.catalog.runs.is_empty() {
         assert!(Instant::now() < deadline, "the run record never arrived");
@@ -242,9 +226,7 @@ fn the_node_menu_closes_on_a_click_outside_it() {
 
 #[test]
 fn a_stale_result_is_marked_and_the_missing_line_counts_what_missing_reruns() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hello.flow");
-    std::fs::copy(crate::support::saves_dir().join("hello.flow"), &path).unwrap();
+    let (_dir, path) = crate::support::example("hello.flow");
     let status = Command::new(BIN)
         .arg("run")
         .arg(&path)
@@ -252,14 +234,7 @@ fn a_stale_result_is_marked_and_the_missing_line_counts_what_missing_reruns() {
         .status()
         .unwrap();
     assert!(status.success());
-    let ctx = egui::Context::default();
-    let options = StartOptions {
-        file: Some(path),
-        no_recent: true,
-        ..Default::default()
-    };
-    let mut app = FlowcanvasApp::new(&ctx, options);
-    settle(&ctx, &mut app);
+    let (ctx, mut app) = crate::support::open_settled(path);
     let greet = NodeId::from("greet");
     assert!(
         app.canvas.state.marked_stale.is_empty(),

@@ -192,3 +192,27 @@ pub fn settle(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     }
     frame(ctx, app);
 }
+
+/// Copies an example flow from `saves/` into a fresh folder (examples write files next to
+/// themselves); the folder goes when the returned guard is dropped.
+pub fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::copy(saves_dir().join(name), &path).unwrap();
+    (dir, path)
+}
+
+/// The app on `path` (touching no recent-files list), once the flow's stored results are
+/// read.
+#[cfg(feature = "gui")]
+pub fn open_settled(path: PathBuf) -> (egui::Context, FlowcanvasApp) {
+    let ctx = egui::Context::default();
+    let options = flowcanvas::app::StartOptions {
+        file: Some(path),
+        no_recent: true,
+        ..Default::default()
+    };
+    let mut app = FlowcanvasApp::new(&ctx, options);
+    settle(&ctx, &mut app);
+    (ctx, app)
+}
