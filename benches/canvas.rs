@@ -20,6 +20,10 @@ use flowcanvas::session::Session;
 use flowcanvas::ui::canvas::{Canvas, CanvasInputs};
 use flowcanvas::ui::thumbnails::Thumbnails;
 
+/// The binary's allocator (see `src/main.rs`), so the figures are the ones users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What the app keeps for its canvas: the session, the textures, the preview badges.
 struct AppCanvas {
     session: Session,

@@ -19,6 +19,10 @@ use flowcanvas::nodes::{
 use flowcanvas::plan::{plan, RunMode, Scope};
 use flowcanvas::store::Store;
 
+/// The binary's allocator (see `src/main.rs`), so the figures are the ones users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A node that does nothing but pass a value on: what is left is the engine's own cost.
 struct NoopKind {
     info: KindInfo,

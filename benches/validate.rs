@@ -11,6 +11,10 @@ use flowcanvas::format;
 use flowcanvas::nodes::Registry;
 use flowcanvas::plan::find_loops;
 
+/// The binary's allocator (see `src/main.rs`), so the figures are the ones users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NODES: usize = 100_000;
 
 /// One `text` node feeding `n` templates.
