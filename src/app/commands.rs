@@ -55,6 +55,7 @@ impl FlowcanvasApp {
             | AppCommand::SaveAs
             | AppCommand::Quit => self.apply_file(ctx, command),
             AppCommand::ToggleAppMode
+            | AppCommand::ToggleMinimap
             | AppCommand::Find
             | AppCommand::ShowImage { .. }
             | AppCommand::ShowResults(..)
@@ -214,6 +215,7 @@ impl FlowcanvasApp {
     fn apply_window(&mut self, ctx: &egui::Context, command: AppCommand) {
         match command {
             AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
+            AppCommand::ToggleMinimap => self.minimap = !self.minimap,
             AppCommand::Find => self.find.open(),
             AppCommand::ShowImage { title, image } => self.image_viewer = Some((title, image)),
             AppCommand::ShowResults(node) => {

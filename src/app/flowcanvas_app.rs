@@ -85,6 +85,8 @@ pub struct FlowcanvasApp {
     pub find: FindBar,
     /// Showing the flow as an app: form, Run, progress and outputs, no graph.
     pub app_mode: bool,
+    /// Whether the minimap shows over the canvas (M, or Map in the top bar).
+    pub minimap: bool,
     /// The settings folder (recovery copies live in it).
     pub(super) config_dir: Option<PathBuf>,
     /// The document state last copied to the recovery file.
@@ -202,6 +204,7 @@ impl FlowcanvasApp {
             run_panel: RunPanel::default(),
             find: FindBar::default(),
             app_mode: options.app_mode,
+            minimap: true,
             // Tests and screenshots (`no_recent`) touch no settings unless given a folder.
             config_dir: if options.no_recent {
                 options.config_dir.clone()
@@ -304,6 +307,7 @@ impl FlowcanvasApp {
             can_redo: self.session.doc.can_redo(),
             has_selection: !self.session.selection.is_empty(),
             app_mode: self.app_mode,
+            minimap: self.minimap,
             drawer: self.drawer,
         };
         let commands = top_bar::show(ctx, &bar);
@@ -446,7 +450,8 @@ impl FlowcanvasApp {
         egui::CentralPanel::default()
             .frame(egui::Frame::none().fill(ctx.style().visuals.extreme_bg_color))
             .show(ctx, |ui| {
-                let inputs = CanvasInputs::of(session, &mut self.textures, &mut self.preview);
+                let mut inputs = CanvasInputs::of(session, &mut self.textures, &mut self.preview);
+                inputs.minimap = self.minimap;
                 let commands = self.canvas.show(ui, inputs);
                 self.commands.extend(commands);
             });

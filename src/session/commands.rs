@@ -67,6 +67,8 @@ pub enum AppCommand {
     Delete,
     /// Fit every node in view.
     ZoomToFit,
+    /// Show or hide the minimap.
+    ToggleMinimap,
     /// Show the find bar (find nodes by title, id, kind or content).
     Find,
     /// Select a node and centre the canvas on it.

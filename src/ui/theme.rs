@@ -88,6 +88,27 @@ pub fn data_type(data_type: DataType) -> Color32 {
     }
 }
 
+/// A node's body in the far view (the editor's own node colour on the dark theme).
+pub const FAR_NODE_BODY: Color32 = Color32::from_gray(63);
+
+/// The plate under a title written on a node in the far view.
+pub const FAR_TITLE_PLATE: Color32 = Color32::from_black_alpha(170);
+
+/// A wire in the far view.
+pub const FAR_WIRE: Color32 = Color32::from_gray(140);
+
+/// The minimap's background.
+pub const MINIMAP_BACKGROUND: Color32 = Color32::from_rgba_premultiplied(12, 12, 14, 230);
+
+/// The minimap's border.
+pub const MINIMAP_BORDER: Color32 = Color32::from_gray(90);
+
+/// A node on the minimap that is not part of a run.
+pub const MINIMAP_NODE: Color32 = Color32::from_gray(120);
+
+/// The outline of the part of the graph the canvas shows, on the minimap.
+pub const MINIMAP_VIEWPORT: Color32 = Color32::from_rgb(230, 230, 240);
+
 /// A node's title bar, by its role in runs.
 pub fn role_fill(role: Role) -> Color32 {
     match role {

@@ -22,6 +22,8 @@ pub struct TopBarState<'a> {
     pub has_selection: bool,
     /// Whether app mode is on.
     pub app_mode: bool,
+    /// Whether the minimap shows.
+    pub minimap: bool,
     /// The drawer tab showing, if the drawer is open.
     pub drawer: Option<DrawerTab>,
 }
@@ -128,6 +130,19 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                     true,
                     AppCommand::ZoomToFit,
                 );
+                let minimap = if state.minimap {
+                    "Hide minimap"
+                } else {
+                    "Show minimap"
+                };
+                item(
+                    ui,
+                    &mut commands,
+                    minimap,
+                    "M",
+                    !state.app_mode,
+                    AppCommand::ToggleMinimap,
+                );
                 item(
                     ui,
                     &mut commands,
@@ -185,6 +200,15 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                     .clicked()
                 {
                     commands.push(AppCommand::ToggleAppMode);
+                }
+                let mut minimap = state.minimap;
+                if !state.app_mode
+                    && ui
+                        .toggle_value(&mut minimap, "Map")
+                        .on_hover_text("Show or hide the minimap (M)")
+                        .clicked()
+                {
+                    commands.push(AppCommand::ToggleMinimap);
                 }
                 if !state.app_mode
                     && ui

@@ -14,7 +14,7 @@ use flowcanvas::session::edit::DocEdit;
 use flowcanvas::session::run_view::NodeStatus;
 use flowcanvas::ui::monitor::row_text;
 
-use crate::support::frame;
+use crate::support::{button, frame, pointer_frame};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
@@ -865,27 +865,6 @@ fn canvas_edits_reach_the_document_and_a_refused_wire_leaves_the_canvas() {
 }
 
 /// One frame with these pointer events.
-fn pointer_frame(ctx: &egui::Context, app: &mut FlowcanvasApp, events: Vec<egui::Event>) {
-    let input = egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1440.0, 900.0),
-        )),
-        events,
-        ..Default::default()
-    };
-    let _ = ctx.run(input, |ctx| app.ui(ctx));
-}
-
-fn button(pos: egui::Pos2, pressed: bool) -> egui::Event {
-    egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed,
-        modifiers: egui::Modifiers::NONE,
-    }
-}
-
 #[test]
 fn dragging_a_node_on_the_canvas_moves_it_in_the_document_as_one_undo_step() {
     let (ctx, mut app) = welcome_app();

@@ -179,6 +179,32 @@ pub fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     assert!(!primitives.is_empty(), "a frame drew nothing");
 }
 
+/// Draws one frame of the app headless in a 1440 × 900 window, with these input events
+/// (pointer moves and presses, keys).
+#[cfg(feature = "gui")]
+pub fn pointer_frame(ctx: &egui::Context, app: &mut FlowcanvasApp, events: Vec<egui::Event>) {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        events,
+        ..Default::default()
+    };
+    let _ = ctx.run(input, |ctx| app.ui(ctx));
+}
+
+/// The primary button pressed or let go at `pos`.
+#[cfg(feature = "gui")]
+pub fn button(pos: egui::Pos2, pressed: bool) -> egui::Event {
+    egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    }
+}
+
 /// Draws frames until the results stored for the app's flow have been read (they load off
 /// the UI thread), as a user would wait for them to appear.
 #[cfg(feature = "gui")]

@@ -267,6 +267,9 @@ pub struct CanvasState {
     pub view: CanvasTransform,
     /// Screen rectangles of the nodes drawn this frame.
     pub node_rects: HashMap<NodeId, Rect>,
+    /// Each node's size in graph units when last drawn in full (the far view draws nodes
+    /// this size).
+    pub node_sizes: HashMap<NodeId, egui::Vec2>,
     /// Screen rectangles of the nodes drawn last frame (to tell which are on screen).
     pub node_rects_last: HashMap<NodeId, Rect>,
     /// Screen y of each input row drawn this frame, by (node, input name).
@@ -337,6 +340,7 @@ impl CanvasState {
             view: CanvasTransform::default(),
             node_rects: HashMap::new(),
             node_rects_last: HashMap::new(),
+            node_sizes: HashMap::new(),
             input_rows: HashMap::new(),
             output_rows: HashMap::new(),
             node_visible: true,
@@ -504,9 +508,12 @@ impl NodeDataTrait for EditorNode {
             node_body::footer(ui, self, state)
         });
         let margin = state.view.vec(egui::vec2(15.0, 5.0));
-        state
-            .node_rects
-            .insert(self.doc_id.clone(), ui.min_rect().expand2(margin));
+        let rect = ui.min_rect().expand2(margin);
+        if state.node_visible {
+            let size = rect.size() / state.view.points(1.0);
+            state.node_sizes.insert(self.doc_id.clone(), size);
+        }
+        state.node_rects.insert(self.doc_id.clone(), rect);
         responses.into_iter().map(NodeResponse::User).collect()
     }
 

@@ -1,10 +1,13 @@
 //! The canvas: the node-graph editor showing the document, with our own zoom, the run
 //! overlay, and every edit routed into the document (the editor graph is only a view).
 
+pub mod far_view;
 pub mod filmstrip;
 pub mod graph_types;
+pub mod minimap;
 pub mod node_body;
 pub mod overlay;
+pub mod paint_order;
 pub mod sync;
 pub mod transform;
 
@@ -29,8 +32,9 @@ use graph_types::{AllKinds, CanvasResponse, CanvasState, EditorState};
 use sync::IdMap;
 use transform::CanvasTransform;
 
-/// Smallest and largest zoom.
-const ZOOM_RANGE: (f32, f32) = (0.2, 2.0);
+/// Smallest and largest zoom (below [`transform::LOW_DETAIL_ZOOM`] nodes are drawn
+/// simplified).
+pub const ZOOM_RANGE: (f32, f32) = (0.05, 2.0);
 
 /// The graph canvas: the editor (a view of the document) and its per-frame scratch.
 pub struct Canvas {
@@ -48,6 +52,10 @@ pub struct Canvas {
     shown: Vec<ShownEdit>,
     /// The drag under way, if any (its moves are one undo step).
     drag: Option<DragId>,
+    /// What a drag on the far view moves, while it lasts.
+    far_drag: Option<far_view::FarDrag>,
+    /// The minimap's remembered graph bounds.
+    minimap: minimap::MinimapCache,
     drags: u64,
     /// The canvas's screen rectangle in the last frame.
     pub rect: Rect,
@@ -85,6 +93,8 @@ pub struct CanvasInputs<'a> {
     pub fan_out: &'a mut HashMap<NodeId, usize>,
     /// Order badges of the plan the run panel previews.
     pub preview: &'a mut HashMap<NodeId, usize>,
+    /// Whether the minimap shows.
+    pub minimap: bool,
 }
 
 impl<'a> CanvasInputs<'a> {
@@ -106,6 +116,7 @@ impl<'a> CanvasInputs<'a> {
             stale: &mut session.derived.stale,
             fan_out: &mut session.derived.fan_out,
             preview,
+            minimap: true,
         }
     }
 
@@ -134,6 +145,8 @@ impl Canvas {
             synced: None,
             shown: Vec::new(),
             drag: None,
+            far_drag: None,
+            minimap: minimap::MinimapCache::default(),
             drags: 0,
             rect: Rect::from_min_size(Pos2::ZERO, Vec2::new(1280.0, 800.0)),
         }
@@ -236,7 +249,10 @@ impl Canvas {
         let doc = inputs.doc;
         self.sync(doc);
         inputs.swap_with(&mut self.state);
-        let commands = self.draw(ui, doc, inputs.selection);
+        let mut commands = self.draw(ui, doc, inputs.selection);
+        if inputs.minimap {
+            commands.extend(self.minimap(ui.ctx(), doc));
+        }
         inputs.swap_with(&mut self.state);
         commands
     }
@@ -255,6 +271,9 @@ impl Canvas {
             wheel_zoom(ui, Self::view_of(doc, rect))
         };
         self.apply_view(ui, view);
+        if view.is_low_detail() {
+            return self.draw_far(ui, doc, selection, view);
+        }
         self.place_nodes(doc, view);
 
         self.state.now = Instant::now();
@@ -271,9 +290,23 @@ impl Canvas {
             && ui
                 .input(|i| i.pointer.interact_pos())
                 .is_some_and(|pos| ui.ctx().layer_id_at(pos) == Some(ui.layer_id()));
+        let layer = ui.layer_id();
+        let editor_shapes = paint_order::mark(ui.ctx(), layer);
         let response = self
             .editor
             .draw_graph_editor(ui, &self.kinds, &mut self.state, Vec::new());
+        let time_s = ui.input(|i| i.time);
+        let dots = paint_order::mark(ui.ctx(), layer);
+        overlay::paint_wires(ui.painter(), doc.flow(), &self.state, time_s);
+        paint_order::wires_behind_nodes(
+            ui.ctx(),
+            layer,
+            paint_order::Painted {
+                editor: editor_shapes,
+                extra: dots,
+                dragged_wire_on_top: self.editor.connection_in_progress.is_some(),
+            },
+        );
         if finder_open && self.editor.node_finder.is_none() {
             // The finder's search box held keyboard focus; one more frame lets egui notice it
             // is gone, so the next shortcut is not swallowed.
@@ -310,8 +343,7 @@ impl Canvas {
             commands.push(AppCommand::Select(selected));
         }
 
-        let time_s = ui.input(|i| i.time);
-        overlay::paint(ui.painter(), doc.flow(), &self.state, time_s);
+        overlay::paint(ui.painter(), &self.state, time_s);
         self.state.marked_stale = (self.state.node_rects.keys())
             .filter(|id| overlay::is_marked_stale(&self.state, id))
             .cloned()
@@ -497,7 +529,7 @@ impl Canvas {
                 .state
                 .node_rects
                 .get(id)
-                .map_or(Vec2::new(200.0, 120.0), |r| r.size() / view.points(1.0));
+                .map_or_else(|| self.far_size(id), |r| r.size() / view.points(1.0));
             bounds = bounds.union(Rect::from_min_size(Pos2::new(pos.0, pos.1), size));
         }
         if !bounds.is_positive() {

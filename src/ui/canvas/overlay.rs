@@ -1,5 +1,5 @@
-//! Painted over the editor after it draws: status rings, order badges, and wires that
-//! animate while data flows along them.
+//! Painted over the editor after it draws: status rings, order badges, stale marks, and the
+//! dots that travel along wires while data flows.
 
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Stroke, Vec2};
 
@@ -8,6 +8,9 @@ use super::transform::CanvasTransform;
 use crate::model::Flow;
 use crate::session::run_view::{NodeStatus, DELIVERY_PULSE};
 use crate::ui::theme;
+
+/// Thinnest status ring, in screen points.
+const MIN_RING: f32 = 2.0;
 
 /// Whether a node's result is shown as stale: it has a settled result whose parameters or
 /// inputs changed since it was made.
@@ -19,17 +22,16 @@ pub fn is_marked_stale(state: &CanvasState, id: &crate::model::NodeId) -> bool {
             .is_some_and(|v| v.result.is_some() && v.status.is_final())
 }
 
-/// Paints rings, badges and flowing wires for this frame.
-pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
+/// Paints rings, badges and stale marks for this frame, over the nodes.
+pub fn paint(painter: &egui::Painter, state: &CanvasState, time_s: f64) {
     let canvas = state.view;
-    paint_wires(painter, flow, state, time_s);
     let visible = painter.clip_rect().expand(canvas.points(20.0));
     for (id, rect) in &state.node_rects {
         if visible.intersects(*rect) && is_marked_stale(state, id) {
             stale_mark(painter, *rect, canvas);
         }
     }
-    if !state.preview.is_empty() && !state.run_view.is_running() {
+    if !state.preview.is_empty() && !state.run_view.is_running() && !canvas.is_low_detail() {
         // The run panel is open: show where each node would run, as hollow badges.
         for (id, rect) in &state.node_rects {
             if let (Some(order), true) = (state.preview.get(id), visible.intersects(*rect)) {
@@ -70,12 +72,13 @@ pub fn paint(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: 
             color = color.gamma_multiply(0.45 + 0.55 * pulse);
             width = canvas.points(2.0 + 2.0 * pulse);
         }
+        // Zoomed far out the ring keeps a visible width (it is most of what a node shows).
         painter.rect_stroke(
-            rect.expand(canvas.points(3.0)),
+            rect.expand(canvas.points(3.0).max(1.5)),
             canvas.points(6.0),
-            Stroke::new(width, color),
+            Stroke::new(width.max(MIN_RING), color),
         );
-        if let Some(order) = view.order {
+        if let (Some(order), false) = (view.order, canvas.is_low_detail()) {
             let center = rect.left_top() + canvas.vec(Vec2::new(-2.0, -2.0));
             let radius = canvas.points(10.0);
             painter.circle(
@@ -107,10 +110,14 @@ fn stale_mark(painter: &egui::Painter, rect: Rect, canvas: CanvasTransform) {
     ];
     painter.extend(egui::Shape::dashed_line(
         &corners,
-        Stroke::new(canvas.points(2.5), theme::STALE),
-        canvas.points(8.0),
-        canvas.points(5.0),
+        Stroke::new(canvas.points(2.5).max(MIN_RING), theme::STALE),
+        canvas.points(8.0).max(4.0),
+        canvas.points(5.0).max(3.0),
     ));
+    if canvas.is_low_detail() {
+        // The badge's word would be unreadably small: the dashed ring says it.
+        return;
+    }
     let galley = painter.layout_no_wrap(
         "⟳ stale".to_owned(),
         FontId::proportional(canvas.points(12.0)),
@@ -129,8 +136,9 @@ fn stale_mark(painter: &egui::Painter, rect: Rect, canvas: CanvasTransform) {
     );
 }
 
-/// Wires feeding a running node, and wires that just delivered a result, carry moving dots.
-fn paint_wires(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
+/// Wires feeding a running node, and wires that just delivered a result, carry moving dots
+/// (painted right after the editor's wires, to go under the node bodies with them).
+pub fn paint_wires(painter: &egui::Painter, flow: &Flow, state: &CanvasState, time_s: f64) {
     let canvas = state.view;
     for edge in &flow.edges {
         let target = state.run_view.node(&edge.to.node);

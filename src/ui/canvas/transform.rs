@@ -4,6 +4,10 @@
 
 use eframe::egui::{Pos2, Rect, Vec2};
 
+/// Below this zoom a node's text would be under about 6 points: nodes are drawn simplified
+/// (their frame, title bar and status; fields and results are left out).
+pub const LOW_DETAIL_ZOOM: f32 = 0.4;
+
 /// How graph space maps onto the canvas this frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CanvasTransform {
@@ -26,6 +30,11 @@ impl Default for CanvasTransform {
 }
 
 impl CanvasTransform {
+    /// Whether nodes are drawn simplified at this zoom (see [`LOW_DETAIL_ZOOM`]).
+    pub fn is_low_detail(self) -> bool {
+        self.zoom < LOW_DETAIL_ZOOM
+    }
+
     /// A length in graph units (a node's width, a font size at zoom 1), in screen points.
     pub fn points(self, graph_length: f32) -> f32 {
         graph_length * self.zoom
