@@ -21,6 +21,7 @@ use crate::plan::Scope;
 use crate::session::commands::{AppCommand, DrawerTab};
 use crate::session::document::{DocIdentity, Document};
 use crate::session::recent::RecentFiles;
+use crate::session::run_view::Animation;
 use crate::session::Session;
 use crate::trust::{FlowEffects, TrustList};
 use crate::ui::canvas::{Canvas, CanvasInputs};
@@ -39,6 +40,10 @@ pub const WELCOME_FLOW: &str = include_str!("../../assets/welcome.flow");
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
 /// Frame interval while something animates.
 const ANIMATION_FRAME: Duration = Duration::from_millis(33);
+/// Between frames while running steps only wait (see `Animation::Slow`): a full frame
+/// rendered in software costs 40 – 55 ms of CPU, so two frames a second keep a waiting
+/// run near a tenth of a core (docs/performance.md).
+const WAITING_FRAME: Duration = Duration::from_millis(500);
 /// How long a notice stays up.
 pub(super) const NOTICE_TIME: Duration = Duration::from_secs(4);
 
@@ -352,9 +357,13 @@ impl FlowcanvasApp {
         if let Some(job) = &mut self.screenshot {
             job.frame(ctx, &self.session.run_view);
         }
-        if events_left_over || self.session.run_view.is_animating(now) || self.screenshot.is_some()
-        {
-            ctx.request_repaint_after(ANIMATION_FRAME);
+        match self.session.run_view.animation(now) {
+            _ if events_left_over || self.screenshot.is_some() => {
+                ctx.request_repaint_after(ANIMATION_FRAME);
+            }
+            Animation::Smooth => ctx.request_repaint_after(ANIMATION_FRAME),
+            Animation::Slow => ctx.request_repaint_after(WAITING_FRAME),
+            Animation::Still => {}
         }
         if self
             .notice

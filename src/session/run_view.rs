@@ -14,6 +14,18 @@ const MAX_LOG_BYTES: usize = 256 * 1024;
 /// How long a wire keeps animating after it delivered a result.
 pub const DELIVERY_PULSE: Duration = Duration::from_millis(900);
 
+/// How much moves on screen, which sets how often the window redraws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Animation {
+    /// Nothing: the window redraws only on input or engine events.
+    Still,
+    /// Steps are running and only wait: a slowly breathing ring, slow dots on the wires
+    /// feeding them, the elapsed time. A few frames a second are enough.
+    Slow,
+    /// A result was just delivered: a fast pulse along its wires, for under a second.
+    Smooth,
+}
+
 pub use crate::status::NodeStatus;
 
 /// Everything the canvas shows on one node about runs.
@@ -162,11 +174,22 @@ impl RunView {
 
     /// Whether something on screen moves (a pulsing ring, ticking time, a wire pulse).
     pub fn is_animating(&self, now: Instant) -> bool {
-        self.is_running()
-            || self.nodes.values().any(|n| {
-                n.delivered_at
-                    .is_some_and(|t| now.duration_since(t) < DELIVERY_PULSE)
-            })
+        self.animation(now) != Animation::Still
+    }
+
+    /// What moves on screen now, and so how often the window redraws.
+    pub fn animation(&self, now: Instant) -> Animation {
+        let delivering = self.nodes.values().any(|n| {
+            n.delivered_at
+                .is_some_and(|t| now.duration_since(t) < DELIVERY_PULSE)
+        });
+        if delivering {
+            Animation::Smooth
+        } else if self.is_running() {
+            Animation::Slow
+        } else {
+            Animation::Still
+        }
     }
 
     /// Total elapsed time of the followed run, ticking while it runs.
@@ -433,7 +456,16 @@ mod tests {
             node.elapsed_ms_at(later + Duration::from_secs(5)),
             Some(12.0)
         );
-        assert!(view.is_animating(later), "the delivering wire pulses");
+        assert_eq!(
+            view.animation(later),
+            Animation::Smooth,
+            "the delivering wire pulses"
+        );
+        assert_eq!(
+            view.animation(later + DELIVERY_PULSE),
+            Animation::Slow,
+            "after the pulse a running flow that only waits redraws slowly"
+        );
 
         view.apply(
             &Event::NodeFailed {
@@ -477,8 +509,9 @@ mod tests {
         );
         assert!(!view.is_running());
         assert_eq!(view.summary.as_deref(), Some("Flow finished with problems"));
-        assert!(
-            !view.is_animating(later + DELIVERY_PULSE * 2),
+        assert_eq!(
+            view.animation(later + DELIVERY_PULSE * 2),
+            Animation::Still,
             "idle once done"
         );
     }

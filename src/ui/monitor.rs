@@ -40,6 +40,10 @@ pub struct MonitorState {
     pub selected: Option<NodeId>,
     /// Folded down to its header line.
     pub collapsed: bool,
+    /// The running step the rows were last scrolled to: the list follows each new one
+    /// once (scrolling to it on every frame would keep the scroll animation, and so the
+    /// window's redraws, going).
+    pub followed: Option<NodeId>,
 }
 
 /// What a step's row says about how it stands: the status word, with the reason (first
@@ -291,9 +295,10 @@ fn live_rows(
                 let status = run_view.node(id).map_or(NodeStatus::Idle, |v| v.status);
                 let is_selected = state.selected.as_ref() == Some(id);
                 let response = row(ui, status, row_text(run_view, names, id, now), is_selected);
-                if status == NodeStatus::Running {
+                if status == NodeStatus::Running && state.followed.as_ref() != Some(id) {
                     // Follow the running step.
                     response.scroll_to_me(Some(egui::Align::Center));
+                    state.followed = Some(id.clone());
                 }
                 if response
                     .on_hover_text("Select this node and show it on the canvas")

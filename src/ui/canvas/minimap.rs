@@ -1,6 +1,6 @@
 //! The minimap: the whole graph in a corner of the canvas, nodes coloured by their run
 //! status, the part the canvas shows outlined; a click or drag on it centres the canvas
-//! there. Nodes are binned into cells a couple of points wide, so a 100,000-node flow
+//! there. It shows only while part of the graph is out of view. Nodes are binned into cells a couple of points wide, so a 100,000-node flow
 //! draws a few thousand rectangles at most.
 
 use eframe::egui::{self, Pos2, Rect, Sense, Stroke, Vec2};
@@ -41,6 +41,10 @@ impl Canvas {
         }
         let map = MapTransform { bounds, area };
         let shown = Rect::from_min_max(view.to_graph(self.rect.min), view.to_graph(self.rect.max));
+        if shown.contains_rect(bounds.shrink(40.0)) {
+            // Every node is in view: nothing to find on a map.
+            return None;
+        }
         let mut command = None;
         egui::Area::new(egui::Id::new("minimap"))
             .fixed_pos(area.min)
@@ -171,7 +175,10 @@ fn paint_cells(
         };
         let min =
             map.area.min + Vec2::new((index % columns) as f32, (index / columns) as f32) * CELL;
-        let cell = Rect::from_min_size(min, Vec2::splat(CELL)).intersect(map.area);
+        // Half a point of overlap: anti-aliased edges of touching cells leave no seams.
+        let cell = Rect::from_min_size(min, Vec2::splat(CELL))
+            .expand(0.5)
+            .intersect(map.area);
         let color = match status {
             NodeStatus::Idle => theme::MINIMAP_NODE,
             other => theme::status(*other),

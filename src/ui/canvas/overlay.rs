@@ -1,7 +1,7 @@
 //! Painted over the editor after it draws: status rings, order badges, stale marks, and the
 //! dots that travel along wires while data flows.
 
-use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Stroke, Vec2};
+use eframe::egui::{self, Align2, FontId, Pos2, Rect, Stroke, Vec2};
 
 use super::graph_types::CanvasState;
 use super::transform::CanvasTransform;
@@ -68,7 +68,8 @@ pub fn paint(painter: &egui::Painter, state: &CanvasState, time_s: f64) {
         let mut color = theme::status(view.status);
         let mut width = canvas.points(2.5);
         if view.status == NodeStatus::Running {
-            let pulse = (0.5 + 0.5 * (time_s * 5.0).sin()) as f32;
+            // A slow breath (about 3 s): it is drawn a few times a second while steps wait.
+            let pulse = (0.5 + 0.5 * (time_s * 2.0).sin()) as f32;
             color = color.gamma_multiply(0.45 + 0.55 * pulse);
             width = canvas.points(2.0 + 2.0 * pulse);
         }
@@ -174,18 +175,20 @@ pub fn paint_wires(painter: &egui::Painter, flow: &Flow, state: &CanvasState, ti
         {
             continue;
         }
-        flowing_dots(painter, src, dst, canvas, time_s, theme::FLOWING_DOT);
+        // A wire that just delivered pulses fast (drawn at full frame rate for under a
+        // second); one feeding a step that waits creeps (drawn a few times a second).
+        let speed = if delivered { 90.0 } else { 12.0 };
+        flowing_dots(painter, [src, dst], canvas, time_s, speed);
     }
 }
 
 /// Dots travelling from `src` to `dst` along the same curve the editor draws wires with.
 fn flowing_dots(
     painter: &egui::Painter,
-    src: Pos2,
-    dst: Pos2,
+    [src, dst]: [Pos2; 2],
     canvas: CanvasTransform,
     time_s: f64,
-    color: Color32,
+    speed: f32,
 ) {
     let control = canvas
         .points((dst.x - src.x) / 2.0)
@@ -196,12 +199,12 @@ fn flowing_dots(
         return;
     }
     let spacing = canvas.points(28.0);
-    let speed = canvas.points(90.0) as f64;
+    let speed = f64::from(canvas.points(speed));
     let offset = ((time_s * speed) % spacing as f64) as f32;
     let mut distance = offset;
     while distance < length {
         let t = distance / length;
-        painter.circle_filled(bezier(&points, t), canvas.points(2.6), color);
+        painter.circle_filled(bezier(&points, t), canvas.points(2.6), theme::FLOWING_DOT);
         distance += spacing;
     }
 }
