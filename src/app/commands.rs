@@ -35,6 +35,7 @@ impl FlowcanvasApp {
             | AppCommand::Duplicate
             | AppCommand::Delete
             | AppCommand::ZoomToFit
+            | AppCommand::GroupSelection
             | AppCommand::Focus(..) => self.apply_editing(ctx, command),
             AppCommand::Run(..)
             | AppCommand::OpenRunPanel(..)
@@ -107,6 +108,14 @@ impl FlowcanvasApp {
                 let selected = self.session.selection.clone();
                 if !selected.is_empty() {
                     self.edit(DocEdit::RemoveNodes(selected));
+                }
+            }
+            AppCommand::GroupSelection => {
+                let nodes = self.session.selection.clone();
+                if !nodes.is_empty() {
+                    let title =
+                        format!("Group {}", self.session.doc.flow().layout.groups.len() + 1);
+                    self.edit(DocEdit::Group { nodes, title });
                 }
             }
             AppCommand::ZoomToFit => {

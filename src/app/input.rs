@@ -33,6 +33,7 @@ impl FlowcanvasApp {
                 shortcut(command, Key::Z, AppCommand::Undo);
                 shortcut(command, Key::Y, AppCommand::Redo);
                 shortcut(command, Key::D, AppCommand::Duplicate);
+                shortcut(command, Key::G, AppCommand::GroupSelection);
                 shortcut(Modifiers::NONE, Key::Delete, AppCommand::Delete);
                 shortcut(Modifiers::NONE, Key::F, AppCommand::ZoomToFit);
                 shortcut(Modifiers::NONE, Key::M, AppCommand::ToggleMinimap);

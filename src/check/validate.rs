@@ -153,6 +153,22 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             });
         }
     }
+    let mut grouped = std::collections::HashSet::new();
+    for group in &flow.layout.groups {
+        for id in &group.nodes {
+            let message = if !seen.contains(id) {
+                format!("group \"{}\" names a node that does not exist", group.title)
+            } else if !grouped.insert(id) {
+                format!("node is in more than one group (\"{}\" too)", group.title)
+            } else {
+                continue;
+            };
+            problems.push(Problem {
+                subject: Subject::Layout(id.clone()),
+                message,
+            });
+        }
+    }
     problems
 }
 

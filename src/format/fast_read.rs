@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::scan::{Number, Scan};
-use crate::model::{Edge, Flow, Layout, Node, NodeId, ParamValue, Promotion};
+use crate::model::{Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, Promotion};
 
 /// How deeply parameter values may nest before this reader leaves the text to RON (well
 /// under RON's own limit, so RON reports a too-deep value).
@@ -155,11 +155,31 @@ fn layout(scan: &mut Scan<'_>) -> Option<Layout> {
             "pan" => layout.pan = pair(scan)?,
             "zoom" => layout.zoom = float32(scan)?,
             "positions" => layout.positions = map(scan, |id| NodeId::new(id), pair)?,
+            "groups" => layout.groups = list(scan, group)?,
             _ => return None,
         }
         Some(())
     })?;
     Some(layout)
+}
+
+fn group(scan: &mut Scan<'_>) -> Option<Group> {
+    let (mut title, mut nodes) = (None, None);
+    let mut color = GroupColor::default();
+    fields(scan, "Group", |scan, key| {
+        match key {
+            "title" => title = Some(scan.string()?.into_owned()),
+            "color" => color = GroupColor::from_name(scan.word()?)?,
+            "nodes" => nodes = Some(list(scan, |scan| Some(NodeId::new(scan.string()?)))?),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some(Group {
+        title: title?,
+        color,
+        nodes: nodes?,
+    })
 }
 
 fn edge(scan: &mut Scan<'_>) -> Option<Edge> {

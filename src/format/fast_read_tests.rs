@@ -8,7 +8,9 @@ use proptest::prelude::*;
 
 use super::fast_read::read;
 use super::{parse, ron_flow, to_text};
-use crate::model::{Edge, Flow, Layout, Node, NodeId, ParamValue, PortRef, Promotion};
+use crate::model::{
+    Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, PortRef, Promotion,
+};
 use crate::nodes::Registry;
 
 /// Every `.flow` file shipped: the examples and the welcome flow.
@@ -186,8 +188,9 @@ fn flow_strategy() -> impl Strategy<Value = Flow> {
         proptest::collection::vec((port(), port()), 0..6),
         (f32_strategy(), f32_strategy(), f32_strategy()),
         proptest::collection::btree_map(id_strategy(), (f32_strategy(), f32_strategy()), 0..4),
+        proptest::collection::vec(group_strategy(), 0..3),
     )
-        .prop_map(|(nodes, wires, (x, y, zoom), positions)| Flow {
+        .prop_map(|(nodes, wires, (x, y, zoom), positions, groups)| Flow {
             version: 1,
             nodes,
             edges: wires
@@ -201,7 +204,21 @@ fn flow_strategy() -> impl Strategy<Value = Flow> {
                     .into_iter()
                     .map(|(id, at)| (NodeId::new(id), at))
                     .collect(),
+                groups,
             },
+        })
+}
+
+fn group_strategy() -> impl Strategy<Value = Group> {
+    (
+        text_strategy(),
+        0..GroupColor::ALL.len(),
+        proptest::collection::vec(id_strategy(), 0..4),
+    )
+        .prop_map(|(title, color, nodes)| Group {
+            title,
+            color: GroupColor::ALL[color],
+            nodes: nodes.into_iter().map(NodeId::new).collect(),
         })
 }
 

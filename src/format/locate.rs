@@ -31,6 +31,8 @@ pub struct Locator<'t> {
     edges: HashMap<Edge, Vec<usize>>,
     /// Each layout position's node id and the offset of its key.
     positions: HashMap<String, usize>,
+    /// Where each id first appears in a group's `nodes` list.
+    group_members: HashMap<String, usize>,
     /// The first comment, if any.
     first_comment: Option<usize>,
 }
@@ -54,6 +56,7 @@ impl<'t> Locator<'t> {
             node_ids: HashMap::new(),
             edges: HashMap::new(),
             positions: HashMap::new(),
+            group_members: HashMap::new(),
             first_comment: None,
         };
         locator.scan();
@@ -67,7 +70,9 @@ impl<'t> Locator<'t> {
             Subject::Node(id) => self.node_ids.get(id.as_str())?.first().copied(),
             Subject::DuplicateNode(id) => self.node_ids.get(id.as_str())?.get(1).copied(),
             Subject::Edge(edge) => self.edges.get(edge)?.first().copied(),
-            Subject::Layout(id) => self.positions.get(id.as_str()).copied(),
+            Subject::Layout(id) => (self.positions.get(id.as_str()))
+                .or_else(|| self.group_members.get(id.as_str()))
+                .copied(),
         }?;
         Some(self.pos(offset))
     }
@@ -131,6 +136,11 @@ impl<'t> Locator<'t> {
                             }
                             Some((Some("positions"), b'{')) => {
                                 self.positions.entry(value.clone()).or_insert(token.at);
+                            }
+                            // Bare strings in a `nodes` list: a group's members (the
+                            // flow's own nodes are `Node(..)` structs).
+                            Some((Some("nodes"), b'[')) => {
+                                self.group_members.entry(value.clone()).or_insert(token.at);
                             }
                             _ => {}
                         }

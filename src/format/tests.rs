@@ -96,7 +96,10 @@ fn every_semantic_problem_is_reported_with_its_place() {
         "a.text -> e.content",
         "c.out -> e.content",
     ],
-    layout: Layout(positions: {"zz": (1.0, 2.0)}),
+    layout: Layout(
+        positions: {"zz": (1.0, 2.0)},
+        groups: [Group(title: "Ghosts", color: Purple, nodes: ["a", "ghost"])],
+    ),
 )
 "#;
     let errors = parse(text, &registry()).unwrap_err();
@@ -112,7 +115,8 @@ fn every_semantic_problem_is_reported_with_its_place() {
         (13, "has no output `nope`"),
         (14, "has no input `nope`"),
         (16, "already has a wire"),
-        (18, "position for a node that does not exist"),
+        (19, "position for a node that does not exist"),
+        (20, "group \"Ghosts\" names a node that does not exist"),
     ];
     for (line, needle) in expect {
         assert!(

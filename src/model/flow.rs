@@ -217,6 +217,10 @@ pub struct Layout {
     /// Node positions in graph space, by node id.
     #[serde(default)]
     pub positions: BTreeMap<NodeId, (f32, f32)>,
+    /// Frames around nodes (not written when there are none, so older files stay as they
+    /// were).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<super::Group>,
 }
 
 impl Default for Layout {
@@ -225,6 +229,7 @@ impl Default for Layout {
             pan: (0.0, 0.0),
             zoom: default_zoom(),
             positions: BTreeMap::new(),
+            groups: Vec::new(),
         }
     }
 }

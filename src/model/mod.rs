@@ -4,6 +4,7 @@
 
 mod auto_layout;
 mod flow;
+mod group;
 mod ids;
 mod image_data;
 mod labels;
@@ -12,6 +13,7 @@ mod value;
 
 pub use auto_layout::place_unplaced;
 pub use flow::{Edge, Flow, Layout, Node, Promotion, FORMAT_VERSION};
+pub use group::{Group, GroupColor};
 pub use ids::{NodeId, PortRef};
 pub use image_data::ImageData;
 pub use labels::{visible_controls, NodeLabels};

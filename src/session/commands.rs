@@ -69,6 +69,8 @@ pub enum AppCommand {
     ZoomToFit,
     /// Show or hide the minimap.
     ToggleMinimap,
+    /// Frame the selected nodes in a new group.
+    GroupSelection,
     /// Show the find bar (find nodes by title, id, kind or content).
     Find,
     /// Select a node and centre the canvas on it.

@@ -149,6 +149,7 @@ impl Document {
             DocEdit::SetTitle { node, .. } => Some(UndoGroup::Title(node.clone())),
             DocEdit::SetPromotion { node, .. } => Some(UndoGroup::Promotion(node.clone())),
             DocEdit::MoveNodes { drag, .. } => Some(UndoGroup::Drag(*drag)),
+            DocEdit::SetGroup { index, .. } => Some(UndoGroup::GroupTitle(*index)),
             _ => None,
         };
         if let DocEdit::SetView { pan, zoom } = edit {
@@ -296,6 +297,22 @@ impl Document {
             }
             DocEdit::AddBatchFiles { node, files } => self.add_batch_files(&node, &files),
             DocEdit::Paste { clip, offset } => created.extend(self.paste(&clip, offset)),
+            DocEdit::Group { nodes, title } => self.group(nodes, title),
+            DocEdit::SetGroup {
+                index,
+                title,
+                color,
+            } => {
+                if let Some(group) = self.flow.layout.groups.get_mut(index) {
+                    group.title = title;
+                    group.color = color;
+                }
+            }
+            DocEdit::Ungroup(index) => {
+                if index < self.flow.layout.groups.len() {
+                    self.flow.layout.groups.remove(index);
+                }
+            }
         }
     }
 
@@ -368,6 +385,35 @@ impl Document {
         for id in ids {
             self.flow.layout.positions.remove(id);
         }
+        self.leave_groups(&gone);
+    }
+
+    /// Frames `nodes` (those that exist) in a new group titled `title`.
+    fn group(&mut self, nodes: Vec<NodeId>, title: String) {
+        let existing: std::collections::HashSet<&NodeId> =
+            self.flow.nodes.iter().map(|n| &n.id).collect();
+        let nodes: Vec<NodeId> = nodes
+            .into_iter()
+            .filter(|id| existing.contains(id))
+            .collect();
+        if nodes.is_empty() {
+            return;
+        }
+        self.leave_groups(&nodes.iter().collect());
+        self.flow.layout.groups.push(crate::model::Group {
+            title,
+            color: crate::model::GroupColor::default(),
+            nodes,
+        });
+    }
+
+    /// Takes `ids` out of every group; a group left empty goes.
+    fn leave_groups(&mut self, ids: &std::collections::HashSet<&NodeId>) {
+        let groups = &mut self.flow.layout.groups;
+        for group in groups.iter_mut() {
+            group.nodes.retain(|id| !ids.contains(id));
+        }
+        groups.retain(|group| !group.nodes.is_empty());
     }
 
     /// Checks a new wire the way the engine would: types and loops. `Err` says why not.
@@ -750,5 +796,50 @@ mod tests {
         doc.save_to(&dir.path().join("x.flow")).unwrap();
         assert!(!doc.is_dirty());
         assert_eq!(doc.display_name(), "x.flow");
+    }
+
+    #[test]
+    fn groups_take_nodes_from_other_groups_retitle_in_one_step_and_survive_a_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut doc = sample();
+        let ids = |names: &[&str]| names.iter().map(|n| NodeId::from(*n)).collect::<Vec<_>>();
+        doc.apply(DocEdit::Group {
+            nodes: ids(&["a", "t"]),
+            title: "First".into(),
+        })
+        .unwrap();
+        // A node joins one group at a time; ids that do not exist are left out.
+        doc.apply(DocEdit::Group {
+            nodes: ids(&["t", "v", "ghost"]),
+            title: "Second".into(),
+        })
+        .unwrap();
+        let groups = &doc.flow().layout.groups;
+        assert_eq!(groups[0].nodes, ids(&["a"]));
+        assert_eq!(groups[1].nodes, ids(&["t", "v"]));
+
+        let undo_depth = doc.undo.len();
+        for title in ["S", "Se", "Sec"] {
+            doc.apply(DocEdit::SetGroup {
+                index: 1,
+                title: title.into(),
+                color: crate::model::GroupColor::Green,
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            doc.undo.len(),
+            undo_depth + 1,
+            "typing a title is one undo step"
+        );
+
+        let path = dir.path().join("g.flow");
+        doc.save_to(&path).unwrap();
+        let reread = crate::format::load(&path, &registry()).unwrap();
+        assert_eq!(reread.layout.groups, doc.flow().layout.groups);
+
+        doc.apply(DocEdit::Ungroup(0)).unwrap();
+        assert_eq!(doc.flow().layout.groups.len(), 1);
+        assert_eq!(doc.flow().layout.groups[0].title, "Sec");
     }
 }

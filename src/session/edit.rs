@@ -110,6 +110,24 @@ pub enum DocEdit {
         /// The shift, in graph space.
         offset: (f32, f32),
     },
+    /// Frame nodes in a new group (taking them out of any group they were in).
+    Group {
+        /// The nodes.
+        nodes: Vec<NodeId>,
+        /// The group's title.
+        title: String,
+    },
+    /// Retitle or recolour group `index`. Typing into one group's title is one undo step.
+    SetGroup {
+        /// Which group (its place in the layout's list).
+        index: usize,
+        /// Its title.
+        title: String,
+        /// Its colour.
+        color: crate::model::GroupColor,
+    },
+    /// Remove group `index`'s frame (its nodes stay).
+    Ungroup(usize),
 }
 
 /// Identifies one drag of nodes: every move with the same id is one undo step.
@@ -127,6 +145,8 @@ pub enum UndoGroup {
     Promotion(NodeId),
     /// One drag of nodes.
     Drag(DragId),
+    /// Typing a group's title.
+    GroupTitle(usize),
 }
 
 /// What an edit did.

@@ -6,6 +6,7 @@
 use eframe::egui::Color32;
 
 use crate::model::DataType;
+use crate::model::GroupColor;
 use crate::nodes::Role;
 use crate::session::run_view::NodeStatus;
 
@@ -108,6 +109,27 @@ pub const MINIMAP_NODE: Color32 = Color32::from_gray(120);
 
 /// The outline of the part of the graph the canvas shows, on the minimap.
 pub const MINIMAP_VIEWPORT: Color32 = Color32::from_rgb(230, 230, 240);
+
+/// A group frame's title.
+pub const GROUP_TITLE: Color32 = Color32::from_gray(235);
+
+/// A group frame's edge (and its colour swatch), by its colour.
+pub fn group_edge(color: GroupColor) -> Color32 {
+    match color {
+        GroupColor::Blue => Color32::from_rgb(70, 110, 170),
+        GroupColor::Green => Color32::from_rgb(60, 130, 80),
+        GroupColor::Yellow => Color32::from_rgb(150, 130, 40),
+        GroupColor::Orange => Color32::from_rgb(170, 100, 40),
+        GroupColor::Red => Color32::from_rgb(160, 60, 60),
+        GroupColor::Purple => Color32::from_rgb(120, 80, 160),
+        GroupColor::Grey => Color32::from_gray(100),
+    }
+}
+
+/// A group frame's fill: its edge colour, faint, so nodes read on it.
+pub fn group_fill(color: GroupColor) -> Color32 {
+    group_edge(color).gamma_multiply(0.22)
+}
 
 /// A node's title bar, by its role in runs.
 pub fn role_fill(role: Role) -> Color32 {

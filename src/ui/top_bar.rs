@@ -121,6 +121,14 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                     state.has_selection,
                     AppCommand::Delete,
                 );
+                item(
+                    ui,
+                    &mut commands,
+                    "Group selection",
+                    "Ctrl+G",
+                    state.has_selection,
+                    AppCommand::GroupSelection,
+                );
                 ui.separator();
                 item(
                     ui,

@@ -174,3 +174,74 @@ fn a_click_on_the_minimap_centres_the_canvas_on_that_part_of_the_graph() {
     frame(&ctx, &mut app);
     assert_eq!(app.session.doc.flow().layout.pan, (0.0, 0.0));
 }
+
+#[test]
+fn grouped_nodes_get_a_frame_whose_header_moves_them_all_as_one_undo_step() {
+    let (_dir, ctx, mut app) = open_grid(2, 3);
+    set_view(&ctx, &mut app, (60.0, 80.0), 0.8);
+    let members = vec![NodeId::from("t0_1"), NodeId::from("t0_2")];
+    app.push(AppCommand::Select(members.clone()));
+    app.push(AppCommand::GroupSelection);
+    for _ in 0..3 {
+        frame(&ctx, &mut app);
+    }
+    let groups = app.session.doc.flow().layout.groups.clone();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].nodes, members);
+    assert_eq!(groups[0].title, "Group 1");
+    let header = app.canvas.state.group_headers[0].1;
+    for id in &members {
+        let node = app.canvas.state.node_rects[id];
+        assert!(header.bottom() <= node.top(), "the header is above {id}");
+        assert!(header.left() <= node.left() && node.right() <= header.right());
+    }
+
+    let before: Vec<_> = members
+        .iter()
+        .map(|id| app.session.doc.flow().layout.positions[id])
+        .collect();
+    let outsider = app.session.doc.flow().layout.positions[&NodeId::from("t1_1")];
+    let start = header.center();
+    pointer_frame(&ctx, &mut app, vec![egui::Event::PointerMoved(start)]);
+    pointer_frame(&ctx, &mut app, vec![button(start, true)]);
+    for step in 1..=4 {
+        let at = start + egui::vec2(8.0, 12.0) * step as f32;
+        pointer_frame(&ctx, &mut app, vec![egui::Event::PointerMoved(at)]);
+    }
+    pointer_frame(
+        &ctx,
+        &mut app,
+        vec![button(start + egui::vec2(32.0, 48.0), false)],
+    );
+    frame(&ctx, &mut app);
+    let layout = &app.session.doc.flow().layout;
+    for (id, was) in members.iter().zip(&before) {
+        let now = layout.positions[id];
+        let moved = ((now.0 - was.0) * 0.8, (now.1 - was.1) * 0.8);
+        assert!(
+            (moved.0 - 32.0).abs() < 1.0 && (moved.1 - 48.0).abs() < 1.0,
+            "{id} moved by {moved:?} screen points"
+        );
+    }
+    assert_eq!(layout.positions[&NodeId::from("t1_1")], outsider);
+
+    app.push(AppCommand::Undo);
+    frame(&ctx, &mut app);
+    for (id, was) in members.iter().zip(&before) {
+        assert_eq!(app.session.doc.flow().layout.positions[id], *was);
+    }
+    // Deleting a member takes it out of the group; deleting the last one removes the group.
+    app.push(AppCommand::Edit(DocEdit::RemoveNodes(vec![
+        members[0].clone()
+    ])));
+    frame(&ctx, &mut app);
+    assert_eq!(
+        app.session.doc.flow().layout.groups[0].nodes,
+        vec![members[1].clone()]
+    );
+    app.push(AppCommand::Edit(DocEdit::RemoveNodes(vec![
+        members[1].clone()
+    ])));
+    frame(&ctx, &mut app);
+    assert!(app.session.doc.flow().layout.groups.is_empty());
+}

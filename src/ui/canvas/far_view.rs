@@ -68,13 +68,16 @@ impl Canvas {
         for node in &placed {
             self.state.node_rects.insert(node.id.clone(), node.rect);
         }
+        let frames = self.group_frames(flow, view, clip);
         let painter = ui.painter();
+        super::groups::paint_groups(painter, flow, &frames);
         paint_wires(painter, flow, &self.state, view);
         for node in &placed {
             paint_node(painter, node, &self.state, selection.contains(node.id));
         }
         overlay::paint(painter, &self.state, ui.input(|i| i.time));
 
+        self.group_headers(ui, flow, &frames, view, &mut commands);
         let hovered = |pos: Option<Pos2>| {
             let pos = pos?;
             placed

@@ -270,6 +270,8 @@ pub struct CanvasState {
     /// Each node's size in graph units when last drawn in full (the far view draws nodes
     /// this size).
     pub node_sizes: HashMap<NodeId, egui::Vec2>,
+    /// Screen rectangles of the group headers drawn this frame, by group index.
+    pub group_headers: Vec<(usize, Rect)>,
     /// Screen rectangles of the nodes drawn last frame (to tell which are on screen).
     pub node_rects_last: HashMap<NodeId, Rect>,
     /// Screen y of each input row drawn this frame, by (node, input name).
@@ -341,6 +343,7 @@ impl CanvasState {
             node_rects: HashMap::new(),
             node_rects_last: HashMap::new(),
             node_sizes: HashMap::new(),
+            group_headers: Vec::new(),
             input_rows: HashMap::new(),
             output_rows: HashMap::new(),
             node_visible: true,

@@ -4,6 +4,7 @@
 pub mod far_view;
 pub mod filmstrip;
 pub mod graph_types;
+pub mod groups;
 pub mod minimap;
 pub mod node_body;
 pub mod overlay;
@@ -290,6 +291,8 @@ impl Canvas {
             && ui
                 .input(|i| i.pointer.interact_pos())
                 .is_some_and(|pos| ui.ctx().layer_id_at(pos) == Some(ui.layer_id()));
+        let frames = self.group_frames(doc.flow(), view, ui.clip_rect());
+        groups::paint_groups(ui.painter(), doc.flow(), &frames);
         let layer = ui.layer_id();
         let editor_shapes = paint_order::mark(ui.ctx(), layer);
         let response = self
@@ -320,6 +323,7 @@ impl Canvas {
             }));
         }
 
+        self.group_headers(ui, doc.flow(), &frames, view, &mut commands);
         let pointer_down = ui.input(|i| i.pointer.primary_down());
         let mut selected =
             self.handle_responses(response.node_responses, doc, selection, view, &mut commands);
