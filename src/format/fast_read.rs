@@ -155,6 +155,7 @@ fn layout(scan: &mut Scan<'_>) -> Option<Layout> {
             "pan" => layout.pan = pair(scan)?,
             "zoom" => layout.zoom = float32(scan)?,
             "positions" => layout.positions = map(scan, |id| NodeId::new(id), pair)?,
+            "sizes" => layout.sizes = map(scan, |id| NodeId::new(id), pair)?,
             _ => return None,
         }
         Some(())

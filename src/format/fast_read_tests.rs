@@ -186,8 +186,9 @@ fn flow_strategy() -> impl Strategy<Value = Flow> {
         proptest::collection::vec((port(), port()), 0..6),
         (f32_strategy(), f32_strategy(), f32_strategy()),
         proptest::collection::btree_map(id_strategy(), (f32_strategy(), f32_strategy()), 0..4),
+        proptest::collection::btree_map(id_strategy(), (f32_strategy(), f32_strategy()), 0..3),
     )
-        .prop_map(|(nodes, wires, (x, y, zoom), positions)| Flow {
+        .prop_map(|(nodes, wires, (x, y, zoom), positions, sizes)| Flow {
             version: 1,
             nodes,
             edges: wires
@@ -200,6 +201,10 @@ fn flow_strategy() -> impl Strategy<Value = Flow> {
                 positions: positions
                     .into_iter()
                     .map(|(id, at)| (NodeId::new(id), at))
+                    .collect(),
+                sizes: sizes
+                    .into_iter()
+                    .map(|(id, size)| (NodeId::new(id), size))
                     .collect(),
             },
         })

@@ -29,7 +29,7 @@ pub struct Locator<'t> {
     node_ids: HashMap<String, Vec<usize>>,
     /// Each edge and the offsets of the strings that write it, in order.
     edges: HashMap<Edge, Vec<usize>>,
-    /// Each layout position's node id and the offset of its key.
+    /// Each layout entry's node id (a position, else a size) and the offset of its key.
     positions: HashMap<String, usize>,
     /// The first comment, if any.
     first_comment: Option<usize>,
@@ -129,7 +129,7 @@ impl<'t> Locator<'t> {
                                     self.edges.entry(edge).or_default().push(token.at);
                                 }
                             }
-                            Some((Some("positions"), b'{')) => {
+                            Some((Some("positions" | "sizes"), b'{')) => {
                                 self.positions.entry(value.clone()).or_insert(token.at);
                             }
                             _ => {}

@@ -24,7 +24,7 @@ pub struct Flow {
     /// Wires from an output port to an input port, kept sorted when saved.
     #[serde(default)]
     pub edges: Vec<Edge>,
-    /// Canvas layout: node positions, pan and zoom.
+    /// Canvas layout: node positions and view sizes, pan and zoom.
     #[serde(default)]
     pub layout: Layout,
 }
@@ -217,6 +217,11 @@ pub struct Layout {
     /// Node positions in graph space, by node id.
     #[serde(default)]
     pub positions: BTreeMap<NodeId, (f32, f32)>,
+    /// The size a node's view area was resized to (a viewer's result area), width and
+    /// height in graph units, by node id. Nodes not listed use their kind's default size;
+    /// left out of the file when empty, so older files read unchanged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sizes: BTreeMap<NodeId, (f32, f32)>,
 }
 
 impl Default for Layout {
@@ -225,6 +230,7 @@ impl Default for Layout {
             pan: (0.0, 0.0),
             zoom: default_zoom(),
             positions: BTreeMap::new(),
+            sizes: BTreeMap::new(),
         }
     }
 }
