@@ -217,6 +217,8 @@ mod tests {
         panel.forget(&NodeId::from("t"));
         assert_eq!(panel.node, None);
         panel.toggle(&[]);
+        assert!(!panel.open, "open: the toggle closes it");
+        panel.toggle(&[]);
         assert!(panel.open, "opening with nothing to show still opens");
         panel.toggle(&[]);
         assert!(!panel.open);

@@ -60,8 +60,10 @@ fn entries(ui: &mut egui::Ui, id: egui::Id, parent: &Json, range: std::ops::Rang
 /// One child: a folded branch, or a scalar with its key.
 fn entry(ui: &mut egui::Ui, id: egui::Id, key: &str, child: &Json) {
     let summary = match child {
-        Json::Object(map) if !map.is_empty() => format!("{key}: {{…}} {} keys", map.len()),
-        Json::Array(items) if !items.is_empty() => format!("{key}: […] {} items", items.len()),
+        Json::Object(map) if !map.is_empty() => format!("{key}: {{…}} {}", count(map.len(), "key")),
+        Json::Array(items) if !items.is_empty() => {
+            format!("{key}: […] {}", count(items.len(), "item"))
+        }
         scalar => {
             ui.add(egui::Label::new(scalar_job(ui, Some(key), scalar)).wrap());
             return;
@@ -99,4 +101,9 @@ fn scalar_job(ui: &egui::Ui, key: Option<&str>, scalar: &Json) -> LayoutJob {
     };
     job.append(&text, 0.0, TextFormat::simple(font, theme::data_type(ty)));
     job
+}
+
+/// "1 key", "3 keys".
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

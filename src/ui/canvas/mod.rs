@@ -7,6 +7,7 @@ pub mod node_body;
 pub mod overlay;
 pub mod sync;
 pub mod transform;
+pub mod viewer_area;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -249,11 +250,19 @@ impl Canvas {
         // Zoom is ours: the editor would rescale stored positions (see docs/architecture.md).
         let layout = &doc.flow().layout;
         let finder_open = self.editor.node_finder.is_some();
+        self.state.viewer_areas_last = std::mem::take(self.state.viewer_areas.get_mut());
+        self.state.held_scroll = None;
         let view = if finder_open {
+            Self::view_of(doc, rect)
+        } else if let Some(node) = self.viewer_under_pointer(ui) {
+            // The wheel over a viewer scrolls its text: held from the editor (which would
+            // zoom) and handed to the viewer's scroll area while it is drawn.
+            self.state.held_scroll = Some((node, take_scroll(ui)));
             Self::view_of(doc, rect)
         } else {
             wheel_zoom(ui, Self::view_of(doc, rect))
         };
+        self.state.view_sizes.clone_from(&layout_sizes(doc));
         self.apply_view(ui, view);
         self.place_nodes(doc, view);
 
@@ -317,6 +326,17 @@ impl Canvas {
             .cloned()
             .collect();
         commands
+    }
+
+    /// The viewer whose result area (as drawn last frame) is under the pointer, if any.
+    fn viewer_under_pointer(&self, ui: &egui::Ui) -> Option<NodeId> {
+        let pointer = ui.input(|i| i.pointer.hover_pos())?;
+        if !ui.max_rect().contains(pointer) {
+            return None;
+        }
+        (self.state.viewer_areas_last.iter())
+            .find(|(_, rect)| rect.contains(pointer))
+            .map(|(id, _)| id.clone())
     }
 
     /// Turns the editor's responses into commands; returns the selection the editor asked
@@ -456,6 +476,19 @@ impl Canvas {
                 AppCommand::ShowImage { title, image }
             }
             CanvasResponse::ToggleExpanded(node) => AppCommand::ToggleExpanded(node),
+            CanvasResponse::ShowData(node) => AppCommand::ShowNodeData(node),
+            CanvasResponse::ResizeView(node, size_in_graph) => {
+                // The frames of one drag of the corner are one undo step, as moves are.
+                let drag = *self.drag.get_or_insert_with(|| {
+                    self.drags += 1;
+                    DragId(self.drags)
+                });
+                edit(DocEdit::ResizeView {
+                    node,
+                    size_in_graph,
+                    drag,
+                })
+            }
         };
         commands.push(command);
     }
@@ -534,6 +567,22 @@ impl Canvas {
             zoom: view.zoom,
         })
     }
+}
+
+/// The viewers' result area sizes the document keeps, by node.
+fn layout_sizes(doc: &Document) -> HashMap<NodeId, (f32, f32)> {
+    let sizes = &doc.flow().layout.sizes;
+    sizes.iter().map(|(id, size)| (id.clone(), *size)).collect()
+}
+
+/// Takes this frame's wheel scroll away from everything else, and returns it.
+fn take_scroll(ui: &mut egui::Ui) -> Vec2 {
+    ui.input_mut(|i| {
+        let delta = i.smooth_scroll_delta;
+        i.smooth_scroll_delta = Vec2::ZERO;
+        i.raw_scroll_delta = Vec2::ZERO;
+        delta
+    })
 }
 
 /// The mouse wheel zooms around the pointer (and is used up, so the editor does not zoom too).
