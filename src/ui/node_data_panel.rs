@@ -96,6 +96,10 @@ impl NodeDataView {
         commands: &mut Vec<AppCommand>,
     ) {
         let labels = inputs.labels;
+        if ports.inputs.is_empty() && ports.outputs.is_empty() {
+            ui.label(RichText::new("This node has no inputs or outputs.").weak());
+            return;
+        }
         if !ports.inputs.is_empty() {
             ui.heading("Inputs");
             ui.label(
@@ -152,6 +156,9 @@ fn status(ui: &mut egui::Ui, node: &NodeId, inputs: &NodeDataInputs<'_>) {
     let mut text = format!("{} {}", status_icon(status), status.label());
     if let Some(ms) = view.and_then(|v| v.elapsed_ms) {
         text.push_str(&format!(" · {}", format_duration_ms(ms)));
+    }
+    if status == NodeStatus::Idle && view.is_some_and(|v| v.result.is_some()) {
+        text.push_str(" · result from an earlier run");
     }
     ui.horizontal(|ui| {
         ui.label(RichText::new(text).color(theme::status(status)));

@@ -95,7 +95,10 @@ fn is_small(value: &Value) -> bool {
         Value::Bytes(bytes) => bytes.len() < SMALL_BYTES,
         Value::Number(_) | Value::Bool(_) | Value::Image(_) => true,
         Value::Json(json) => json_nodes_within(json, &mut 2_000),
-        Value::List(_) | Value::Batch(_) => false,
+        Value::List(items) => items.len() < 50 && items.iter().all(is_small),
+        Value::Batch(items) => {
+            items.len() < 50 && items.iter().all(|item| item.value().map_or(true, is_small))
+        }
     }
 }
 
