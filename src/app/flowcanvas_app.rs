@@ -492,7 +492,8 @@ impl FlowcanvasApp {
         match self.after_layout.take() {
             Some(AfterLayout::Focus(id)) => self.commands.insert(0, AppCommand::Focus(id)),
             Some(AfterLayout::KeepInView(id)) => {
-                let canvas = self.canvas.rect;
+                // A margin, so the node's ports are not on the canvas's very edge.
+                let canvas = self.canvas.rect.shrink(16.0);
                 let rect = self.canvas.state.node_rects.get(&id);
                 if rect.is_some_and(|rect| !canvas.contains_rect(*rect)) {
                     self.commands.insert(0, AppCommand::Focus(id));

@@ -2,7 +2,7 @@
 //! level's children are never laid out, and long arrays and objects open in pages of at
 //! most 100), scalars inline beside their key.
 
-use eframe::egui::{self, text::LayoutJob, TextFormat};
+use eframe::egui::{self, text::LayoutJob, RichText, TextFormat};
 use serde_json::Value as Json;
 
 use crate::model::DataType;
@@ -51,7 +51,7 @@ fn entries(ui: &mut egui::Ui, id: egui::Id, parent: &Json, range: std::ops::Rang
     }
     for start in range.clone().step_by(step) {
         let end = (start + step).min(range.end);
-        egui::CollapsingHeader::new(format!("[{start} … {}]", end - 1))
+        egui::CollapsingHeader::new(RichText::new(format!("[{start} … {}]", end - 1)).monospace())
             .id_salt(id.with(("page", start, end)))
             .show(ui, |ui| entries(ui, id, parent, start..end));
     }
@@ -69,7 +69,7 @@ fn entry(ui: &mut egui::Ui, id: egui::Id, key: &str, child: &Json) {
             return;
         }
     };
-    egui::CollapsingHeader::new(summary)
+    egui::CollapsingHeader::new(RichText::new(summary).monospace())
         .id_salt(id)
         .show(ui, |ui| show(ui, id, child));
 }

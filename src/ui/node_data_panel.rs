@@ -106,21 +106,21 @@ impl NodeDataView {
                 RichText::new(
                     "What each input gets: the current result of the node that feeds it.",
                 )
-                .weak()
-                .small(),
+                .weak(),
             );
             for input in &ports.inputs {
                 ui.add_space(6.0);
                 let port = &input.arriving.port;
-                ui.label(RichText::new(source_text(input, labels)).weak());
+                let source = source_text(input, labels);
                 let slot = format!("{node}/in/{port}");
                 match input_value(input, inputs.run_view) {
                     Some(value) => {
-                        let label = format!("{port} ({})", input.arriving.ty.name());
-                        commands.extend(self.values.show(ui, &slot, &label, &value, thumbnails));
+                        let header = (port.as_str(), Some(source.as_str()));
+                        commands.extend(self.values.show(ui, &slot, header, &value, thumbnails));
                     }
                     None => {
                         ui.label(RichText::new(port).strong());
+                        ui.label(RichText::new(source).weak());
                         ui.label(RichText::new(empty_input_text(input)).weak().italics());
                     }
                 }
@@ -136,11 +136,14 @@ impl NodeDataView {
             let slot = format!("{node}/out/{port}");
             match output_value(node, port, inputs.run_view) {
                 Some(value) => {
-                    let label = format!("{port} ({})", ty.name());
-                    commands.extend(self.values.show(ui, &slot, &label, &value, thumbnails));
+                    let header = (port.as_str(), None);
+                    commands.extend(self.values.show(ui, &slot, header, &value, thumbnails));
                 }
                 None => {
-                    ui.label(RichText::new(port).strong());
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(port).strong());
+                        ui.label(RichText::new(ty.name()).weak());
+                    });
                     ui.label(RichText::new("no result yet").weak().italics());
                 }
             }
@@ -176,19 +179,18 @@ fn status(ui: &mut egui::Ui, node: &NodeId, inputs: &NodeDataInputs<'_>) {
     }
 }
 
-/// Where an input's value comes from: "x ← Notes · text", "y: constant".
+/// Where an input's value comes from: "from Notes · text", "its constant value".
 fn source_text(input: &crate::session::node_data::InputPort, labels: &NodeLabels) -> String {
-    let port = &input.arriving.port;
     match &input.arriving.arrives {
         Arrives::Output(from) => {
-            let mut text = format!("{port} ← {} · {}", labels.name(&from.node), from.port);
+            let mut text = format!("from {} · {}", labels.name(&from.node), from.port);
             if let Some(wire) = input.arriving.wire.as_ref().filter(|w| w.node != from.node) {
                 text.push_str(&format!(" (through {})", labels.name(&wire.node)));
             }
             text
         }
-        Arrives::Constant(_) => format!("{port}: its constant value"),
-        Arrives::Nothing(_) => format!("{port}: nothing arrives"),
+        Arrives::Constant(_) => "its constant value".to_owned(),
+        Arrives::Nothing(_) => "nothing arrives".to_owned(),
     }
 }
 

@@ -97,7 +97,7 @@ fn is_small(value: &Value) -> bool {
         Value::Json(json) => json_nodes_within(json, &mut 2_000),
         Value::List(items) => items.len() < 50 && items.iter().all(is_small),
         Value::Batch(items) => {
-            items.len() < 50 && items.iter().all(|item| item.value().map_or(true, is_small))
+            items.len() < 50 && items.iter().all(|item| item.value().is_none_or(is_small))
         }
     }
 }

@@ -31,14 +31,14 @@ pub struct ValueViews {
 }
 
 impl ValueViews {
-    /// Draws `value` under the header `label`; `slot` names the place it is shown in (it
-    /// keeps the Tree/Raw choice and the scroll position). Returns a command when Copy or
-    /// the image is clicked.
+    /// Draws `value` under the header `label` (with `note` under it, weak); `slot` names the
+    /// place it is shown in (it keeps the Tree/Raw choice and the scroll position). Returns
+    /// a command when Copy or the image is clicked.
     pub fn show(
         &mut self,
         ui: &mut egui::Ui,
         slot: &str,
-        label: &str,
+        (label, note): (&str, Option<&str>),
         value: &ValueRef,
         thumbnails: &mut Thumbnails,
     ) -> Option<AppCommand> {
@@ -71,6 +71,9 @@ impl ValueViews {
                 }
             });
         });
+        if let Some(note) = note {
+            ui.label(RichText::new(note).weak());
+        }
         match raw {
             true => self.raw.insert(slot.to_owned()),
             false => self.raw.remove(slot),

@@ -203,7 +203,12 @@ fn the_node_data_panel_shows_outputs_whole_offers_a_json_tree_and_docks_beside_t
     frames_until(&ctx, &mut app, "the raw JSON", |_, out| {
         shows(out, "  \"name\": \"flowcanvas\",")
     });
-    assert!(texts.iter().any(|t| t == "text ← doc · text"), "{texts:?}");
+    assert_eq!(
+        app.session.selection,
+        [NodeId::from("parse")],
+        "clicks in the panel keep the node selected"
+    );
+    assert!(texts.iter().any(|t| t == "from doc · text"), "{texts:?}");
     assert!(
         texts
             .iter()

@@ -276,10 +276,12 @@ impl Canvas {
             .iter()
             .filter_map(|id| self.map.to_editor.get(id).copied())
             .collect();
+        // Docked panels share the canvas's layer: a click in one (the node data panel, say)
+        // is not a click on the canvas and keeps the selection.
         let click_on_canvas = ui.input(|i| i.pointer.any_click())
-            && ui
-                .input(|i| i.pointer.interact_pos())
-                .is_some_and(|pos| ui.ctx().layer_id_at(pos) == Some(ui.layer_id()));
+            && ui.input(|i| i.pointer.interact_pos()).is_some_and(|pos| {
+                rect.contains(pos) && ui.ctx().layer_id_at(pos) == Some(ui.layer_id())
+            });
         let response = self
             .editor
             .draw_graph_editor(ui, &self.kinds, &mut self.state, Vec::new());

@@ -189,7 +189,7 @@ pub fn header(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
     if node.output {
         marks.push_str(" out");
     }
-    let data = egui::Button::new(RichText::new("👁").size(state.view.points(11.0)))
+    let data = egui::Button::new(RichText::new("👁").size(state.view.points(13.0)))
         .small()
         .frame(false);
     if ui
