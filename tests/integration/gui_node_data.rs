@@ -120,7 +120,15 @@ fn the_node_data_panel_shows_outputs_whole_offers_a_json_tree_and_docks_beside_t
     let with_run_panel = app.canvas.rect;
     app.push(AppCommand::Select(vec![NodeId::from("long")]));
     frame(&ctx, &mut app);
-    app.push(AppCommand::ToggleNodeData);
+    // I (the shortcut) opens it on the selected node.
+    let key = egui::Event::Key {
+        key: egui::Key::I,
+        physical_key: Some(egui::Key::I),
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    };
+    frame_with(&ctx, &mut app, vec![key]);
     let first = long_line(1);
     let output = frames_until(&ctx, &mut app, "the long text in the panel", |_, out| {
         painted_texts(out)
