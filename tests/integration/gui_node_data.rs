@@ -110,7 +110,7 @@ fn opened(dir: &Path) -> (egui::Context, FlowcanvasApp) {
 }
 
 #[test]
-fn the_node_data_panel_shows_outputs_whole_offers_a_json_tree_and_docks_beside_the_canvas() {
+fn the_node_data_panel_shows_outputs_whole_and_docks_beside_the_canvas() {
     let dir = tempfile::tempdir().unwrap();
     let (ctx, mut app) = opened(dir.path());
     // The run panel is open on the right; the node data panel takes its place.
@@ -167,6 +167,18 @@ fn the_node_data_panel_shows_outputs_whole_offers_a_json_tree_and_docks_beside_t
     );
     assert!(shows(&output, "Copy"));
 
+    // Closing gives the canvas its room back.
+    app.push(AppCommand::ToggleNodeData);
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert!(!app.session.node_data.open);
+    assert!(app.canvas.rect.width() > canvas.width() + 250.0);
+}
+
+#[test]
+fn a_json_value_offers_a_tree_that_opens_as_it_is_unfolded_and_its_raw_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ctx, mut app) = opened(dir.path());
     // A JSON value offers the tree (top-level keys inline, a nested object folded) and Raw;
     // its input shows where it came from and what arrived.
     app.push(AppCommand::ShowNodeData(NodeId::from("parse")));
@@ -223,13 +235,6 @@ fn the_node_data_panel_shows_outputs_whole_offers_a_json_tree_and_docks_beside_t
             .any(|t| t.starts_with("{\"name\": \"flowcanvas\"")),
         "the input's value: {texts:?}"
     );
-
-    // Closing gives the canvas its room back.
-    app.push(AppCommand::ToggleNodeData);
-    frame(&ctx, &mut app);
-    frame(&ctx, &mut app);
-    assert!(!app.session.node_data.open);
-    assert!(app.canvas.rect.width() > canvas.width() + 250.0);
 }
 
 #[test]
