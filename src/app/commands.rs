@@ -60,6 +60,8 @@ impl FlowcanvasApp {
             | AppCommand::Find
             | AppCommand::ShowImage { .. }
             | AppCommand::ShowResults(..)
+            | AppCommand::ShowNodeData(..)
+            | AppCommand::ToggleNodeData
             | AppCommand::ToggleDrawer(..)
             | AppCommand::CopyText(..)
             | AppCommand::SaveResult { .. }
@@ -145,6 +147,8 @@ impl FlowcanvasApp {
                 self.submit(request);
             }
             AppCommand::OpenRunPanel(scope) => {
+                // One panel on the right at a time: the run panel takes the node data's place.
+                self.session.node_data.close();
                 self.run_panel.open_for(scope);
                 self.after_layout = Some(AfterLayout::KeepPlanInView);
             }
@@ -231,6 +235,19 @@ impl FlowcanvasApp {
                 self.after_layout = Some(AfterLayout::Focus(node.clone()));
                 self.results_window = Some(ResultsWindow::new(node, &self.session.catalog));
             }
+            AppCommand::ShowNodeData(node) => {
+                self.session.node_data.show_node(node.clone());
+                self.session.selection = vec![node.clone()];
+                self.node_data_opened(node);
+            }
+            AppCommand::ToggleNodeData => {
+                self.session.node_data.toggle(&self.session.selection);
+                if let Some(node) = self.session.node_data.node.clone() {
+                    if self.session.node_data.open {
+                        self.node_data_opened(node);
+                    }
+                }
+            }
             AppCommand::ToggleDrawer(tab) => {
                 self.drawer = if self.drawer == Some(tab) {
                     None
@@ -253,6 +270,13 @@ impl FlowcanvasApp {
             }
             _ => {}
         }
+    }
+
+    /// The node data panel opened on `node`: it takes the run panel's place on the right,
+    /// and once the canvas has shrunk the node is brought into view if it went out of it.
+    fn node_data_opened(&mut self, node: crate::model::NodeId) {
+        self.run_panel.open = false;
+        self.after_layout = Some(AfterLayout::KeepInView(node));
     }
 
     /// Applies an edit to the document; a refused one is explained in a notice.

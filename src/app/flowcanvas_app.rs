@@ -27,6 +27,7 @@ use crate::trust::{FlowEffects, TrustList};
 use crate::ui::canvas::{Canvas, CanvasInputs};
 use crate::ui::dialogs::ErrorDialog;
 use crate::ui::find_bar::FindBar;
+use crate::ui::node_data_panel::{NodeDataInputs, NodeDataView};
 use crate::ui::results_window::ResultsWindow;
 use crate::ui::run_panel::RunPanel;
 use crate::ui::theme;
@@ -104,6 +105,8 @@ pub struct FlowcanvasApp {
     pub drawer: Option<DrawerTab>,
     /// The results window (a node's history and Compare), if open.
     pub results_window: Option<ResultsWindow>,
+    /// The node data panel's own state (its open flag and node are the session's).
+    pub node_data_view: NodeDataView,
     /// What to do once a panel that just opened has taken its room from the canvas.
     pub(super) after_layout: Option<AfterLayout>,
     /// The image shown full size, with its title, if any.
@@ -133,6 +136,9 @@ pub struct FlowcanvasApp {
 pub(super) enum AfterLayout {
     /// Centre the canvas on this node (the results panel talks about it).
     Focus(NodeId),
+    /// Centre the canvas on this node if it is not wholly in view (the node data panel
+    /// shows it).
+    KeepInView(NodeId),
     /// Fit the flow if its nodes are no longer all in view beside the run panel.
     KeepPlanInView,
     /// Fit the flow if none of its nodes is in view: a flow just opened at a saved view
@@ -224,6 +230,7 @@ impl FlowcanvasApp {
             recovery_offer: None,
             drawer: None,
             results_window: None,
+            node_data_view: NodeDataView::default(),
             image_viewer: None,
             after_layout: Some(AfterLayout::ShowSomeNodes),
             dismissed_unfinished: HashSet::new(),
@@ -322,8 +329,10 @@ impl FlowcanvasApp {
             self.commands.extend(commands);
         }
         if !self.app_mode {
-            // Before the banners, so it runs the full height under the top bar and its Run
-            // button stays put when a banner comes or goes.
+            // The node data panel and the run panel share the right-hand side, one at a time
+            // (opening one closes the other), drawn before the banners so each runs the full
+            // height under the top bar.
+            self.node_data_panel(ctx);
             let session = &self.session;
             let commands = self.run_panel.show(
                 ctx,
@@ -409,6 +418,31 @@ impl FlowcanvasApp {
         self.poll_stored_results();
     }
 
+    /// The node data panel, when open: it follows the selection (one selected node).
+    fn node_data_panel(&mut self, ctx: &egui::Context) {
+        let session = &mut self.session;
+        session.node_data.follow_selection(&session.selection);
+        if !session.node_data.open {
+            return;
+        }
+        let ports = session.node_data.ports(&session.doc, &session.registry);
+        let node = session.node_data.node.clone();
+        let inputs = NodeDataInputs {
+            node: node.as_ref(),
+            ports,
+            run_view: &session.run_view,
+            labels: &session.derived.labels,
+            stale: node
+                .as_ref()
+                .is_some_and(|n| session.derived.stale.contains(n)),
+        };
+        let (commands, open) = self.node_data_view.show(ctx, &inputs, &mut self.textures);
+        self.commands.extend(commands);
+        if !open {
+            self.session.node_data.close();
+        }
+    }
+
     /// App mode: the form, Run, progress and outputs, no graph.
     fn app_mode_panel(&mut self, ctx: &egui::Context) {
         let frame = egui::Frame::central_panel(&ctx.style()).inner_margin(24.0);
@@ -471,6 +505,14 @@ impl FlowcanvasApp {
     fn keep_in_view(&mut self) {
         match self.after_layout.take() {
             Some(AfterLayout::Focus(id)) => self.commands.insert(0, AppCommand::Focus(id)),
+            Some(AfterLayout::KeepInView(id)) => {
+                // A margin, so the node's ports are not on the canvas's very edge.
+                let canvas = self.canvas.rect.shrink(16.0);
+                let rect = self.canvas.state.node_rects.get(&id);
+                if rect.is_some_and(|rect| !canvas.contains_rect(*rect)) {
+                    self.commands.insert(0, AppCommand::Focus(id));
+                }
+            }
             Some(AfterLayout::ShowSomeNodes) => {
                 let canvas = self.canvas.rect;
                 let rects = &self.canvas.state.node_rects;

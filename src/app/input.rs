@@ -37,6 +37,7 @@ impl FlowcanvasApp {
                 shortcut(Modifiers::NONE, Key::Delete, AppCommand::Delete);
                 shortcut(Modifiers::NONE, Key::F, AppCommand::ZoomToFit);
                 shortcut(Modifiers::NONE, Key::M, AppCommand::ToggleMinimap);
+                shortcut(Modifiers::NONE, Key::I, AppCommand::ToggleNodeData);
                 for event in &input.events {
                     match event {
                         egui::Event::Copy => found.push(AppCommand::Copy),

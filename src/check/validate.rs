@@ -169,6 +169,14 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             });
         }
     }
+    for id in flow.layout.sizes.keys() {
+        if !seen.contains(id) {
+            problems.push(Problem {
+                subject: Subject::Layout(id.clone()),
+                message: "size for a node that does not exist".to_owned(),
+            });
+        }
+    }
     problems
 }
 

@@ -156,6 +156,7 @@ fn layout(scan: &mut Scan<'_>) -> Option<Layout> {
             "zoom" => layout.zoom = float32(scan)?,
             "positions" => layout.positions = map(scan, |id| NodeId::new(id), pair)?,
             "groups" => layout.groups = list(scan, group)?,
+            "sizes" => layout.sizes = map(scan, |id| NodeId::new(id), pair)?,
             _ => return None,
         }
         Some(())

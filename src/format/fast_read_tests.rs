@@ -189,24 +189,31 @@ fn flow_strategy() -> impl Strategy<Value = Flow> {
         (f32_strategy(), f32_strategy(), f32_strategy()),
         proptest::collection::btree_map(id_strategy(), (f32_strategy(), f32_strategy()), 0..4),
         proptest::collection::vec(group_strategy(), 0..3),
+        proptest::collection::btree_map(id_strategy(), (f32_strategy(), f32_strategy()), 0..3),
     )
-        .prop_map(|(nodes, wires, (x, y, zoom), positions, groups)| Flow {
-            version: 1,
-            nodes,
-            edges: wires
-                .into_iter()
-                .map(|(from, to)| Edge::new(from, to))
-                .collect(),
-            layout: Layout {
-                pan: (x, y),
-                zoom,
-                positions: positions
+        .prop_map(
+            |(nodes, wires, (x, y, zoom), positions, groups, sizes)| Flow {
+                version: 1,
+                nodes,
+                edges: wires
                     .into_iter()
-                    .map(|(id, at)| (NodeId::new(id), at))
+                    .map(|(from, to)| Edge::new(from, to))
                     .collect(),
-                groups,
+                layout: Layout {
+                    pan: (x, y),
+                    zoom,
+                    positions: positions
+                        .into_iter()
+                        .map(|(id, at)| (NodeId::new(id), at))
+                        .collect(),
+                    groups,
+                    sizes: sizes
+                        .into_iter()
+                        .map(|(id, size)| (NodeId::new(id), size))
+                        .collect(),
+                },
             },
-        })
+        )
 }
 
 fn group_strategy() -> impl Strategy<Value = Group> {

@@ -29,7 +29,7 @@ pub struct Locator<'t> {
     node_ids: HashMap<String, Vec<usize>>,
     /// Each edge and the offsets of the strings that write it, in order.
     edges: HashMap<Edge, Vec<usize>>,
-    /// Each layout position's node id and the offset of its key.
+    /// Each layout entry's node id (a position, else a size) and the offset of its key.
     positions: HashMap<String, usize>,
     /// Where each id first appears in a group's `nodes` list.
     group_members: HashMap<String, usize>,
@@ -134,7 +134,7 @@ impl<'t> Locator<'t> {
                                     self.edges.entry(edge).or_default().push(token.at);
                                 }
                             }
-                            Some((Some("positions"), b'{')) => {
+                            Some((Some("positions" | "sizes"), b'{')) => {
                                 self.positions.entry(value.clone()).or_insert(token.at);
                             }
                             // Bare strings in a `nodes` list: a group's members (the

@@ -347,3 +347,46 @@ fn loading_refuses_devices_fifos_and_huge_files() {
         "{err}"
     );
 }
+
+#[test]
+fn view_sizes_are_optional_written_canonically_and_survive_a_round_trip() {
+    let old = r#"Flow(
+    version: 1,
+    nodes: [
+        Node(id: "a", kind: "text"),
+        Node(id: "v", kind: "viewer"),
+    ],
+    edges: ["a.text -> v.in"],
+    layout: Layout(positions: {"a": (0.0, 0.0), "v": (200.0, 0.0)}),
+)
+"#;
+    // A file from before sizes existed reads with none, and is written without the field.
+    let mut flow = parse(old, &registry()).unwrap();
+    assert!(flow.layout.sizes.is_empty());
+    assert!(!to_text(&flow).contains("sizes"), "{}", to_text(&flow));
+
+    flow.layout
+        .sizes
+        .insert(crate::model::NodeId::from("v"), (320.0, 180.5));
+    let text = to_text(&flow);
+    assert!(
+        text.contains("        sizes: {\n            \"v\": (320.0, 180.5),\n        },\n"),
+        "written canonically, after positions:\n{text}"
+    );
+    let back = parse(&text, &registry()).unwrap();
+    assert_eq!(back, flow);
+    assert_eq!(to_text(&back), text, "canonical text is a fixed point");
+    // RON alone (not the fast reader) reads it the same way.
+    assert_eq!(ron_flow(&text).unwrap(), flow);
+
+    // A size for a node that does not exist is an error, located at its key.
+    let ghost = text.replace("\"v\": (320.0, 180.5)", "\"ghost\": (1.0, 1.0)");
+    let errors = parse(&ghost, &registry()).unwrap_err();
+    let message = errors[0].to_string();
+    assert!(
+        message.contains("size for a node that does not exist"),
+        "{message}"
+    );
+    let line = ghost.lines().position(|l| l.contains("\"ghost\"")).unwrap() + 1;
+    assert_eq!(errors[0].pos.map(|p| p.line), Some(line), "{message}");
+}

@@ -24,7 +24,7 @@ pub struct Flow {
     /// Wires from an output port to an input port, kept sorted when saved.
     #[serde(default)]
     pub edges: Vec<Edge>,
-    /// Canvas layout: node positions, pan and zoom.
+    /// Canvas layout: node positions and view sizes, pan and zoom.
     #[serde(default)]
     pub layout: Layout,
 }
@@ -221,6 +221,11 @@ pub struct Layout {
     /// were).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<super::Group>,
+    /// The size a node's view area was resized to (a viewer's result area), width and
+    /// height in graph units, by node id. Nodes not listed use their kind's default size;
+    /// left out of the file when empty, so older files read unchanged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sizes: BTreeMap<NodeId, (f32, f32)>,
 }
 
 impl Default for Layout {
@@ -230,6 +235,7 @@ impl Default for Layout {
             zoom: default_zoom(),
             positions: BTreeMap::new(),
             groups: Vec::new(),
+            sizes: BTreeMap::new(),
         }
     }
 }

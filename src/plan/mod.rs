@@ -1,6 +1,7 @@
 //! The planner: which nodes a run covers (node, to-here, whole flow), seen through
 //! pass-through nodes, in dependency order, with skips for missing inputs and run modes.
 
+mod arriving;
 mod fan_out;
 mod graph;
 mod loops;
@@ -10,6 +11,7 @@ mod resolve;
 mod staleness;
 mod types;
 
+pub use arriving::{arriving_inputs, Arrives, ArrivingInput};
 pub use fan_out::fan_out;
 pub use loops::find_loops;
 pub use planner::plan;

@@ -86,6 +86,10 @@ pub enum AppCommand {
     },
     /// Open a node's results window (history and Compare).
     ShowResults(NodeId),
+    /// Open the node data panel on a node (its inputs and outputs, whole).
+    ShowNodeData(NodeId),
+    /// Open the node data panel on the selected node, or close it.
+    ToggleNodeData,
     /// Show an image full size in the image viewer.
     ShowImage {
         /// What it is (the node's title).

@@ -148,7 +148,9 @@ impl Document {
             }
             DocEdit::SetTitle { node, .. } => Some(UndoGroup::Title(node.clone())),
             DocEdit::SetPromotion { node, .. } => Some(UndoGroup::Promotion(node.clone())),
-            DocEdit::MoveNodes { drag, .. } => Some(UndoGroup::Drag(*drag)),
+            DocEdit::MoveNodes { drag, .. } | DocEdit::ResizeView { drag, .. } => {
+                Some(UndoGroup::Drag(*drag))
+            }
             DocEdit::SetGroup { index, .. } => Some(UndoGroup::GroupTitle(*index)),
             _ => None,
         };
@@ -249,6 +251,18 @@ impl Document {
                     let pos = self.flow.layout.positions.entry(id).or_insert((0.0, 0.0));
                     pos.0 += delta.0;
                     pos.1 += delta.1;
+                }
+            }
+            DocEdit::ResizeView {
+                node,
+                size_in_graph,
+                ..
+            } => {
+                if self.flow.node(node.as_str()).is_some() {
+                    match size_in_graph {
+                        Some(size) => self.flow.layout.sizes.insert(node, size),
+                        None => self.flow.layout.sizes.remove(&node),
+                    };
                 }
             }
             DocEdit::SetView { .. } => {}
@@ -384,6 +398,7 @@ impl Document {
             .retain(|edge| !gone.contains(&edge.from.node) && !gone.contains(&edge.to.node));
         for id in ids {
             self.flow.layout.positions.remove(id);
+            self.flow.layout.sizes.remove(id);
         }
         self.leave_groups(&gone);
     }
@@ -493,6 +508,9 @@ impl Document {
             if let Some(pos) = self.flow.layout.positions.get(id) {
                 copy.layout.positions.insert(id.clone(), *pos);
             }
+            if let Some(size) = self.flow.layout.sizes.get(id) {
+                copy.layout.sizes.insert(id.clone(), *size);
+            }
         }
         copy
     }
@@ -523,6 +541,9 @@ impl Document {
                 id.clone(),
                 (pos.0 + offset_in_graph.0, pos.1 + offset_in_graph.1),
             );
+            if let Some(size) = clip.layout.sizes.get(&node.id) {
+                self.flow.layout.sizes.insert(id.clone(), *size);
+            }
             self.flow.nodes.push(copy);
             renamed.insert(node.id.clone(), id.clone());
             new_ids.push(id);
@@ -745,6 +766,41 @@ mod tests {
         assert_eq!(doc.flow().layout.positions[&ids[0]], (10.0, 0.0));
         doc.undo();
         assert_eq!(doc.flow().layout.positions[&ids[0]], (0.0, 0.0));
+    }
+
+    #[test]
+    fn resizing_a_view_is_one_undo_step_per_drag_and_goes_with_its_node() {
+        let mut doc = sample();
+        let v = NodeId::from("v");
+        let resize = |w: f32, drag| DocEdit::ResizeView {
+            node: NodeId::from("v"),
+            size_in_graph: Some((w, 150.0)),
+            drag: DragId(drag),
+        };
+        doc.apply(resize(200.0, 7)).unwrap();
+        doc.apply(resize(260.0, 7)).unwrap();
+        assert!(doc.is_dirty(), "a new size is saved with the flow");
+        assert_eq!(doc.flow().layout.sizes[&v], (260.0, 150.0));
+        // Copied and pasted nodes keep their size.
+        let clip = doc.copy_nodes(std::slice::from_ref(&v));
+        let pasted = doc
+            .apply(DocEdit::Paste {
+                clip,
+                offset: (10.0, 10.0),
+            })
+            .unwrap()
+            .created;
+        assert_eq!(doc.flow().layout.sizes[&pasted[0]], (260.0, 150.0));
+        doc.undo();
+        doc.undo();
+        assert!(
+            doc.flow().layout.sizes.is_empty(),
+            "one drag, one undo step"
+        );
+        doc.apply(resize(300.0, 8)).unwrap();
+        doc.apply(DocEdit::RemoveNodes(vec![v.clone()])).unwrap();
+        assert!(doc.flow().layout.sizes.is_empty(), "removed with its node");
+        assert!(validate(doc.flow(), &registry()).is_empty());
     }
 
     #[test]

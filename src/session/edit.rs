@@ -41,6 +41,16 @@ pub enum DocEdit {
         /// The drag this move belongs to.
         drag: DragId,
     },
+    /// Resize a node's view area (a viewer's result area), in graph units; `None` goes
+    /// back to the default size. The frames of one drag are one undo step.
+    ResizeView {
+        /// The node.
+        node: NodeId,
+        /// Width and height in graph units.
+        size_in_graph: Option<(f32, f32)>,
+        /// The drag this resize belongs to.
+        drag: DragId,
+    },
     /// Set the canvas's pan and zoom (written with the next save; neither an unsaved change
     /// nor an undo step).
     SetView {
@@ -143,7 +153,7 @@ pub enum UndoGroup {
     Title(NodeId),
     /// Editing a node's promotion (its label, say).
     Promotion(NodeId),
-    /// One drag of nodes.
+    /// One drag of nodes, or of a node's resize corner.
     Drag(DragId),
     /// Typing a group's title.
     GroupTitle(usize),

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod document;
 pub mod edit;
 pub mod find;
+pub mod node_data;
 pub mod recent;
 pub mod recovery;
 pub mod result_actions;
@@ -42,6 +43,8 @@ pub struct Session {
     pub clipboard: Option<Flow>,
     /// Facts worked out from the document and the results (see [`Derived`]).
     pub derived: Derived,
+    /// The node data panel: open or not, and which node it shows.
+    pub node_data: node_data::NodeDataPanel,
 }
 
 /// Facts about the open flow that take work to find, worked out once per change of the
@@ -70,6 +73,7 @@ impl Session {
             expanded: HashSet::new(),
             clipboard: None,
             derived: Derived::default(),
+            node_data: node_data::NodeDataPanel::default(),
         }
     }
 
@@ -81,6 +85,7 @@ impl Session {
         self.expanded.clear();
         self.run_view = RunView::default();
         self.derived = Derived::default();
+        self.node_data.node = None;
     }
 
     /// Applies an edit to the document. Nodes it creates become the selection; nodes it
@@ -96,6 +101,7 @@ impl Session {
             for id in &removed {
                 self.run_view.forget(id);
                 self.expanded.remove(id);
+                self.node_data.forget(id);
             }
         }
         if !applied.created.is_empty() {

@@ -16,6 +16,8 @@ mod gui;
 #[cfg(feature = "gui")]
 mod gui_canvas_view;
 #[cfg(feature = "gui")]
+mod gui_node_data;
+#[cfg(feature = "gui")]
 mod gui_panels;
 #[cfg(feature = "gui")]
 mod gui_results;

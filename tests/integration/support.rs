@@ -242,3 +242,42 @@ pub fn open_settled(path: PathBuf) -> (egui::Context, FlowcanvasApp) {
     settle(&ctx, &mut app);
     (ctx, app)
 }
+
+/// One frame with these input events (pointer, wheel, keys) in a 1440 × 900 window; returns
+/// what egui gave back (the shapes painted, the clipboard text, …).
+#[cfg(feature = "gui")]
+pub fn frame_with(
+    ctx: &egui::Context,
+    app: &mut FlowcanvasApp,
+    events: Vec<egui::Event>,
+) -> egui::FullOutput {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        events,
+        ..Default::default()
+    };
+    ctx.run(input, |ctx| app.ui(ctx))
+}
+
+/// Every text a frame painted, each with the rectangle it was painted in.
+#[cfg(feature = "gui")]
+pub fn painted_texts(output: &egui::FullOutput) -> Vec<(String, egui::Rect)> {
+    fn walk(shape: &egui::Shape, out: &mut Vec<(String, egui::Rect)>) {
+        match shape {
+            egui::Shape::Text(text) => {
+                let rect = text.visual_bounding_rect();
+                out.push((text.galley.text().to_owned(), rect));
+            }
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &output.shapes {
+        walk(&clipped.shape, &mut out);
+    }
+    out
+}

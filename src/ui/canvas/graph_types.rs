@@ -247,6 +247,10 @@ pub enum CanvasResponse {
     SetConcurrency(NodeId, Option<u32>),
     /// Pick files to add to a batch node.
     AddFiles(NodeId),
+    /// Open the node data panel on a node.
+    ShowData(NodeId),
+    /// Resize a viewer's result area (graph units; `None`: back to the default size).
+    ResizeView(NodeId, Option<(f32, f32)>),
 }
 
 impl UserResponseTrait for CanvasResponse {}
@@ -299,6 +303,17 @@ pub struct CanvasState {
     pub catalog: StoreCatalog,
     /// Textures of image results (lent).
     pub thumbnails: std::cell::RefCell<crate::ui::thumbnails::Thumbnails>,
+    /// Viewers' result area sizes from the document's layout (graph units), this frame.
+    pub view_sizes: HashMap<NodeId, (f32, f32)>,
+    /// Viewers' result areas drawn this frame (screen rectangles).
+    pub viewer_areas: std::cell::RefCell<HashMap<NodeId, Rect>>,
+    /// Viewers' result areas drawn last frame: the wheel over one scrolls it.
+    pub viewer_areas_last: HashMap<NodeId, Rect>,
+    /// The wheel's scroll this frame, held back from the editor (which would zoom) for
+    /// the viewer under the pointer.
+    pub held_scroll: Option<(NodeId, egui::Vec2)>,
+    /// The viewers' texts, wrapped to their widths.
+    pub texts: std::cell::RefCell<crate::ui::text_rows::TextRowsCache>,
 }
 
 /// The `heights` slot of a node's footer.
@@ -356,6 +371,11 @@ impl CanvasState {
             focus_pending: false,
             catalog: StoreCatalog::new(None),
             thumbnails: Default::default(),
+            view_sizes: HashMap::new(),
+            viewer_areas: Default::default(),
+            viewer_areas_last: HashMap::new(),
+            held_scroll: None,
+            texts: Default::default(),
         }
     }
 }

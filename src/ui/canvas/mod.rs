@@ -11,6 +11,7 @@ pub mod overlay;
 pub mod paint_order;
 pub mod sync;
 pub mod transform;
+pub mod viewer_area;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -266,11 +267,19 @@ impl Canvas {
         // Zoom is ours: the editor would rescale stored positions (see docs/architecture.md).
         let layout = &doc.flow().layout;
         let finder_open = self.editor.node_finder.is_some();
+        self.state.viewer_areas_last = std::mem::take(self.state.viewer_areas.get_mut());
+        self.state.held_scroll = None;
         let view = if finder_open {
+            Self::view_of(doc, rect)
+        } else if let Some(node) = self.viewer_under_pointer(ui) {
+            // The wheel over a viewer scrolls its text: held from the editor (which would
+            // zoom) and handed to the viewer's scroll area while it is drawn.
+            self.state.held_scroll = Some((node, take_scroll(ui)));
             Self::view_of(doc, rect)
         } else {
             wheel_zoom(ui, Self::view_of(doc, rect))
         };
+        self.state.view_sizes.clone_from(&layout_sizes(doc));
         self.apply_view(ui, view);
         if view.is_low_detail() {
             return self.draw_far(ui, doc, selection, view);
@@ -287,10 +296,12 @@ impl Canvas {
             .iter()
             .filter_map(|id| self.map.to_editor.get(id).copied())
             .collect();
+        // Docked panels share the canvas's layer: a click in one (the node data panel, say)
+        // is not a click on the canvas and keeps the selection.
         let click_on_canvas = ui.input(|i| i.pointer.any_click())
-            && ui
-                .input(|i| i.pointer.interact_pos())
-                .is_some_and(|pos| ui.ctx().layer_id_at(pos) == Some(ui.layer_id()));
+            && ui.input(|i| i.pointer.interact_pos()).is_some_and(|pos| {
+                rect.contains(pos) && ui.ctx().layer_id_at(pos) == Some(ui.layer_id())
+            });
         let frames = self.group_frames(doc.flow(), view, ui.clip_rect());
         groups::paint_groups(ui.painter(), doc.flow(), &frames);
         let layer = ui.layer_id();
@@ -353,6 +364,17 @@ impl Canvas {
             .cloned()
             .collect();
         commands
+    }
+
+    /// The viewer whose result area (as drawn last frame) is under the pointer, if any.
+    fn viewer_under_pointer(&self, ui: &egui::Ui) -> Option<NodeId> {
+        let pointer = ui.input(|i| i.pointer.hover_pos())?;
+        if !ui.max_rect().contains(pointer) {
+            return None;
+        }
+        (self.state.viewer_areas_last.iter())
+            .find(|(_, rect)| rect.contains(pointer))
+            .map(|(id, _)| id.clone())
     }
 
     /// Turns the editor's responses into commands; returns the selection the editor asked
@@ -492,6 +514,19 @@ impl Canvas {
                 AppCommand::ShowImage { title, image }
             }
             CanvasResponse::ToggleExpanded(node) => AppCommand::ToggleExpanded(node),
+            CanvasResponse::ShowData(node) => AppCommand::ShowNodeData(node),
+            CanvasResponse::ResizeView(node, size_in_graph) => {
+                // The frames of one drag of the corner are one undo step, as moves are.
+                let drag = *self.drag.get_or_insert_with(|| {
+                    self.drags += 1;
+                    DragId(self.drags)
+                });
+                edit(DocEdit::ResizeView {
+                    node,
+                    size_in_graph,
+                    drag,
+                })
+            }
         };
         commands.push(command);
     }
@@ -570,6 +605,22 @@ impl Canvas {
             zoom: view.zoom,
         })
     }
+}
+
+/// The viewers' result area sizes the document keeps, by node.
+fn layout_sizes(doc: &Document) -> HashMap<NodeId, (f32, f32)> {
+    let sizes = &doc.flow().layout.sizes;
+    sizes.iter().map(|(id, size)| (id.clone(), *size)).collect()
+}
+
+/// Takes this frame's wheel scroll away from everything else, and returns it.
+fn take_scroll(ui: &mut egui::Ui) -> Vec2 {
+    ui.input_mut(|i| {
+        let delta = i.smooth_scroll_delta;
+        i.smooth_scroll_delta = Vec2::ZERO;
+        i.raw_scroll_delta = Vec2::ZERO;
+        delta
+    })
 }
 
 /// The mouse wheel zooms around the pointer (and is used up, so the editor does not zoom too).

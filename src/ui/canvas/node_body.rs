@@ -189,6 +189,16 @@ pub fn header(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
     if node.output {
         marks.push_str(" out");
     }
+    let data = egui::Button::new(RichText::new("👁").size(state.view.points(13.0)))
+        .small()
+        .frame(false);
+    if ui
+        .add(data)
+        .on_hover_text("Node data: what arrives on its inputs and its outputs, whole (I)")
+        .clicked()
+    {
+        responses.push(CanvasResponse::ShowData(node.doc_id.clone()));
+    }
     let button =
         egui::Button::new(RichText::new(format!("…{marks}")).size(state.view.points(11.0)));
     let response = ui
@@ -223,6 +233,14 @@ pub fn node_menu_id(node: &crate::model::NodeId) -> egui::Id {
 fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasResponse>) {
     ui.set_min_width(240.0);
     ui.label(RichText::new(format!("node `{}` · {}", node.doc_id, node.kind)).weak());
+    if ui
+        .button("Node data…")
+        .on_hover_text("What arrives on its inputs and its outputs, whole, in the side panel (I)")
+        .clicked()
+    {
+        responses.push(CanvasResponse::ShowData(node.doc_id.clone()));
+        ui.memory_mut(|m| m.close_popup());
+    }
     let title_id = egui::Id::new(("menu_title", node.doc_id.as_str()));
     let mut title = ui
         .data_mut(|d| d.get_temp::<String>(title_id))
@@ -378,24 +396,9 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
     match node.role {
         Role::Viewer if visible => {
             let shown = node.shows.as_ref().and_then(|source| {
-                let outputs = state.run_view.node(&source.node)?.result.as_ref()?;
-                outputs.get(&source.port).cloned()
+                crate::session::node_data::output_value(&source.node, &source.port, &state.run_view)
             });
-            match shown {
-                Some(Value::Image(image)) => {
-                    if image_result(ui, &image, state, canvas) {
-                        responses.push(CanvasResponse::ShowImage(node.doc_id.clone(), image));
-                    }
-                }
-                Some(value) => {
-                    if result_text(ui, &value, state.expanded.contains(&node.doc_id), canvas) {
-                        responses.push(CanvasResponse::ToggleExpanded(node.doc_id.clone()));
-                    }
-                }
-                None => {
-                    ui.label(RichText::new("nothing to show yet").weak());
-                }
-            }
+            responses.extend(super::viewer_area::show(ui, node, state, shown));
         }
         Role::Step(_) if !node.bypassed => {
             if let Some(view) = view {
