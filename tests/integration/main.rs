@@ -14,6 +14,8 @@ mod fresh_check;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
+mod gui_add_node;
+#[cfg(feature = "gui")]
 mod gui_panels;
 #[cfg(feature = "gui")]
 mod gui_results;
