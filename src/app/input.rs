@@ -35,6 +35,7 @@ impl FlowcanvasApp {
                 shortcut(command, Key::D, AppCommand::Duplicate);
                 shortcut(Modifiers::NONE, Key::Delete, AppCommand::Delete);
                 shortcut(Modifiers::NONE, Key::F, AppCommand::ZoomToFit);
+                shortcut(Modifiers::SHIFT, Key::A, AppCommand::AddNodeMenu);
                 for event in &input.events {
                     match event {
                         egui::Event::Copy => found.push(AppCommand::Copy),

@@ -169,6 +169,11 @@ fn typing_filters_and_enter_adds_the_best_match_where_the_menu_opened_at_any_zoo
         app.canvas.add_menu.listed(),
         vec![(groups::IMAGES, vec!["image_blur"])]
     );
+    let short = app.canvas.add_menu.rect.unwrap();
+    assert!(
+        short.height() < 150.0,
+        "the menu fits its one match: {short:?}"
+    );
     // A search that also matches descriptions puts the best name match under the highlight.
     events_frame(&ctx, &mut app, vec![key(egui::Key::Backspace); 4]);
     events_frame(&ctx, &mut app, vec![egui::Event::Text("json".into())]);
@@ -252,7 +257,12 @@ fn the_menu_opened_in_the_bottom_right_corner_stays_inside_the_window() {
         canvas.contains_rect(menu),
         "{menu:?} inside the canvas {canvas:?}"
     );
-    assert!(menu.width() > 300.0 && menu.height() > 200.0, "{menu:?}");
+    assert!(menu.width() > 300.0, "{menu:?}");
+    // The whole list is taller than the canvas: the menu moved up to use all of its height.
+    assert!(
+        menu.height() > canvas.height() - 16.0,
+        "{menu:?} in {canvas:?}"
+    );
     // Every kind is still there (the list scrolls).
     assert_eq!(listed_ids(&app).len(), Registry::builtin().ids().len());
 }
@@ -335,4 +345,42 @@ fn a_wire_dropped_on_a_node_opens_no_menu() {
     let tips = app.canvas.state.node_rects[&NodeId::from("tips")];
     drag_wire(&ctx, &mut app, port, tips.center());
     assert!(!app.canvas.add_menu.is_open());
+}
+
+#[test]
+fn shift_a_opens_the_menu_under_the_pointer() {
+    let (ctx, mut app) = welcome_app();
+    let at = empty_spot(&app, 30.0);
+    events_frame(&ctx, &mut app, vec![egui::Event::PointerMoved(at)]);
+    let shift = egui::Modifiers::SHIFT;
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            Pos2::ZERO,
+            egui::vec2(1440.0, 900.0),
+        )),
+        modifiers: shift,
+        events: vec![egui::Event::Key {
+            key: egui::Key::A,
+            physical_key: Some(egui::Key::A),
+            pressed: true,
+            repeat: false,
+            modifiers: shift,
+        }],
+        ..Default::default()
+    };
+    let _ = ctx.run(input, |ctx| app.ui(ctx));
+    frame(&ctx, &mut app);
+    frame(&ctx, &mut app);
+    assert!(app.canvas.add_menu.is_open(), "Shift+A opens the menu");
+    assert_eq!(app.canvas.add_menu.query(), Some(""), "the A is not typed");
+    assert_eq!(ctx.memory(|m| m.focused()), Some(AddNodeMenu::search_id()));
+    let menu = app.canvas.add_menu.rect.unwrap();
+    assert!(
+        at.x + menu.width() < app.canvas.rect.right(),
+        "room on the right"
+    );
+    assert!(
+        (menu.left() - at.x).abs() < 1.0 && menu.top() <= at.y,
+        "opened at the pointer {at:?} (only moved up to fit): {menu:?}"
+    );
 }

@@ -74,6 +74,8 @@ struct OpenMenu {
     focus_pending: bool,
     /// Opened this frame: the press that opened it is not an outside click.
     fresh: bool,
+    /// The height of what is above the list (measured as drawn), in screen points.
+    header_height: f32,
     /// Move the list so the highlighted row shows.
     scroll_to_highlight: bool,
 }
@@ -152,6 +154,7 @@ impl AddNodeMenu {
             wire_label,
             focus_pending: true,
             fresh: true,
+            header_height: rows::HEADER_HEIGHT_GUESS,
             scroll_to_highlight: true,
         };
         menu.highlight = self.best(&menu);
@@ -172,6 +175,13 @@ impl AddNodeMenu {
     /// What is typed in the search box, while open.
     pub fn query(&self) -> Option<&str> {
         self.open.as_ref().map(|menu| menu.query.as_str())
+    }
+
+    /// The wire dropped on the canvas that opened the menu, and where the menu was opened.
+    pub fn pending_wire(&self) -> Option<(&DraggedPort, Pos2)> {
+        let menu = self.open.as_ref()?;
+        let (dragged, _) = menu.wire.as_ref()?;
+        Some((dragged, menu.at_screen))
     }
 
     /// The highlighted kind's id, while open.
@@ -236,18 +246,22 @@ impl AddNodeMenu {
         });
         if escape {
             self.close();
+            // One more frame lets egui drop the search box's focus, so the next shortcut is
+            // not taken for typing.
+            ctx.request_repaint();
             return None;
         }
         if up || down {
             self.step_highlight(&mut menu, if down { 1 } else { -1 });
         }
+        let placed = self.placement(ctx, &menu, bounds);
         let drawn = egui::Area::new(egui::Id::new("add_node_menu"))
             .order(egui::Order::Foreground)
-            .fixed_pos(menu.at_screen)
+            .fixed_pos(placed.min)
             .constrain_to(bounds)
             .show(ctx, |ui| {
                 egui::Frame::popup(ui.style())
-                    .show(ui, |ui| self.contents(ui, &mut menu, bounds))
+                    .show(ui, |ui| self.contents(ui, &mut menu, placed.size()))
                     .inner
             });
         let mut clicked = drawn.inner;
@@ -260,16 +274,40 @@ impl AddNodeMenu {
         });
         if let Some(index) = clicked {
             self.close();
+            ctx.request_repaint();
             return Some(self.choice(&menu, index));
         }
         if pressed_outside && !menu.fresh {
             self.close();
+            ctx.request_repaint();
             return None;
         }
         menu.fresh = false;
         self.rect = Some(rect);
         self.open = Some(menu);
         None
+    }
+
+    /// Where the menu goes: at the point it was opened, moved left and up as far as it takes
+    /// to keep it inside `bounds`, and no taller than `bounds` (the list then scrolls).
+    fn placement(&self, ctx: &egui::Context, menu: &OpenMenu, bounds: Rect) -> Rect {
+        let style = ctx.style();
+        let chrome = style.spacing.menu_margin.sum() + egui::Vec2::splat(2.0);
+        let width = MENU_WIDTH.min(bounds.width() - chrome.x);
+        let list = rows::list_height(&style, self.visible(menu).iter().map(|&i| &self.entries[i]));
+        let wanted = egui::vec2(width, menu.header_height + list) + chrome;
+        let size = wanted.min(bounds.size());
+        let left = menu
+            .at_screen
+            .x
+            .min(bounds.right() - size.x)
+            .max(bounds.left());
+        let top = menu
+            .at_screen
+            .y
+            .min(bounds.bottom() - size.y)
+            .max(bounds.top());
+        Rect::from_min_size(Pos2::new(left, top), size)
     }
 
     /// Moves the highlight `step` rows through the listed kinds.

@@ -322,6 +322,9 @@ impl Canvas {
             .filter(|id| overlay::is_marked_stale(&self.state, id))
             .cloned()
             .collect();
+        if let Some((dragged, at)) = self.add_menu.pending_wire() {
+            overlay::pending_wire(ui.painter(), &self.state, dragged, at);
+        }
         if let Some(choice) = self.add_menu.show(ui.ctx(), rect.shrink(4.0)) {
             commands.push(AppCommand::Edit(Self::add_edit(choice, view)));
         }
@@ -403,6 +406,17 @@ impl Canvas {
             },
             label,
         ))
+    }
+
+    /// Opens the add-node menu under the pointer when it is over the canvas, else in the
+    /// canvas's upper middle (Edit → Add node…, Shift+A).
+    pub fn open_add_menu_here(&mut self, ctx: &egui::Context) {
+        let pointer = ctx.input(|i| i.pointer.hover_pos());
+        let at = pointer
+            .filter(|at| self.rect.contains(*at))
+            .unwrap_or(self.rect.center_top() + Vec2::new(-150.0, 60.0));
+        self.add_menu.open_at(at, None);
+        ctx.request_repaint();
     }
 
     /// The document edit for a kind chosen in the add-node menu: the node where the menu

@@ -3,8 +3,13 @@
 
 use eframe::egui::{self, RichText, Sense, TextStyle, Vec2};
 
-use super::{AddNodeMenu, KindEntry, OpenMenu, MENU_WIDTH};
+use super::{AddNodeMenu, KindEntry, OpenMenu};
 use crate::nodes::KindInfo;
+
+/// About how tall the search box and what is above it are, before they are first drawn.
+pub(super) const HEADER_HEIGHT_GUESS: f32 = 30.0;
+/// A group heading's height, and the first one's (no gap above it), in screen points.
+const HEADING_HEIGHT: (f32, f32) = (28.0, 22.0);
 
 /// Where a row's summary starts, from the row's left edge, in screen points.
 const NAME_COLUMN: f32 = 178.0;
@@ -18,9 +23,13 @@ impl AddNodeMenu {
         &self,
         ui: &mut egui::Ui,
         menu: &mut OpenMenu,
-        bounds: egui::Rect,
+        size: Vec2,
     ) -> Option<usize> {
-        ui.set_width(MENU_WIDTH.min(bounds.width() - 24.0));
+        let chrome = ui.style().spacing.menu_margin.sum() + Vec2::splat(2.0);
+        ui.set_width(size.x - chrome.x);
+        // The area would keep last frame's size: take the size worked out for this one.
+        ui.set_min_height(size.y - chrome.y);
+        let top = ui.cursor().top();
         if let Some((dragged, _)) = &menu.wire {
             let text = if dragged.is_output {
                 format!("Add a node fed by {}", menu.wire_label)
@@ -48,9 +57,9 @@ impl AddNodeMenu {
             menu.scroll_to_highlight = true;
         }
         ui.add_space(4.0);
+        menu.header_height = ui.cursor().top() - top;
         // The list scrolls when the menu would be taller than the canvas.
-        let chrome = ui.style().spacing.menu_margin.sum().y + 4.0;
-        let max_height = (bounds.height() - ui.min_rect().height() - chrome).max(60.0);
+        let max_height = (size.y - chrome.y - menu.header_height).max(40.0);
         let visible = self.visible(menu);
         egui::ScrollArea::vertical()
             .max_height(max_height)
@@ -68,9 +77,15 @@ impl AddNodeMenu {
             } else {
                 format!("No node kind matches “{}”", menu.query.trim())
             };
-            ui.add_space(4.0);
-            ui.label(RichText::new(text).weak());
-            ui.add_space(4.0);
+            let size = egui::vec2(ui.available_width(), 2.0 * row_height(ui.style()));
+            ui.allocate_ui_with_layout(
+                size,
+                egui::Layout::left_to_right(egui::Align::Center),
+                |ui| {
+                    ui.add_space(ROW_PADDING);
+                    ui.label(RichText::new(text).weak());
+                },
+            );
             return None;
         }
         let pointer_moved = ui.input(|i| i.pointer.delta() != Vec2::ZERO);
@@ -99,23 +114,58 @@ impl AddNodeMenu {
     }
 }
 
-/// A group's heading.
+/// The list's height for these entries, as [`AddNodeMenu::rows`] draws them.
+pub(super) fn list_height<'a>(
+    style: &egui::Style,
+    entries: impl Iterator<Item = &'a KindEntry>,
+) -> f32 {
+    let mut height = 0.0;
+    let mut group = None;
+    for entry in entries {
+        if group != Some(entry.group()) {
+            height += if group.is_none() {
+                HEADING_HEIGHT.1
+            } else {
+                HEADING_HEIGHT.0
+            };
+            group = Some(entry.group());
+        }
+        height += row_height(style);
+    }
+    if group.is_none() {
+        // "No node kind matches".
+        height = 2.0 * row_height(style);
+    }
+    height
+}
+
+fn row_height(style: &egui::Style) -> f32 {
+    style.spacing.interact_size.y + 4.0
+}
+
+/// A group's heading: its name, on the bottom of a band with room above it.
 fn heading(ui: &mut egui::Ui, group: &str, first: bool) {
-    ui.add_space(if first { 2.0 } else { 8.0 });
-    let text = RichText::new(group)
-        .strong()
-        .size(12.0)
-        .color(ui.visuals().weak_text_color());
-    ui.horizontal(|ui| {
-        ui.add_space(ROW_PADDING / 2.0);
-        ui.label(text);
-    });
-    ui.add_space(2.0);
+    let height = if first {
+        HEADING_HEIGHT.1
+    } else {
+        HEADING_HEIGHT.0
+    };
+    let (rect, _) =
+        ui.allocate_exact_size(egui::vec2(ui.available_width(), height), Sense::hover());
+    let font = egui::FontId::proportional(12.0);
+    let color = ui.visuals().text_color();
+    ui.painter().text(
+        egui::pos2(rect.left() + ROW_PADDING / 2.0, rect.bottom() - 3.0),
+        egui::Align2::LEFT_BOTTOM,
+        group.to_uppercase(),
+        font,
+        color,
+    );
 }
 
 /// One kind's row: its name, then its summary cut to the row's width.
 fn kind_row(ui: &mut egui::Ui, info: &KindInfo, highlighted: bool) -> egui::Response {
-    let height = ui.spacing().interact_size.y + 4.0;
+    let height = row_height(ui.style());
     let (rect, response) =
         ui.allocate_exact_size(egui::vec2(ui.available_width(), height), Sense::click());
     if ui.is_rect_visible(rect) {
