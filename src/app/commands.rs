@@ -216,11 +216,7 @@ impl FlowcanvasApp {
         match command {
             AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
             AppCommand::Find => self.find.open(),
-            AppCommand::AddNodeMenu => {
-                if !self.app_mode {
-                    self.canvas.open_add_menu_here(ctx);
-                }
-            }
+            AppCommand::AddNodeMenu if !self.app_mode => self.canvas.open_add_menu_here(ctx),
             AppCommand::ShowImage { title, image } => self.image_viewer = Some((title, image)),
             AppCommand::ShowResults(node) => {
                 self.after_layout = Some(AfterLayout::Focus(node.clone()));
