@@ -221,6 +221,11 @@ fn arrows_move_the_highlight_and_esc_or_a_click_outside_closes_without_adding() 
     assert_eq!(app.canvas.add_menu.highlighted(), Some(first[2]));
     events_frame(&ctx, &mut app, vec![key(egui::Key::ArrowUp)]);
     assert_eq!(app.canvas.add_menu.highlighted(), Some(first[1]));
+    assert_eq!(
+        ctx.memory(|m| m.focused()),
+        Some(AddNodeMenu::search_id()),
+        "the arrows leave the keyboard in the search box"
+    );
     events_frame(&ctx, &mut app, vec![key(egui::Key::Escape)]);
     frame(&ctx, &mut app);
     assert!(!app.canvas.add_menu.is_open(), "Esc closes the menu");

@@ -195,8 +195,9 @@ fn kind_row(ui: &mut egui::Ui, info: &KindInfo, highlighted: bool) -> egui::Resp
         );
         painter.galley(name_pos, name, name_color);
         let summary_left = rect.left() + NAME_COLUMN;
+        // Parameter names are quoted with backticks for the docs and the CLI; not here.
         let mut job = egui::text::LayoutJob::simple_singleline(
-            info.summary().to_owned(),
+            info.summary().replace('`', ""),
             font,
             summary_color,
         );
