@@ -352,7 +352,7 @@ impl Canvas {
         if detached && self.editor.connection_in_progress.is_some() {
             self.wire_detached = true;
         }
-        let Some((node, param)) = wire_before else {
+        let Some((_, param)) = wire_before else {
             return;
         };
         if self.editor.connection_in_progress.is_some() {
@@ -373,19 +373,14 @@ impl Canvas {
         if connected || detached {
             return;
         }
-        if let Some(wire) = self.dragged_port(doc, node, param) {
+        if let Some(wire) = self.dragged_port(doc, param) {
             self.add_menu.open_at(at, Some(wire));
         }
     }
 
     /// The port a wire is dragged from, in document terms, with words for it
     /// ("Greeting › text").
-    fn dragged_port(
-        &self,
-        doc: &Document,
-        node: EditorNodeId,
-        param: AnyParameterId,
-    ) -> Option<(DraggedPort, String)> {
+    fn dragged_port(&self, doc: &Document, param: AnyParameterId) -> Option<(DraggedPort, String)> {
         let (port, is_output) = match param {
             AnyParameterId::Output(output) => (self.map.outputs.get(&output)?.clone(), true),
             AnyParameterId::Input(input) => (self.map.inputs.get(&input)?.clone(), false),
@@ -396,7 +391,6 @@ impl Canvas {
             .node(port.node.as_str())
             .filter(|n| !n.title.is_empty())
             .map_or_else(|| port.node.to_string(), |n| n.title.clone());
-        debug_assert_eq!(self.map.to_doc.get(&node), Some(&port.node));
         let label = format!("{title} › {}", port.port);
         Some((
             DraggedPort {
