@@ -389,3 +389,74 @@ fn shift_a_opens_the_menu_under_the_pointer() {
         "opened at the pointer {at:?} (only moved up to fit): {menu:?}"
     );
 }
+
+#[test]
+fn a_wire_dragged_from_an_input_offers_kinds_that_feed_it_and_the_new_node_goes_left() {
+    let (ctx, mut app) = welcome_app();
+    let spot = empty_spot(&app, 40.0);
+    let at = view(&app).to_graph(spot);
+    app.push(AppCommand::Edit(DocEdit::AddNode {
+        kind: "image_blur".into(),
+        at: (at.x, at.y),
+    }));
+    for _ in 0..3 {
+        frame(&ctx, &mut app);
+    }
+    let blur = NodeId::from("image_blur");
+    let rect = app.canvas.state.node_rects[&blur];
+    let port = Pos2::new(
+        rect.left(),
+        app.canvas.state.input_rows[&(blur.clone(), "image".to_owned())],
+    );
+    let before = app.session.doc.flow().clone();
+    let drop = empty_spot(&app, 40.0);
+    drag_wire(&ctx, &mut app, port, drop);
+    assert!(app.canvas.add_menu.is_open());
+    let listed = listed_ids(&app);
+    assert!(listed.contains(&"image_load") && listed.contains(&"image_resize"));
+    assert!(
+        !listed.contains(&"number") && !listed.contains(&"image_save"),
+        "only kinds with an output that gives an image: {listed:?}"
+    );
+    events_frame(&ctx, &mut app, vec![egui::Event::Text("load image".into())]);
+    events_frame(&ctx, &mut app, vec![key(egui::Key::Enter)]);
+    frame(&ctx, &mut app);
+    let flow = app.session.doc.flow();
+    assert!(flow.edges.iter().any(|e| {
+        e.from == PortRef::new("image_load", "image") && e.to == PortRef::new("image_blur", "image")
+    }));
+    let drop_graph = view(&app).to_graph(drop);
+    let pos = flow.layout.positions[&NodeId::from("image_load")];
+    assert!(
+        pos.0 < drop_graph.x,
+        "a feeding node ends at the drop point"
+    );
+    app.push(AppCommand::Undo);
+    frame(&ctx, &mut app);
+    assert_eq!(app.session.doc.flow(), &before);
+}
+
+#[test]
+fn a_wire_pulled_off_an_input_and_dropped_on_empty_canvas_only_disconnects() {
+    let (ctx, mut app) = welcome_app();
+    let wait = NodeId::from("wait");
+    let port = Pos2::new(
+        app.canvas.state.node_rects[&wait].left(),
+        app.canvas.state.input_rows[&(wait.clone(), "in".to_owned())],
+    );
+    let drop = empty_spot(&app, 40.0);
+    drag_wire(&ctx, &mut app, port, drop);
+    frame(&ctx, &mut app);
+    assert!(
+        !app.canvas.add_menu.is_open(),
+        "no menu for a detached wire"
+    );
+    let flow = app.session.doc.flow();
+    assert!(
+        !flow
+            .edges
+            .iter()
+            .any(|e| e.to == PortRef::new("wait", "in")),
+        "the wire is gone"
+    );
+}
