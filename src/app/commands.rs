@@ -58,6 +58,7 @@ impl FlowcanvasApp {
             AppCommand::ToggleAppMode
             | AppCommand::ToggleMinimap
             | AppCommand::Find
+            | AppCommand::AddNodeMenu
             | AppCommand::ShowImage { .. }
             | AppCommand::ShowResults(..)
             | AppCommand::ShowNodeData(..)
@@ -230,6 +231,7 @@ impl FlowcanvasApp {
             AppCommand::ToggleAppMode => self.app_mode = !self.app_mode,
             AppCommand::ToggleMinimap => self.minimap = !self.minimap,
             AppCommand::Find => self.find.open(),
+            AppCommand::AddNodeMenu if !self.app_mode => self.canvas.open_add_menu_here(ctx),
             AppCommand::ShowImage { title, image } => self.image_viewer = Some((title, image)),
             AppCommand::ShowResults(node) => {
                 self.after_layout = Some(AfterLayout::Focus(node.clone()));

@@ -38,6 +38,7 @@ impl FlowcanvasApp {
                 shortcut(Modifiers::NONE, Key::F, AppCommand::ZoomToFit);
                 shortcut(Modifiers::NONE, Key::M, AppCommand::ToggleMinimap);
                 shortcut(Modifiers::NONE, Key::I, AppCommand::ToggleNodeData);
+                shortcut(Modifiers::SHIFT, Key::A, AppCommand::AddNodeMenu);
                 for event in &input.events {
                     match event {
                         egui::Event::Copy => found.push(AppCommand::Copy),

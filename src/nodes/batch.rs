@@ -24,8 +24,8 @@ impl BatchKind {
         let info = KindInfo::step(
             BATCH_KIND,
             "Batch",
-            "Batch",
-            "A list of items: the steps it feeds run once per item. Type one item per line, add or drop files, or wire in a list.",
+            groups::FLOW,
+            "A list of items; the steps it feeds run once per item. Type one item per line, add or drop files, or wire in a list.",
             Placement::Inline,
             Effects::Pure,
         )

@@ -14,8 +14,8 @@ impl ChoiceKind {
             info: KindInfo {
                 id: "choice",
                 name: "Choice",
-                category: "Input",
-                description: "A value picked from a list; promoted, it becomes a dropdown.",
+                category: groups::INPUTS,
+                description: "A value picked from a list. Promoted, it becomes a dropdown.",
                 role: Role::Step(Placement::Inline),
                 effects: Effects::Pure,
                 params: vec![

@@ -16,8 +16,8 @@ impl CollectKind {
         let info = KindInfo::step(
             "collect",
             "Collect results",
-            "Batch",
-            "Gathers the per-item results of a batch into one list (failed items are left out).",
+            groups::FLOW,
+            "Gathers a batch's per-item results into one list. Failed items are left out.",
             Placement::Inline,
             Effects::Pure,
         );

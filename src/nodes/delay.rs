@@ -17,7 +17,7 @@ impl DelayKind {
             info: KindInfo {
                 id: "delay",
                 name: "Delay",
-                category: "Control",
+                category: groups::FLOW,
                 description: "Waits the given milliseconds, then passes its input on.",
                 role: Role::Step(Placement::Worker),
                 effects: Effects::Pure,

@@ -24,8 +24,8 @@ impl HttpRequestKind {
         let info = KindInfo::step(
             "http_request",
             "HTTP request",
-            "Web",
-            "Sends an HTTP request; outputs the status, headers and body (parsed too when it is JSON).",
+            groups::WEB,
+            "Sends an HTTP request and outputs its status, headers and body. A JSON body is parsed too.",
             Placement::Worker,
             Effects::SideEffects,
         )

@@ -8,7 +8,7 @@ pub fn image_adjust() -> ImageOpKind {
     let info = KindInfo::step(
         "image_adjust",
         "Brightness and contrast",
-        "Images",
+        groups::IMAGES,
         "Changes an image's brightness and contrast.",
         Placement::Worker,
         Effects::Pure,

@@ -8,7 +8,7 @@ pub fn image_blur() -> ImageOpKind {
     let info = KindInfo::step(
         "image_blur",
         "Blur image",
-        "Images",
+        groups::IMAGES,
         "Blurs an image (Gaussian, of radius `sigma` pixels).",
         Placement::Worker,
         Effects::Pure,

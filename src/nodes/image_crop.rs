@@ -17,7 +17,7 @@ pub fn image_crop() -> ImageOpKind {
     let info = KindInfo::step(
         "image_crop",
         "Crop image",
-        "Images",
+        groups::IMAGES,
         "Cuts a rectangle out of an image.",
         Placement::Worker,
         Effects::Pure,

@@ -23,8 +23,8 @@ impl ImageGenerateKind {
         let info = KindInfo::step(
             "image_generate",
             "Generate image",
-            "Images",
-            "Draws noise, a gradient, a checkerboard or stripes from a seed: the same seed gives the same image.",
+            groups::IMAGES,
+            "Draws noise, a gradient, a checkerboard or stripes from a seed. The same seed gives the same image.",
             Placement::Worker,
             Effects::Pure,
         )

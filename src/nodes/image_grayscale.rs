@@ -8,7 +8,7 @@ pub fn image_grayscale() -> ImageOpKind {
     let info = KindInfo::step(
         "image_grayscale",
         "Grayscale image",
-        "Images",
+        groups::IMAGES,
         "Turns an image to shades of grey, keeping transparency.",
         Placement::Worker,
         Effects::Pure,

@@ -8,7 +8,7 @@ pub fn image_invert() -> ImageOpKind {
     let info = KindInfo::step(
         "image_invert",
         "Invert image",
-        "Images",
+        groups::IMAGES,
         "Inverts an image's colours, keeping transparency.",
         Placement::Worker,
         Effects::Pure,

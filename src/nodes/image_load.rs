@@ -16,8 +16,8 @@ impl ImageLoadKind {
         let info = KindInfo::step(
             "image_load",
             "Load image",
-            "Images",
-            "Loads a PNG, JPEG or WebP file (relative to the flow's folder).",
+            groups::IMAGES,
+            "Loads a PNG, JPEG or WebP image file. Relative paths start at the flow's folder.",
             Placement::Worker,
             Effects::SideEffects,
         );

@@ -15,7 +15,7 @@ pub fn image_resize() -> ImageOpKind {
     let info = KindInfo::step(
         "image_resize",
         "Resize image",
-        "Images",
+        groups::IMAGES,
         "Scales an image to a size, exactly or keeping its aspect ratio.",
         Placement::Worker,
         Effects::Pure,

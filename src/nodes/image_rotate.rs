@@ -10,7 +10,7 @@ pub fn image_rotate() -> ImageOpKind {
     let info = KindInfo::step(
         "image_rotate",
         "Rotate image",
-        "Images",
+        groups::IMAGES,
         "Turns an image clockwise by 90, 180 or 270 degrees.",
         Placement::Worker,
         Effects::Pure,

@@ -19,8 +19,8 @@ impl ImageSaveKind {
         let info = KindInfo::step(
             "image_save",
             "Save image",
-            "Images",
-            "Saves an image as PNG, JPEG or WebP, by the file's extension (relative to the flow's folder).",
+            groups::IMAGES,
+            "Saves an image as PNG, JPEG or WebP, by the file's extension. Relative paths start at the flow's folder.",
             Placement::Worker,
             Effects::SideEffects,
         );

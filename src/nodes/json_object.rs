@@ -15,7 +15,7 @@ impl JsonObjectKind {
         let info = KindInfo::step(
             "json_object",
             "Build JSON object",
-            "Data",
+            groups::DATA,
             "Builds a JSON object from named inputs: one member per name in `keys`.",
             Placement::Inline,
             Effects::Pure,

@@ -14,8 +14,8 @@ impl JsonParseKind {
         let info = KindInfo::step(
             "json_parse",
             "Parse JSON",
-            "Data",
-            "Parses text as JSON; invalid JSON fails with its line and column.",
+            groups::DATA,
+            "Parses text as JSON. Invalid JSON fails with its line and column.",
             Placement::Inline,
             Effects::Pure,
         );

@@ -14,8 +14,8 @@ impl JsonPickKind {
         let info = KindInfo::step(
             "json_pick",
             "Pick from JSON",
-            "Data",
-            "Takes one value out of JSON by a JSON pointer such as /items/0/name; outputs it as JSON and as text.",
+            groups::DATA,
+            "Takes one value out of JSON by a pointer such as /items/0/name. It is output as JSON and as text.",
             Placement::Inline,
             Effects::Pure,
         )

@@ -26,8 +26,8 @@ impl LlmChatKind {
         let info = KindInfo::step(
             "llm_chat",
             "LLM chat",
-            "AI",
-            "Asks an OpenAI-compatible server (llama-server, Ollama, vLLM, OpenAI) for a chat reply, streamed as it comes.",
+            groups::AI,
+            "Streams a chat reply from an OpenAI-compatible server. Works with llama-server, Ollama, vLLM and OpenAI.",
             Placement::Worker,
             Effects::SideEffects,
         )

@@ -54,7 +54,9 @@ pub use node_work::{as_node_work, is_running_node};
 pub use registry::Registry;
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
 pub use shell::{KEPT_HEAD_BYTES, KEPT_TAIL_BYTES};
-pub use spec::{Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role};
+pub use spec::{
+    groups, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role, SUMMARY_MAX_CHARS,
+};
 pub use switch::switch_input_name;
 
 // Trust: what nodes do outside the flow, and keys kept out of results.
@@ -70,7 +72,7 @@ mod prelude {
     pub use super::kind::{NodeError, NodeKind, Outputs, Params};
     pub use super::side_effects::{KnownInput, SideEffect};
     pub use super::spec::{
-        named_inputs, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role,
+        groups, named_inputs, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role,
     };
     pub use crate::model::{DataType, ParamValue, Value};
 }

@@ -14,8 +14,8 @@ impl NoteKind {
             info: KindInfo {
                 id: "note",
                 name: "Note",
-                category: "View",
-                description: "A note for people reading the flow; it has no ports and never runs.",
+                category: groups::VIEW,
+                description: "A note for people reading the flow. It has no ports and never runs.",
                 role: Role::Static,
                 effects: Effects::Pure,
                 params: vec![ParamSpec {

@@ -14,7 +14,7 @@ impl NumberKind {
             info: KindInfo {
                 id: "number",
                 name: "Number",
-                category: "Input",
+                category: groups::INPUTS,
                 description: "A number typed into the node.",
                 role: Role::Step(Placement::Inline),
                 effects: Effects::Pure,

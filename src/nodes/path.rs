@@ -15,8 +15,8 @@ impl PathKind {
             info: KindInfo {
                 id: "path",
                 name: "File path",
-                category: "Input",
-                description: "A file or folder path; promoted, it becomes a file picker.",
+                category: groups::INPUTS,
+                description: "A file or folder path. Promoted, it becomes a file picker.",
                 role: Role::Step(Placement::Inline),
                 effects: Effects::Pure,
                 params: vec![ParamSpec {

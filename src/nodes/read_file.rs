@@ -74,8 +74,8 @@ impl ReadFileKind {
         let info = KindInfo::step(
             "read_file",
             "Read file",
-            "Files",
-            "Reads a file (relative to the flow's folder): text, or bytes for a binary file.",
+            groups::FILES,
+            "Reads a file as text, or as bytes when it is binary. Relative paths start at the flow's folder.",
             Placement::Worker,
             Effects::SideEffects,
         )

@@ -86,3 +86,35 @@ impl Registry {
         ids
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Registry;
+    use crate::nodes::spec::{groups, SUMMARY_MAX_CHARS};
+
+    #[test]
+    fn every_builtin_kind_has_a_known_group_and_a_one_line_summary() {
+        let registry = Registry::builtin();
+        for kind in registry.kinds() {
+            let info = kind.info();
+            assert!(
+                groups::ORDER.contains(&info.category),
+                "`{}` is in the unknown group {:?}",
+                info.id,
+                info.category
+            );
+            let summary = info.summary();
+            assert!(
+                !summary.is_empty() && summary.chars().count() <= SUMMARY_MAX_CHARS,
+                "`{}`'s summary does not fit one line: {summary:?}",
+                info.id
+            );
+        }
+        for group in groups::ORDER {
+            assert!(
+                registry.kinds().any(|k| k.info().category == group),
+                "no kind in {group}"
+            );
+        }
+    }
+}

@@ -39,8 +39,8 @@ impl ScriptKind {
         let info = KindInfo::step(
             "script",
             "Script (Rhai)",
-            "Code",
-            "A Rhai script: its inputs are variables, its last value is the output. Errors show line and column.",
+            groups::CODE,
+            "A Rhai script: inputs are variables, its last value is the output. Errors show line and column.",
             Placement::Worker,
             Effects::Pure,
         )

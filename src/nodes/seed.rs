@@ -23,8 +23,8 @@ impl SeedKind {
             info: KindInfo {
                 id: SEED_KIND,
                 name: "Seed",
-                category: "Input",
-                description: "An integer seed: fixed, or rolled once when each run starts and shared by every node wired to it.",
+                category: groups::INPUTS,
+                description: "An integer seed, fixed or rolled anew when each run starts. Every node wired to it gets the same value.",
                 role: Role::Step(Placement::Inline),
                 effects: Effects::Pure,
                 params: vec![

@@ -35,8 +35,8 @@ impl ShellKind {
             info: KindInfo {
                 id: "shell",
                 name: "Shell command",
-                category: "System",
-                description: "Runs a command with the platform shell; streams its output; fails on a non-zero exit.",
+                category: groups::CODE,
+                description: "Runs a command with the platform shell and streams its output. It fails on a non-zero exit.",
                 role: Role::Step(Placement::Worker),
                 effects: Effects::SideEffects,
                 params: vec![

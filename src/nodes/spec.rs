@@ -226,16 +226,48 @@ pub enum Effects {
     SideEffects,
 }
 
+/// The longest a kind's one-line summary should be, in characters (it must fit one line of
+/// the add-node menu).
+pub const SUMMARY_MAX_CHARS: usize = 72;
+
+/// The groups kinds are listed under (the add-node menu's headings, `flowcanvas kinds`).
+pub mod groups {
+    /// Values typed or picked by the user: numbers, seeds, choices, paths.
+    pub const INPUTS: &str = "Inputs";
+    /// Text typed into a node, and text made from a template.
+    pub const TEXT: &str = "Text";
+    /// JSON: parsed, picked from, built.
+    pub const DATA: &str = "Data";
+    /// Scripts and shell commands.
+    pub const CODE: &str = "Code";
+    /// HTTP requests.
+    pub const WEB: &str = "Web";
+    /// Language models.
+    pub const AI: &str = "AI";
+    /// Reading and writing files.
+    pub const FILES: &str = "Files";
+    /// Loading, making, changing and saving images.
+    pub const IMAGES: &str = "Images";
+    /// What decides how and when steps run: batches, switches, delays.
+    pub const FLOW: &str = "Flow control";
+    /// What only shows things: viewers and notes.
+    pub const VIEW: &str = "View";
+    /// Every group, in the order the add-node menu shows them.
+    pub const ORDER: [&str; 10] = [INPUTS, TEXT, DATA, CODE, WEB, AI, FILES, IMAGES, FLOW, VIEW];
+}
+
 /// Static facts about a node kind.
 #[derive(Clone, Debug)]
 pub struct KindInfo {
     /// The id used in `.flow` files, e.g. `shell`.
     pub id: &'static str,
-    /// The name shown in the node finder.
+    /// The name shown on the node and in the add-node menu.
     pub name: &'static str,
-    /// The node finder group.
+    /// The group the add-node menu lists it under (one of [`groups::ORDER`] for the
+    /// built-in kinds).
     pub category: &'static str,
-    /// One or two sentences for people.
+    /// One or two sentences for people. The first is the kind's one-line summary (the
+    /// add-node menu shows it): keep it under [`SUMMARY_MAX_CHARS`].
     pub description: &'static str,
     /// How it takes part in runs.
     pub role: Role,
@@ -284,6 +316,15 @@ impl KindInfo {
             doc,
         });
         self
+    }
+
+    /// The description's first sentence: what the kind does, in one line.
+    pub fn summary(&self) -> &'static str {
+        let text = self.description;
+        match text.find(". ") {
+            Some(end) => &text[..=end],
+            None => text,
+        }
     }
 
     /// The parameter with this name.

@@ -18,7 +18,7 @@ impl SwitchKind {
             info: KindInfo {
                 id: "switch",
                 name: "Switch",
-                category: "Control",
+                category: groups::FLOW,
                 description: "Passes the selected input through; only the selected branch runs.",
                 role: Role::Switch,
                 effects: Effects::Pure,

@@ -17,7 +17,7 @@ impl TemplateKind {
             info: KindInfo {
                 id: "template",
                 name: "Template",
-                category: "Text",
+                category: groups::TEXT,
                 description:
                     "Text with {name} placeholders filled from the inputs named in `vars`.",
                 role: Role::Step(Placement::Inline),

@@ -14,7 +14,7 @@ impl TextKind {
             info: KindInfo {
                 id: "text",
                 name: "Text",
-                category: "Input",
+                category: groups::TEXT,
                 description: "A piece of text typed into the node.",
                 role: Role::Step(Placement::Inline),
                 effects: Effects::Pure,

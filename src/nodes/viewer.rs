@@ -14,9 +14,9 @@ impl ViewerKind {
             info: KindInfo {
                 id: "viewer",
                 name: "Viewer",
-                category: "View",
+                category: groups::VIEW,
                 description:
-                    "Shows the value wired into it and passes it through; never runs itself.",
+                    "Shows the value wired into it and passes it through. It never runs itself.",
                 role: Role::Viewer,
                 effects: Effects::Pure,
                 params: Vec::new(),

@@ -14,8 +14,8 @@ impl WriteFileKind {
             info: KindInfo {
                 id: "write_file",
                 name: "Write file",
-                category: "Files",
-                description: "Writes its input to a file (relative to the flow's folder), creating parent folders.",
+                category: groups::FILES,
+                description: "Writes its input to a file, creating parent folders. Relative paths start at the flow's folder.",
                 role: Role::Step(Placement::Worker),
                 effects: Effects::SideEffects,
                 params: Vec::new(),

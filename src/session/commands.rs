@@ -73,6 +73,8 @@ pub enum AppCommand {
     GroupSelection,
     /// Show the find bar (find nodes by title, id, kind or content).
     Find,
+    /// Open the add-node menu under the pointer (or in the middle of the canvas).
+    AddNodeMenu,
     /// Select a node and centre the canvas on it.
     Focus(NodeId),
     /// Close the window (asks first about unsaved changes).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::edit::{Applied, DocEdit, EditRefused, UndoGroup};
+use super::edit::{Applied, DocEdit, EditRefused, NewWire, UndoGroup};
 use crate::check::validate;
 use crate::model::{Edge, Flow, Node, NodeId, ParamValue, PortRef};
 use crate::nodes::Registry;
@@ -203,6 +203,7 @@ impl Document {
             DocEdit::AddNode { kind, .. } if self.registry.get(kind).is_none() => {
                 Err(EditRefused(format!("there is no node kind `{kind}`")))
             }
+            DocEdit::AddWiredNode { kind, at, wire } => self.check_wired_node(kind, *at, wire),
             DocEdit::SetPromotion {
                 node,
                 promotion: Some(promotion),
@@ -229,20 +230,18 @@ impl Document {
     /// Changes the flow as the (checked) edit says.
     fn carry_out(&mut self, edit: DocEdit, created: &mut Vec<NodeId>) {
         match edit {
-            DocEdit::Connect { from, to } => {
-                if !self.flow.edges.iter().any(|e| e.from == from && e.to == to) {
-                    self.flow.edges.retain(|edge| edge.to != to);
-                    self.flow.edges.push(Edge::new(from, to));
-                }
-            }
+            DocEdit::Connect { from, to } => Self::connect(&mut self.flow, from, to),
             DocEdit::Disconnect { from, to } => self
                 .flow
                 .edges
                 .retain(|edge| !(edge.from == from && edge.to == to)),
             DocEdit::AddNode { kind, at } => {
-                let id = self.fresh_id(&kind);
-                self.flow.layout.positions.insert(id.clone(), at);
-                self.flow.nodes.push(Node::new(id.clone(), kind.as_str()));
+                created.push(Self::add_node(&mut self.flow, &kind, at))
+            }
+            DocEdit::AddWiredNode { kind, at, wire } => {
+                let id = Self::add_node(&mut self.flow, &kind, at);
+                let (from, to) = wire.ends(&id);
+                Self::connect(&mut self.flow, from, to);
                 created.push(id);
             }
             DocEdit::RemoveNodes(ids) => self.remove_nodes(&ids),
@@ -330,6 +329,40 @@ impl Document {
         }
     }
 
+    /// Adds a node of `kind` at `at` (graph space) with a fresh id, and returns the id.
+    fn add_node(flow: &mut Flow, kind: &str, at: (f32, f32)) -> NodeId {
+        let id = fresh_id(flow, kind);
+        flow.layout.positions.insert(id.clone(), at);
+        flow.nodes.push(Node::new(id.clone(), kind));
+        id
+    }
+
+    /// Wires `from` into `to`, replacing the wire `to` had.
+    fn connect(flow: &mut Flow, from: PortRef, to: PortRef) {
+        if !flow.edges.iter().any(|e| e.from == from && e.to == to) {
+            flow.edges.retain(|edge| edge.to != to);
+            flow.edges.push(Edge::new(from, to));
+        }
+    }
+
+    /// Refuses a new wired node whose kind is unknown or whose wire the engine would not
+    /// take, checking the wire against the flow with the node in it.
+    fn check_wired_node(
+        &self,
+        kind: &str,
+        at: (f32, f32),
+        wire: &NewWire,
+    ) -> Result<(), EditRefused> {
+        if self.registry.get(kind).is_none() {
+            return Err(EditRefused(format!("there is no node kind `{kind}`")));
+        }
+        let mut candidate = self.flow.clone();
+        let id = Self::add_node(&mut candidate, kind, at);
+        let (from, to) = wire.ends(&id);
+        self.check_connection_in(&candidate, &from, &to)
+            .map_err(|refused| EditRefused(format!("Wire refused: {refused}")))
+    }
+
     /// Whether there is an edit to undo.
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
@@ -364,30 +397,6 @@ impl Document {
         self.last_group = None;
         self.dirty = true;
         self.revision += 1;
-    }
-
-    /// An id not used yet, made from `stem` (`shell`, `shell_2`, …).
-    fn fresh_id(&self, stem: &str) -> NodeId {
-        let stem: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(48)
-            .collect();
-        let taken = |id: &str| self.flow.node(id).is_some();
-        if !taken(&stem) {
-            return NodeId::from(stem.as_str());
-        }
-        (2..)
-            .map(|n| format!("{stem}_{n}"))
-            .find(|id| !taken(id))
-            .map(|id| NodeId::from(id.as_str()))
-            .unwrap_or_else(|| NodeId::from(stem.as_str()))
     }
 
     fn remove_nodes(&mut self, ids: &[NodeId]) {
@@ -433,10 +442,20 @@ impl Document {
 
     /// Checks a new wire the way the engine would: types and loops. `Err` says why not.
     pub fn check_connection(&self, from: &PortRef, to: &PortRef) -> Result<(), EditRefused> {
+        self.check_connection_in(&self.flow, from, to)
+    }
+
+    /// Checks a new wire in `flow` (the document's, or one about to be).
+    fn check_connection_in(
+        &self,
+        flow: &Flow,
+        from: &PortRef,
+        to: &PortRef,
+    ) -> Result<(), EditRefused> {
         if from.node == to.node {
             return Err(EditRefused(format!("`{}` cannot feed itself", from.node)));
         }
-        let mut candidate = self.flow.clone();
+        let mut candidate = flow.clone();
         candidate.edges.retain(|edge| edge.to != *to);
         candidate.edges.push(Edge::new(from.clone(), to.clone()));
         let edge_problem = validate(&candidate, &self.registry)
@@ -525,7 +544,7 @@ impl Document {
                 .id
                 .as_str()
                 .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
-            let id = self.fresh_id(if stem.is_empty() { &node.kind } else { stem });
+            let id = fresh_id(&self.flow, if stem.is_empty() { &node.kind } else { stem });
             let mut copy = node.clone();
             copy.id = id.clone();
             // A copy is not a second flow input or output (input labels must stay unique).
@@ -564,6 +583,30 @@ impl Document {
 
 /// Makes every document's generation different.
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// An id not used yet, made from `stem` (`shell`, `shell_2`, …).
+fn fresh_id(flow: &Flow, stem: &str) -> NodeId {
+    let stem: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(48)
+        .collect();
+    let taken = |id: &str| flow.node(id).is_some();
+    if !taken(&stem) {
+        return NodeId::from(stem.as_str());
+    }
+    (2..)
+        .map(|n| format!("{stem}_{n}"))
+        .find(|id| !taken(id))
+        .map(|id| NodeId::from(id.as_str()))
+        .unwrap_or_else(|| NodeId::from(stem.as_str()))
+}
 
 /// Which document, at which revision: what a view of the document syncs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -722,6 +765,79 @@ mod tests {
         assert_eq!(doc.flow().layout.positions[&second[0]], (5.0, 6.0));
         let refused = doc.apply(add("no_such_kind")).unwrap_err();
         assert!(refused.0.contains("no_such_kind"), "{refused}");
+    }
+
+    #[test]
+    fn a_wired_node_is_added_and_connected_in_one_undo_step() {
+        let mut doc = sample();
+        let before = doc.flow().clone();
+        let applied = doc
+            .apply(DocEdit::AddWiredNode {
+                kind: "viewer".into(),
+                at: (300.0, 40.0),
+                wire: NewWire::FromOutput {
+                    from: PortRef::new("n", "value"),
+                    input: "in".into(),
+                },
+            })
+            .unwrap();
+        assert_eq!(applied.created, vec![NodeId::from("viewer")]);
+        assert!(doc.flow().edges.contains(&Edge::new(
+            PortRef::new("n", "value"),
+            PortRef::new("viewer", "in")
+        )));
+        assert_eq!(
+            doc.flow().layout.positions[&NodeId::from("viewer")],
+            (300.0, 40.0)
+        );
+        assert!(doc.undo());
+        assert_eq!(*doc.flow(), before, "one undo removes node and wire");
+        assert!(!doc.can_undo());
+
+        // Into an existing input: the new node's output replaces the wire it had.
+        doc.apply(DocEdit::AddWiredNode {
+            kind: "text".into(),
+            at: (0.0, 0.0),
+            wire: NewWire::IntoInput {
+                output: "text".into(),
+                to: PortRef::new("t", "x"),
+            },
+        })
+        .unwrap();
+        let into_x: Vec<_> = (doc.flow().edges.iter())
+            .filter(|e| e.to == PortRef::new("t", "x"))
+            .collect();
+        assert_eq!(into_x.len(), 1);
+        assert_eq!(into_x[0].from, PortRef::new("text", "text"));
+    }
+
+    #[test]
+    fn a_wired_node_whose_wire_the_engine_refuses_is_not_added() {
+        let mut doc = sample();
+        let before = doc.flow().clone();
+        // An image input cannot take a number.
+        let refused = doc
+            .apply(DocEdit::AddWiredNode {
+                kind: "image_blur".into(),
+                at: (0.0, 0.0),
+                wire: NewWire::FromOutput {
+                    from: PortRef::new("n", "value"),
+                    input: "image".into(),
+                },
+            })
+            .unwrap_err();
+        assert!(refused.0.starts_with("Wire refused"), "{refused}");
+        let unknown_port = doc.apply(DocEdit::AddWiredNode {
+            kind: "viewer".into(),
+            at: (0.0, 0.0),
+            wire: NewWire::FromOutput {
+                from: PortRef::new("n", "value"),
+                input: "nope".into(),
+            },
+        });
+        assert!(unknown_port.is_err());
+        assert_eq!(*doc.flow(), before);
+        assert!(!doc.can_undo());
     }
 
     #[test]

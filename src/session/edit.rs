@@ -30,6 +30,17 @@ pub enum DocEdit {
         /// Where, in graph space.
         at: (f32, f32),
     },
+    /// Add a node of a kind and wire it to a port already in the flow: one edit, so one undo
+    /// step (a wire dragged from a port and dropped on empty canvas). The wire is checked as
+    /// [`DocEdit::Connect`] is; a refused wire adds nothing.
+    AddWiredNode {
+        /// The node kind.
+        kind: String,
+        /// Where, in graph space.
+        at: (f32, f32),
+        /// The wire between the new node and the existing port.
+        wire: NewWire,
+    },
     /// Remove nodes and every wire touching them.
     RemoveNodes(Vec<NodeId>),
     /// Move nodes by a graph-space offset. The moves of one drag are one undo step.
@@ -138,6 +149,40 @@ pub enum DocEdit {
     },
     /// Remove group `index`'s frame (its nodes stay).
     Ungroup(usize),
+}
+
+/// The wire that joins a node being added to a port already in the flow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NewWire {
+    /// From an existing output into the new node's input of this name.
+    FromOutput {
+        /// The existing output.
+        from: PortRef,
+        /// The new node's input.
+        input: String,
+    },
+    /// From the new node's output of this name into an existing input (replacing the wire
+    /// that input had).
+    IntoInput {
+        /// The new node's output.
+        output: String,
+        /// The existing input.
+        to: PortRef,
+    },
+}
+
+impl NewWire {
+    /// The wire's two ends, (output, input), once the new node is called `new_node`.
+    pub fn ends(&self, new_node: &NodeId) -> (PortRef, PortRef) {
+        match self {
+            NewWire::FromOutput { from, input } => {
+                (from.clone(), PortRef::new(new_node.clone(), input.as_str()))
+            }
+            NewWire::IntoInput { output, to } => {
+                (PortRef::new(new_node.clone(), output.as_str()), to.clone())
+            }
+        }
+    }
 }
 
 /// Identifies one drag of nodes: every move with the same id is one undo step.

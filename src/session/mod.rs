@@ -13,6 +13,7 @@ pub mod recovery;
 pub mod result_actions;
 pub mod run_view;
 pub mod store_catalog;
+pub mod wiring;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

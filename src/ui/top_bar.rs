@@ -133,6 +133,14 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                 item(
                     ui,
                     &mut commands,
+                    "Add node…",
+                    "Shift+A",
+                    !state.app_mode,
+                    AppCommand::AddNodeMenu,
+                );
+                item(
+                    ui,
+                    &mut commands,
                     "Zoom to fit",
                     "F",
                     true,

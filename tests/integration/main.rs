@@ -14,6 +14,8 @@ mod fresh_check;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
+mod gui_add_node;
+#[cfg(feature = "gui")]
 mod gui_canvas_view;
 #[cfg(feature = "gui")]
 mod gui_node_data;

@@ -138,6 +138,16 @@ impl Canvas {
             self.far_drag = None;
             self.drag = None;
         }
+        // Right-click adds a node here too (the editor, which would open its finder, is not
+        // drawn in this view).
+        if response.secondary_clicked() {
+            if let Some(at) = pointer {
+                self.add_menu.open_at(at, None);
+            }
+        }
+        if let Some(choice) = self.add_menu.show(ui.ctx(), ui.max_rect().shrink(4.0)) {
+            commands.push(AppCommand::Edit(Self::add_edit(choice, view)));
+        }
         commands
     }
 

@@ -1,5 +1,6 @@
 //! The types the node-graph editor is built from: node data, port types, field values,
-//! node templates for the finder, and the state the node widgets read while drawing.
+//! node templates (the crate's node finder needs them, though the canvas never lets it show:
+//! see `add_node_menu`), and the state the node widgets read while drawing.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -557,7 +558,7 @@ impl NodeDataTrait for EditorNode {
     }
 }
 
-/// One entry of the node finder: a node kind.
+/// One entry of the crate's node finder (never shown; see `add_node_menu`): a node kind.
 #[derive(Clone, Debug)]
 pub struct KindTemplate {
     /// The kind's id.
@@ -568,7 +569,7 @@ pub struct KindTemplate {
     pub category: &'static str,
 }
 
-/// The finder's list of kinds.
+/// The crate's finder's list of kinds.
 pub struct AllKinds(pub Vec<KindTemplate>);
 
 impl AllKinds {

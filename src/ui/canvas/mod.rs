@@ -1,6 +1,7 @@
 //! The canvas: the node-graph editor showing the document, with our own zoom, the run
 //! overlay, and every edit routed into the document (the editor graph is only a view).
 
+pub mod add_node_menu;
 pub mod far_view;
 pub mod filmstrip;
 pub mod graph_types;
@@ -18,21 +19,26 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use eframe::egui::{self, Pos2, Rect, Vec2};
-use egui_node_graph2::{NodeResponse, PanZoom};
+use egui_node_graph2::{AnyParameterId, NodeId as EditorNodeId, NodeResponse, PanZoom};
 
 use crate::model::{NodeId, PortRef};
 use crate::nodes::{Params, Registry};
 use crate::plan::Scope;
 use crate::session::commands::AppCommand;
 use crate::session::document::{DocIdentity, Document};
-use crate::session::edit::{DocEdit, DragId};
+use crate::session::edit::{DocEdit, DragId, NewWire};
 use crate::session::run_view::RunView;
 use crate::session::store_catalog::StoreCatalog;
+use crate::session::wiring::DraggedPort;
 use crate::session::Session;
 use crate::ui::thumbnails::Thumbnails;
+use add_node_menu::{AddNodeMenu, MenuChoice};
 use graph_types::{AllKinds, CanvasResponse, CanvasState, EditorState};
 use sync::IdMap;
 use transform::CanvasTransform;
+
+/// About how wide a new node is, in graph units (its content and the frame around it).
+const NEW_NODE_WIDTH: f32 = node_body::NODE_CONTENT_WIDTH + 30.0;
 
 /// Smallest and largest zoom (below [`transform::LOW_DETAIL_ZOOM`] nodes are drawn
 /// simplified).
@@ -61,6 +67,11 @@ pub struct Canvas {
     drags: u64,
     /// The canvas's screen rectangle in the last frame.
     pub rect: Rect,
+    /// The add-node menu (right-click, or a wire dropped on empty canvas).
+    pub add_menu: AddNodeMenu,
+    /// The wire being dragged was pulled off an input it fed: dropping it on empty canvas
+    /// only disconnects it.
+    wire_detached: bool,
 }
 
 /// An edit the editor made on its own graph before the document had it.
@@ -142,6 +153,8 @@ impl Canvas {
         Self {
             editor: EditorState::new(1.0),
             kinds: AllKinds::of(&registry),
+            add_menu: AddNodeMenu::new(&registry),
+            wire_detached: false,
             state: CanvasState::new(registry),
             map: IdMap::default(),
             synced: None,
@@ -172,6 +185,7 @@ impl Canvas {
         self.editor.node_positions = Default::default();
         self.editor.connection_in_progress = None;
         self.editor.node_finder = None;
+        self.wire_detached = false;
         self.map = map;
         self.synced = Some(doc.identity());
     }
@@ -266,12 +280,9 @@ impl Canvas {
 
         // Zoom is ours: the editor would rescale stored positions (see docs/architecture.md).
         let layout = &doc.flow().layout;
-        let finder_open = self.editor.node_finder.is_some();
         self.state.viewer_areas_last = std::mem::take(self.state.viewer_areas.get_mut());
         self.state.held_scroll = None;
-        let view = if finder_open {
-            Self::view_of(doc, rect)
-        } else if let Some(node) = self.viewer_under_pointer(ui) {
+        let view = if let Some(node) = self.viewer_under_pointer(ui) {
             // The wheel over a viewer scrolls its text: held from the editor (which would
             // zoom) and handed to the viewer's scroll area while it is drawn.
             self.state.held_scroll = Some((node, take_scroll(ui)));
@@ -306,9 +317,11 @@ impl Canvas {
         groups::paint_groups(ui.painter(), doc.flow(), &frames);
         let layer = ui.layer_id();
         let editor_shapes = paint_order::mark(ui.ctx(), layer);
+        let wire_before = self.editor.connection_in_progress;
         let response = self
             .editor
             .draw_graph_editor(ui, &self.kinds, &mut self.state, Vec::new());
+        self.open_add_menu(ui, doc, wire_before, &response.node_responses);
         let time_s = ui.input(|i| i.time);
         let dots = paint_order::mark(ui.ctx(), layer);
         overlay::paint_wires(ui.painter(), doc.flow(), &self.state, time_s);
@@ -321,11 +334,6 @@ impl Canvas {
                 dragged_wire_on_top: self.editor.connection_in_progress.is_some(),
             },
         );
-        if finder_open && self.editor.node_finder.is_none() {
-            // The finder's search box held keyboard focus; one more frame lets egui notice it
-            // is gone, so the next shortcut is not swallowed.
-            ui.ctx().request_repaint();
-        }
         let pan_after = self.editor.pan_zoom.pan;
         if (pan_after.x, pan_after.y) != layout.pan || view.zoom != layout.zoom {
             commands.push(AppCommand::Edit(DocEdit::SetView {
@@ -363,6 +371,12 @@ impl Canvas {
             .filter(|id| overlay::is_marked_stale(&self.state, id))
             .cloned()
             .collect();
+        if let Some((dragged, at)) = self.add_menu.pending_wire() {
+            overlay::pending_wire(ui.painter(), &self.state, dragged, at);
+        }
+        if let Some(choice) = self.add_menu.show(ui.ctx(), rect.shrink(4.0)) {
+            commands.push(AppCommand::Edit(Self::add_edit(choice, view)));
+        }
         commands
     }
 
@@ -375,6 +389,103 @@ impl Canvas {
         (self.state.viewer_areas_last.iter())
             .find(|(_, rect)| rect.contains(pointer))
             .map(|(id, _)| id.clone())
+    }
+
+    /// Opens the add-node menu where the editor would have opened its node finder (a
+    /// right-click), or where a wire was dropped on empty canvas.
+    fn open_add_menu(
+        &mut self,
+        ui: &egui::Ui,
+        doc: &Document,
+        wire_before: Option<(EditorNodeId, AnyParameterId)>,
+        responses: &[NodeResponse<CanvasResponse, graph_types::EditorNode>],
+    ) {
+        // The crate's finder is never drawn: it opened at the end of this draw.
+        if let Some(finder) = self.editor.node_finder.take() {
+            let at = finder.position.unwrap_or(self.rect.center());
+            self.add_menu.open_at(at, None);
+            return;
+        }
+        let detached = responses
+            .iter()
+            .any(|r| matches!(r, NodeResponse::DisconnectEvent { .. }));
+        if detached && self.editor.connection_in_progress.is_some() {
+            self.wire_detached = true;
+        }
+        let Some((_, param)) = wire_before else {
+            return;
+        };
+        if self.editor.connection_in_progress.is_some() {
+            return;
+        }
+        let detached = std::mem::take(&mut self.wire_detached);
+        let connected = responses
+            .iter()
+            .any(|r| matches!(r, NodeResponse::ConnectEventEnded { .. }));
+        let dropped_at = ui.input(|i| i.pointer.interact_pos());
+        let Some(at) = dropped_at.filter(|at| {
+            self.rect.contains(*at)
+                && ui.ctx().layer_id_at(*at) == Some(ui.layer_id())
+                && !self.state.node_rects.values().any(|r| r.contains(*at))
+        }) else {
+            return;
+        };
+        if connected || detached {
+            return;
+        }
+        if let Some(wire) = self.dragged_port(doc, param) {
+            self.add_menu.open_at(at, Some(wire));
+        }
+    }
+
+    /// The port a wire is dragged from, in document terms, with words for it
+    /// ("Greeting › text").
+    fn dragged_port(&self, doc: &Document, param: AnyParameterId) -> Option<(DraggedPort, String)> {
+        let (port, is_output) = match param {
+            AnyParameterId::Output(output) => (self.map.outputs.get(&output)?.clone(), true),
+            AnyParameterId::Input(input) => (self.map.inputs.get(&input)?.clone(), false),
+        };
+        let ty = self.editor.graph.any_param_type(param).ok()?.0;
+        let title = doc
+            .flow()
+            .node(port.node.as_str())
+            .filter(|n| !n.title.is_empty())
+            .map_or_else(|| port.node.to_string(), |n| n.title.clone());
+        let label = format!("{title} › {}", port.port);
+        Some((
+            DraggedPort {
+                port,
+                is_output,
+                ty,
+            },
+            label,
+        ))
+    }
+
+    /// Opens the add-node menu under the pointer when it is over the canvas, else in the
+    /// canvas's upper middle (Edit → Add node…, Shift+A).
+    pub fn open_add_menu_here(&mut self, ctx: &egui::Context) {
+        let pointer = ctx.input(|i| i.pointer.hover_pos());
+        let at = pointer
+            .filter(|at| self.rect.contains(*at))
+            .unwrap_or(self.rect.center_top() + Vec2::new(-150.0, 60.0));
+        self.add_menu.open_at(at, None);
+        ctx.request_repaint();
+    }
+
+    /// The document edit for a kind chosen in the add-node menu: the node where the menu
+    /// was opened (a node feeding a dropped input ends there instead of starting there).
+    fn add_edit(choice: MenuChoice, view: CanvasTransform) -> DocEdit {
+        let mut at = view.to_graph(choice.at_screen);
+        if let Some(NewWire::IntoInput { .. }) = choice.wire {
+            at.x -= NEW_NODE_WIDTH;
+        }
+        let at = (at.x, at.y);
+        let kind = choice.kind.to_owned();
+        match choice.wire {
+            Some(wire) => DocEdit::AddWiredNode { kind, at, wire },
+            None => DocEdit::AddNode { kind, at },
+        }
     }
 
     /// Turns the editor's responses into commands; returns the selection the editor asked
@@ -413,19 +524,6 @@ impl Canvas {
                 NodeResponse::DeleteNodeFull { node, .. } => {
                     let id = node.user_data.doc_id.clone();
                     commands.push(AppCommand::Edit(DocEdit::RemoveNodes(vec![id])));
-                }
-                NodeResponse::CreatedNode(id) => {
-                    let kind = self.editor.graph[id].user_data.kind;
-                    let pos = self
-                        .editor
-                        .node_positions
-                        .get(id)
-                        .copied()
-                        .unwrap_or_default();
-                    commands.push(AppCommand::Edit(DocEdit::AddNode {
-                        kind: kind.to_owned(),
-                        at: view.graph_of_editor(pos),
-                    }));
                 }
                 NodeResponse::MoveNode { node, drag_delta } => {
                     let Some(id) = self.map.to_doc.get(&node).cloned() else {

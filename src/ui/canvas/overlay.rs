@@ -7,6 +7,7 @@ use super::graph_types::CanvasState;
 use super::transform::CanvasTransform;
 use crate::model::Flow;
 use crate::session::run_view::{NodeStatus, DELIVERY_PULSE};
+use crate::session::wiring::DraggedPort;
 use crate::ui::theme;
 
 /// Thinnest status ring, in screen points.
@@ -180,6 +181,39 @@ pub fn paint_wires(painter: &egui::Painter, flow: &Flow, state: &CanvasState, ti
         let speed = if delivered { 90.0 } else { 12.0 };
         flowing_dots(painter, [src, dst], canvas, time_s, speed);
     }
+}
+
+/// The wire dropped on empty canvas, still drawn from its port to the add-node menu while
+/// the menu is open, so it is clear what the new node will be wired to.
+pub fn pending_wire(painter: &egui::Painter, state: &CanvasState, dragged: &DraggedPort, to: Pos2) {
+    let key = (dragged.port.node.clone(), dragged.port.port.to_string());
+    let Some(rect) = state.node_rects.get(&dragged.port.node) else {
+        return;
+    };
+    let rows = if dragged.is_output {
+        &state.output_rows
+    } else {
+        &state.input_rows
+    };
+    let Some(&y) = rows.get(&key) else {
+        return;
+    };
+    let canvas = state.view;
+    let (src, dst) = if dragged.is_output {
+        (Pos2::new(rect.right(), y), to)
+    } else {
+        (to, Pos2::new(rect.left(), y))
+    };
+    let control = canvas
+        .points((dst.x - src.x) / 2.0)
+        .max(canvas.points(30.0));
+    let stroke = Stroke::new(canvas.points(5.0), theme::data_type(dragged.ty));
+    painter.add(egui::epaint::CubicBezierShape::from_points_stroke(
+        [src, src + Vec2::X * control, dst - Vec2::X * control, dst],
+        false,
+        egui::Color32::TRANSPARENT,
+        stroke,
+    ));
 }
 
 /// Dots travelling from `src` to `dst` along the same curve the editor draws wires with.
