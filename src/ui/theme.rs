@@ -107,6 +107,9 @@ pub const MINIMAP_BORDER: Color32 = Color32::from_gray(90);
 /// A node on the minimap that is not part of a run.
 pub const MINIMAP_NODE: Color32 = Color32::from_gray(120);
 
+/// Over the parts of the minimap the canvas does not show.
+pub const MINIMAP_OUTSIDE_VIEW: Color32 = Color32::from_black_alpha(120);
+
 /// The outline of the part of the graph the canvas shows, on the minimap.
 pub const MINIMAP_VIEWPORT: Color32 = Color32::from_rgb(230, 230, 240);
 

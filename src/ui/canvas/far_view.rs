@@ -277,7 +277,12 @@ fn paint_node(painter: &egui::Painter, node: &Placed<'_>, state: &CanvasState, s
         .map_or(NodeStatus::Idle, |v| v.status);
     let mut lines = vec![title.to_owned()];
     if status != NodeStatus::Idle && rect.height() >= 2.5 * TITLE_SIZE {
-        lines.push(format!("{} {}", status_icon(status), status.label()));
+        // A cut word ("su…") says less than the icon alone.
+        lines.push(if rect.width() >= 90.0 {
+            format!("{} {}", status_icon(status), status.label())
+        } else {
+            status_icon(status).to_owned()
+        });
     }
     write_lines(painter, rect, &lines);
 }

@@ -55,6 +55,11 @@ impl Canvas {
                 paint_cells(&painter, doc.flow(), &self.state.run_view, &map, self);
                 let outline = map.to_map(shown.min).max(area.min);
                 let outline = Rect::from_min_max(outline, map.to_map(shown.max).min(area.max));
+                // What the canvas does not show is dimmed, so the part it shows stands out
+                // even where its outline runs along the map's edge.
+                for outside in around(area, outline) {
+                    painter.rect_filled(outside, 0.0, theme::MINIMAP_OUTSIDE_VIEW);
+                }
                 painter.rect_stroke(outline, 2.0, Stroke::new(1.5, theme::MINIMAP_VIEWPORT));
                 painter.rect_stroke(area, 4.0, Stroke::new(1.0, theme::MINIMAP_BORDER));
                 if response.clicked() || response.dragged() {
@@ -86,6 +91,27 @@ impl Canvas {
         self.minimap.bounds = Some((doc.identity(), bounds));
         Some(bounds)
     }
+}
+
+/// The parts of `area` outside `inner` (up to four rectangles: above, below, left, right).
+fn around(area: Rect, inner: Rect) -> Vec<Rect> {
+    let inner = inner.intersect(area);
+    if !inner.is_positive() {
+        return vec![area];
+    }
+    let parts = [
+        Rect::from_min_max(area.min, Pos2::new(area.max.x, inner.min.y)),
+        Rect::from_min_max(Pos2::new(area.min.x, inner.max.y), area.max),
+        Rect::from_min_max(
+            Pos2::new(area.min.x, inner.min.y),
+            Pos2::new(inner.min.x, inner.max.y),
+        ),
+        Rect::from_min_max(
+            Pos2::new(inner.max.x, inner.min.y),
+            Pos2::new(area.max.x, inner.max.y),
+        ),
+    ];
+    parts.into_iter().filter(|r| r.is_positive()).collect()
 }
 
 /// The minimap's size for a graph of this shape: as large as allowed, same proportions.
@@ -224,6 +250,17 @@ mod tests {
         assert_eq!(wide, Vec2::new(240.0, 24.0));
         let tall = fitted_size(Vec2::new(1_000.0, 2_000.0));
         assert_eq!(tall, Vec2::new(80.0, 160.0));
+    }
+
+    #[test]
+    fn everything_outside_the_view_is_dimmed_and_nothing_inside() {
+        let area = Rect::from_min_size(Pos2::ZERO, Vec2::new(100.0, 50.0));
+        let view = Rect::from_min_max(Pos2::new(20.0, 10.0), Pos2::new(60.0, 30.0));
+        let parts = around(area, view);
+        let dimmed: f32 = parts.iter().map(|r| r.area()).sum();
+        assert!((dimmed - (5000.0 - 800.0)).abs() < 1e-3);
+        assert!(parts.iter().all(|r| !r.intersects(view.shrink(0.1))));
+        assert!(around(area, area).is_empty());
     }
 
     #[test]
