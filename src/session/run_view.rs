@@ -114,6 +114,9 @@ pub struct RunView {
     pub seeds: std::collections::BTreeMap<NodeId, u64>,
     /// Bumped whenever a node's result appears or goes (plan previews depend on it).
     pub results_version: u64,
+    /// Counts the events applied: anything drawn from the run view and cached can tell it
+    /// is out of date.
+    pub changes: u64,
     /// Problems with the result store not shown yet (the app shows and clears them).
     pub store_problems: Vec<String>,
 }
@@ -130,6 +133,7 @@ impl RunView {
         &mut self,
         results: impl IntoIterator<Item = (NodeId, Outputs, Option<String>)>,
     ) {
+        self.changes += 1;
         for (node, outputs, signature) in results {
             let view = self.nodes.entry(node).or_default();
             view.result = Some(Arc::new(outputs));
@@ -203,6 +207,7 @@ impl RunView {
 
     /// Forgets a node (it was deleted).
     pub fn forget(&mut self, id: &NodeId) {
+        self.changes += 1;
         self.nodes.remove(id);
         self.rows.retain(|row| row != id);
     }
@@ -213,6 +218,7 @@ impl RunView {
         reason = "one arm per engine event; split in the app rework (issue 11)"
     )]
     pub fn apply(&mut self, event: &Event, now: Instant) {
+        self.changes += 1;
         match event {
             Event::RunQueued { .. } => {}
             Event::StoreProblem { message, .. } => {

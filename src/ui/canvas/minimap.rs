@@ -3,7 +3,7 @@
 //! there. It shows only while part of the graph is out of view. Nodes are binned into cells a couple of points wide, so a 100,000-node flow
 //! draws a few thousand rectangles at most.
 
-use eframe::egui::{self, Pos2, Rect, Sense, Stroke, Vec2};
+use eframe::egui::{self, Pos2, Rect, Sense, Shape, Stroke, Vec2};
 
 use super::transform::CanvasTransform;
 use super::Canvas;
@@ -26,7 +26,13 @@ const CELL: f32 = 2.0;
 #[derive(Default)]
 pub struct MinimapCache {
     bounds: Option<(DocIdentity, Rect)>,
+    /// The cells drawn last, and what they were worked out from: the document, the run
+    /// view's changes, how many nodes had been measured, and where the map was.
+    cells: Option<(CellsKey, Shape)>,
 }
+
+/// What the minimap's cells depend on.
+type CellsKey = (DocIdentity, u64, usize, [u32; 4]);
 
 impl Canvas {
     /// Draws the minimap over the canvas's bottom-right corner; returns the view change a
@@ -52,7 +58,7 @@ impl Canvas {
             .show(ctx, |ui| {
                 let (response, painter) = ui.allocate_painter(size, Sense::click_and_drag());
                 painter.rect_filled(area, 4.0, theme::MINIMAP_BACKGROUND);
-                paint_cells(&painter, doc.flow(), &self.state.run_view, &map, self);
+                painter.add(self.cells(doc, &map));
                 let outline = map.to_map(shown.min).max(area.min);
                 let outline = Rect::from_min_max(outline, map.to_map(shown.max).min(area.max));
                 // What the canvas does not show is dimmed, so the part it shows stands out
@@ -70,6 +76,26 @@ impl Canvas {
                 response.on_hover_text("Minimap: click or drag to move the view (M hides it)");
             });
         command
+    }
+
+    /// The cells as a shape, worked out again only when what they show changed.
+    fn cells(&mut self, doc: &Document, map: &MapTransform) -> Shape {
+        let area = map.area;
+        let key = (
+            doc.identity(),
+            self.state.run_view.changes,
+            self.state.node_sizes.len(),
+            [area.min.x, area.min.y, area.max.x, area.max.y].map(f32::to_bits),
+        );
+        if let Some((cached, shape)) = &self.minimap.cells {
+            if *cached == key {
+                return shape.clone();
+            }
+        }
+        let shapes = cell_shapes(doc.flow(), &self.state.run_view, map, self);
+        let shape = Shape::Vec(shapes);
+        self.minimap.cells = Some((key, shape.clone()));
+        shape
     }
 
     /// The graph's bounds in graph units (every node's box), worked out again only when
@@ -148,13 +174,7 @@ fn centre_view(view: CanvasTransform, graph: Pos2, size: Vec2) -> AppCommand {
 }
 
 /// Every node as a filled cell: its run status's colour, or the plain node colour.
-fn paint_cells(
-    painter: &egui::Painter,
-    flow: &Flow,
-    run_view: &RunView,
-    map: &MapTransform,
-    canvas: &Canvas,
-) {
+fn cell_shapes(flow: &Flow, run_view: &RunView, map: &MapTransform, canvas: &Canvas) -> Vec<Shape> {
     let columns = (map.area.width() / CELL).ceil() as usize + 1;
     let rows = (map.area.height() / CELL).ceil() as usize + 1;
     // Per cell: the most telling status of its nodes (failures first), if any node.
@@ -195,6 +215,7 @@ fn paint_cells(
             }
         }
     }
+    let mut shapes = Vec::new();
     for (index, status) in cells.iter().enumerate() {
         let Some(status) = status else {
             continue;
@@ -209,8 +230,9 @@ fn paint_cells(
             NodeStatus::Idle => theme::MINIMAP_NODE,
             other => theme::status(*other),
         };
-        painter.rect_filled(cell, 0.0, color);
+        shapes.push(Shape::rect_filled(cell, 0.0, color));
     }
+    shapes
 }
 
 /// Which status a cell shared by several nodes shows: the one a user most needs to see.

@@ -315,25 +315,17 @@ impl Canvas {
             });
         let frames = self.group_frames(doc.flow(), view, ui.clip_rect());
         groups::paint_groups(ui.painter(), doc.flow(), &frames);
-        let layer = ui.layer_id();
-        let editor_shapes = paint_order::mark(ui.ctx(), layer);
+        let wire_slot = paint_order::reserve(ui.painter());
         let wire_before = self.editor.connection_in_progress;
         let response = self
             .editor
             .draw_graph_editor(ui, &self.kinds, &mut self.state, Vec::new());
         self.open_add_menu(ui, doc, wire_before, &response.node_responses);
         let time_s = ui.input(|i| i.time);
-        let dots = paint_order::mark(ui.ctx(), layer);
+        let dots = paint_order::mark(ui.ctx(), ui.layer_id());
         overlay::paint_wires(ui.painter(), doc.flow(), &self.state, time_s);
-        paint_order::wires_behind_nodes(
-            ui.ctx(),
-            layer,
-            paint_order::Painted {
-                editor: editor_shapes,
-                extra: dots,
-                dragged_wire_on_top: self.editor.connection_in_progress.is_some(),
-            },
-        );
+        let dragging_wire = self.editor.connection_in_progress.is_some();
+        paint_order::wires_behind_nodes(ui.ctx(), wire_slot, dots, dragging_wire);
         let pan_after = self.editor.pan_zoom.pan;
         if (pan_after.x, pan_after.y) != layout.pan || view.zoom != layout.zoom {
             commands.push(AppCommand::Edit(DocEdit::SetView {

@@ -1,82 +1,72 @@
 //! Paint order on the canvas: wires behind node bodies. The editor paints its wires after
-//! every node, in the same layer, so they would cross node text; after it draws, the wire
-//! shapes are moved to the front of the paint list (drawn first, so underneath).
+//! every node, in the same layer, so they would cross node text. A slot is reserved in the
+//! layer before the editor draws; afterwards the wire shapes (and the flowing dots painted
+//! right after them) are moved into that slot, under the node bodies. Only wires move: the
+//! rest of the paint list is scanned, not rewritten.
 
 use eframe::egui::{self, epaint::ClippedShape, layers::ShapeIdx, LayerId, Shape};
 
-/// Where the paint list of `layer` ends now: remember it before drawing what is to be
-/// reordered.
+/// The reserved slot: where wires will go.
+#[derive(Clone, Copy, Debug)]
+pub struct WireSlot {
+    layer: LayerId,
+    slot: ShapeIdx,
+}
+
+/// Reserves the slot for wires, under everything painted after it in `painter`'s layer.
+pub fn reserve(painter: &egui::Painter) -> WireSlot {
+    WireSlot {
+        layer: painter.layer_id(),
+        slot: painter.add(Shape::Noop),
+    }
+}
+
+/// Where the paint list of `layer` ends now (the start of what is painted next).
 pub fn mark(ctx: &egui::Context, layer: LayerId) -> usize {
     ctx.graphics(|g| g.get(layer).map_or(0, |list| list.next_idx().0))
 }
 
-/// What was painted since a mark, in three parts: the editor's shapes (nodes, then wires)
-/// from `editor` up to `extra`, then more wire decoration (flowing dots) from `extra` to the
-/// end of the list.
-#[derive(Clone, Copy, Debug)]
-pub struct Painted {
-    /// Where the editor's shapes start.
-    pub editor: usize,
-    /// Where the extra wire decoration starts (the editor's shapes end).
-    pub extra: usize,
-    /// Keep the editor's first wire on top: it is the wire being dragged out of a port.
-    pub dragged_wire_on_top: bool,
-}
-
-/// Reorders what was painted so wires (and their decoration) lie under the node bodies:
-/// the editor's wires first, then the decoration, then the node bodies, then the wire being
-/// dragged, if any. Shapes of each part keep their order.
-pub fn wires_behind_nodes(ctx: &egui::Context, layer: LayerId, painted: Painted) {
+/// Moves into the reserved slot every wire the editor painted after it (up to `extra`) and
+/// everything painted from `extra` on (the flowing dots). With `dragged_wire_on_top`, the
+/// editor's first wire (the one being dragged out of a port, which it paints first) goes to
+/// the very top instead.
+pub fn wires_behind_nodes(
+    ctx: &egui::Context,
+    slot: WireSlot,
+    extra: usize,
+    dragged_wire_on_top: bool,
+) {
     ctx.graphics_mut(|g| {
-        let list = g.entry(layer);
+        let list = g.entry(slot.layer);
         let end = list.next_idx().0;
-        if painted.editor >= end {
-            return;
+        let start = slot.slot.0 + 1;
+        let mut clip = None;
+        let mut wires = Vec::new();
+        for index in start..end {
+            let behind = index >= extra;
+            list.mutate_shape(ShapeIdx(index), |clipped| {
+                if behind || matches!(clipped.shape, Shape::CubicBezier(_)) {
+                    clip.get_or_insert(clipped.clip_rect);
+                    wires.push(take(clipped));
+                }
+            });
         }
-        let mut shapes: Vec<ClippedShape> = (painted.editor..end).map(|i| take(list, i)).collect();
-        let order = behind_first(&shapes, painted.extra - painted.editor, painted);
-        for (slot, index) in order.into_iter().enumerate() {
-            let shape = std::mem::replace(&mut shapes[index].shape, Shape::Noop);
-            list.set(
-                ShapeIdx(painted.editor + slot),
-                shapes[index].clip_rect,
-                shape,
-            );
+        let dragged = (dragged_wire_on_top && !wires.is_empty()).then(|| wires.remove(0));
+        let clip_rect = clip.unwrap_or(egui::Rect::EVERYTHING);
+        let shapes = wires.into_iter().map(|w| w.shape).collect();
+        list.set(slot.slot, clip_rect, Shape::Vec(shapes));
+        if let Some(wire) = dragged {
+            list.add(wire.clip_rect, wire.shape);
         }
     });
 }
 
-fn take(list: &mut egui::layers::PaintList, index: usize) -> ClippedShape {
-    let mut taken = None;
-    list.mutate_shape(ShapeIdx(index), |clipped| {
-        taken = Some(ClippedShape {
-            clip_rect: clipped.clip_rect,
-            shape: std::mem::replace(&mut clipped.shape, Shape::Noop),
-        });
-    });
-    taken.unwrap_or(ClippedShape {
-        clip_rect: egui::Rect::NOTHING,
-        shape: Shape::Noop,
-    })
-}
-
-/// The new order, as indices into `shapes`: wires among the first `editor_len` shapes,
-/// then every shape after them, then the rest of the editor's shapes, then the dragged
-/// wire.
-fn behind_first(shapes: &[ClippedShape], editor_len: usize, painted: Painted) -> Vec<usize> {
-    let is_wire = |i: &usize| matches!(shapes[*i].shape, Shape::CubicBezier(_));
-    let editor = 0..editor_len.min(shapes.len());
-    let mut wires: Vec<usize> = editor.clone().filter(is_wire).collect();
-    let dragged = if painted.dragged_wire_on_top && !wires.is_empty() {
-        Some(wires.remove(0))
-    } else {
-        None
-    };
-    let mut order = wires;
-    order.extend(editor.end..shapes.len());
-    order.extend(editor.filter(|i| !is_wire(i)));
-    order.extend(dragged);
-    order
+/// The shape, leaving nothing in its place.
+fn take(clipped: &mut ClippedShape) -> ClippedShape {
+    ClippedShape {
+        clip_rect: clipped.clip_rect,
+        shape: std::mem::replace(&mut clipped.shape, Shape::Noop),
+    }
 }
 
 #[cfg(test)]
@@ -94,72 +84,72 @@ mod tests {
         ))
     }
 
-    fn body(x: f32) -> Shape {
+    fn body() -> Shape {
         Shape::rect_filled(
-            Rect::from_min_size(Pos2::new(x, 0.0), egui::vec2(1.0, 1.0)),
+            Rect::from_min_size(Pos2::ZERO, egui::vec2(1.0, 1.0)),
             0.0,
             Color32::WHITE,
         )
     }
 
-    fn clipped(shapes: Vec<Shape>) -> Vec<ClippedShape> {
-        shapes
-            .into_iter()
-            .map(|shape| ClippedShape {
-                clip_rect: Rect::EVERYTHING,
-                shape,
-            })
-            .collect()
+    fn dot() -> Shape {
+        Shape::circle_filled(Pos2::ZERO, 1.0, Color32::WHITE)
+    }
+
+    /// What the layer holds after painting `before`, the slot, `editor`, `after` and
+    /// reordering: "W" a wire, "B" a body, "D" a dot, "[..]" the slot's contents.
+    fn reordered(editor: Vec<Shape>, after: Vec<Shape>, dragged: bool) -> Vec<String> {
+        let ctx = egui::Context::default();
+        let mut out = Vec::new();
+        let _ = ctx.run(egui::RawInput::default(), |ctx| {
+            let painter = ctx.layer_painter(LayerId::background());
+            painter.add(body());
+            let slot = reserve(&painter);
+            for shape in editor.clone() {
+                painter.add(shape);
+            }
+            let extra = mark(ctx, painter.layer_id());
+            for shape in after.clone() {
+                painter.add(shape);
+            }
+            wires_behind_nodes(ctx, slot, extra, dragged);
+            let name = |shape: &Shape| match shape {
+                Shape::CubicBezier(_) => "W".to_owned(),
+                Shape::Circle(_) => "D".to_owned(),
+                Shape::Rect(_) => "B".to_owned(),
+                Shape::Noop => String::new(),
+                Shape::Vec(inner) => {
+                    let names: Vec<&str> = inner
+                        .iter()
+                        .map(|s| match s {
+                            Shape::CubicBezier(_) => "W",
+                            Shape::Circle(_) => "D",
+                            _ => "?",
+                        })
+                        .collect();
+                    format!("[{}]", names.join(""))
+                }
+                _ => "?".to_owned(),
+            };
+            out = ctx.graphics(|g| {
+                (g.get(LayerId::background()).unwrap().all_entries())
+                    .map(|c| name(&c.shape))
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            });
+        });
+        out
     }
 
     #[test]
     fn wires_and_their_dots_go_under_the_node_bodies() {
-        // Two node bodies, two wires (editor), then one dot painted after the editor.
-        let shapes = clipped(vec![body(0.0), body(1.0), wire(), wire(), body(9.0)]);
-        let painted = Painted {
-            editor: 0,
-            extra: 4,
-            dragged_wire_on_top: false,
-        };
-        assert_eq!(behind_first(&shapes, 4, painted), vec![2, 3, 4, 0, 1]);
+        let layer = reordered(vec![body(), body(), wire(), wire()], vec![dot()], false);
+        assert_eq!(layer, ["B", "[WWD]", "B", "B"]);
     }
 
     #[test]
     fn the_wire_being_dragged_stays_on_top() {
-        let shapes = clipped(vec![body(0.0), wire(), wire()]);
-        let painted = Painted {
-            editor: 0,
-            extra: 3,
-            dragged_wire_on_top: true,
-        };
-        assert_eq!(behind_first(&shapes, 3, painted), vec![2, 0, 1]);
-    }
-
-    #[test]
-    fn reordering_a_layer_moves_the_wires_in_it() {
-        let ctx = egui::Context::default();
-        let layer = LayerId::background();
-        ctx.graphics_mut(|g| {
-            let list = g.entry(layer);
-            list.add(Rect::EVERYTHING, body(0.0));
-            list.add(Rect::EVERYTHING, wire());
-        });
-        wires_behind_nodes(
-            &ctx,
-            layer,
-            Painted {
-                editor: 0,
-                extra: 2,
-                dragged_wire_on_top: false,
-            },
-        );
-        let kinds: Vec<bool> = ctx.graphics(|g| {
-            g.get(layer)
-                .unwrap()
-                .all_entries()
-                .map(|c| matches!(c.shape, Shape::CubicBezier(_)))
-                .collect()
-        });
-        assert_eq!(kinds, vec![true, false]);
+        let layer = reordered(vec![body(), wire(), wire()], vec![], true);
+        assert_eq!(layer, ["B", "[W]", "B", "W"]);
     }
 }
