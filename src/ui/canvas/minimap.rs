@@ -26,9 +26,12 @@ const CELL: f32 = 2.0;
 #[derive(Default)]
 pub struct MinimapCache {
     bounds: Option<(DocIdentity, Rect)>,
-    /// The cells drawn last, and what they were worked out from: the document, the run
-    /// view's changes, how many nodes had been measured, and where the map was.
-    cells: Option<(CellsKey, Shape)>,
+    /// The cells, one texture pixel each, and what they were worked out from: the
+    /// document, the run view's changes, how many nodes had been measured, and where the
+    /// map was. Drawn as one image: a frame costs the same for 100 nodes or 100,000.
+    cells: Option<(CellsKey, egui::TextureHandle)>,
+    /// The texture's size in cells (columns, rows).
+    cell_grid: [usize; 2],
 }
 
 /// What the minimap's cells depend on.
@@ -58,7 +61,8 @@ impl Canvas {
             .show(ctx, |ui| {
                 let (response, painter) = ui.allocate_painter(size, Sense::click_and_drag());
                 painter.rect_filled(area, 4.0, theme::MINIMAP_BACKGROUND);
-                painter.add(self.cells(doc, &map));
+                let cells = self.cells(ui.ctx(), doc, &map);
+                painter.with_clip_rect(area).add(cells);
                 let outline = map.to_map(shown.min).max(area.min);
                 let outline = Rect::from_min_max(outline, map.to_map(shown.max).min(area.max));
                 // What the canvas does not show is dimmed, so the part it shows stands out
@@ -79,7 +83,7 @@ impl Canvas {
     }
 
     /// The cells as a shape, worked out again only when what they show changed.
-    fn cells(&mut self, doc: &Document, map: &MapTransform) -> Shape {
+    fn cells(&mut self, ctx: &egui::Context, doc: &Document, map: &MapTransform) -> Shape {
         let area = map.area;
         let key = (
             doc.identity(),
@@ -87,15 +91,35 @@ impl Canvas {
             self.state.node_sizes.len(),
             [area.min.x, area.min.y, area.max.x, area.max.y].map(f32::to_bits),
         );
-        if let Some((cached, shape)) = &self.minimap.cells {
-            if *cached == key {
-                return shape.clone();
+        let image = match &mut self.minimap.cells {
+            Some((cached, texture)) if *cached == key => texture.id(),
+            _ => {
+                let image = cell_image(doc.flow(), &self.state.run_view, map, self);
+                let size = image.size;
+                let options = egui::TextureOptions::NEAREST;
+                match &mut self.minimap.cells {
+                    Some((cached, texture)) => {
+                        texture.set(image, options);
+                        *cached = key;
+                    }
+                    None => {
+                        let texture = ctx.load_texture("minimap", image, options);
+                        self.minimap.cells = Some((key, texture));
+                    }
+                }
+                self.minimap.cell_grid = size;
+                self.minimap
+                    .cells
+                    .as_ref()
+                    .map_or(egui::TextureId::default(), |c| c.1.id())
             }
-        }
-        let shapes = cell_shapes(doc.flow(), &self.state.run_view, map, self);
-        let shape = Shape::Vec(shapes);
-        self.minimap.cells = Some((key, shape.clone()));
-        shape
+        };
+        // One cell per pixel of the texture, CELL points each (the last row and column run
+        // past the map's edge and are clipped).
+        let [columns, rows] = self.minimap.cell_grid;
+        let rect = Rect::from_min_size(area.min, Vec2::new(columns as f32, rows as f32) * CELL);
+        let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+        Shape::image(image, rect, uv, egui::Color32::WHITE)
     }
 
     /// The graph's bounds in graph units (every node's box), worked out again only when
@@ -174,7 +198,12 @@ fn centre_view(view: CanvasTransform, graph: Pos2, size: Vec2) -> AppCommand {
 }
 
 /// Every node as a filled cell: its run status's colour, or the plain node colour.
-fn cell_shapes(flow: &Flow, run_view: &RunView, map: &MapTransform, canvas: &Canvas) -> Vec<Shape> {
+fn cell_image(
+    flow: &Flow,
+    run_view: &RunView,
+    map: &MapTransform,
+    canvas: &Canvas,
+) -> egui::ColorImage {
     let columns = (map.area.width() / CELL).ceil() as usize + 1;
     let rows = (map.area.height() / CELL).ceil() as usize + 1;
     // Per cell: the most telling status of its nodes (failures first), if any node.
@@ -215,24 +244,18 @@ fn cell_shapes(flow: &Flow, run_view: &RunView, map: &MapTransform, canvas: &Can
             }
         }
     }
-    let mut shapes = Vec::new();
-    for (index, status) in cells.iter().enumerate() {
-        let Some(status) = status else {
-            continue;
-        };
-        let min =
-            map.area.min + Vec2::new((index % columns) as f32, (index / columns) as f32) * CELL;
-        // Half a point of overlap: anti-aliased edges of touching cells leave no seams.
-        let cell = Rect::from_min_size(min, Vec2::splat(CELL))
-            .expand(0.5)
-            .intersect(map.area);
-        let color = match status {
-            NodeStatus::Idle => theme::MINIMAP_NODE,
-            other => theme::status(*other),
-        };
-        shapes.push(Shape::rect_filled(cell, 0.0, color));
+    let pixels = cells
+        .iter()
+        .map(|cell| match cell {
+            None => egui::Color32::TRANSPARENT,
+            Some(NodeStatus::Idle) => theme::MINIMAP_NODE,
+            Some(other) => theme::status(*other),
+        })
+        .collect();
+    egui::ColorImage {
+        size: [columns, rows],
+        pixels,
     }
-    shapes
 }
 
 /// Which status a cell shared by several nodes shows: the one a user most needs to see.
