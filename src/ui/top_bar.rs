@@ -236,9 +236,8 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                 }
                 if !state.app_mode {
                     ui.label(
-                        RichText::new("right-click the canvas to add a node")
-                            .weak()
-                            .small(),
+                        // Body size: a hint too small to read helps no one.
+                        RichText::new("Right-click or Shift+A to add a node").weak(),
                     );
                 }
             });
