@@ -27,6 +27,8 @@ pub struct HumanOutput {
     open_line: bool,
     /// Standard output is a pipe whose reader went away: nothing more is written.
     closed: bool,
+    /// The step the last line printed was about: output of another step names its step.
+    last_node: Option<String>,
     /// Store warnings shown already (a store that cannot be written says so for every
     /// node; once is enough).
     store_warnings: HashSet<String>,
@@ -46,6 +48,7 @@ impl HumanOutput {
             orders: HashMap::new(),
             open_line: false,
             closed: false,
+            last_node: None,
             store_warnings: HashSet::new(),
             labels: NodeLabels::default(),
         }
@@ -155,6 +158,7 @@ impl HumanOutput {
                 }
             }
             Event::NodeStarted { node, .. } => {
+                self.last_node = Some(node.to_string());
                 let text = format!("  {} ▶ {}", self.badge(node.as_str()), self.name(node));
                 if self.live {
                     let text = self.paint("36", &text);
@@ -164,13 +168,21 @@ impl HumanOutput {
                     self.line(&text);
                 }
             }
-            Event::NodeProgress { progress, .. } => match progress {
+            Event::NodeProgress { node, progress, .. } => match progress {
                 Progress::Output { stream, text } => {
                     let code = if *stream == Stream::Stderr { "31" } else { "2" };
+                    // Steps running side by side (`--parallel`) interleave their output:
+                    // a line that does not follow its own step's line names the step.
+                    let owner = if self.last_node.as_deref() == Some(node.as_str()) {
+                        String::new()
+                    } else {
+                        format!("{} {} › ", self.badge(node.as_str()), self.name(node))
+                    };
                     for piece in text.trim_end_matches('\n').split('\n') {
-                        let text = format!("      │ {piece}");
+                        let text = format!("      │ {owner}{piece}");
                         self.line(&self.paint(code, &text));
                     }
+                    self.last_node = Some(node.to_string());
                 }
                 Progress::Count { done, total } => {
                     let text = format!("      {done} / {total}");
@@ -184,6 +196,7 @@ impl HumanOutput {
                 outputs,
                 ..
             } => {
+                self.last_node = Some(node.to_string());
                 let name = self.name(node);
                 let text = if failed_items.is_empty() {
                     format!(
@@ -215,6 +228,7 @@ impl HumanOutput {
                 elapsed_ms,
                 ..
             } => {
+                self.last_node = Some(node.to_string());
                 let mut lines = error.lines();
                 let first = lines.next().unwrap_or_default();
                 let text = format!(

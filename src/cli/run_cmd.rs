@@ -56,7 +56,8 @@ pub fn run(args: &RunArgs) -> i32 {
         .scope(scope)
         .mode(mode)
         .store(args.target.store(&args.file))
-        .restricted(args.target.restricted);
+        .restricted(args.target.restricted)
+        .max_parallel(usize::from(args.parallel));
     request.inputs = inputs;
     if args.target.items.contains(&0) {
         eprintln!("error: --items counts from 1");

@@ -59,6 +59,10 @@ pub struct RunRequest {
     /// staleness check of the same text and the same stored results (see
     /// `Store::known_fresh`); `None` always checks.
     pub flow_digest: Option<String>,
+    /// How many independent steps of this run may work at once; `None` uses the engine's
+    /// setting ([`EngineOptions::max_parallel`]). A step starts only once every step it
+    /// depends on has ended, so it sees what it would see one step at a time.
+    pub max_parallel: Option<usize>,
 }
 
 impl RunRequest {
@@ -78,7 +82,14 @@ impl RunRequest {
             items: Vec::new(),
             asked_at: None,
             flow_digest: None,
+            max_parallel: None,
         }
+    }
+
+    /// Lets up to `n` independent steps work at once (builder style; 1 is one at a time).
+    pub fn max_parallel(mut self, n: usize) -> Self {
+        self.max_parallel = Some(n.max(1));
+        self
     }
 
     /// Makes the run restricted or not (builder style).

@@ -443,8 +443,9 @@ impl Executor {
 
     /// Dispatches ready steps and reacts to workers and commands until the run ends.
     fn drive(&mut self, run: &mut ActiveRun) -> RunEnd {
+        let limit = run.request.max_parallel.unwrap_or(self.max_parallel).max(1);
         loop {
-            while run.running.len() < self.max_parallel {
+            while run.running.len() < limit {
                 let Some(Reverse(step)) = run.ready.pop() else {
                     break;
                 };

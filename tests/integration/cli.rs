@@ -1011,3 +1011,50 @@ fn failed_batch_items_are_retried_from_the_command_line() {
     let ran = std::fs::read_to_string(dir.path().join("ran.log")).unwrap();
     assert_eq!(ran, "ran a\nran c\nran b\n", "only item 2 ran again");
 }
+
+#[test]
+fn parallel_runs_independent_steps_at_once_with_the_same_outcome_as_one_at_a_time() {
+    // failing.flow has two independent branches, one of which fails and skips its
+    // dependents: the outcome must not depend on how many steps work at once.
+    let (_dir, file) = example("failing.flow");
+    let one = flowcanvas(&["run", "--json", "--no-store"], &file);
+    let four = flowcanvas(&["run", "--json", "--no-store", "--parallel", "4"], &file);
+    assert_eq!(one.status.code(), four.status.code());
+    let (mut a, mut b) = (
+        final_statuses(&json_lines(&one)),
+        final_statuses(&json_lines(&four)),
+    );
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+
+    // Three independent waits of 400 ms: with --parallel 3 all start before any ends.
+    let dir = tempfile::tempdir().unwrap();
+    let waits = dir.path().join("waits.flow");
+    std::fs::write(
+        &waits,
+        r#"Flow(version: 1, nodes: [
+            Node(id: "a", kind: "delay", params: {"ms": 400}),
+            Node(id: "b", kind: "delay", params: {"ms": 400}),
+            Node(id: "c", kind: "delay", params: {"ms": 400}),
+        ])"#,
+    )
+    .unwrap();
+    let output = flowcanvas(&["run", "--json", "--parallel", "3"], &waits);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let events = json_lines(&output);
+    let first_end = events
+        .iter()
+        .position(|e| e["event"] == "node_finished")
+        .unwrap();
+    let started = started_nodes(&events[..first_end]);
+    assert_eq!(
+        started.len(),
+        3,
+        "all three started before one ended: {events:?}"
+    );
+
+    let zero = flowcanvas(&["run", "--parallel", "0"], &waits);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(stderr(&zero).contains("--parallel"), "{}", stderr(&zero));
+}

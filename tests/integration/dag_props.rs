@@ -197,3 +197,48 @@ proptest! {
         }
     }
 }
+
+/// Each node's status and its `text` output, from a finished run's events.
+fn outcome(events: &[Event]) -> HashMap<String, (String, Option<String>)> {
+    let mut outcome = HashMap::new();
+    for event in events {
+        match event {
+            Event::NodeFinished { node, outputs, .. } => {
+                let text = outputs.get("text").map(|v| format!("{v:?}"));
+                outcome.insert(node.to_string(), ("succeeded".to_owned(), text));
+            }
+            Event::NodeFailed { node, .. } => {
+                outcome.insert(node.to_string(), ("failed".to_owned(), None));
+            }
+            Event::NodeSkipped { node, .. } => {
+                outcome.insert(node.to_string(), ("skipped".to_owned(), None));
+            }
+            _ => {}
+        }
+    }
+    outcome
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn parallel_runs_give_the_outputs_and_statuses_of_a_sequential_run(
+        dag in dag(),
+        parallel in 2usize..6,
+    ) {
+        let flow = Arc::new(dag.flow());
+        let mut engine = Engine::start(Arc::new(registry())).unwrap();
+        let dir = std::env::temp_dir();
+        engine.submit(RunRequest::new(flow.clone(), dir.clone()));
+        let sequential = outcome(&events_until_finished(&mut engine));
+        engine.submit(RunRequest::new(flow, dir).max_parallel(parallel));
+        let events = events_until_finished(&mut engine);
+        let done = matches!(
+            events.last(),
+            Some(Event::RunFinished { status: RunStatus::Done, .. })
+        );
+        prop_assert!(done, "the parallel run finished");
+        prop_assert_eq!(outcome(&events), sequential);
+    }
+}
