@@ -153,6 +153,7 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
             });
         }
     }
+    check_settings(&flow.settings, registry, &mut problems);
     let mut grouped = std::collections::HashSet::new();
     for group in &flow.layout.groups {
         for id in &group.nodes {
@@ -178,6 +179,33 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// The run settings' problems: a limit of 0, a limit for a kind that does not exist.
+fn check_settings(
+    settings: &crate::model::Settings,
+    registry: &Registry,
+    problems: &mut Vec<Problem>,
+) {
+    if settings.max_parallel == Some(0) {
+        problems.push(Problem {
+            subject: Subject::Flow,
+            message: "settings: `max_parallel` must be at least 1".to_owned(),
+        });
+    }
+    for (kind, limit) in &settings.kind_limits {
+        let message = if registry.get(kind).is_none() {
+            format!("settings: `kind_limits` names `{kind}`, which is not a node kind")
+        } else if *limit == 0 {
+            format!("settings: the limit for `{kind}` must be at least 1")
+        } else {
+            continue;
+        };
+        problems.push(Problem {
+            subject: Subject::Flow,
+            message,
+        });
+    }
 }
 
 /// The problems of one node that its kind can tell: the kind itself, parameters, constant

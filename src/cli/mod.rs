@@ -224,10 +224,15 @@ pub struct RunArgs {
     /// Print one JSON object per event per line instead (schema: docs/cli.md).
     #[arg(long)]
     pub json: bool,
-    /// Let up to N independent steps work at the same time (default 1: one at a time, in
-    /// plan order). A step still starts only after every step it depends on has ended.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    pub parallel: u16,
+    /// Let up to N independent steps work at the same time (default: the flow's
+    /// `max_parallel` setting, else 1). A step still starts only after every step it
+    /// depends on has ended.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallel: Option<u16>,
+    /// After the first failure start no new step: running steps finish, the rest are
+    /// skipped naming the failure (default: the flow's `fail_fast` setting, else off).
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 /// Arguments of `flowcanvas plan`.

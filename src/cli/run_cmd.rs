@@ -56,8 +56,9 @@ pub fn run(args: &RunArgs) -> i32 {
         .scope(scope)
         .mode(mode)
         .store(args.target.store(&args.file))
-        .restricted(args.target.restricted)
-        .max_parallel(usize::from(args.parallel));
+        .restricted(args.target.restricted);
+    request.max_parallel = args.parallel.map(usize::from);
+    request.fail_fast = args.fail_fast.then_some(true);
     request.inputs = inputs;
     if args.target.items.contains(&0) {
         eprintln!("error: --items counts from 1");

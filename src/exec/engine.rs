@@ -59,10 +59,12 @@ pub struct RunRequest {
     /// staleness check of the same text and the same stored results (see
     /// `Store::known_fresh`); `None` always checks.
     pub flow_digest: Option<String>,
-    /// How many independent steps of this run may work at once; `None` uses the engine's
-    /// setting ([`EngineOptions::max_parallel`]). A step starts only once every step it
+    /// How many independent steps of this run may work at once; `None` uses the flow's
+    /// setting, then the engine's ([`EngineOptions::max_parallel`]). A step starts only once every step it
     /// depends on has ended, so it sees what it would see one step at a time.
     pub max_parallel: Option<usize>,
+    /// Stop starting steps after the first failure; `None` uses the flow's setting.
+    pub fail_fast: Option<bool>,
 }
 
 impl RunRequest {
@@ -83,6 +85,7 @@ impl RunRequest {
             asked_at: None,
             flow_digest: None,
             max_parallel: None,
+            fail_fast: None,
         }
     }
 

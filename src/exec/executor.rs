@@ -83,6 +83,8 @@ pub(crate) struct Executor {
 struct ActiveRun {
     id: RunId,
     request: RunRequest,
+    /// Fail fast tripped: why the steps not started yet are skipped.
+    tripped: Option<String>,
     base_dir: Arc<Path>,
     plan: Arc<Plan>,
     kinds: Vec<Option<Arc<dyn NodeKind>>>,
@@ -443,24 +445,47 @@ impl Executor {
 
     /// Dispatches ready steps and reacts to workers and commands until the run ends.
     fn drive(&mut self, run: &mut ActiveRun) -> RunEnd {
-        let limit = run.request.max_parallel.unwrap_or(self.max_parallel).max(1);
+        let settings = &run.request.flow.settings;
+        let limit = (run.request.max_parallel)
+            .or(settings.max_parallel.map(|n| n as usize))
+            .unwrap_or(self.max_parallel)
+            .max(1);
+        let kind_limits = settings.kind_limits.clone();
         loop {
-            while run.running.len() < limit {
-                let Some(Reverse(step)) = run.ready.pop() else {
-                    break;
-                };
-                self.dispatch(run, step);
-                match self.commands.try_recv() {
-                    Ok(command) => {
-                        if let Some(end) = self.command_during_run(command, run.id) {
-                            return end;
-                        }
-                    }
-                    Err(TryRecvError::Empty) => {}
-                    Err(TryRecvError::Disconnected) => return RunEnd::Shutdown,
+            if let Some(reason) = run.tripped.clone() {
+                // Fail fast: nothing new starts; once the running steps end, the rest is
+                // skipped naming the failure.
+                if run.running.is_empty() {
+                    self.skip_unstarted(run, &reason);
+                    return RunEnd::Finished;
                 }
+            } else {
+                let mut deferred = Vec::new();
+                while run.running.len() < limit && run.tripped.is_none() {
+                    let Some(Reverse(step)) = run.ready.pop() else {
+                        break;
+                    };
+                    if at_kind_limit(run, step, &kind_limits) {
+                        deferred.push(Reverse(step));
+                        continue;
+                    }
+                    self.dispatch(run, step);
+                    match self.commands.try_recv() {
+                        Ok(command) => {
+                            if let Some(end) = self.command_during_run(command, run.id) {
+                                return end;
+                            }
+                        }
+                        Err(TryRecvError::Empty) => {}
+                        Err(TryRecvError::Disconnected) => return RunEnd::Shutdown,
+                    }
+                }
+                run.ready.extend(deferred);
             }
-            if run.running.is_empty() && run.ready.is_empty() {
+            if run.running.is_empty() && (run.ready.is_empty() || run.tripped.is_some()) {
+                if let Some(reason) = run.tripped.clone() {
+                    self.skip_unstarted(run, &reason);
+                }
                 return RunEnd::Finished;
             }
             self.sink.flush();
@@ -799,6 +824,14 @@ impl Executor {
                             error: message,
                             elapsed_ms,
                         });
+                        let fail_fast =
+                            (run.request.fail_fast).unwrap_or(run.request.flow.settings.fail_fast);
+                        if fail_fast && run.tripped.is_none() {
+                            run.tripped = Some(format!(
+                                "not started: fail fast after {} failed",
+                                run.quoted(&node)
+                            ));
+                        }
                         (
                             NodeStatus::Failed,
                             format!("upstream {} failed", run.quoted(&node)),
@@ -818,6 +851,25 @@ impl Executor {
                 run.state[step] = StepState::Ended(status);
                 self.skip_dependents(run, step, &reason);
             }
+        }
+    }
+
+    /// Fail fast: every step not started yet is skipped with `reason`.
+    fn skip_unstarted(&mut self, run: &mut ActiveRun, reason: &str) {
+        run.ready.clear();
+        for step in 0..run.plan.steps.len() {
+            if run.state[step] != StepState::Waiting {
+                continue;
+            }
+            run.state[step] = StepState::Ended(NodeStatus::Skipped);
+            if let Some(recorder) = run.recorder.as_mut() {
+                recorder.note(&run.plan.steps[step].node, None, Some(reason.to_owned()));
+            }
+            self.sink.emit(Event::NodeSkipped {
+                run: run.id,
+                node: run.plan.steps[step].node.clone(),
+                reason: reason.to_owned(),
+            });
         }
     }
 
@@ -935,6 +987,7 @@ impl ActiveRun {
         Self {
             id,
             request,
+            tripped: None,
             base_dir,
             plan,
             kinds,
@@ -982,4 +1035,16 @@ fn run_guarded(kind: &dyn NodeKind, context: &NodeContext) -> Result<Outputs, No
             Err(NodeError::Failed(format!("the node crashed: {message}")))
         }
     })
+}
+
+/// Whether `step`'s kind already has as many steps running as the flow's limit for it.
+fn at_kind_limit(run: &ActiveRun, step: usize, kind_limits: &BTreeMap<String, u32>) -> bool {
+    let kind = run.plan.steps[step].kind;
+    let Some(&limit) = kind_limits.get(kind) else {
+        return false;
+    };
+    let running = (run.running.keys())
+        .filter(|s| run.plan.steps[**s].kind == kind)
+        .count();
+    running >= limit.max(1) as usize
 }

@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use super::scan::{Number, Scan};
-use crate::model::{Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, Promotion};
+use crate::model::{
+    Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, Promotion, Settings,
+};
 
 /// How deeply parameter values may nest before this reader leaves the text to RON (well
 /// under RON's own limit, so RON reports a too-deep value).
@@ -100,6 +102,7 @@ fn flow(scan: &mut Scan<'_>) -> Option<Flow> {
             "nodes" => flow.nodes = list(scan, node)?,
             "edges" => flow.edges = list(scan, edge)?,
             "layout" => flow.layout = layout(scan)?,
+            "settings" => flow.settings = settings(scan)?,
             _ => return None,
         }
         Some(())
@@ -162,6 +165,20 @@ fn layout(scan: &mut Scan<'_>) -> Option<Layout> {
         Some(())
     })?;
     Some(layout)
+}
+
+fn settings(scan: &mut Scan<'_>) -> Option<Settings> {
+    let mut settings = Settings::default();
+    fields(scan, "Settings", |scan, key| {
+        match key {
+            "max_parallel" => settings.max_parallel = option(scan, unsigned)?,
+            "kind_limits" => settings.kind_limits = map(scan, str::to_owned, unsigned)?,
+            "fail_fast" => settings.fail_fast = boolean(scan)?,
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some(settings)
 }
 
 fn group(scan: &mut Scan<'_>) -> Option<Group> {

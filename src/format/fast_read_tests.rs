@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use super::fast_read::read;
 use super::{parse, ron_flow, to_text};
 use crate::model::{
-    Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, PortRef, Promotion,
+    Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, PortRef, Promotion, Settings,
 };
 use crate::nodes::Registry;
 
@@ -190,9 +190,10 @@ fn flow_strategy() -> impl Strategy<Value = Flow> {
         proptest::collection::btree_map(id_strategy(), (f32_strategy(), f32_strategy()), 0..4),
         proptest::collection::vec(group_strategy(), 0..3),
         proptest::collection::btree_map(id_strategy(), (f32_strategy(), f32_strategy()), 0..3),
+        settings_strategy(),
     )
         .prop_map(
-            |(nodes, wires, (x, y, zoom), positions, groups, sizes)| Flow {
+            |(nodes, wires, (x, y, zoom), positions, groups, sizes, settings)| Flow {
                 version: 1,
                 nodes,
                 edges: wires
@@ -212,8 +213,22 @@ fn flow_strategy() -> impl Strategy<Value = Flow> {
                         .map(|(id, size)| (NodeId::new(id), size))
                         .collect(),
                 },
+                settings,
             },
         )
+}
+
+fn settings_strategy() -> impl Strategy<Value = Settings> {
+    (
+        proptest::option::of(0u32..64),
+        proptest::collection::btree_map("[a-z_]{1,8}", 0u32..8, 0..3),
+        any::<bool>(),
+    )
+        .prop_map(|(max_parallel, kind_limits, fail_fast)| Settings {
+            max_parallel,
+            kind_limits,
+            fail_fast,
+        })
 }
 
 fn group_strategy() -> impl Strategy<Value = Group> {

@@ -390,3 +390,40 @@ fn view_sizes_are_optional_written_canonically_and_survive_a_round_trip() {
     let line = ghost.lines().position(|l| l.contains("\"ghost\"")).unwrap() + 1;
     assert_eq!(errors[0].pos.map(|p| p.line), Some(line), "{message}");
 }
+
+#[test]
+fn run_settings_are_optional_checked_and_written_only_when_set() {
+    let text = r#"Flow(
+    version: 1,
+    nodes: [Node(id: "a", kind: "text")],
+    settings: Settings(max_parallel: Some(0), kind_limits: {"shell": 2, "teleport": 1}),
+)
+"#;
+    let errors = parse(text, &registry()).unwrap_err();
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let joined = messages.join("\n");
+    assert!(
+        joined.contains("`max_parallel` must be at least 1"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("`teleport`, which is not a node kind"),
+        "{joined}"
+    );
+
+    let good = text
+        .replace("Some(0)", "Some(4)")
+        .replace(", \"teleport\": 1", "");
+    let flow = parse(&good, &registry()).unwrap();
+    assert_eq!(flow.settings.max_parallel, Some(4));
+    assert_eq!(flow.settings.kind_limits.get("shell"), Some(&2));
+    let written = to_text(&flow);
+    assert!(written.contains("settings: Settings("), "{written}");
+    assert_eq!(parse(&written, &registry()).unwrap(), flow);
+    // Default settings are left out, so files without them stay as they were.
+    let plain = parse(
+        r#"Flow(version: 1, nodes: [Node(id: "a", kind: "text")])"#,
+        &registry(),
+    );
+    assert!(!to_text(&plain.unwrap()).contains("settings"));
+}

@@ -27,6 +27,9 @@ pub struct Flow {
     /// Canvas layout: node positions and view sizes, pan and zoom.
     #[serde(default)]
     pub layout: Layout,
+    /// How runs are scheduled (left out of the file while every setting is the default).
+    #[serde(default, skip_serializing_if = "super::Settings::is_default")]
+    pub settings: super::Settings,
 }
 
 impl Default for Flow {
@@ -36,6 +39,7 @@ impl Default for Flow {
             nodes: Vec::new(),
             edges: Vec::new(),
             layout: Layout::default(),
+            settings: super::Settings::default(),
         }
     }
 }

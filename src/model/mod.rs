@@ -8,6 +8,7 @@ mod group;
 mod ids;
 mod image_data;
 mod labels;
+mod settings;
 mod types;
 mod value;
 
@@ -17,5 +18,6 @@ pub use group::{Group, GroupColor};
 pub use ids::{NodeId, PortRef};
 pub use image_data::ImageData;
 pub use labels::{visible_controls, NodeLabels};
+pub use settings::Settings;
 pub use types::DataType;
 pub use value::{format_number, BatchItem, ParamValue, Value};

@@ -844,3 +844,108 @@ fn results_another_process_stores_meanwhile_count_for_the_next_run() {
     let events = events_until_finished(&mut app);
     assert!(started_order(&events).is_empty(), "{events:#?}");
 }
+
+/// A shell step that, while it works, has a file in `running/`; it appends how many files
+/// are there (itself included) to `counts`.
+fn counted_shell(id: &str) -> Node {
+    let command = format!(
+        "mkdir -p running && touch running/{id} && ls running | wc -l >> counts \
+         && sleep 0.3 && rm running/{id}"
+    );
+    Node::new(id, "shell").with_param("command", command.as_str())
+}
+
+#[test]
+fn a_kind_limit_caps_how_many_steps_of_that_kind_run_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut flow = flow(
+        (0..6).map(|i| counted_shell(&format!("s{i}"))).collect(),
+        &[],
+    );
+    flow.settings.max_parallel = Some(4);
+    flow.settings.kind_limits.insert("shell".into(), 2);
+    let mut engine = engine();
+    engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    assert_eq!(finished(&events).0, RunStatus::Done);
+    let counts = std::fs::read_to_string(dir.path().join("counts")).unwrap();
+    let most = counts
+        .split_whitespace()
+        .map(|n| n.parse::<usize>().unwrap())
+        .max()
+        .unwrap();
+    assert!(
+        most <= 2,
+        "at most two shell steps at once, saw {most}: {counts}"
+    );
+
+    // Without the kind limit the same flow runs four at once (the run's `max_parallel`).
+    let dir = tempfile::tempdir().unwrap();
+    let mut flow = flow_of_counted(6);
+    flow.settings.max_parallel = Some(4);
+    engine.submit(request(flow, dir.path()));
+    events_until_finished(&mut engine);
+    let counts = std::fs::read_to_string(dir.path().join("counts")).unwrap();
+    let most = counts
+        .split_whitespace()
+        .map(|n| n.parse::<usize>().unwrap())
+        .max();
+    assert!(
+        most > Some(2),
+        "more than two at once without the limit: {counts}"
+    );
+}
+
+fn flow_of_counted(n: usize) -> flowcanvas::model::Flow {
+    flow(
+        (0..n).map(|i| counted_shell(&format!("s{i}"))).collect(),
+        &[],
+    )
+}
+
+#[test]
+fn fail_fast_starts_nothing_after_a_failure_and_lets_running_steps_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut flow = flow(
+        vec![
+            Node::new("a_boom", "shell").with_param("command", "exit 1"),
+            Node::new("b_slow", "delay").with_param("ms", 300.0),
+            template("d_after", &["x"]),
+            Node::new("c_later", "delay").with_param("ms", 10.0),
+        ],
+        &[("b_slow.out", "d_after.x")],
+    );
+    flow.settings.max_parallel = Some(2);
+    let mut engine = engine();
+    engine.submit(request(flow.clone(), dir.path()).max_parallel(2));
+    let events = events_until_finished(&mut engine);
+    let statuses = finished(&events).2;
+    let status = |id: &str| statuses.iter().find(|(n, _)| n == id).map(|(_, s)| *s);
+    // Independent branches go on by default.
+    assert_eq!(status("d_after"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("c_later"), Some(NodeStatus::Succeeded));
+
+    flow.settings.fail_fast = true;
+    engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    let statuses = finished(&events).2;
+    let status = |id: &str| statuses.iter().find(|(n, _)| n == id).map(|(_, s)| *s);
+    assert_eq!(status("a_boom"), Some(NodeStatus::Failed));
+    assert_eq!(
+        status("b_slow"),
+        Some(NodeStatus::Succeeded),
+        "a running step is not stopped"
+    );
+    assert_eq!(status("d_after"), Some(NodeStatus::Skipped));
+    assert_eq!(status("c_later"), Some(NodeStatus::Skipped));
+    let reason = events.iter().find_map(|e| match e {
+        Event::NodeSkipped { node, reason, .. } if node.as_str() == "c_later" => {
+            Some(reason.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(
+        reason.as_deref(),
+        Some("not started: fail fast after `a_boom` failed")
+    );
+}

@@ -1,0 +1,30 @@
+//! A flow's run settings: how many steps may work at once, per kind too, and whether the
+//! first failure stops new work. They change how a run is scheduled, never what a step gets.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How a flow's runs are scheduled (the command line and the app can override each for
+/// one run).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// How many independent steps may work at once (`None`: one at a time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_parallel: Option<u32>,
+    /// At most this many steps of a kind at once, by kind id (within `max_parallel`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kind_limits: BTreeMap<String, u32>,
+    /// After the first failure no new step starts; running steps finish, the rest are
+    /// skipped naming the failure (otherwise independent branches go on).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fail_fast: bool,
+}
+
+impl Settings {
+    /// Whether every setting has its default (then the file leaves `settings` out).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
