@@ -157,6 +157,7 @@ impl FlowcanvasApp {
                 scope,
                 mode,
                 inputs,
+                parallel,
             } => {
                 self.run_panel.plan_queued();
                 // The queued run is a snapshot: later edits and input changes do not touch it.
@@ -168,6 +169,7 @@ impl FlowcanvasApp {
                             .mode(mode)
                             .store(self.session.store());
                         request.inputs = inputs;
+                        request.max_parallel = parallel.map(|n| n.max(1) as usize);
                         self.submit(request);
                     }
                     Err(err) => self.notice(&format!("Cannot run: {err}")),

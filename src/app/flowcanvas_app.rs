@@ -256,6 +256,7 @@ impl FlowcanvasApp {
                 scope: Scope::Flow,
                 mode: crate::plan::RunMode::All,
                 inputs: Default::default(),
+                parallel: None,
             });
         }
         app

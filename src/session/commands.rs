@@ -32,6 +32,8 @@ pub enum AppCommand {
         mode: RunMode,
         /// Promoted input values by label.
         inputs: BTreeMap<String, ParamValue>,
+        /// Steps at once for this run (`None`: the flow's `max_parallel` setting).
+        parallel: Option<u32>,
     },
     /// Cancel a queued run.
     QueueCancel(RunId),

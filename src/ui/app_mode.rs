@@ -90,6 +90,7 @@ pub fn show(
                     scope: Scope::Flow,
                     mode: RunMode::All,
                     inputs: panel.values.clone(),
+                    parallel: None,
                 });
             }
             if run_view.is_running() {

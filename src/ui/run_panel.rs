@@ -39,6 +39,9 @@ pub struct RunPanel {
     pub mode: RunMode,
     /// Input values typed into the form, by label.
     pub values: BTreeMap<String, ParamValue>,
+    /// Steps at once for runs queued from the panel, when changed here (`None`: the
+    /// flow's `max_parallel` setting).
+    pub parallel: Option<u32>,
     /// File dialogs opened from the form's path fields.
     pub pickers: super::inputs_form::FilePickers,
     cache: Option<(PreviewKey, Result<Arc<Plan>, String>)>,
@@ -53,6 +56,7 @@ impl Default for RunPanel {
             scope: Scope::Flow,
             mode: RunMode::All,
             values: BTreeMap::new(),
+            parallel: None,
             pickers: Default::default(),
             cache: None,
             missing_cache: None,
@@ -62,6 +66,29 @@ impl Default for RunPanel {
 }
 
 impl RunPanel {
+    /// "Steps at once": the flow's setting until changed here, for runs queued from the
+    /// panel (the file is not changed).
+    fn parallel_row(&mut self, ui: &mut egui::Ui, doc: &Document) {
+        let from_flow = doc.flow().settings.max_parallel.unwrap_or(1).max(1);
+        let mut at_once = self.parallel.unwrap_or(from_flow);
+        ui.horizontal(|ui| {
+            ui.label("Steps at once");
+            let changed = ui
+                .add(egui::DragValue::new(&mut at_once).range(1..=64))
+                .on_hover_text(
+                    "How many independent steps may work at the same time in this run \
+                     (the flow's max_parallel setting until changed here)",
+                )
+                .changed();
+            if changed {
+                self.parallel = Some(at_once);
+            }
+            if self.parallel.is_some() && ui.small_button("Flow's").clicked() {
+                self.parallel = None;
+            }
+        });
+    }
+
     /// Opens the panel for `scope`.
     pub fn open_for(&mut self, scope: Scope) {
         self.open = true;
@@ -181,6 +208,7 @@ impl RunPanel {
                         }
                     });
                 });
+                self.parallel_row(ui, doc);
                 ui.horizontal(|ui| {
                     ui.label("Mode");
                     ui.radio_value(&mut self.mode, RunMode::All, "All")
@@ -206,6 +234,7 @@ impl RunPanel {
                             scope: self.scope.clone(),
                             mode: self.mode,
                             inputs: self.values.clone(),
+                            parallel: self.parallel,
                         });
                     }
                     if !self.values.is_empty() && ui.button("Reset inputs").clicked() {

@@ -70,6 +70,7 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
         scope: Scope::Flow,
         mode: flowcanvas::plan::RunMode::All,
         inputs: app.run_panel.values.clone(),
+        parallel: None,
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut saw_running = false;
@@ -414,6 +415,7 @@ fn queued_runs_keep_the_inputs_and_flow_they_were_queued_with() {
             scope: Scope::Flow,
             mode: flowcanvas::plan::RunMode::All,
             inputs: [("Your name".to_owned(), ParamValue::from(name))].into(),
+            parallel: None,
         });
     }
     frame(&ctx, &mut app);
@@ -474,6 +476,7 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
         scope: Scope::Flow,
         mode: flowcanvas::plan::RunMode::All,
         inputs: Default::default(),
+        parallel: None,
     });
     run_until_idle(&ctx, &mut app, 1);
     let value = flowcanvas::ui::app_mode::output_value(

@@ -36,6 +36,7 @@ fn run_flow(ctx: &egui::Context, app: &mut FlowcanvasApp) {
         scope: Scope::Flow,
         mode: RunMode::All,
         inputs: app.run_panel.values.clone(),
+        parallel: None,
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -280,4 +281,52 @@ fn a_stale_result_is_marked_and_the_missing_line_counts_what_missing_reruns() {
         "2 of these already have a result. Missing mode would keep 1 and run 1 again \
          (stale, or after a node that runs)."
     );
+}
+
+#[test]
+fn steps_at_once_from_the_run_panel_runs_independent_steps_together_on_the_canvas() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("waits.flow");
+    std::fs::write(
+        &path,
+        r#"Flow(version: 1, nodes: [
+            Node(id: "a", kind: "delay", params: {"ms": 600}),
+            Node(id: "b", kind: "delay", params: {"ms": 600}),
+            Node(id: "c", kind: "delay", params: {"ms": 600}),
+        ])"#,
+    )
+    .unwrap();
+    let (ctx, mut app) = crate::support::open_settled(path);
+    app.push(AppCommand::OpenRunPanel(Scope::Flow));
+    frame(&ctx, &mut app);
+    assert_eq!(
+        app.run_panel.parallel, None,
+        "the flow's setting (one at a time)"
+    );
+    app.push(AppCommand::Queue {
+        scope: Scope::Flow,
+        mode: RunMode::All,
+        inputs: Default::default(),
+        parallel: Some(3),
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut most_running = 0;
+    loop {
+        frame(&ctx, &mut app);
+        let view = &app.session.run_view;
+        let running = ["a", "b", "c"]
+            .iter()
+            .filter(|id| {
+                view.node(&NodeId::from(**id))
+                    .is_some_and(|n| n.status == flowcanvas::status::NodeStatus::Running)
+            })
+            .count();
+        most_running = most_running.max(running);
+        if view.run.is_some() && !view.is_running() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the run did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(most_running, 3, "the three waits ran at the same time");
 }

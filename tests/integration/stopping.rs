@@ -290,6 +290,7 @@ fn closing_the_window_stops_the_run_kills_its_processes_and_records_it_cancelled
         scope: Scope::Flow,
         mode: RunMode::All,
         inputs: Default::default(),
+        parallel: None,
     });
     wait_until("the run to start its processes", || {
         frame(&ctx, &mut app);

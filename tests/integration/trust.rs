@@ -461,6 +461,7 @@ fn run_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
         scope: Scope::Flow,
         mode: RunMode::All,
         inputs: Default::default(),
+        parallel: None,
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
