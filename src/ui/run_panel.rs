@@ -208,7 +208,6 @@ impl RunPanel {
                         }
                     });
                 });
-                self.parallel_row(ui, doc);
                 ui.horizontal(|ui| {
                     ui.label("Mode");
                     ui.radio_value(&mut self.mode, RunMode::All, "All")
@@ -241,6 +240,8 @@ impl RunPanel {
                         self.values.clear();
                     }
                 });
+                // Below Run, so the Run button stays where it always is.
+                self.parallel_row(ui, doc);
                 ui.separator();
                 egui::ScrollArea::vertical()
                     .id_salt("run_panel_body")
