@@ -858,19 +858,23 @@ impl Executor {
     fn skip_unstarted(&mut self, run: &mut ActiveRun, reason: &str) {
         run.ready.clear();
         for step in 0..run.plan.steps.len() {
-            if run.state[step] != StepState::Waiting {
-                continue;
+            if run.state[step] == StepState::Waiting {
+                self.mark_skipped(run, step, reason);
             }
-            run.state[step] = StepState::Ended(NodeStatus::Skipped);
-            if let Some(recorder) = run.recorder.as_mut() {
-                recorder.note(&run.plan.steps[step].node, None, Some(reason.to_owned()));
-            }
-            self.sink.emit(Event::NodeSkipped {
-                run: run.id,
-                node: run.plan.steps[step].node.clone(),
-                reason: reason.to_owned(),
-            });
         }
+    }
+
+    /// Marks a step that has not started skipped, recording and announcing why.
+    fn mark_skipped(&mut self, run: &mut ActiveRun, step: usize, reason: &str) {
+        run.state[step] = StepState::Ended(NodeStatus::Skipped);
+        if let Some(recorder) = run.recorder.as_mut() {
+            recorder.note(&run.plan.steps[step].node, None, Some(reason.to_owned()));
+        }
+        self.sink.emit(Event::NodeSkipped {
+            run: run.id,
+            node: run.plan.steps[step].node.clone(),
+            reason: reason.to_owned(),
+        });
     }
 
     /// Marks every step downstream of `step` skipped.
@@ -880,15 +884,7 @@ impl Executor {
             if run.state[next] != StepState::Waiting {
                 continue;
             }
-            run.state[next] = StepState::Ended(NodeStatus::Skipped);
-            if let Some(recorder) = run.recorder.as_mut() {
-                recorder.note(&run.plan.steps[next].node, None, Some(reason.to_owned()));
-            }
-            self.sink.emit(Event::NodeSkipped {
-                run: run.id,
-                node: run.plan.steps[next].node.clone(),
-                reason: reason.to_owned(),
-            });
+            self.mark_skipped(run, next, reason);
             stack.extend(run.dependents[next].iter().copied());
         }
     }

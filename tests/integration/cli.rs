@@ -1030,16 +1030,7 @@ fn parallel_runs_independent_steps_at_once_with_the_same_outcome_as_one_at_a_tim
 
     // Three independent waits of 400 ms: with --parallel 3 all start before any ends.
     let dir = tempfile::tempdir().unwrap();
-    let waits = dir.path().join("waits.flow");
-    std::fs::write(
-        &waits,
-        r#"Flow(version: 1, nodes: [
-            Node(id: "a", kind: "delay", params: {"ms": 400}),
-            Node(id: "b", kind: "delay", params: {"ms": 400}),
-            Node(id: "c", kind: "delay", params: {"ms": 400}),
-        ])"#,
-    )
-    .unwrap();
+    let waits = crate::support::waits_flow(dir.path(), 3, 400);
     let output = flowcanvas(&["run", "--json", "--parallel", "3"], &waits);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let events = json_lines(&output);

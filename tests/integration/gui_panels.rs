@@ -286,16 +286,7 @@ fn a_stale_result_is_marked_and_the_missing_line_counts_what_missing_reruns() {
 #[test]
 fn steps_at_once_from_the_run_panel_runs_independent_steps_together_on_the_canvas() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("waits.flow");
-    std::fs::write(
-        &path,
-        r#"Flow(version: 1, nodes: [
-            Node(id: "a", kind: "delay", params: {"ms": 600}),
-            Node(id: "b", kind: "delay", params: {"ms": 600}),
-            Node(id: "c", kind: "delay", params: {"ms": 600}),
-        ])"#,
-    )
-    .unwrap();
+    let path = crate::support::waits_flow(dir.path(), 3, 600);
     let (ctx, mut app) = crate::support::open_settled(path);
     app.push(AppCommand::OpenRunPanel(Scope::Flow));
     frame(&ctx, &mut app);

@@ -281,3 +281,21 @@ pub fn painted_texts(output: &egui::FullOutput) -> Vec<(String, egui::Rect)> {
     }
     out
 }
+
+/// Writes `waits.flow` into `dir`: `count` independent `delay` steps of `ms` each (ids a, b,
+/// c, …), for runs whose steps may overlap.
+pub fn waits_flow(dir: &Path, count: usize, ms: u32) -> PathBuf {
+    let nodes: Vec<String> = (0..count)
+        .map(|i| {
+            let id = char::from(b'a' + i as u8);
+            format!(r#"Node(id: "{id}", kind: "delay", params: {{"ms": {ms}}})"#)
+        })
+        .collect();
+    let path = dir.join("waits.flow");
+    std::fs::write(
+        &path,
+        format!("Flow(version: 1, nodes: [{}])", nodes.join(", ")),
+    )
+    .unwrap();
+    path
+}
