@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use flowcanvas::app::FlowcanvasApp;
 use flowcanvas::model::NodeId;
-use flowcanvas::plan::{RunMode, Scope};
+use flowcanvas::plan::Scope;
 use flowcanvas::session::commands::AppCommand;
 use flowcanvas::ui::canvas::viewer_area::DEFAULT_SIZE;
 
@@ -48,27 +48,6 @@ fn reading_flow(dir: &Path) -> PathBuf {
     path
 }
 
-/// Runs the whole flow and draws frames until it has ended.
-fn run_flow(ctx: &egui::Context, app: &mut FlowcanvasApp) {
-    app.push(AppCommand::Queue {
-        scope: Scope::Flow,
-        mode: RunMode::All,
-        inputs: Default::default(),
-        parallel: None,
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        frame(ctx, app);
-        let view = &app.session.run_view;
-        if view.run.is_some() && !view.is_running() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the run did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    frame(ctx, app);
-}
-
 /// Draws frames (at most 10 s) until `done`; returns the last frame's output.
 fn frames_until(
     ctx: &egui::Context,
@@ -106,7 +85,7 @@ fn texts_in(output: &egui::FullOutput, rect: egui::Rect) -> Vec<String> {
 
 fn opened(dir: &Path) -> (egui::Context, FlowcanvasApp) {
     let (ctx, mut app) = open_settled(reading_flow(dir));
-    run_flow(&ctx, &mut app);
+    crate::support::run_flow_in_app(&ctx, &mut app);
     (ctx, app)
 }
 

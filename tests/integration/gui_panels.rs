@@ -30,27 +30,6 @@ fn welcome_app() -> (egui::Context, FlowcanvasApp) {
     (ctx, app)
 }
 
-/// Queues the whole flow and draws frames until the run has ended.
-fn run_flow(ctx: &egui::Context, app: &mut FlowcanvasApp) {
-    app.push(AppCommand::Queue {
-        scope: Scope::Flow,
-        mode: RunMode::All,
-        inputs: app.run_panel.values.clone(),
-        parallel: None,
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        frame(ctx, app);
-        let view = &app.session.run_view;
-        if view.run.is_some() && !view.is_running() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the run did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    frame(ctx, app);
-}
-
 #[test]
 fn the_run_panel_docks_beside_the_canvas_and_the_nodes_stay_in_view() {
     let (ctx, mut app) = welcome_app();
@@ -75,7 +54,7 @@ fn the_run_panel_docks_beside_the_canvas_and_the_nodes_stay_in_view() {
         );
     }
     // After the run, the canvas shows how it went, not the plan's badges.
-    run_flow(&ctx, &mut app);
+    crate::support::run_flow_in_app(&ctx, &mut app);
     assert!(app.run_panel.open, "the panel stays open");
     assert!(app.preview.is_empty(), "no preview badges after the run");
     // Changing the mode previews again.
@@ -93,7 +72,7 @@ fn a_monitor_step_selects_and_centres_its_node_and_the_monitor_counts_steps() {
         frame(&ctx, &mut app);
     }
     let monitor_free = app.canvas.rect;
-    run_flow(&ctx, &mut app);
+    crate::support::run_flow_in_app(&ctx, &mut app);
     let view = &app.session.run_view;
     assert_eq!(monitor::progress(view), Some((4, 4)));
     assert_eq!(monitor::progress_text(4, 4), "4 / 4 steps");
@@ -124,7 +103,7 @@ fn a_monitor_step_selects_and_centres_its_node_and_the_monitor_counts_steps() {
 fn failed_and_skipped_monitor_rows_give_their_reason() {
     let (_dir, path) = crate::support::example("failing.flow");
     let (ctx, mut app) = crate::support::open_settled(path);
-    run_flow(&ctx, &mut app);
+    crate::support::run_flow_in_app(&ctx, &mut app);
     let view = &app.session.run_view;
     let flow = app.session.doc.flow();
     let rows: Vec<String> = view

@@ -167,14 +167,7 @@ pub fn failure(events: &[Event], node: &str) -> String {
 /// Draws one frame of the app headless in a 1440 × 900 window.
 #[cfg(feature = "gui")]
 pub fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
-    let input = egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1440.0, 900.0),
-        )),
-        ..Default::default()
-    };
-    let output = ctx.run(input, |ctx| app.ui(ctx));
+    let output = ctx.run(window_input(Vec::new()), |ctx| app.ui(ctx));
     let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
     assert!(!primitives.is_empty(), "a frame drew nothing");
 }
@@ -183,15 +176,20 @@ pub fn frame(ctx: &egui::Context, app: &mut FlowcanvasApp) {
 /// (pointer moves and presses, keys).
 #[cfg(feature = "gui")]
 pub fn pointer_frame(ctx: &egui::Context, app: &mut FlowcanvasApp, events: Vec<egui::Event>) {
-    let input = egui::RawInput {
+    let _ = ctx.run(window_input(events), |ctx| app.ui(ctx));
+}
+
+/// One frame's input for a 1440 × 900 window: these events and nothing else.
+#[cfg(feature = "gui")]
+fn window_input(events: Vec<egui::Event>) -> egui::RawInput {
+    egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
             egui::Pos2::ZERO,
             egui::vec2(1440.0, 900.0),
         )),
         events,
         ..Default::default()
-    };
-    let _ = ctx.run(input, |ctx| app.ui(ctx));
+    }
 }
 
 /// The primary button pressed or let go at `pos`.
@@ -298,4 +296,27 @@ pub fn waits_flow(dir: &Path, count: usize, ms: u32) -> PathBuf {
     )
     .unwrap();
     path
+}
+
+/// Queues the whole flow through the app's command path, with the run panel's input
+/// values, and draws frames until the run has ended (30 s at most).
+#[cfg(feature = "gui")]
+pub fn run_flow_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
+    app.push(flowcanvas::session::commands::AppCommand::Queue {
+        scope: flowcanvas::plan::Scope::Flow,
+        mode: flowcanvas::plan::RunMode::All,
+        inputs: app.run_panel.values.clone(),
+        parallel: None,
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        frame(ctx, app);
+        let view = &app.session.run_view;
+        if view.run.is_some() && !view.is_running() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the run did not finish");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    frame(ctx, app);
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, OnceLock};
 #[cfg(feature = "gui")]
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[cfg(feature = "gui")]
 use eframe::egui;
@@ -454,27 +454,6 @@ fn app_on(file: &Path, config: &Path) -> (egui::Context, FlowcanvasApp) {
     (ctx, app)
 }
 
-/// Runs the whole flow through the app's command path and waits for it to end.
-#[cfg(feature = "gui")]
-fn run_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
-    app.push(AppCommand::Queue {
-        scope: Scope::Flow,
-        mode: RunMode::All,
-        inputs: Default::default(),
-        parallel: None,
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        frame(ctx, app);
-        let view = &app.session.run_view;
-        if view.run.is_some() && !view.is_running() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the run did not finish");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 #[cfg(feature = "gui")]
 #[test]
 fn untrusted_folder_opens_restricted_in_app() {
@@ -515,7 +494,7 @@ fn untrusted_folder_opens_restricted_in_app() {
         .iter()
         .any(|s| s.node.as_str() == "sh" && s.reason == "needs trust: runs a shell command"));
 
-    run_in_app(&ctx, &mut app);
+    crate::support::run_flow_in_app(&ctx, &mut app);
     let view = app.session.run_view.node(&"sh".into()).unwrap();
     assert_eq!(view.status, NodeStatus::Skipped);
     assert_eq!(
@@ -552,7 +531,7 @@ fn trust_button_lifts_restriction() {
     let list = std::fs::read_to_string(config.join("trusted-folders.txt")).unwrap();
     assert_eq!(list.trim(), folder.display().to_string());
 
-    run_in_app(&ctx, &mut app);
+    crate::support::run_flow_in_app(&ctx, &mut app);
     let view = app.session.run_view.node(&"sh".into()).unwrap();
     assert_eq!(view.status, NodeStatus::Succeeded, "{:?}", view.error);
     assert!(file.with_file_name("marker.txt").exists());
