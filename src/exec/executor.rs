@@ -340,8 +340,7 @@ impl Executor {
         request.flow = flow;
         // A whole-flow or up-to-here run in All mode runs everything it plans, upstream
         // included, so it reads no stored result: loading them would only cost time.
-        let reads_results = request.mode == crate::plan::RunMode::Missing
-            || matches!(request.scope, Scope::Node(_));
+        let reads_results = request.scope.reads_results(request.mode);
         if reads_results {
             self.load_store(id, request.store.as_ref());
         } else if request.store.is_some() {
