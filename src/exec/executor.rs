@@ -14,7 +14,9 @@ use rustc_hash::FxHashMap;
 
 use super::channel::EventSink;
 use super::engine::{Command, EngineOptions, RunRequest};
-use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus};
+use super::events::{
+    summary_line_for, Counts, Ending, Event, NodeOutcome, NodeStatus, RunId, RunStatus,
+};
 use super::queue::{Cancelled, QueueStatus, RunQueue};
 use super::recording::RunRecorder;
 use crate::model::{NodeId, NodeLabels, Value};
@@ -52,6 +54,8 @@ enum StepState {
 enum RunEnd {
     Finished,
     Stopped,
+    /// Cancelled gracefully: running steps finished, the rest were marked cancelled.
+    Cancelled,
     Shutdown,
 }
 
@@ -85,6 +89,11 @@ struct ActiveRun {
     request: RunRequest,
     /// Fail fast tripped: why the steps not started yet are skipped.
     tripped: Option<String>,
+    /// Paused: no new step starts until resumed.
+    paused: bool,
+    /// Cancelled gracefully: no new step starts; once the running steps end, the rest are
+    /// cancelled.
+    cancelling: bool,
     base_dir: Arc<Path>,
     plan: Arc<Plan>,
     kinds: Vec<Option<Arc<dyn NodeKind>>>,
@@ -166,6 +175,8 @@ impl Executor {
                 None
             }
             Command::Stop => return active.map(|_| RunEnd::Stopped),
+            // Only the running run can be paused (handled while it runs).
+            Command::PauseRun(..) => return None,
             Command::Cancel(id) => match self.queue.cancel(id) {
                 Cancelled::Running => return Some(RunEnd::Stopped),
                 Cancelled::NotFound => return None,
@@ -433,10 +444,15 @@ impl Executor {
         let mut run = ActiveRun::new(id, request, plan, &self.registry, started);
         run.recorder = recorder;
         let end = self.drive(&mut run);
-        if !matches!(end, RunEnd::Finished) {
+        if matches!(end, RunEnd::Stopped | RunEnd::Shutdown) {
             self.cancel_remaining(&mut run);
         }
-        self.finish(&mut run, !matches!(end, RunEnd::Finished));
+        let ending = match end {
+            RunEnd::Finished => Ending::Finished,
+            RunEnd::Cancelled => Ending::Cancelled,
+            RunEnd::Stopped | RunEnd::Shutdown => Ending::Stopped,
+        };
+        self.finish(&mut run, ending);
         if matches!(end, RunEnd::Shutdown) {
             self.shutting_down = true;
         }
@@ -451,47 +467,48 @@ impl Executor {
             .max(1);
         let kind_limits = settings.kind_limits.clone();
         loop {
-            if let Some(reason) = run.tripped.clone() {
-                // Fail fast: nothing new starts; once the running steps end, the rest is
-                // skipped naming the failure.
-                if run.running.is_empty() {
+            let mut deferred = Vec::new();
+            while run.running.len() < limit && !run.holds_back() {
+                let Some(Reverse(step)) = run.ready.pop() else {
+                    break;
+                };
+                if at_kind_limit(run, step, &kind_limits) {
+                    deferred.push(Reverse(step));
+                    continue;
+                }
+                self.dispatch(run, step);
+                match self.commands.try_recv() {
+                    Ok(command) => {
+                        if let Some(end) = self.command_during_run(command, run) {
+                            return end;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => {}
+                    Err(TryRecvError::Disconnected) => return RunEnd::Shutdown,
+                }
+            }
+            run.ready.extend(deferred);
+            if run.running.is_empty() {
+                // Fail fast and Cancel wait for the running steps, then settle the rest: fail
+                // fast skips them naming the failure, Cancel cancels them.
+                if let Some(reason) = run.tripped.clone() {
                     self.skip_unstarted(run, &reason);
                     return RunEnd::Finished;
                 }
-            } else {
-                let mut deferred = Vec::new();
-                while run.running.len() < limit && run.tripped.is_none() {
-                    let Some(Reverse(step)) = run.ready.pop() else {
-                        break;
-                    };
-                    if at_kind_limit(run, step, &kind_limits) {
-                        deferred.push(Reverse(step));
-                        continue;
-                    }
-                    self.dispatch(run, step);
-                    match self.commands.try_recv() {
-                        Ok(command) => {
-                            if let Some(end) = self.command_during_run(command, run.id) {
-                                return end;
-                            }
-                        }
-                        Err(TryRecvError::Empty) => {}
-                        Err(TryRecvError::Disconnected) => return RunEnd::Shutdown,
-                    }
+                if run.cancelling {
+                    self.cancel_unstarted(run);
+                    return RunEnd::Cancelled;
                 }
-                run.ready.extend(deferred);
-            }
-            if run.running.is_empty() && (run.ready.is_empty() || run.tripped.is_some()) {
-                if let Some(reason) = run.tripped.clone() {
-                    self.skip_unstarted(run, &reason);
+                // A paused run with steps ready waits here for Resume, Cancel or Stop.
+                if run.ready.is_empty() {
+                    return RunEnd::Finished;
                 }
-                return RunEnd::Finished;
             }
             self.sink.flush();
             select! {
                 recv(self.commands) -> command => match command {
                     Ok(command) => {
-                        if let Some(end) = self.command_during_run(command, run.id) {
+                        if let Some(end) = self.command_during_run(command, run) {
                             return end;
                         }
                     }
@@ -506,8 +523,48 @@ impl Executor {
         }
     }
 
-    fn command_during_run(&mut self, command: Command, run: RunId) -> Option<RunEnd> {
-        self.queue_command(command, Some(run))
+    /// Handles a command while `run` is active: Pause, Resume and Cancel of this run change
+    /// how it dispatches; everything else goes to the queue.
+    fn command_during_run(&mut self, command: Command, run: &mut ActiveRun) -> Option<RunEnd> {
+        match command {
+            Command::PauseRun(id, paused) if id == run.id => {
+                if run.cancelling || run.paused == paused {
+                    return None;
+                }
+                run.paused = paused;
+                let (event, status) = match paused {
+                    true => (
+                        Event::RunPaused {
+                            run: id,
+                            running: run.running.len(),
+                        },
+                        QueueStatus::Paused,
+                    ),
+                    false => (Event::RunResumed { run: id }, QueueStatus::Running),
+                };
+                self.sink.emit(event);
+                if self.queue.set_active_status(id, status) {
+                    self.queue_changed();
+                }
+                None
+            }
+            Command::Cancel(id) if id == run.id => {
+                if !run.cancelling {
+                    run.cancelling = true;
+                    self.sink.emit(Event::RunCancelling {
+                        run: id,
+                        running: run.running.len(),
+                    });
+                    if self.queue.set_active_status(id, QueueStatus::Cancelling) {
+                        self.queue_changed();
+                    }
+                }
+                None
+            }
+            // Pausing a run that is not the running one changes nothing.
+            Command::PauseRun(..) => None,
+            command => self.queue_command(command, Some(run.id)),
+        }
     }
 
     fn worker_message(&mut self, run: &mut ActiveRun, message: WorkerMsg) {
@@ -840,6 +897,7 @@ impl Executor {
                         self.sink.emit(Event::NodeCancelled {
                             run: run.id,
                             node: node.clone(),
+                            reason: None,
                         });
                         (
                             NodeStatus::Cancelled,
@@ -888,6 +946,26 @@ impl Executor {
         }
     }
 
+    /// After a graceful Cancel, once no step runs: every step not started is cancelled.
+    fn cancel_unstarted(&mut self, run: &mut ActiveRun) {
+        run.ready.clear();
+        let reason = "not started: the run was cancelled";
+        for step in 0..run.plan.steps.len() {
+            if run.state[step] == StepState::Waiting {
+                run.state[step] = StepState::Ended(NodeStatus::Cancelled);
+                let node = run.plan.steps[step].node.clone();
+                if let Some(recorder) = run.recorder.as_mut() {
+                    recorder.note(&node, None, Some(reason.to_owned()));
+                }
+                self.sink.emit(Event::NodeCancelled {
+                    run: run.id,
+                    node,
+                    reason: Some(reason.to_owned()),
+                });
+            }
+        }
+    }
+
     /// After Stop: cancels running steps (killing their processes now) and every step that
     /// has not run.
     fn cancel_remaining(&mut self, run: &mut ActiveRun) {
@@ -899,13 +977,17 @@ impl Executor {
                 run.state[step] = StepState::Ended(NodeStatus::Cancelled);
                 let node = run.plan.steps[step].node.clone();
                 self.sink.settle(run.id, &node);
-                self.sink.emit(Event::NodeCancelled { run: run.id, node });
+                self.sink.emit(Event::NodeCancelled {
+                    run: run.id,
+                    node,
+                    reason: None,
+                });
             }
         }
         run.ready.clear();
     }
 
-    fn finish(&mut self, run: &mut ActiveRun, stopped: bool) {
+    fn finish(&mut self, run: &mut ActiveRun, ending: Ending) {
         let mut nodes: Vec<NodeOutcome> = run
             .plan
             .steps
@@ -929,9 +1011,9 @@ impl Executor {
             status: NodeStatus::Reused,
         }));
         let counts = Counts::of(&nodes);
-        let status = counts.status(stopped);
+        let status = counts.status(ending != Ending::Finished);
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
-        let summary = summary_line(status, &counts, elapsed_ms);
+        let summary = summary_line_for(ending, status, &counts, elapsed_ms);
         if let Some(recorder) = run.recorder.take() {
             let problem = recorder.finish(status, &summary, &nodes);
             self.store_problem(run.id, problem);
@@ -983,6 +1065,8 @@ impl ActiveRun {
             id,
             request,
             tripped: None,
+            paused: false,
+            cancelling: false,
             base_dir,
             plan,
             kinds,
@@ -998,6 +1082,11 @@ impl ActiveRun {
             started,
             labels: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Whether no new step may start now: paused, being cancelled, or fail fast tripped.
+    fn holds_back(&self) -> bool {
+        self.paused || self.cancelling || self.tripped.is_some()
     }
 
     /// A node's name for messages: `` `Fetch prices` `` (its title; see [`NodeLabels`]).

@@ -27,6 +27,7 @@ mod headless;
 mod image_nodes;
 mod local_server;
 mod messages;
+mod run_control;
 mod run_from_here;
 mod scale;
 mod script_limits;
