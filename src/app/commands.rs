@@ -40,7 +40,8 @@ impl FlowcanvasApp {
             AppCommand::Run(..)
             | AppCommand::OpenRunPanel(..)
             | AppCommand::Queue { .. }
-            | AppCommand::QueueCancel(..)
+            | AppCommand::CancelRun(..)
+            | AppCommand::PauseRun(..)
             | AppCommand::QueueMove(..)
             | AppCommand::QueuePause(..)
             | AppCommand::QueueClearFinished
@@ -175,7 +176,9 @@ impl FlowcanvasApp {
                     Err(err) => self.notice(&format!("Cannot run: {err}")),
                 }
             }
-            AppCommand::QueueCancel(run) => self.with_engine(|engine| engine.cancel(run)),
+            AppCommand::CancelRun(run) => self.with_engine(|engine| engine.cancel(run)),
+            AppCommand::PauseRun(run, true) => self.with_engine(|engine| engine.pause_run(run)),
+            AppCommand::PauseRun(run, false) => self.with_engine(|engine| engine.resume_run(run)),
             AppCommand::QueueMove(run, how) => self.with_engine(|engine| engine.move_run(run, how)),
             AppCommand::QueuePause(paused) => self.with_engine(|engine| engine.set_paused(paused)),
             AppCommand::QueueClearFinished => self.with_engine(|engine| engine.clear_finished()),

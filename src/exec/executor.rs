@@ -444,15 +444,21 @@ impl Executor {
         let mut run = ActiveRun::new(id, request, plan, &self.registry, started);
         run.recorder = recorder;
         let end = self.drive(&mut run);
+        self.end_run(&mut run, &end);
+    }
+
+    /// Settles a run whose loop ended: Stop (and shutting down) kill what still runs;
+    /// then the run's outcome is recorded and told.
+    fn end_run(&mut self, run: &mut ActiveRun, end: &RunEnd) {
         if matches!(end, RunEnd::Stopped | RunEnd::Shutdown) {
-            self.cancel_remaining(&mut run);
+            self.cancel_remaining(run);
         }
         let ending = match end {
             RunEnd::Finished => Ending::Finished,
             RunEnd::Cancelled => Ending::Cancelled,
             RunEnd::Stopped | RunEnd::Shutdown => Ending::Stopped,
         };
-        self.finish(&mut run, ending);
+        self.finish(run, ending);
         if matches!(end, RunEnd::Shutdown) {
             self.shutting_down = true;
         }

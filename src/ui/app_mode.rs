@@ -105,7 +105,7 @@ pub fn show(
                         .desired_width(260.0)
                         .text(format!("{done} of {total} steps")),
                 );
-                if ui.button("■ Stop").clicked() {
+                if ui.button("⏹ Stop").clicked() {
                     commands.push(AppCommand::Stop);
                 }
             } else if let Some(summary) = &run_view.summary {

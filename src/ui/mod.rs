@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod node_data_panel;
 pub mod result_buttons;
 pub mod results_window;
+pub mod run_controls;
 pub mod run_panel;
 pub mod text_rows;
 pub mod theme;

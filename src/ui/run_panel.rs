@@ -259,7 +259,7 @@ impl RunPanel {
                             &derived.fan_out,
                         );
                         ui.separator();
-                        queue_list(ui, run_view, &mut commands);
+                        queue_list(ui, run_view, labels, &mut commands);
                     });
             });
         if before != (self.mode, self.values.clone()) {
@@ -372,14 +372,24 @@ fn plan_preview(
     }
 }
 
-fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppCommand>) {
+fn queue_list(
+    ui: &mut egui::Ui,
+    run_view: &RunView,
+    labels: &NodeLabels,
+    commands: &mut Vec<AppCommand>,
+) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Queue").strong());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let finished = run_view
-                .queue
-                .iter()
-                .any(|i| !matches!(i.status, QueueStatus::Queued | QueueStatus::Running));
+            let finished = run_view.queue.iter().any(|i| {
+                !matches!(
+                    i.status,
+                    QueueStatus::Queued
+                        | QueueStatus::Running
+                        | QueueStatus::Paused
+                        | QueueStatus::Cancelling
+                )
+            });
             if ui
                 .add_enabled(finished, egui::Button::new("Clear finished"))
                 .clicked()
@@ -387,13 +397,16 @@ fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppComma
                 commands.push(AppCommand::QueueClearFinished);
             }
             let (label, paused) = if run_view.queue_paused {
-                ("Resume", false)
+                ("Resume queue", false)
             } else {
-                ("Pause", true)
+                ("Pause queue", true)
             };
             if ui
                 .button(label)
-                .on_hover_text("A paused queue lets the running run finish and starts nothing new")
+                .on_hover_text(
+                    "A paused queue lets the running run finish and starts no queued run \
+                     (to hold back the running run's steps, use its own Pause)",
+                )
                 .clicked()
             {
                 commands.push(AppCommand::QueuePause(paused));
@@ -420,50 +433,63 @@ fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppComma
                 .map(|i| i.run)
                 .collect();
             for item in &run_view.queue {
-                queue_row(ui, item, &queued, commands);
+                queue_row(ui, item, &queued, labels, commands);
             }
         });
 }
 
-fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut Vec<AppCommand>) {
+/// A queue item's line: number, scope by title, status, inputs, time, when it started.
+fn queue_item_text(item: &QueueItem, labels: &NodeLabels) -> String {
+    let status = format!("{:?}", item.status).to_lowercase();
+    let mut text = format!("#{} {} — {status}", item.run, item.scope.describe(labels));
+    if !item.inputs.is_empty() {
+        let shown: Vec<String> = item
+            .inputs
+            .iter()
+            .map(|(label, value)| {
+                let value = match value {
+                    ParamValue::Text(t) => t.clone(),
+                    other => other.to_json().to_string(),
+                };
+                format!(
+                    "{label}={}",
+                    crate::ui::canvas::node_body::snippet(&value, 1, 16)
+                )
+            })
+            .collect();
+        text.push_str(&format!(" · {}", shown.join(", ")));
+    }
+    if let Some(ms) = item.elapsed_ms {
+        text.push_str(&format!(" in {}", format_duration_ms(ms)));
+    }
+    if let Some(started) = item.started_at_ms {
+        text.push_str(&format!(
+            " · started {}",
+            crate::results::local_clock(started)
+        ));
+    }
+    text
+}
+
+fn queue_row(
+    ui: &mut egui::Ui,
+    item: &QueueItem,
+    queued: &[u64],
+    labels: &NodeLabels,
+    commands: &mut Vec<AppCommand>,
+) {
     ui.horizontal(|ui| {
         let color = match item.status {
             QueueStatus::Queued => theme::status(NodeStatus::Queued),
-            QueueStatus::Running => theme::status(NodeStatus::Running),
+            QueueStatus::Running | QueueStatus::Paused | QueueStatus::Cancelling => {
+                theme::status(NodeStatus::Running)
+            }
             QueueStatus::Done => theme::status(NodeStatus::Succeeded),
             QueueStatus::Partial => theme::status(NodeStatus::Partial),
             QueueStatus::Failed => theme::status(NodeStatus::Failed),
             QueueStatus::Cancelled => theme::status(NodeStatus::Cancelled),
         };
-        let status = format!("{:?}", item.status).to_lowercase();
-        let mut text = format!("#{} {} — {status}", item.run, item.scope);
-        if !item.inputs.is_empty() {
-            let shown: Vec<String> = item
-                .inputs
-                .iter()
-                .map(|(label, value)| {
-                    let value = match value {
-                        ParamValue::Text(t) => t.clone(),
-                        other => other.to_json().to_string(),
-                    };
-                    format!(
-                        "{label}={}",
-                        crate::ui::canvas::node_body::snippet(&value, 1, 16)
-                    )
-                })
-                .collect();
-            text.push_str(&format!(" · {}", shown.join(", ")));
-        }
-        if let Some(ms) = item.elapsed_ms {
-            text.push_str(&format!(" in {}", format_duration_ms(ms)));
-        }
-        if let Some(started) = item.started_at_ms {
-            text.push_str(&format!(
-                " · started {}",
-                crate::results::local_clock(started)
-            ));
-        }
-        let response = ui.label(RichText::new(text).color(color));
+        let response = ui.label(RichText::new(queue_item_text(item, labels)).color(color));
         let inputs: Vec<String> = item
             .inputs
             .iter()
@@ -479,8 +505,23 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
         }
         response.on_hover_text(hover);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            // Only a waiting run has controls here; Stop for the running one is in the
-            // top bar.
+            if matches!(
+                item.status,
+                QueueStatus::Running | QueueStatus::Paused | QueueStatus::Cancelling
+            ) {
+                // Right to left: the buttons read Pause, Cancel, Stop from the left.
+                let mut controls = Vec::new();
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    super::run_controls::show(
+                        ui,
+                        item.run,
+                        super::run_controls::held_of(item.status),
+                        &mut controls,
+                    );
+                });
+                commands.extend(controls);
+                return;
+            }
             if item.status != QueueStatus::Queued {
                 return;
             }
@@ -489,7 +530,7 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
                 .on_hover_text("Cancel this run")
                 .clicked()
             {
-                commands.push(AppCommand::QueueCancel(item.run));
+                commands.push(AppCommand::CancelRun(item.run));
             }
             let first = queued.first() == Some(&item.run);
             let last = queued.last() == Some(&item.run);
