@@ -103,6 +103,11 @@ struct ActiveRun {
     outputs: Vec<Option<Arc<Outputs>>>,
     ready: BinaryHeap<Reverse<usize>>,
     running: FxHashMap<usize, CancelToken>,
+    /// The slots of its kind's limit each step holds while it runs: 1, or a batch step's
+    /// items at once.
+    slots: Vec<usize>,
+    /// The kind limits in force for this run (see [`kind_limits`]).
+    kind_limits: FxHashMap<&'static str, KindLimit>,
     /// Shared by the run's inline steps, which finish before Stop is read anyway.
     inline_cancel: CancelToken,
     started: Instant,
@@ -471,14 +476,13 @@ impl Executor {
             .or(settings.max_parallel.map(|n| n as usize))
             .unwrap_or(self.max_parallel)
             .max(1);
-        let kind_limits = settings.kind_limits.clone();
         loop {
             let mut deferred = Vec::new();
             while run.running.len() < limit && !run.holds_back() {
                 let Some(Reverse(step)) = run.ready.pop() else {
                     break;
                 };
-                if at_kind_limit(run, step, &kind_limits) {
+                if run.at_kind_limit(step) {
                     deferred.push(Reverse(step));
                     continue;
                 }
@@ -730,10 +734,21 @@ impl Executor {
     ) {
         let node_index = run.plan.steps[step].node_index;
         let node = run.plan.steps[step].node.clone();
-        let concurrency = run.request.flow.nodes[node_index]
-            .concurrency
+        let chosen = run.request.flow.nodes[node_index].concurrency;
+        let mut concurrency = chosen
             .map_or_else(|| kind.batch_concurrency(), |n| n as usize)
             .max(1);
+        // Items count against the kind's limit one by one: the batch takes the slots left
+        // (at least one). A node's own "items at once" goes past a default limit, not past
+        // one the flow sets.
+        let step_kind = run.plan.steps[step].kind;
+        if let Some(limit) = run.kind_limits.get(step_kind).copied() {
+            if limit.explicit || chosen.is_none() {
+                let left = limit.limit.saturating_sub(run.kind_slots_in_use(step_kind));
+                concurrency = concurrency.min(left).max(1);
+            }
+        }
+        run.slots[step] = concurrency;
         let retrying_items = matches!(&run.request.scope, Scope::Node(id) if *id == node);
         let only = if retrying_items {
             run.request.items.clone()
@@ -1061,12 +1076,13 @@ impl ActiveRun {
             .filter(|&i| waiting_on[i] == 0)
             .map(Reverse)
             .collect();
-        let kinds = plan
+        let kinds: Vec<Option<Arc<dyn NodeKind>>> = plan
             .steps
             .iter()
             .map(|step| registry.get(step.kind).cloned())
             .collect();
         let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
+        let kind_limits = kind_limits(&plan, &kinds, &request.flow.settings.kind_limits);
         Self {
             id,
             request,
@@ -1082,12 +1098,31 @@ impl ActiveRun {
             outputs: vec![None; count],
             ready,
             running: FxHashMap::default(),
+            slots: vec![1; count],
+            kind_limits,
             inline_cancel: CancelToken::new(),
             recorder: None,
             signatures: vec![None; count],
             started,
             labels: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The slots steps of `kind` hold now: one per running step, or its items at once for a
+    /// batch step.
+    fn kind_slots_in_use(&self, kind: &str) -> usize {
+        (self.running.keys())
+            .filter(|s| self.plan.steps[**s].kind == kind)
+            .map(|&s| self.slots[s])
+            .sum()
+    }
+
+    /// Whether `step`'s kind already uses all the slots its limit allows.
+    fn at_kind_limit(&self, step: usize) -> bool {
+        let kind = self.plan.steps[step].kind;
+        self.kind_limits
+            .get(kind)
+            .is_some_and(|limit| self.kind_slots_in_use(kind) >= limit.limit)
     }
 
     /// Whether no new step may start now: paused, being cancelled, or fail fast tripped.
@@ -1127,14 +1162,91 @@ fn run_guarded(kind: &dyn NodeKind, context: &NodeContext) -> Result<Outputs, No
     })
 }
 
-/// Whether `step`'s kind already has as many steps running as the flow's limit for it.
-fn at_kind_limit(run: &ActiveRun, step: usize, kind_limits: &BTreeMap<String, u32>) -> bool {
-    let kind = run.plan.steps[step].kind;
-    let Some(&limit) = kind_limits.get(kind) else {
-        return false;
-    };
-    let running = (run.running.keys())
-        .filter(|s| run.plan.steps[**s].kind == kind)
-        .count();
-    running >= limit.max(1) as usize
+/// How many steps (batch items counted one by one) of one kind may work at once in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct KindLimit {
+    limit: usize,
+    /// Set in the flow's `kind_limits` (else the kind's default: its batch items at once).
+    explicit: bool,
+}
+
+/// The limit of each kind the plan runs: the flow's `kind_limits` entry, else, for kinds
+/// whose batch items run several at once by default (web and LLM calls, images), that
+/// number. Other kinds have no limit of their own.
+fn kind_limits(
+    plan: &Plan,
+    kinds: &[Option<Arc<dyn NodeKind>>],
+    flow_limits: &BTreeMap<String, u32>,
+) -> FxHashMap<&'static str, KindLimit> {
+    let mut limits = FxHashMap::default();
+    for (step, kind) in plan.steps.iter().zip(kinds) {
+        if limits.contains_key(step.kind) {
+            continue;
+        }
+        let limit = match (flow_limits.get(step.kind), kind) {
+            (Some(&limit), _) => Some(KindLimit {
+                limit: limit.max(1) as usize,
+                explicit: true,
+            }),
+            (None, Some(kind)) if kind.batch_concurrency() > 1 => Some(KindLimit {
+                limit: kind.batch_concurrency(),
+                explicit: false,
+            }),
+            _ => None,
+        };
+        if let Some(limit) = limit {
+            limits.insert(step.kind, limit);
+        }
+    }
+    limits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Flow, Node};
+
+    #[test]
+    fn kinds_with_several_batch_items_at_once_get_that_limit_unless_the_flow_sets_one() {
+        let registry = Registry::builtin();
+        let flow = Flow {
+            nodes: vec![
+                Node::new("fetch", "http_request").with_value("url", "http://localhost/"),
+                Node::new("ask", "llm_chat").with_value("prompt", "hi"),
+                Node::new("cmd", "shell").with_param("command", "true"),
+            ],
+            ..Flow::default()
+        };
+        let plan = crate::plan::plan(
+            &flow,
+            &registry,
+            &Scope::Flow,
+            crate::plan::RunMode::All,
+            &|_| false,
+        )
+        .unwrap();
+        let kinds: Vec<_> = plan
+            .steps
+            .iter()
+            .map(|s| registry.get(s.kind).cloned())
+            .collect();
+        let mut set = BTreeMap::new();
+        set.insert("llm_chat".to_owned(), 1);
+        let limits = kind_limits(&plan, &kinds, &set);
+        let default = KindLimit {
+            limit: 4,
+            explicit: false,
+        };
+        assert_eq!(limits.get("http_request"), Some(&default));
+        let one = KindLimit {
+            limit: 1,
+            explicit: true,
+        };
+        assert_eq!(limits.get("llm_chat"), Some(&one));
+        assert_eq!(
+            limits.get("shell"),
+            None,
+            "one item at a time: no limit of its own"
+        );
+    }
 }
