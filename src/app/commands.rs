@@ -159,6 +159,7 @@ impl FlowcanvasApp {
                 mode,
                 inputs,
                 parallel,
+                fail_fast,
             } => {
                 self.run_panel.plan_queued();
                 // The queued run is a snapshot: later edits and input changes do not touch it.
@@ -171,6 +172,7 @@ impl FlowcanvasApp {
                             .store(self.session.store());
                         request.inputs = inputs;
                         request.max_parallel = parallel.map(|n| n.max(1) as usize);
+                        request.fail_fast = fail_fast;
                         self.submit(request);
                     }
                     Err(err) => self.notice(&format!("Cannot run: {err}")),

@@ -34,6 +34,8 @@ pub enum AppCommand {
         inputs: BTreeMap<String, ParamValue>,
         /// Steps at once for this run (`None`: the flow's `max_parallel` setting).
         parallel: Option<u32>,
+        /// Stop at the first failure (`None`: the flow's `fail_fast` setting).
+        fail_fast: Option<bool>,
     },
     /// Cancel a run gracefully: a queued one never starts; the running one starts no new
     /// step, lets its running steps finish, and cancels the rest.

@@ -91,6 +91,7 @@ pub fn show(
                     mode: RunMode::All,
                     inputs: panel.values.clone(),
                     parallel: None,
+                    fail_fast: None,
                 });
             }
             if run_view.is_running() {

@@ -15,6 +15,7 @@ pub mod result_buttons;
 pub mod results_window;
 pub mod run_controls;
 pub mod run_panel;
+pub mod run_schedule;
 pub mod text_rows;
 pub mod theme;
 pub mod thumbnails;

@@ -39,9 +39,9 @@ pub struct RunPanel {
     pub mode: RunMode,
     /// Input values typed into the form, by label.
     pub values: BTreeMap<String, ParamValue>,
-    /// Steps at once for runs queued from the panel, when changed here (`None`: the
-    /// flow's `max_parallel` setting).
-    pub parallel: Option<u32>,
+    /// Steps at once and stop at first failure for runs queued from the panel, where
+    /// changed from the flow's settings.
+    pub schedule: super::run_schedule::ScheduleChoice,
     /// File dialogs opened from the form's path fields.
     pub pickers: super::inputs_form::FilePickers,
     cache: Option<(PreviewKey, Result<Arc<Plan>, String>)>,
@@ -56,7 +56,7 @@ impl Default for RunPanel {
             scope: Scope::Flow,
             mode: RunMode::All,
             values: BTreeMap::new(),
-            parallel: None,
+            schedule: Default::default(),
             pickers: Default::default(),
             cache: None,
             missing_cache: None,
@@ -66,29 +66,6 @@ impl Default for RunPanel {
 }
 
 impl RunPanel {
-    /// "Steps at once": the flow's setting until changed here, for runs queued from the
-    /// panel (the file is not changed).
-    fn parallel_row(&mut self, ui: &mut egui::Ui, doc: &Document) {
-        let from_flow = doc.flow().settings.max_parallel.unwrap_or(1).max(1);
-        let mut at_once = self.parallel.unwrap_or(from_flow);
-        ui.horizontal(|ui| {
-            ui.label("Steps at once");
-            let changed = ui
-                .add(egui::DragValue::new(&mut at_once).range(1..=64))
-                .on_hover_text(
-                    "How many independent steps may work at the same time in this run \
-                     (the flow's max_parallel setting until changed here)",
-                )
-                .changed();
-            if changed {
-                self.parallel = Some(at_once);
-            }
-            if self.parallel.is_some() && ui.small_button("Flow's").clicked() {
-                self.parallel = None;
-            }
-        });
-    }
-
     /// Opens the panel for `scope`.
     pub fn open_for(&mut self, scope: Scope) {
         self.open = true;
@@ -233,7 +210,8 @@ impl RunPanel {
                             scope: self.scope.clone(),
                             mode: self.mode,
                             inputs: self.values.clone(),
-                            parallel: self.parallel,
+                            parallel: self.schedule.parallel,
+                            fail_fast: self.schedule.fail_fast,
                         });
                     }
                     if !self.values.is_empty() && ui.button("Reset inputs").clicked() {
@@ -241,7 +219,13 @@ impl RunPanel {
                     }
                 });
                 // Below Run, so the Run button stays where it always is.
-                self.parallel_row(ui, doc);
+                super::run_schedule::show(
+                    ui,
+                    &mut self.schedule,
+                    &doc.flow().settings,
+                    registry,
+                    &mut commands,
+                );
                 ui.separator();
                 egui::ScrollArea::vertical()
                     .id_salt("run_panel_body")

@@ -15,11 +15,16 @@ use flowcanvas::status::NodeStatus;
 
 use crate::support::{button, frame, frame_with, open_settled, painted_texts, pointer_frame};
 
-/// Clicks the first painted text equal to `label` (fails the test when none is shown).
+/// Clicks the painted text equal to `label` (the lowest on screen when there are several;
+/// fails the test when none is shown).
 fn click_text(ctx: &egui::Context, app: &mut FlowcanvasApp, label: &str) {
     let output = frame_with(ctx, app, Vec::new());
     let texts = painted_texts(&output);
-    let Some((_, rect)) = texts.iter().find(|(text, _)| text == label) else {
+    let lowest = texts
+        .iter()
+        .filter(|(text, _)| text == label)
+        .max_by(|a, b| a.1.top().total_cmp(&b.1.top()));
+    let Some((_, rect)) = lowest else {
         let shown: Vec<&String> = texts.iter().map(|(t, _)| t).collect();
         panic!("no `{label}` on screen: {shown:?}");
     };
@@ -70,6 +75,7 @@ fn pause_resume_and_cancel_from_the_monitor_hold_back_and_end_the_run() {
         mode: RunMode::All,
         inputs: Default::default(),
         parallel: None,
+        fail_fast: None,
     });
     wait_for(&ctx, &mut app, "a to start", |app| {
         status(app, "a") == NodeStatus::Running
@@ -140,11 +146,13 @@ fn the_running_item_of_the_queue_has_the_same_controls() {
         mode: RunMode::All,
         inputs: Default::default(),
         parallel: None,
+        fail_fast: None,
     });
     wait_for(&ctx, &mut app, "a to start", |app| {
         status(app, "a") == NodeStatus::Running
     });
-    // The monitor and the queue both show Stop now; the queue's is the lower one.
+    // The monitor and the queue both show Stop now; the queue's is the upper one (the
+    // monitor is docked at the bottom).
     let output = frame_with(&ctx, &mut app, Vec::new());
     let stops: Vec<egui::Rect> = painted_texts(&output)
         .into_iter()
@@ -213,4 +221,70 @@ fn run_from_here_in_the_node_menu_opens_the_run_panel_on_that_scope() {
         shows(&ctx, &mut app, &format!("Run the flow from {title}")),
         "the run panel names the scope by title"
     );
+}
+
+#[test]
+fn stop_at_first_failure_from_the_run_panel_skips_what_had_not_started_and_can_be_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fails.flow");
+    std::fs::write(
+        &path,
+        r#"Flow(version: 1, nodes: [
+            Node(id: "a_bad", kind: "json_parse", title: "Parse", values: {"text": "not json"}),
+            Node(id: "b_wait", kind: "delay", title: "Wait", params: {"ms": 50}),
+        ])"#,
+    )
+    .unwrap();
+    let (ctx, mut app) = open_settled(path);
+    app.push(AppCommand::OpenRunPanel(Scope::Flow));
+    frame(&ctx, &mut app);
+    click_text(&ctx, &mut app, "Stop at first failure");
+    assert_eq!(app.run_panel.schedule.fail_fast, Some(true));
+    assert!(
+        !app.session.doc.flow().settings.fail_fast,
+        "the file is not changed"
+    );
+    click_text(&ctx, &mut app, "▶ Run");
+    wait_for(&ctx, &mut app, "the run to end", |app| {
+        app.session.run_view.run.is_some() && !app.session.run_view.is_running()
+    });
+    assert_eq!(status(&app, "a_bad"), NodeStatus::Failed);
+    assert_eq!(status(&app, "b_wait"), NodeStatus::Skipped);
+    let reason = app
+        .session
+        .run_view
+        .node(&NodeId::from("b_wait"))
+        .and_then(|v| v.skip_reason.clone());
+    assert_eq!(
+        reason.as_deref(),
+        Some("not started: fail fast after `Parse` failed")
+    );
+
+    // Saved as the flow's setting: one undo step, and the panel follows the flow again.
+    click_text(&ctx, &mut app, "Save in the flow");
+    assert!(app.session.doc.flow().settings.fail_fast);
+    assert_eq!(app.run_panel.schedule.fail_fast, None);
+    assert!(app.session.doc.is_dirty());
+    app.push(AppCommand::Undo);
+    frame(&ctx, &mut app);
+    assert!(!app.session.doc.flow().settings.fail_fast);
+}
+
+#[test]
+fn limits_per_kind_are_added_changed_and_removed_in_the_run_panel_as_flow_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::waits_flow(dir.path(), 2, 10);
+    let (ctx, mut app) = open_settled(path);
+    app.push(AppCommand::OpenRunPanel(Scope::Flow));
+    frame(&ctx, &mut app);
+    click_text(&ctx, &mut app, "Limits per kind");
+    click_text(&ctx, &mut app, "Add a limit…");
+    // The menu's first frame only measures it.
+    frame(&ctx, &mut app);
+    click_text(&ctx, &mut app, "Shell command");
+    let limits = &app.session.doc.flow().settings.kind_limits;
+    assert_eq!(limits.get("shell"), Some(&1), "{limits:?}");
+    assert!(shows(&ctx, &mut app, "Limits per kind (1)"));
+    click_text(&ctx, &mut app, "✖");
+    assert!(app.session.doc.flow().settings.kind_limits.is_empty());
 }
