@@ -701,8 +701,14 @@ impl Executor {
         work: impl FnOnce() -> Result<Outputs, NodeError> + Send + 'static,
     ) {
         let (run_id, tx) = (run.id, self.worker_tx.clone());
+        let stopped = cancel.clone();
         let spawned = std::thread::Builder::new().name(name).spawn(move || {
-            let result = work();
+            // Stopped before this thread got going (a busy machine): start nothing, so no
+            // command begins its work after the run has ended.
+            let result = match stopped.is_cancelled() {
+                true => Err(NodeError::Cancelled),
+                false => work(),
+            };
             let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
             let _ = tx.send(WorkerMsg::Done {
                 run: run_id,

@@ -140,6 +140,11 @@ impl NodeKind for ShellKind {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
 
+        // Stopped meanwhile: start nothing (the kill hook below would end the command only
+        // after it had begun).
+        if ctx.cancel().is_cancelled() {
+            return Err(NodeError::Cancelled);
+        }
         // This thread waits for the shell below, as `process_guard::spawn` requires.
         let (mut child, tree) = crate::process_guard::spawn(&mut command)
             .map_err(|err| NodeError::failed(format!("could not start the shell: {err}")))?;
