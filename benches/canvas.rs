@@ -134,6 +134,8 @@ fn mid_run(app: &mut AppCanvas, plan: &Arc<flowcanvas::plan::Plan>) {
             run: 1,
             node: plan.steps[done].node.clone(),
             order: done + 1,
+            at_ms: done as f64,
+            ready_ms: done as f64,
         },
         now,
     );

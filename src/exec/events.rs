@@ -53,6 +53,11 @@ pub enum Event {
         node: NodeId,
         /// Its position in the plan, from 1.
         order: usize,
+        /// When it started, in milliseconds from the run's start.
+        at_ms: f64,
+        /// When it became ready to start (every step it depends on had ended), in
+        /// milliseconds from the run's start: it waited `at_ms - ready_ms` for a free slot.
+        ready_ms: f64,
     },
     /// A step reported progress: streamed output, or k of N.
     NodeProgress {

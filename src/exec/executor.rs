@@ -93,6 +93,8 @@ struct ActiveRun {
     dependents: Vec<Vec<usize>>,
     outputs: Vec<Option<Arc<Outputs>>>,
     ready: BinaryHeap<Reverse<usize>>,
+    /// When each step became ready, in milliseconds from `started` (for its timeline).
+    ready_ms: Vec<f64>,
     running: FxHashMap<usize, CancelToken>,
     /// Shared by the run's inline steps, which finish before Stop is read anyway.
     inline_cancel: CancelToken,
@@ -538,12 +540,18 @@ impl Executor {
     /// Starts one step: inline kinds run right here, others on a worker thread.
     fn dispatch(&mut self, run: &mut ActiveRun, step: usize) {
         let node = run.plan.steps[step].node.clone();
+        let started = Instant::now();
+        let (at_ms, ready_ms) = (run.offset_ms_at(started), run.ready_ms[step]);
+        if let Some(recorder) = run.recorder.as_mut() {
+            recorder.step_started(step, ready_ms, at_ms);
+        }
         self.sink.emit(Event::NodeStarted {
             run: run.id,
             node: node.clone(),
             order: run.plan.steps[step].order,
+            at_ms,
+            ready_ms,
         });
-        let started = Instant::now();
         let Some(kind) = run.kinds[step].clone() else {
             let kind_id = &run.plan.steps[step].kind;
             let error = NodeError::failed(format!("unknown node kind `{kind_id}`"));
@@ -800,11 +808,13 @@ impl Executor {
                     signature,
                     failed_items,
                 });
+                let ready_ms = run.offset_ms();
                 for i in 0..run.dependents[step].len() {
                     let next = run.dependents[step][i];
                     run.waiting_on[next] -= 1;
                     if run.waiting_on[next] == 0 && run.state[next] == StepState::Waiting {
                         run.ready.push(Reverse(next));
+                        run.ready_ms[next] = ready_ms;
                     }
                 }
             }
@@ -980,6 +990,9 @@ impl ActiveRun {
             .map(|step| registry.get(step.kind).cloned())
             .collect();
         let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
+        // The steps that depend on nothing are ready now; the others when their last
+        // dependency ends.
+        let ready_ms = vec![started.elapsed().as_secs_f64() * 1000.0; count];
         Self {
             id,
             request,
@@ -992,6 +1005,7 @@ impl ActiveRun {
             dependents,
             outputs: vec![None; count],
             ready,
+            ready_ms,
             running: FxHashMap::default(),
             inline_cancel: CancelToken::new(),
             recorder: None,
@@ -999,6 +1013,16 @@ impl ActiveRun {
             started,
             labels: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Milliseconds from the run's start to now.
+    fn offset_ms(&self) -> f64 {
+        self.offset_ms_at(Instant::now())
+    }
+
+    /// Milliseconds from the run's start to `at`.
+    fn offset_ms_at(&self, at: Instant) -> f64 {
+        at.saturating_duration_since(self.started).as_secs_f64() * 1000.0
     }
 
     /// A node's name for messages: `` `Fetch prices` `` (its title; see [`NodeLabels`]).

@@ -424,6 +424,8 @@ mod tests {
                 run: 1,
                 node: a.clone(),
                 order: 1,
+                at_ms: 2.0,
+                ready_ms: 1.0,
             },
             t0,
         );
