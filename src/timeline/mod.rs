@@ -15,9 +15,10 @@ use crate::model::NodeId;
 use crate::status::NodeStatus;
 use crate::store::RunRecord;
 
-/// A wait shorter than this (milliseconds) is the executor's own dispatch time between a
-/// step becoming ready and starting, not a wait for a slot: no segment is made for it.
-pub const MIN_WAIT_MS: f64 = 0.1;
+/// A wait shorter than this (milliseconds) is the executor handing out the steps ready
+/// before it (starting a worker thread takes a fraction of a millisecond), not a wait for a
+/// slot: no segment is made for it. (Real waits last as long as the step holding the slot.)
+pub const MIN_WAIT_MS: f64 = 1.0;
 
 /// What a client knows of one step's times: the input a timeline is built from. Times are
 /// milliseconds from the run's start.
@@ -76,8 +77,11 @@ pub struct Bar {
     pub node: NodeId,
     /// Its position in the plan, from 1.
     pub order: usize,
-    /// Its lane, from 0.
+    /// Its lane, from 0. A step holds its lane from the moment it became ready (even when
+    /// its wait was too short to be a segment) until it ended.
     pub lane: usize,
+    /// When it became ready, if known.
+    pub ready_ms: Option<f64>,
     /// How it stands (`None`: it did not finish before the run ended).
     pub status: Option<NodeStatus>,
     /// Its parts in time order: a wait (when it waited), then its work (none when it never
@@ -93,6 +97,12 @@ impl Bar {
     /// When the bar begins (its wait, else its work), in milliseconds from the run's start.
     pub fn start_ms(&self) -> f64 {
         self.segments.first().map_or(0.0, |s| s.start_ms)
+    }
+
+    /// Since when it holds its lane: when it became ready, else when it began.
+    pub fn lane_start_ms(&self) -> f64 {
+        let start = self.start_ms();
+        self.ready_ms.map_or(start, |ready| ready.min(start))
     }
 
     /// When it ends (`None` while it goes on).
@@ -114,7 +124,7 @@ impl Bar {
         (self.segments.iter())
             .filter(|s| s.kind == kind)
             .map(|s| s.end_or(now_ms) - s.start_ms)
-            .sum()
+            .fold(0.0, |total, ms| total + ms)
     }
 
     /// When its work began, if it started.
@@ -182,14 +192,17 @@ impl Timeline {
                 node: step.node,
                 order: step.order,
                 lane: 0,
+                ready_ms: step.ready_ms,
                 status: step.status,
                 segments,
                 output_bytes: step.output_bytes,
                 note: step.note,
             });
         }
-        let intervals: Vec<(f64, Option<f64>)> =
-            bars.iter().map(|b| (b.start_ms(), b.end_ms())).collect();
+        let intervals: Vec<(f64, Option<f64>)> = bars
+            .iter()
+            .map(|b| (b.lane_start_ms(), b.end_ms()))
+            .collect();
         let lane_of = assign_lanes(&intervals);
         let count = lane_of.iter().max().map_or(0, |n| n + 1);
         let mut lanes = vec![Vec::new(); count];
@@ -198,7 +211,11 @@ impl Timeline {
             lanes[lane].push(index);
         }
         for lane in &mut lanes {
-            lane.sort_by(|a, b| bars[*a].start_ms().total_cmp(&bars[*b].start_ms()));
+            lane.sort_by(|a, b| {
+                bars[*a]
+                    .lane_start_ms()
+                    .total_cmp(&bars[*b].lane_start_ms())
+            });
         }
         Self {
             bars,
@@ -334,16 +351,16 @@ mod tests {
         let bars: Vec<(&str, usize, usize)> = (timeline.bars.iter())
             .map(|b| (b.node.as_str(), b.lane, b.segments.len()))
             .collect();
-        // `b`'s wait of 0.02 ms is dispatch time, not a wait, so `b` begins after `c`,
-        // which waited from 5 ms then worked: each in a lane of its own. `d` begins as
-        // `c` ends, when lanes 0 and 1 are free: it takes the lowest.
-        assert_eq!(bars, [("a", 0, 1), ("b", 2, 1), ("c", 1, 2), ("d", 0, 2)]);
+        // `b`'s wait of 0.3 ms is dispatch time, not a wait (no segment), but `b` holds
+        // its lane since it was ready, with `a` and `c`: each in a lane of its own, in plan
+        // order. `d` begins as `c` ends, when lanes 0 and 2 are free: it takes the lowest.
+        assert_eq!(bars, [("a", 0, 1), ("b", 1, 1), ("c", 2, 2), ("d", 0, 2)]);
         let c = &timeline.bars[2];
         assert_eq!(c.segments[0].kind, SegmentKind::Wait);
         assert_eq!((c.waited_ms(0.0), c.worked_ms(0.0)), (100.0, 50.0));
         let d = &timeline.bars[3];
         assert_eq!(d.end_ms(), Some(400.0), "a stopped step ends with the run");
-        assert_eq!(timeline.lanes, [vec![0, 3], vec![2], vec![1]]);
+        assert_eq!(timeline.lanes, [vec![0, 3], vec![1], vec![2]]);
         assert_eq!(timeline.not_run.len(), 1);
         assert_eq!(timeline.not_run[0].node.as_str(), "e");
         assert_eq!(timeline.known_end_ms(), 400.0);

@@ -32,5 +32,6 @@ mod script_limits;
 mod stopping;
 mod store;
 mod support;
+mod timeline;
 mod trust;
 mod web_nodes;
