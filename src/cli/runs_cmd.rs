@@ -102,14 +102,7 @@ fn trace(args: &RunsArgs, runs: &[RunRecord], out: &Path) -> i32 {
         || args.file.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
-    let run = TraceRun {
-        flow: &flow_name,
-        run: Some(&record.id),
-        number,
-        started_at_ms: Some(record.started_at_ms),
-        status: Some(record.status.label()),
-        summary: record.summary.as_deref(),
-    };
+    let run = TraceRun::of_record(&flow_name, record, number);
     // Steps of a run still going end now.
     let now_ms = now_ms().saturating_sub(record.started_at_ms) as f64;
     if out == Path::new("-") {

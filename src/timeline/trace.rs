@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::{Bar, SegmentKind, Timeline};
 use crate::model::NodeLabels;
+use crate::store::RunRecord;
 
 /// The trace's one process id (a trace holds one run).
 const PID: u32 = 1;
@@ -29,6 +30,21 @@ pub struct TraceRun<'a> {
     pub status: Option<&'a str>,
     /// Its summary line.
     pub summary: Option<&'a str>,
+}
+
+impl<'a> TraceRun<'a> {
+    /// What a trace says about a recorded run: `flow` is the flow's file name, `number` the
+    /// run's number in the flow's history.
+    pub fn of_record(flow: &'a str, record: &'a RunRecord, number: Option<usize>) -> Self {
+        Self {
+            flow,
+            run: Some(&record.id),
+            number,
+            started_at_ms: Some(record.started_at_ms),
+            status: Some(record.status.label()),
+            summary: record.summary.as_deref(),
+        }
+    }
 }
 
 /// Microseconds from milliseconds, to the nanosecond.
