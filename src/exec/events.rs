@@ -184,6 +184,18 @@ pub enum RunStatus {
     Cancelled,
 }
 
+impl RunStatus {
+    /// The word for people (`done`, `partial`, `failed`, `cancelled`), as records say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::Done => "done",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 pub use crate::status::NodeStatus;
 
 /// A batch item that failed.

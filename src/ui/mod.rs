@@ -17,6 +17,7 @@ pub mod run_panel;
 pub mod text_rows;
 pub mod theme;
 pub mod thumbnails;
+pub mod timeline;
 pub mod top_bar;
 pub mod trust_banner;
 pub mod value_view;

@@ -23,6 +23,8 @@ mod gui_node_data;
 mod gui_panels;
 #[cfg(feature = "gui")]
 mod gui_results;
+#[cfg(feature = "gui")]
+mod gui_timeline;
 mod headless;
 mod image_nodes;
 mod local_server;
