@@ -34,6 +34,9 @@ pub fn status_icon(status: NodeStatus) -> &'static str {
     }
 }
 
+/// The Timeline tab's first height: its header, the axis and about six lanes.
+const TIMELINE_HEIGHT: f32 = 290.0;
+
 /// Below this width the selected step's output goes under the steps, not beside them.
 const NARROW_WIDTH: f32 = 640.0;
 
@@ -192,6 +195,12 @@ pub fn show(
     // run) brings back the open panel's height rather than the header's.
     let panel = if state.collapsed || empty {
         egui::TopBottomPanel::bottom("monitor_folded").resizable(false)
+    } else if state.tab == MonitorTab::Timeline {
+        // The Timeline keeps a height of its own: taller, so a few lanes show at once.
+        egui::TopBottomPanel::bottom("monitor_timeline")
+            .resizable(true)
+            .default_height(TIMELINE_HEIGHT)
+            .min_height(150.0)
     } else {
         egui::TopBottomPanel::bottom("monitor")
             .resizable(true)

@@ -259,7 +259,10 @@ fn lane_row(
         .iter()
         .find(|(_, r)| r.x_range().expand(2.0).contains(pointer.x))?;
     let bar = &timeline.bars[index];
-    let response = response.on_hover_ui_at_pointer(|ui| tooltip(ui, bar, inputs.labels, now));
+    // Times are from the run's start, as on the axis; a click shows the node.
+    let response = response
+        .on_hover_ui_at_pointer(|ui| tooltip(ui, bar, inputs.labels, now))
+        .on_hover_cursor(egui::CursorIcon::PointingHand);
     response.clicked().then(|| bar.node.clone())
 }
 
@@ -371,7 +374,6 @@ fn tooltip(ui: &mut egui::Ui, bar: &Bar, labels: &NodeLabels, now_ms: f64) {
     if let Some(note) = bar.note.as_deref().and_then(|n| n.lines().next()) {
         ui.label(egui::RichText::new(note).color(theme::ERROR_TEXT));
     }
-    ui.label(egui::RichText::new("Times from the run's start. Click to show the node.").weak());
 }
 
 /// The legend: what a wait and a step's work look like.

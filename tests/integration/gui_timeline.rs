@@ -134,6 +134,23 @@ fn gui_timeline_of_a_recorded_run_opens_from_the_drawer_and_exports_the_cli_trac
         "the export button is there"
     );
 
+    // Hovering a bar shows the step's times.
+    let over = left.center();
+    let _ = crate::support::frame_with(&ctx, &mut app, vec![egui::Event::PointerMoved(over)]);
+    let output = frames_until(&ctx, &mut app, "the hovered bar's times", |_, output| {
+        painted_texts(output)
+            .iter()
+            .any(|(t, _)| t.starts_with("started at "))
+    });
+    let texts: Vec<String> = painted_texts(&output).into_iter().map(|(t, _)| t).collect();
+    assert!(texts.iter().any(|t| t == "Left sleep"), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("outputs: ") && t.contains("stdout 5 B")),
+        "{texts:?}"
+    );
+
     // Export trace writes what `flowcanvas runs FILE 1 --trace -` prints.
     let out = dir.path().join("exported.json");
     app.push(AppCommand::ExportTrace {
