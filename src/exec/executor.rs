@@ -808,13 +808,14 @@ impl Executor {
                     signature,
                     failed_items,
                 });
-                let ready_ms = run.offset_ms();
+                // The clock is read once, and only when a dependent becomes ready.
+                let mut ready_ms = None;
                 for i in 0..run.dependents[step].len() {
                     let next = run.dependents[step][i];
                     run.waiting_on[next] -= 1;
                     if run.waiting_on[next] == 0 && run.state[next] == StepState::Waiting {
                         run.ready.push(Reverse(next));
-                        run.ready_ms[next] = ready_ms;
+                        run.ready_ms[next] = *ready_ms.get_or_insert_with(|| run.offset_ms());
                     }
                 }
             }

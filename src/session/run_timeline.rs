@@ -22,7 +22,7 @@ pub enum TimelineRun<'a> {
 /// What a built timeline was built from: the same key, the same timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TimelineKey {
-    /// The window's run, as of this many run view changes.
+    /// The window's run, at this `RunView::timeline_version`.
     Window(u64),
     /// A recorded run, as it stood.
     Recorded(String, RecordStatus, Option<u64>),
@@ -47,7 +47,7 @@ impl<'a> TimelineRun<'a> {
     /// What the timeline is built from (a cached timeline with this key is current).
     pub fn key(&self, run_view: &RunView) -> TimelineKey {
         match self {
-            Self::Window => TimelineKey::Window(run_view.changes),
+            Self::Window => TimelineKey::Window(run_view.timeline_version),
             Self::Recorded(record, _) => {
                 TimelineKey::Recorded(record.id.clone(), record.status, record.finished_at_ms)
             }

@@ -132,6 +132,10 @@ pub struct RunView {
     pub changes: u64,
     /// Problems with the result store not shown yet (the app shows and clears them).
     pub store_problems: Vec<String>,
+    /// Counts the events that change the followed run's timeline (a step starting or
+    /// ending, the run starting or ending), so a timeline built from it is built again only
+    /// then, not for every line of streamed output.
+    pub timeline_version: u64,
     /// How far the executor's run clock (the `at_ms` of events) is ahead of this window's
     /// (`started_at`, when `run_started` arrived): it started counting before planning.
     run_clock_lead_ms: f64,
@@ -281,6 +285,16 @@ impl RunView {
     )]
     pub fn apply(&mut self, event: &Event, now: Instant) {
         self.changes += 1;
+        if !matches!(
+            event,
+            Event::NodeProgress { .. }
+                | Event::QueueChanged { .. }
+                | Event::RunQueued { .. }
+                | Event::StoreProblem { .. }
+                | Event::ActiveResultChanged { .. }
+        ) {
+            self.timeline_version += 1;
+        }
         match event {
             Event::RunQueued { .. } => {}
             Event::StoreProblem { message, .. } => {
@@ -634,6 +648,20 @@ mod tests {
             },
             t0 + Duration::from_millis(30),
         );
+        // Streamed output does not change the timeline: what was built from it stays.
+        let version = view.timeline_version;
+        view.apply(
+            &Event::NodeProgress {
+                run: 1,
+                node: NodeId::from("b"),
+                progress: Progress::Output {
+                    stream: crate::nodes::Stream::Stdout,
+                    text: "working\n".into(),
+                },
+            },
+            t0 + Duration::from_millis(31),
+        );
+        assert_eq!(view.timeline_version, version);
         let timeline = view.timeline();
         let bars: Vec<(&str, usize, usize, Option<f64>)> = (timeline.bars.iter())
             .map(|b| (b.node.as_str(), b.lane, b.segments.len(), b.end_ms()))
