@@ -101,8 +101,9 @@ fn frame(ctx: &egui::Context, mut draw: impl FnMut(&mut egui::Ui)) {
     std::hint::black_box(primitives);
 }
 
-/// Marks the first third of the nodes finished (their wires pulse) and one running.
-fn mid_run(app: &mut AppCanvas, plan: &Arc<flowcanvas::plan::Plan>) {
+/// Marks the first third of the nodes finished (their wires pulse) and the next `running`
+/// running (one, or eight as in a run with eight steps at once).
+fn mid_run(app: &mut AppCanvas, plan: &Arc<flowcanvas::plan::Plan>, running: usize) {
     let now = Instant::now();
     let view = &mut app.session.run_view;
     view.apply(
@@ -129,16 +130,18 @@ fn mid_run(app: &mut AppCanvas, plan: &Arc<flowcanvas::plan::Plan>) {
             now,
         );
     }
-    view.apply(
-        &Event::NodeStarted {
-            run: 1,
-            node: plan.steps[done].node.clone(),
-            order: done + 1,
-            at_ms: done as f64,
-            ready_ms: done as f64,
-        },
-        now,
-    );
+    for (at, step) in plan.steps.iter().enumerate().skip(done).take(running) {
+        view.apply(
+            &Event::NodeStarted {
+                run: 1,
+                node: step.node.clone(),
+                order: at + 1,
+                at_ms: at as f64,
+                ready_ms: at as f64,
+            },
+            now,
+        );
+    }
     app.session.update_derived();
 }
 
@@ -150,11 +153,10 @@ fn app_canvas(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(6));
     for n in SIZES {
         let flow = flow(n);
-        for running in [false, true] {
+        for (name, running) in [("app_idle", 0), ("app_mid_run", 1), ("app_mid_run_8", 8)] {
             let ctx = egui::Context::default();
             let mut app = AppCanvas::new(&flow, &registry);
             frame(&ctx, |ui| app.show(ui));
-            let name = if running { "app_mid_run" } else { "app_idle" };
             let plan = Arc::new(
                 plan(&flow, &registry, &Scope::Flow, RunMode::All, &|_| false).expect("plan"),
             );
@@ -162,9 +164,9 @@ fn app_canvas(c: &mut Criterion) {
                 b.iter_custom(|iterations| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iterations {
-                        if running {
+                        if running > 0 {
                             // Not timed: keeps rings pulsing and wires flowing.
-                            mid_run(&mut app, &plan);
+                            mid_run(&mut app, &plan, running);
                         }
                         let start = Instant::now();
                         frame(&ctx, |ui| app.show(ui));
@@ -192,14 +194,14 @@ fn paired_ratio(_c: &mut Criterion) {
         let flow = flow(n);
         let plan =
             Arc::new(plan(&flow, &registry, &Scope::Flow, RunMode::All, &|_| false).expect("plan"));
-        for running in [false, true] {
+        for (label, running) in [("idle", 0), ("mid-run", 1), ("mid-run, 8 running", 8)] {
             let (app_ctx, bare_ctx) = (egui::Context::default(), egui::Context::default());
             let mut app_canvas = AppCanvas::new(&flow, &registry);
             let mut bare = bare_editor(&flow);
             let (mut app_ms, mut bare_ms) = (Vec::new(), Vec::new());
             for round in 0..80 {
-                if running {
-                    mid_run(&mut app_canvas, &plan);
+                if running > 0 {
+                    mid_run(&mut app_canvas, &plan, running);
                 }
                 let start = Instant::now();
                 frame(&app_ctx, |ui| app_canvas.show(ui));
@@ -218,8 +220,7 @@ fn paired_ratio(_c: &mut Criterion) {
             };
             let (app, bare_median) = (median(&mut app_ms), median(&mut bare_ms));
             println!(
-                "paired {n} nodes {}: app {app:.2} ms, bare {bare_median:.2} ms, ratio {:.2}",
-                if running { "mid-run" } else { "idle" },
+                "paired {n} nodes {label}: app {app:.2} ms, bare {bare_median:.2} ms, ratio {:.2}",
                 app / bare_median
             );
         }

@@ -157,8 +157,9 @@ fn registry() -> Arc<Registry> {
     Arc::new(registry)
 }
 
-fn run_to_end(engine: &mut Engine, flow: &Arc<Flow>) {
-    let counts = run_request(engine, RunRequest::new(flow.clone(), "."));
+fn run_to_end(engine: &mut Engine, flow: &Arc<Flow>, parallel: usize) {
+    let request = RunRequest::new(flow.clone(), ".").max_parallel(parallel);
+    let counts = run_request(engine, request);
     assert_eq!(counts.succeeded, NODES);
 }
 
@@ -182,13 +183,47 @@ fn executor(c: &mut Criterion) {
     group
         .sample_size(20)
         .measurement_time(Duration::from_secs(8));
+    // One step at a time (the default), and up to eight at once: the dispatch loop's own
+    // cost per step must not grow with the budget.
     for (name, flow) in [("chain", chain(NODES)), ("wide", wide(NODES))] {
         let flow = Arc::new(flow);
         let mut engine = Engine::start(registry.clone()).expect("executor thread");
-        group.bench_with_input(BenchmarkId::new(name, NODES), &flow, |b, flow| {
-            b.iter(|| run_to_end(&mut engine, flow));
-        });
+        for (suffix, parallel) in [("", 1), ("_parallel8", 8)] {
+            let id = BenchmarkId::new(format!("{name}{suffix}"), NODES);
+            group.bench_with_input(id, &flow, |b, flow| {
+                b.iter(|| run_to_end(&mut engine, flow, parallel));
+            });
+        }
     }
+    group.finish();
+}
+
+/// Eight independent `sleep 0.5` shell steps: with eight at once the run takes one sleep,
+/// not eight (target: under 0.6 s).
+fn parallel_sleeps(c: &mut Criterion) {
+    let registry = registry();
+    let mut group = c.benchmark_group("parallel");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+    let nodes = (0..8)
+        .map(|i| {
+            Node::new(format!("sleep{i}").as_str(), "shell").with_param("command", "sleep 0.5")
+        })
+        .collect();
+    let flow = Arc::new(Flow {
+        nodes,
+        ..Flow::default()
+    });
+    let mut engine = Engine::start(registry).expect("executor thread");
+    group.bench_function("sleep_0.5_x8_parallel8", |b| {
+        b.iter(|| {
+            let request = RunRequest::new(flow.clone(), ".").max_parallel(8);
+            let counts = run_request(&mut engine, request);
+            assert_eq!(counts.succeeded, 8);
+        });
+    });
     group.finish();
 }
 
@@ -260,5 +295,5 @@ fn store(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, executor, planner, store);
+criterion_group!(benches, executor, parallel_sleeps, planner, store);
 criterion_main!(benches);

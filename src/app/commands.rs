@@ -43,7 +43,8 @@ impl FlowcanvasApp {
             AppCommand::Run(..)
             | AppCommand::OpenRunPanel(..)
             | AppCommand::Queue { .. }
-            | AppCommand::QueueCancel(..)
+            | AppCommand::CancelRun(..)
+            | AppCommand::PauseRun(..)
             | AppCommand::QueueMove(..)
             | AppCommand::QueuePause(..)
             | AppCommand::QueueClearFinished
@@ -163,6 +164,7 @@ impl FlowcanvasApp {
                 mode,
                 inputs,
                 parallel,
+                fail_fast,
             } => {
                 self.run_panel.plan_queued();
                 // The queued run is a snapshot: later edits and input changes do not touch it.
@@ -175,12 +177,15 @@ impl FlowcanvasApp {
                             .store(self.session.store());
                         request.inputs = inputs;
                         request.max_parallel = parallel.map(|n| n.max(1) as usize);
+                        request.fail_fast = fail_fast;
                         self.submit(request);
                     }
                     Err(err) => self.notice(&format!("Cannot run: {err}")),
                 }
             }
-            AppCommand::QueueCancel(run) => self.with_engine(|engine| engine.cancel(run)),
+            AppCommand::CancelRun(run) => self.with_engine(|engine| engine.cancel(run)),
+            AppCommand::PauseRun(run, true) => self.with_engine(|engine| engine.pause_run(run)),
+            AppCommand::PauseRun(run, false) => self.with_engine(|engine| engine.resume_run(run)),
             AppCommand::QueueMove(run, how) => self.with_engine(|engine| engine.move_run(run, how)),
             AppCommand::QueuePause(paused) => self.with_engine(|engine| engine.set_paused(paused)),
             AppCommand::QueueClearFinished => self.with_engine(|engine| engine.clear_finished()),

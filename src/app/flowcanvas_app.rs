@@ -257,6 +257,7 @@ impl FlowcanvasApp {
                 mode: crate::plan::RunMode::All,
                 inputs: Default::default(),
                 parallel: None,
+                fail_fast: None,
             });
         }
         app

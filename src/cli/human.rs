@@ -252,11 +252,33 @@ impl HumanOutput {
                 );
                 self.line(&self.paint("33", &text));
             }
-            Event::NodeCancelled { node, .. } => {
+            Event::NodeCancelled { node, reason, .. } => {
+                let why = reason
+                    .as_deref()
+                    .map(|reason| format!(": {reason}"))
+                    .unwrap_or_default();
                 let text = format!(
-                    "  {} ■ {} cancelled",
+                    "  {} ■ {} cancelled{why}",
                     self.badge(node.as_str()),
                     self.name(node)
+                );
+                self.line(&self.paint("35", &text));
+            }
+            Event::RunPaused { running, .. } => {
+                let text = match running {
+                    0 => "  ⏸ Paused: no new step starts until the run is resumed".to_owned(),
+                    n => format!(
+                        "  ⏸ Pausing: {n} running step{} finish, then no new step starts",
+                        if *n == 1 { "" } else { "s" }
+                    ),
+                };
+                self.line(&self.paint("33", &text));
+            }
+            Event::RunResumed { .. } => self.line(&self.paint("36", "  ▶ Resumed")),
+            Event::RunCancelling { running, .. } => {
+                let text = format!(
+                    "  ■ Cancelling: {running} running step{} finish, the rest will not start",
+                    if *running == 1 { "" } else { "s" }
                 );
                 self.line(&self.paint("35", &text));
             }

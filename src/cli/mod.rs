@@ -164,8 +164,12 @@ pub struct TargetArgs {
     #[arg(long, value_name = "ID", conflicts_with = "to")]
     pub node: Option<String>,
     /// Run everything this node depends on, then the node.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "from")]
     pub to: Option<String>,
+    /// Run this node and everything downstream of it, with the side inputs that part needs
+    /// (stored results where fresh, run where not); the rest of the flow is left out.
+    #[arg(long, value_name = "ID", conflicts_with = "node")]
+    pub from: Option<String>,
     /// All: every planned node. Missing: only nodes without a result, and their downstream.
     #[arg(long, value_enum, default_value_t = ModeArg::All)]
     pub mode: ModeArg,
@@ -195,10 +199,11 @@ impl TargetArgs {
 impl TargetArgs {
     /// The scope these arguments name.
     pub fn scope(&self) -> Scope {
-        match (&self.node, &self.to) {
-            (Some(id), _) => Scope::Node(NodeId::from(id.as_str())),
-            (None, Some(id)) => Scope::ToHere(NodeId::from(id.as_str())),
-            (None, None) => Scope::Flow,
+        match (&self.node, &self.to, &self.from) {
+            (Some(id), _, _) => Scope::Node(NodeId::from(id.as_str())),
+            (None, Some(id), _) => Scope::ToHere(NodeId::from(id.as_str())),
+            (None, None, Some(id)) => Scope::FromHere(NodeId::from(id.as_str())),
+            (None, None, None) => Scope::Flow,
         }
     }
 }

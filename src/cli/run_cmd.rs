@@ -13,7 +13,7 @@ use super::{
 };
 use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
 use crate::nodes::{Outputs, Registry};
-use crate::plan::{RunMode, Scope};
+use crate::plan::RunMode;
 use crate::signals::{self, StopSignal};
 use crate::store::{ContinueHow, RecordStatus, Store};
 
@@ -29,7 +29,7 @@ pub fn run(args: &RunArgs) -> i32 {
     // A run that reads stored results has them read on the executor's thread while this one
     // parses the flow (both take a while for a large flow).
     if let Some(store) = args.target.store(&args.file) {
-        if mode == RunMode::Missing || matches!(scope, Scope::Node(_)) {
+        if scope.reads_results(mode) {
             engine.handle().preload(store);
         }
     }

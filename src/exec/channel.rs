@@ -273,6 +273,7 @@ mod tests {
         sink.emit(Event::NodeCancelled {
             run: 1,
             node: node.clone(),
+            reason: None,
         });
         sink.flush();
         let events: Vec<Event> = std::iter::from_fn(|| stream.try_recv()).collect();

@@ -126,6 +126,7 @@ pub(crate) enum Command {
     Run(RunId, Box<RunRequest>),
     Stop,
     Cancel(RunId),
+    PauseRun(RunId, bool),
     Move(RunId, QueueMove),
     Pause(bool),
     ClearFinished,
@@ -176,15 +177,29 @@ impl EngineHandle {
         run
     }
 
-    /// Stops the active run: its running steps are cancelled (processes killed) and the
-    /// steps not yet run are marked cancelled. Queued runs stay queued.
+    /// Stops the active run now: its running steps are killed (processes included) and
+    /// the steps not yet run are marked cancelled. Queued runs stay queued.
     pub fn stop(&self) {
         let _ = self.commands.send(Command::Stop);
     }
 
-    /// Cancels a queued run (it will not start), or stops it if it is the running one.
+    /// Cancels a run gracefully. A queued run will not start. The running one starts no new
+    /// step; the steps already running finish (none is aborted partway through what it
+    /// does), then every step not started is marked cancelled and the run ends cancelled.
+    /// A `run_cancelling` event says it was heard.
     pub fn cancel(&self, run: RunId) {
         let _ = self.commands.send(Command::Cancel(run));
+    }
+
+    /// Pauses the running run: no new step starts, steps already running finish
+    /// (`run_paused`). Nothing happens to a run that is not running.
+    pub fn pause_run(&self, run: RunId) {
+        let _ = self.commands.send(Command::PauseRun(run, true));
+    }
+
+    /// Lets a paused run go on (`run_resumed`).
+    pub fn resume_run(&self, run: RunId) {
+        let _ = self.commands.send(Command::PauseRun(run, false));
     }
 
     /// Moves a queued run up, down, or to the front of the queue.

@@ -56,7 +56,8 @@ pub enum Event {
         /// When it started, in milliseconds from the run's start.
         at_ms: f64,
         /// When it became ready to start (every step it depends on had ended), in
-        /// milliseconds from the run's start: it waited `at_ms - ready_ms` for a free slot.
+        /// milliseconds from the run's start: it waited `at_ms - ready_ms` for a free slot
+        /// (or while the run was paused).
         ready_ms: f64,
     },
     /// A step reported progress: streamed output, or k of N.
@@ -107,12 +108,36 @@ pub enum Event {
         /// Why (a missing input, an upstream failure).
         reason: String,
     },
-    /// A step was stopped, or will not start because the run was stopped.
+    /// A step was stopped, or will not start because the run was stopped or cancelled.
     NodeCancelled {
         /// The run.
         run: RunId,
         /// The node.
         node: NodeId,
+        /// Why, when it never started (`not started: the run was cancelled`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The run was paused: no new step starts; steps already running finish.
+    RunPaused {
+        /// The run.
+        run: RunId,
+        /// How many steps are still running (they finish; the run is fully paused when
+        /// none is).
+        running: usize,
+    },
+    /// A paused run goes on.
+    RunResumed {
+        /// The run.
+        run: RunId,
+    },
+    /// The run is being cancelled: no new step starts, steps already running finish, and
+    /// then every step not started is cancelled and the run ends.
+    RunCancelling {
+        /// The run.
+        run: RunId,
+        /// How many steps are still running.
+        running: usize,
     },
     /// The result store could not be read or written (the run goes on; the message names
     /// the file).
@@ -164,6 +189,9 @@ impl Event {
             | Event::NodeFailed { run, .. }
             | Event::NodeSkipped { run, .. }
             | Event::NodeCancelled { run, .. }
+            | Event::RunPaused { run, .. }
+            | Event::RunResumed { run }
+            | Event::RunCancelling { run, .. }
             | Event::StoreProblem { run, .. }
             | Event::RunFinished { run, .. } => *run,
         }
@@ -180,7 +208,18 @@ pub enum RunStatus {
     Partial,
     /// Nothing succeeded.
     Failed,
-    /// Stopped by the user.
+    /// Stopped or cancelled by the user.
+    Cancelled,
+}
+
+/// How a run's loop ended, for its summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Every step ran or was skipped.
+    Finished,
+    /// Stopped: running steps were killed.
+    Stopped,
+    /// Cancelled: running steps finished, the rest never started.
     Cancelled,
 }
 
@@ -269,11 +308,27 @@ impl Counts {
 
 /// The summary line of a run, e.g. `Flow failed: 1 failed, 2 skipped in 0.3 s`.
 pub fn summary_line(status: RunStatus, counts: &Counts, elapsed_ms: f64) -> String {
-    let label = match status {
-        RunStatus::Done => "Flow complete",
-        RunStatus::Partial => "Flow finished with problems",
-        RunStatus::Failed => "Flow failed",
-        RunStatus::Cancelled => "Flow stopped",
+    let ending = match status {
+        RunStatus::Cancelled => Ending::Stopped,
+        _ => Ending::Finished,
+    };
+    summary_line_for(ending, status, counts, elapsed_ms)
+}
+
+/// [`summary_line`] of a run that ended this way: a cancelled run says so rather than
+/// "stopped".
+pub fn summary_line_for(
+    ending: Ending,
+    status: RunStatus,
+    counts: &Counts,
+    elapsed_ms: f64,
+) -> String {
+    let label = match (status, ending) {
+        (_, Ending::Cancelled) => "Flow cancelled",
+        (RunStatus::Cancelled, _) | (_, Ending::Stopped) => "Flow stopped",
+        (RunStatus::Done, _) => "Flow complete",
+        (RunStatus::Partial, _) => "Flow finished with problems",
+        (RunStatus::Failed, _) => "Flow failed",
     };
     let parts: Vec<String> = [
         (counts.succeeded, NodeStatus::Succeeded),

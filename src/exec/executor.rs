@@ -14,7 +14,9 @@ use rustc_hash::FxHashMap;
 
 use super::channel::EventSink;
 use super::engine::{Command, EngineOptions, RunRequest};
-use super::events::{summary_line, Counts, Event, NodeOutcome, NodeStatus, RunId, RunStatus};
+use super::events::{
+    summary_line_for, Counts, Ending, Event, NodeOutcome, NodeStatus, RunId, RunStatus,
+};
 use super::queue::{Cancelled, QueueStatus, RunQueue};
 use super::recording::RunRecorder;
 use crate::model::{NodeId, NodeLabels, Value};
@@ -52,6 +54,8 @@ enum StepState {
 enum RunEnd {
     Finished,
     Stopped,
+    /// Cancelled gracefully: running steps finished, the rest were marked cancelled.
+    Cancelled,
     Shutdown,
 }
 
@@ -85,6 +89,11 @@ struct ActiveRun {
     request: RunRequest,
     /// Fail fast tripped: why the steps not started yet are skipped.
     tripped: Option<String>,
+    /// Paused: no new step starts until resumed.
+    paused: bool,
+    /// Cancelled gracefully: no new step starts; once the running steps end, the rest are
+    /// cancelled.
+    cancelling: bool,
     base_dir: Arc<Path>,
     plan: Arc<Plan>,
     kinds: Vec<Option<Arc<dyn NodeKind>>>,
@@ -96,6 +105,11 @@ struct ActiveRun {
     /// When each step became ready, in milliseconds from `started` (for its timeline).
     ready_ms: Vec<f64>,
     running: FxHashMap<usize, CancelToken>,
+    /// The slots of its kind's limit each step holds while it runs: 1, or a batch step's
+    /// items at once.
+    slots: Vec<usize>,
+    /// The kind limits in force for this run (see [`kind_limits`]).
+    kind_limits: FxHashMap<&'static str, KindLimit>,
     /// Shared by the run's inline steps, which finish before Stop is read anyway.
     inline_cancel: CancelToken,
     started: Instant,
@@ -168,6 +182,8 @@ impl Executor {
                 None
             }
             Command::Stop => return active.map(|_| RunEnd::Stopped),
+            // Only the running run can be paused (handled while it runs).
+            Command::PauseRun(..) => return None,
             Command::Cancel(id) => match self.queue.cancel(id) {
                 Cancelled::Running => return Some(RunEnd::Stopped),
                 Cancelled::NotFound => return None,
@@ -342,8 +358,7 @@ impl Executor {
         request.flow = flow;
         // A whole-flow or up-to-here run in All mode runs everything it plans, upstream
         // included, so it reads no stored result: loading them would only cost time.
-        let reads_results = request.mode == crate::plan::RunMode::Missing
-            || matches!(request.scope, Scope::Node(_));
+        let reads_results = request.scope.reads_results(request.mode);
         if reads_results {
             self.load_store(id, request.store.as_ref());
         } else if request.store.is_some() {
@@ -436,10 +451,21 @@ impl Executor {
         let mut run = ActiveRun::new(id, request, plan, &self.registry, started);
         run.recorder = recorder;
         let end = self.drive(&mut run);
-        if !matches!(end, RunEnd::Finished) {
-            self.cancel_remaining(&mut run);
+        self.end_run(&mut run, &end);
+    }
+
+    /// Settles a run whose loop ended: Stop (and shutting down) kill what still runs;
+    /// then the run's outcome is recorded and told.
+    fn end_run(&mut self, run: &mut ActiveRun, end: &RunEnd) {
+        if matches!(end, RunEnd::Stopped | RunEnd::Shutdown) {
+            self.cancel_remaining(run);
         }
-        self.finish(&mut run, !matches!(end, RunEnd::Finished));
+        let ending = match end {
+            RunEnd::Finished => Ending::Finished,
+            RunEnd::Cancelled => Ending::Cancelled,
+            RunEnd::Stopped | RunEnd::Shutdown => Ending::Stopped,
+        };
+        self.finish(run, ending);
         if matches!(end, RunEnd::Shutdown) {
             self.shutting_down = true;
         }
@@ -452,49 +478,49 @@ impl Executor {
             .or(settings.max_parallel.map(|n| n as usize))
             .unwrap_or(self.max_parallel)
             .max(1);
-        let kind_limits = settings.kind_limits.clone();
         loop {
-            if let Some(reason) = run.tripped.clone() {
-                // Fail fast: nothing new starts; once the running steps end, the rest is
-                // skipped naming the failure.
-                if run.running.is_empty() {
+            let mut deferred = Vec::new();
+            while run.running.len() < limit && !run.holds_back() {
+                let Some(Reverse(step)) = run.ready.pop() else {
+                    break;
+                };
+                if run.at_kind_limit(step) {
+                    deferred.push(Reverse(step));
+                    continue;
+                }
+                self.dispatch(run, step);
+                match self.commands.try_recv() {
+                    Ok(command) => {
+                        if let Some(end) = self.command_during_run(command, run) {
+                            return end;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => {}
+                    Err(TryRecvError::Disconnected) => return RunEnd::Shutdown,
+                }
+            }
+            run.ready.extend(deferred);
+            if run.running.is_empty() {
+                // Fail fast and Cancel wait for the running steps, then settle the rest: fail
+                // fast skips them naming the failure, Cancel cancels them.
+                if let Some(reason) = run.tripped.clone() {
                     self.skip_unstarted(run, &reason);
                     return RunEnd::Finished;
                 }
-            } else {
-                let mut deferred = Vec::new();
-                while run.running.len() < limit && run.tripped.is_none() {
-                    let Some(Reverse(step)) = run.ready.pop() else {
-                        break;
-                    };
-                    if at_kind_limit(run, step, &kind_limits) {
-                        deferred.push(Reverse(step));
-                        continue;
-                    }
-                    self.dispatch(run, step);
-                    match self.commands.try_recv() {
-                        Ok(command) => {
-                            if let Some(end) = self.command_during_run(command, run.id) {
-                                return end;
-                            }
-                        }
-                        Err(TryRecvError::Empty) => {}
-                        Err(TryRecvError::Disconnected) => return RunEnd::Shutdown,
-                    }
+                if run.cancelling {
+                    self.cancel_unstarted(run);
+                    return RunEnd::Cancelled;
                 }
-                run.ready.extend(deferred);
-            }
-            if run.running.is_empty() && (run.ready.is_empty() || run.tripped.is_some()) {
-                if let Some(reason) = run.tripped.clone() {
-                    self.skip_unstarted(run, &reason);
+                // A paused run with steps ready waits here for Resume, Cancel or Stop.
+                if run.ready.is_empty() {
+                    return RunEnd::Finished;
                 }
-                return RunEnd::Finished;
             }
             self.sink.flush();
             select! {
                 recv(self.commands) -> command => match command {
                     Ok(command) => {
-                        if let Some(end) = self.command_during_run(command, run.id) {
+                        if let Some(end) = self.command_during_run(command, run) {
                             return end;
                         }
                     }
@@ -509,8 +535,48 @@ impl Executor {
         }
     }
 
-    fn command_during_run(&mut self, command: Command, run: RunId) -> Option<RunEnd> {
-        self.queue_command(command, Some(run))
+    /// Handles a command while `run` is active: Pause, Resume and Cancel of this run change
+    /// how it dispatches; everything else goes to the queue.
+    fn command_during_run(&mut self, command: Command, run: &mut ActiveRun) -> Option<RunEnd> {
+        match command {
+            Command::PauseRun(id, paused) if id == run.id => {
+                if run.cancelling || run.paused == paused {
+                    return None;
+                }
+                run.paused = paused;
+                let (event, status) = match paused {
+                    true => (
+                        Event::RunPaused {
+                            run: id,
+                            running: run.running.len(),
+                        },
+                        QueueStatus::Paused,
+                    ),
+                    false => (Event::RunResumed { run: id }, QueueStatus::Running),
+                };
+                self.sink.emit(event);
+                if self.queue.set_active_status(id, status) {
+                    self.queue_changed();
+                }
+                None
+            }
+            Command::Cancel(id) if id == run.id => {
+                if !run.cancelling {
+                    run.cancelling = true;
+                    self.sink.emit(Event::RunCancelling {
+                        run: id,
+                        running: run.running.len(),
+                    });
+                    if self.queue.set_active_status(id, QueueStatus::Cancelling) {
+                        self.queue_changed();
+                    }
+                }
+                None
+            }
+            // Pausing a run that is not the running one changes nothing.
+            Command::PauseRun(..) => None,
+            command => self.queue_command(command, Some(run.id)),
+        }
     }
 
     fn worker_message(&mut self, run: &mut ActiveRun, message: WorkerMsg) {
@@ -676,10 +742,21 @@ impl Executor {
     ) {
         let node_index = run.plan.steps[step].node_index;
         let node = run.plan.steps[step].node.clone();
-        let concurrency = run.request.flow.nodes[node_index]
-            .concurrency
+        let chosen = run.request.flow.nodes[node_index].concurrency;
+        let mut concurrency = chosen
             .map_or_else(|| kind.batch_concurrency(), |n| n as usize)
             .max(1);
+        // Items count against the kind's limit one by one: the batch takes the slots left
+        // (at least one). A node's own "items at once" goes past a default limit, not past
+        // one the flow sets.
+        let step_kind = run.plan.steps[step].kind;
+        if let Some(limit) = run.kind_limits.get(step_kind).copied() {
+            if limit.explicit || chosen.is_none() {
+                let left = limit.limit.saturating_sub(run.kind_slots_in_use(step_kind));
+                concurrency = concurrency.min(left).max(1);
+            }
+        }
+        run.slots[step] = concurrency;
         let retrying_items = matches!(&run.request.scope, Scope::Node(id) if *id == node);
         let only = if retrying_items {
             run.request.items.clone()
@@ -852,6 +929,7 @@ impl Executor {
                         self.sink.emit(Event::NodeCancelled {
                             run: run.id,
                             node: node.clone(),
+                            reason: None,
                         });
                         (
                             NodeStatus::Cancelled,
@@ -900,6 +978,26 @@ impl Executor {
         }
     }
 
+    /// After a graceful Cancel, once no step runs: every step not started is cancelled.
+    fn cancel_unstarted(&mut self, run: &mut ActiveRun) {
+        run.ready.clear();
+        let reason = "not started: the run was cancelled";
+        for step in 0..run.plan.steps.len() {
+            if run.state[step] == StepState::Waiting {
+                run.state[step] = StepState::Ended(NodeStatus::Cancelled);
+                let node = run.plan.steps[step].node.clone();
+                if let Some(recorder) = run.recorder.as_mut() {
+                    recorder.note(&node, None, Some(reason.to_owned()));
+                }
+                self.sink.emit(Event::NodeCancelled {
+                    run: run.id,
+                    node,
+                    reason: Some(reason.to_owned()),
+                });
+            }
+        }
+    }
+
     /// After Stop: cancels running steps (killing their processes now) and every step that
     /// has not run.
     fn cancel_remaining(&mut self, run: &mut ActiveRun) {
@@ -911,13 +1009,17 @@ impl Executor {
                 run.state[step] = StepState::Ended(NodeStatus::Cancelled);
                 let node = run.plan.steps[step].node.clone();
                 self.sink.settle(run.id, &node);
-                self.sink.emit(Event::NodeCancelled { run: run.id, node });
+                self.sink.emit(Event::NodeCancelled {
+                    run: run.id,
+                    node,
+                    reason: None,
+                });
             }
         }
         run.ready.clear();
     }
 
-    fn finish(&mut self, run: &mut ActiveRun, stopped: bool) {
+    fn finish(&mut self, run: &mut ActiveRun, ending: Ending) {
         let mut nodes: Vec<NodeOutcome> = run
             .plan
             .steps
@@ -941,9 +1043,9 @@ impl Executor {
             status: NodeStatus::Reused,
         }));
         let counts = Counts::of(&nodes);
-        let status = counts.status(stopped);
+        let status = counts.status(ending != Ending::Finished);
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
-        let summary = summary_line(status, &counts, elapsed_ms);
+        let summary = summary_line_for(ending, status, &counts, elapsed_ms);
         if let Some(recorder) = run.recorder.take() {
             let problem = recorder.finish(status, &summary, &nodes);
             self.store_problem(run.id, problem);
@@ -985,12 +1087,13 @@ impl ActiveRun {
             .filter(|&i| waiting_on[i] == 0)
             .map(Reverse)
             .collect();
-        let kinds = plan
+        let kinds: Vec<Option<Arc<dyn NodeKind>>> = plan
             .steps
             .iter()
             .map(|step| registry.get(step.kind).cloned())
             .collect();
         let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
+        let kind_limits = kind_limits(&plan, &kinds, &request.flow.settings.kind_limits);
         // The steps that depend on nothing are ready now; the others when their last
         // dependency ends.
         let ready_ms = vec![started.elapsed().as_secs_f64() * 1000.0; count];
@@ -998,6 +1101,8 @@ impl ActiveRun {
             id,
             request,
             tripped: None,
+            paused: false,
+            cancelling: false,
             base_dir,
             plan,
             kinds,
@@ -1008,12 +1113,36 @@ impl ActiveRun {
             ready,
             ready_ms,
             running: FxHashMap::default(),
+            slots: vec![1; count],
+            kind_limits,
             inline_cancel: CancelToken::new(),
             recorder: None,
             signatures: vec![None; count],
             started,
             labels: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The slots steps of `kind` hold now: one per running step, or its items at once for a
+    /// batch step.
+    fn kind_slots_in_use(&self, kind: &str) -> usize {
+        (self.running.keys())
+            .filter(|s| self.plan.steps[**s].kind == kind)
+            .map(|&s| self.slots[s])
+            .sum()
+    }
+
+    /// Whether `step`'s kind already uses all the slots its limit allows.
+    fn at_kind_limit(&self, step: usize) -> bool {
+        let kind = self.plan.steps[step].kind;
+        self.kind_limits
+            .get(kind)
+            .is_some_and(|limit| self.kind_slots_in_use(kind) >= limit.limit)
+    }
+
+    /// Whether no new step may start now: paused, being cancelled, or fail fast tripped.
+    fn holds_back(&self) -> bool {
+        self.paused || self.cancelling || self.tripped.is_some()
     }
 
     /// Milliseconds from the run's start to now.
@@ -1058,14 +1187,91 @@ fn run_guarded(kind: &dyn NodeKind, context: &NodeContext) -> Result<Outputs, No
     })
 }
 
-/// Whether `step`'s kind already has as many steps running as the flow's limit for it.
-fn at_kind_limit(run: &ActiveRun, step: usize, kind_limits: &BTreeMap<String, u32>) -> bool {
-    let kind = run.plan.steps[step].kind;
-    let Some(&limit) = kind_limits.get(kind) else {
-        return false;
-    };
-    let running = (run.running.keys())
-        .filter(|s| run.plan.steps[**s].kind == kind)
-        .count();
-    running >= limit.max(1) as usize
+/// How many steps (batch items counted one by one) of one kind may work at once in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct KindLimit {
+    limit: usize,
+    /// Set in the flow's `kind_limits` (else the kind's default: its batch items at once).
+    explicit: bool,
+}
+
+/// The limit of each kind the plan runs: the flow's `kind_limits` entry, else, for kinds
+/// whose batch items run several at once by default (web and LLM calls, images), that
+/// number. Other kinds have no limit of their own.
+fn kind_limits(
+    plan: &Plan,
+    kinds: &[Option<Arc<dyn NodeKind>>],
+    flow_limits: &BTreeMap<String, u32>,
+) -> FxHashMap<&'static str, KindLimit> {
+    let mut limits = FxHashMap::default();
+    for (step, kind) in plan.steps.iter().zip(kinds) {
+        if limits.contains_key(step.kind) {
+            continue;
+        }
+        let limit = match (flow_limits.get(step.kind), kind) {
+            (Some(&limit), _) => Some(KindLimit {
+                limit: limit.max(1) as usize,
+                explicit: true,
+            }),
+            (None, Some(kind)) if kind.batch_concurrency() > 1 => Some(KindLimit {
+                limit: kind.batch_concurrency(),
+                explicit: false,
+            }),
+            _ => None,
+        };
+        if let Some(limit) = limit {
+            limits.insert(step.kind, limit);
+        }
+    }
+    limits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Flow, Node};
+
+    #[test]
+    fn kinds_with_several_batch_items_at_once_get_that_limit_unless_the_flow_sets_one() {
+        let registry = Registry::builtin();
+        let flow = Flow {
+            nodes: vec![
+                Node::new("fetch", "http_request").with_value("url", "http://localhost/"),
+                Node::new("ask", "llm_chat").with_value("prompt", "hi"),
+                Node::new("cmd", "shell").with_param("command", "true"),
+            ],
+            ..Flow::default()
+        };
+        let plan = crate::plan::plan(
+            &flow,
+            &registry,
+            &Scope::Flow,
+            crate::plan::RunMode::All,
+            &|_| false,
+        )
+        .unwrap();
+        let kinds: Vec<_> = plan
+            .steps
+            .iter()
+            .map(|s| registry.get(s.kind).cloned())
+            .collect();
+        let mut set = BTreeMap::new();
+        set.insert("llm_chat".to_owned(), 1);
+        let limits = kind_limits(&plan, &kinds, &set);
+        let default = KindLimit {
+            limit: 4,
+            explicit: false,
+        };
+        assert_eq!(limits.get("http_request"), Some(&default));
+        let one = KindLimit {
+            limit: 1,
+            explicit: true,
+        };
+        assert_eq!(limits.get("llm_chat"), Some(&one));
+        assert_eq!(
+            limits.get("shell"),
+            None,
+            "one item at a time: no limit of its own"
+        );
+    }
 }

@@ -16,8 +16,8 @@ pub use channel::{EventStream, Waker};
 pub use continuation::{continue_run, continued_by, fresh_steps, pick_run, ContinueError};
 pub use engine::{Engine, EngineHandle, EngineOptions, RunRequest};
 pub use events::{
-    format_duration_ms, summary_line, Counts, Event, ItemFailure, NodeOutcome, NodeStatus, RunId,
-    RunStatus,
+    format_duration_ms, summary_line, summary_line_for, Counts, Ending, Event, ItemFailure,
+    NodeOutcome, NodeStatus, RunId, RunStatus,
 };
 pub use executor::is_running_node;
 pub use queue::{QueueItem, QueueMove, QueueStatus};

@@ -20,6 +20,10 @@ pub enum QueueStatus {
     Queued,
     /// Running now.
     Running,
+    /// Running, but paused: no new step starts until it is resumed.
+    Paused,
+    /// Running, being cancelled: the steps already running finish, nothing new starts.
+    Cancelling,
     /// Every planned step succeeded.
     Done,
     /// Some steps failed or were skipped.
@@ -138,6 +142,18 @@ impl RunQueue {
             item.summary = Some(summary);
             item.elapsed_ms = Some(elapsed_ms);
             self.finished.push(item);
+        }
+    }
+
+    /// Sets the running run's status (running, paused, cancelling); false if `run` is not
+    /// the running one or nothing changed.
+    pub fn set_active_status(&mut self, run: RunId, status: QueueStatus) -> bool {
+        match self.active.as_mut() {
+            Some(item) if item.run == run && item.status != status => {
+                item.status = status;
+                true
+            }
+            _ => false,
         }
     }
 

@@ -16,6 +16,8 @@ enum Fate {
     Run,
     Reuse,
     Skip,
+    /// Gathered, but neither downstream of a run-from node nor needed by that part.
+    Out,
 }
 
 /// Works out the plan for running `scope` of `flow` in `mode`.
@@ -68,6 +70,18 @@ pub(super) fn plan_in(
                 });
             }
             (producers_behind(graph, index, &mut warnings)?, true)
+        }
+        Scope::FromHere(id) => {
+            let index = graph
+                .index(id.as_str())
+                .ok_or_else(|| PlanError::UnknownNode(id.clone()))?;
+            if let Some(reason) = not_a_step(graph, index) {
+                return Err(PlanError::NotRunnable {
+                    node: id.clone(),
+                    reason,
+                });
+            }
+            (wired_downstream(graph, index), true)
         }
         Scope::Flow => {
             let marked: Vec<usize> = (0..graph.len())
@@ -151,16 +165,30 @@ pub(super) fn plan_in(
         refuse_loops_elsewhere(graph, planned.len())?;
     }
 
+    // A run from a node: which planned nodes it forces to run (the node and what its
+    // results really reach), and which of the rest that part needs.
+    let from_here = match scope {
+        Scope::FromHere(id) => Some(from_here_part(graph, id, &planned, &deps, &order)),
+        _ => None,
+    };
+
     // Decide each node's fate in dependency order.
     let mut fate = vec![Fate::Run; planned.len()];
     let mut skipped = Vec::new();
     let mut reused = Vec::new();
     for &p in &order {
         let id = keys[p];
-        if mode == RunMode::Missing
-            && has_result(id)
-            && deps[p].iter().all(|&d| fate[d] == Fate::Reuse)
-        {
+        // Outside the part a run from a node covers, a fresh result is used where there
+        // is one, whatever the mode.
+        let keeps_results = match &from_here {
+            Some(part) if !part.needed[p] => {
+                fate[p] = Fate::Out;
+                continue;
+            }
+            Some(part) => mode == RunMode::Missing || !part.forced[p],
+            None => mode == RunMode::Missing,
+        };
+        if keeps_results && has_result(id) && deps[p].iter().all(|&d| fate[d] == Fate::Reuse) {
             fate[p] = Fate::Reuse;
             reused.push(id.clone());
             continue;
@@ -283,6 +311,68 @@ fn refuse_loops_elsewhere(graph: &FlowGraph<'_>, planned: usize) -> Result<(), P
         Some(cycle) => Err(PlanError::Loop(cycle)),
         None => Ok(()),
     }
+}
+
+/// The step nodes wired downstream of `start` (itself included), seen through viewers,
+/// switches and bypassed nodes. Breadth first, so deep chains do not exhaust the stack.
+fn wired_downstream(graph: &FlowGraph<'_>, start: usize) -> Vec<usize> {
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); graph.len()];
+    for edge in &graph.flow.edges {
+        if let (Some(from), Some(to)) = (
+            graph.index(edge.from.node.as_str()),
+            graph.index(edge.to.node.as_str()),
+        ) {
+            next[from].push(to);
+        }
+    }
+    let mut seen = vec![false; graph.len()];
+    seen[start] = true;
+    let mut queue = std::collections::VecDeque::from([start]);
+    let mut steps = Vec::new();
+    while let Some(index) = queue.pop_front() {
+        if graph.role(index) == PlanRole::Step {
+            steps.push(index);
+        }
+        for &to in &next[index] {
+            if !seen[to] {
+                seen[to] = true;
+                queue.push_back(to);
+            }
+        }
+    }
+    steps
+}
+
+/// What a run from a node covers among the planned nodes (by position in `planned`).
+struct FromHerePart {
+    /// The node, and every node an output of a forced node really feeds (a switch that
+    /// selects another input does not pass it on).
+    forced: Vec<bool>,
+    /// The forced nodes and everything they depend on.
+    needed: Vec<bool>,
+}
+
+/// Works out [`FromHerePart`] from the planned nodes, their dependencies and their order.
+fn from_here_part(
+    graph: &FlowGraph<'_>,
+    start: &NodeId,
+    planned: &[usize],
+    deps: &[Vec<usize>],
+    order: &[usize],
+) -> FromHerePart {
+    let mut forced = vec![false; planned.len()];
+    for &p in order {
+        forced[p] = graph.node(planned[p]).id == *start || deps[p].iter().any(|&d| forced[d]);
+    }
+    let mut needed = forced.clone();
+    for &p in order.iter().rev() {
+        if needed[p] {
+            for &d in &deps[p] {
+                needed[d] = true;
+            }
+        }
+    }
+    FromHerePart { forced, needed }
 }
 
 /// Why a node cannot run by itself, or `None` when it is a step.

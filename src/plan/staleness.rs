@@ -260,7 +260,7 @@ pub fn plan_with_staleness(
 ) -> Result<(Plan, bool), PlanError> {
     // One index of the flow serves both the staleness check and the planning.
     let graph = FlowGraph::new(flow, registry);
-    let checked = mode == RunMode::Missing && staleness == Staleness::Check;
+    let checked = scope.checks_staleness(mode) && staleness == Staleness::Check;
     let mut discounted: HashMap<NodeId, String> = match checked {
         true => stale_reasons_in(&graph, results),
         false => HashMap::new(),

@@ -477,3 +477,179 @@ fn signatures_are_those_stored_results_were_made_with() {
         .collect();
     assert_eq!(signature(&node, [("y", &y), ("x", &x)]), expected);
 }
+
+/// src → mid → out, side → mid; src → view (viewer) → tail; other alone; up → src.
+fn branching() -> Flow {
+    flow(
+        vec![
+            text("up"),
+            template("src", &["x"]),
+            text("side"),
+            template("mid", &["a", "b"]),
+            template("out", &["v"]),
+            Node::new("view", "viewer"),
+            template("tail", &["v"]),
+            text("other"),
+        ],
+        &[
+            ("up.text", "src.x"),
+            ("src.text", "mid.a"),
+            ("side.text", "mid.b"),
+            ("mid.text", "out.v"),
+            ("src.text", "view.in"),
+            ("view.out", "tail.v"),
+        ],
+    )
+}
+
+fn plan_with(flow: &Flow, scope: Scope, mode: RunMode, with_result: &[&str]) -> Plan {
+    let has = |node: &NodeId| with_result.contains(&node.as_str());
+    plan(flow, &Registry::builtin(), &scope, mode, &has).unwrap()
+}
+
+#[test]
+fn from_here_runs_the_node_and_its_downstream_reusing_side_inputs_with_results() {
+    let flow = branching();
+    let all = ["up", "src", "side", "mid", "out", "tail", "other"];
+    // Every side input has a result: only the node and what it reaches run, even in All
+    // mode; the unrelated node is left out altogether.
+    let plan = plan_with(&flow, Scope::FromHere(id("src")), RunMode::All, &all);
+    assert_eq!(order(&plan), ["src", "mid", "out", "tail"]);
+    let mut reused: Vec<&str> = plan.reused.iter().map(NodeId::as_str).collect();
+    reused.sort_unstable();
+    assert_eq!(reused, ["side", "up"]);
+    assert!(matches!(
+        &plan.step_of("mid").unwrap().inputs[1].source,
+        InputSource::Result { node, .. } if node.as_str() == "side"
+    ));
+    assert!(plan.skipped.is_empty());
+}
+
+#[test]
+fn from_here_runs_side_inputs_that_have_no_result() {
+    let flow = branching();
+    let plan = plan_with(&flow, Scope::FromHere(id("src")), RunMode::All, &["up"]);
+    assert_eq!(order(&plan), ["side", "src", "mid", "out", "tail"]);
+    assert_eq!(plan.reused, vec![id("up")]);
+    let mid = plan.step_of("mid").unwrap();
+    assert_eq!(mid.deps.len(), 2, "mid waits for src and for side");
+}
+
+#[test]
+fn from_here_in_missing_mode_keeps_downstream_results_too() {
+    let flow = branching();
+    let with = ["up", "src", "side", "mid", "tail"];
+    let plan = plan_with(&flow, Scope::FromHere(id("src")), RunMode::Missing, &with);
+    assert_eq!(order(&plan), ["out"]);
+}
+
+#[test]
+fn from_here_follows_a_switch_only_through_its_selected_input() {
+    let flow = flow(
+        vec![
+            text("left"),
+            text("right"),
+            Node::new("pick", "switch"),
+            template("after", &["v"]),
+        ],
+        &[
+            ("left.text", "pick.in1"),
+            ("right.text", "pick.in2"),
+            ("pick.out", "after.v"),
+        ],
+    );
+    // The switch passes `left` on: `right` reaches nothing.
+    let plan = plan_with(&flow, Scope::FromHere(id("right")), RunMode::All, &["left"]);
+    assert_eq!(order(&plan), ["right"]);
+    let plan = plan_with(&flow, Scope::FromHere(id("left")), RunMode::All, &[]);
+    assert_eq!(
+        order(&plan),
+        ["after", "left"].iter().rev().copied().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn from_here_refuses_what_is_not_a_step() {
+    let flow = branching();
+    let err = plan(
+        &flow,
+        &Registry::builtin(),
+        &Scope::FromHere(id("view")),
+        RunMode::All,
+        &|_| false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, PlanError::NotRunnable { .. }), "{err}");
+    let err = plan(
+        &flow,
+        &Registry::builtin(),
+        &Scope::FromHere(id("nope")),
+        RunMode::All,
+        &|_| false,
+    )
+    .unwrap_err();
+    assert_eq!(err, PlanError::UnknownNode(id("nope")));
+}
+
+#[test]
+fn from_here_runs_a_stale_side_input_again() {
+    // n0 → n1 → n2 with results; n0 changed since: a run from n1 runs n0 again (its result
+    // is stale) rather than feeding n1 the old text.
+    let (mut flow, results) = chain_with_results(3);
+    flow.node_mut("n0")
+        .unwrap()
+        .params
+        .insert("text".into(), "changed".into());
+    let known: std::collections::HashMap<NodeId, KnownResult<'_>> = results
+        .iter()
+        .map(|(id, outputs, sig)| {
+            let known = KnownResult {
+                outputs,
+                signature: Some(sig.as_str()),
+            };
+            (id.clone(), known)
+        })
+        .collect();
+    let plan = plan_with_results(
+        &flow,
+        &Registry::builtin(),
+        &Scope::FromHere(id("n1")),
+        RunMode::All,
+        &known,
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(order(&plan), ["n0", "n1", "n2"]);
+    assert!(plan.rerun.iter().any(|r| r.node == id("n0")));
+}
+
+#[test]
+fn from_here_on_a_long_chain_does_not_recurse() {
+    let n = 100_000;
+    let mut nodes = vec![text("n0")];
+    let mut edges = Vec::new();
+    for i in 1..n {
+        nodes.push(template(&format!("n{i:06}"), &["x"]));
+        let from = if i == 1 {
+            "n0".to_owned()
+        } else {
+            format!("n{:06}", i - 1)
+        };
+        edges.push(Edge::new(
+            PortRef::new(from.as_str(), "text"),
+            PortRef::new(format!("n{i:06}").as_str(), "x"),
+        ));
+    }
+    let flow = Flow {
+        nodes,
+        edges,
+        ..Flow::default()
+    };
+    let plan = plan_with(
+        &flow,
+        Scope::FromHere(id("n000002")),
+        RunMode::All,
+        &["n0", "n000001"],
+    );
+    assert_eq!(plan.steps.len(), n - 2);
+}

@@ -16,6 +16,9 @@ pub enum Scope {
     Node(NodeId),
     /// Everything this node depends on, then the node.
     ToHere(NodeId),
+    /// The node and everything downstream of it, with the side inputs that part needs:
+    /// stored results where they are fresh, run where not. The rest is left out.
+    FromHere(NodeId),
     /// The nodes marked as outputs, or the flow's end points when none is marked.
     Flow,
 }
@@ -25,17 +28,33 @@ impl fmt::Display for Scope {
         match self {
             Scope::Node(id) => write!(f, "node `{id}`"),
             Scope::ToHere(id) => write!(f, "flow to `{id}`"),
+            Scope::FromHere(id) => write!(f, "flow from `{id}`"),
             Scope::Flow => f.write_str("whole flow"),
         }
     }
 }
 
 impl Scope {
+    /// Whether a run of this scope in `mode` reads stored results: Missing mode keeps them,
+    /// a one-node run takes its inputs from them, and a run from a node takes its side
+    /// inputs from them. A whole-flow or up-to-here run in All mode runs everything it plans.
+    pub fn reads_results(&self, mode: RunMode) -> bool {
+        mode == RunMode::Missing || matches!(self, Scope::Node(_) | Scope::FromHere(_))
+    }
+
+    /// Whether planning this scope in `mode` must tell stale results from fresh ones:
+    /// Missing mode keeps only fresh results, and so does a run from a node for what lies
+    /// outside its downstream part.
+    pub fn checks_staleness(&self, mode: RunMode) -> bool {
+        mode == RunMode::Missing || matches!(self, Scope::FromHere(_))
+    }
+
     /// The scope for people, naming its node by title: "flow to `Shout it`".
     pub fn describe(&self, labels: &crate::model::NodeLabels) -> String {
         match self {
             Scope::Node(id) => format!("node {}", labels.quoted(id)),
             Scope::ToHere(id) => format!("flow to {}", labels.quoted(id)),
+            Scope::FromHere(id) => format!("flow from {}", labels.quoted(id)),
             Scope::Flow => "whole flow".to_owned(),
         }
     }

@@ -34,9 +34,14 @@ pub enum AppCommand {
         inputs: BTreeMap<String, ParamValue>,
         /// Steps at once for this run (`None`: the flow's `max_parallel` setting).
         parallel: Option<u32>,
+        /// Stop at the first failure (`None`: the flow's `fail_fast` setting).
+        fail_fast: Option<bool>,
     },
-    /// Cancel a queued run.
-    QueueCancel(RunId),
+    /// Cancel a run gracefully: a queued one never starts; the running one starts no new
+    /// step, lets its running steps finish, and cancels the rest.
+    CancelRun(RunId),
+    /// Pause (true) or resume (false) the running run: while paused no new step starts.
+    PauseRun(RunId, bool),
     /// Move a queued run.
     QueueMove(RunId, QueueMove),
     /// Pause (true) or resume (false) the queue.
@@ -45,7 +50,7 @@ pub enum AppCommand {
     QueueClearFinished,
     /// Show just the form, Run, progress and outputs (or the canvas again).
     ToggleAppMode,
-    /// Stop the active run.
+    /// Stop the active run now, killing its running steps.
     Stop,
     /// Start a new, empty flow (asks first if there are unsaved changes).
     New,

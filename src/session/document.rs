@@ -152,6 +152,7 @@ impl Document {
                 Some(UndoGroup::Drag(*drag))
             }
             DocEdit::SetGroup { index, .. } => Some(UndoGroup::GroupTitle(*index)),
+            DocEdit::SetSettings(_) => Some(UndoGroup::Settings),
             _ => None,
         };
         if let DocEdit::SetView { pan, zoom } = edit {
@@ -204,6 +205,22 @@ impl Document {
                 Err(EditRefused(format!("there is no node kind `{kind}`")))
             }
             DocEdit::AddWiredNode { kind, at, wire } => self.check_wired_node(kind, *at, wire),
+            DocEdit::SetSettings(settings) => {
+                if settings.max_parallel == Some(0) {
+                    return Err(EditRefused("Steps at once must be at least 1".to_owned()));
+                }
+                for (kind, &limit) in &settings.kind_limits {
+                    if self.registry.get(kind).is_none() {
+                        return Err(EditRefused(format!("there is no node kind `{kind}`")));
+                    }
+                    if limit == 0 {
+                        return Err(EditRefused(format!(
+                            "The limit for {kind} must be at least 1"
+                        )));
+                    }
+                }
+                Ok(())
+            }
             DocEdit::SetPromotion {
                 node,
                 promotion: Some(promotion),
@@ -308,6 +325,7 @@ impl Document {
                     target.concurrency = concurrency;
                 }
             }
+            DocEdit::SetSettings(settings) => self.flow.settings = settings,
             DocEdit::AddBatchFiles { node, files } => self.add_batch_files(&node, &files),
             DocEdit::Paste { clip, offset } => created.extend(self.paste(&clip, offset)),
             DocEdit::Group { nodes, title } => self.group(nodes, title),

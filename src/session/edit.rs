@@ -117,6 +117,8 @@ pub enum DocEdit {
         /// The limit.
         concurrency: Option<u32>,
     },
+    /// Replace the flow's run settings (steps at once, kind limits, fail fast).
+    SetSettings(crate::model::Settings),
     /// Add file paths to a batch node's items.
     AddBatchFiles {
         /// The batch node.
@@ -202,6 +204,8 @@ pub enum UndoGroup {
     Drag(DragId),
     /// Typing a group's title.
     GroupTitle(usize),
+    /// Changing the flow's run settings (a number dragged, say).
+    Settings,
 }
 
 /// What an edit did.

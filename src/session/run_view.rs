@@ -34,6 +34,15 @@ fn ms_between(from: Instant, to: Instant) -> f64 {
     to.saturating_duration_since(from).as_secs_f64() * 1000.0
 }
 
+/// What holds back the followed run's new steps, when something does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// Paused: steps already running finish; nothing new starts until Resume.
+    Paused,
+    /// Being cancelled: steps already running finish, the rest will not start.
+    Cancelling,
+}
+
 /// Everything the canvas shows on one node about runs.
 #[derive(Clone, Debug)]
 pub struct NodeView {
@@ -117,6 +126,8 @@ pub struct RunView {
     pub summary: Option<String>,
     /// How it ended.
     pub status: Option<RunStatus>,
+    /// Paused or being cancelled, while it runs.
+    pub held: Option<Held>,
     /// A run that could not start, and why.
     pub rejected: Option<String>,
     /// The engine's run queue as last reported.
@@ -319,6 +330,7 @@ impl RunView {
                 self.elapsed_ms = None;
                 self.summary = None;
                 self.status = None;
+                self.held = None;
                 self.rejected = None;
                 for view in self.nodes.values_mut() {
                     view.status = NodeStatus::Idle;
@@ -432,13 +444,22 @@ impl RunView {
                     self.rows.push(node.clone());
                 }
             }
-            Event::NodeCancelled { node, .. } => {
+            Event::NodeCancelled { node, reason, .. } => {
                 let view = self.nodes.entry(node.clone()).or_default();
                 if let (Some(started), NodeStatus::Running) = (view.started_at, view.status) {
                     view.elapsed_ms = Some(now.duration_since(started).as_secs_f64() * 1000.0);
                 }
                 view.status = NodeStatus::Cancelled;
+                view.skip_reason.clone_from(reason);
             }
+            Event::RunPaused { run, .. } if self.run == Some(*run) => {
+                self.held = Some(Held::Paused);
+            }
+            Event::RunResumed { run } if self.run == Some(*run) => self.held = None,
+            Event::RunCancelling { run, .. } if self.run == Some(*run) => {
+                self.held = Some(Held::Cancelling);
+            }
+            Event::RunPaused { .. } | Event::RunResumed { .. } | Event::RunCancelling { .. } => {}
             Event::RunFinished {
                 status,
                 summary,
@@ -446,6 +467,7 @@ impl RunView {
                 ..
             } => {
                 self.status = Some(*status);
+                self.held = None;
                 self.summary = Some(summary.clone());
                 self.elapsed_ms = Some(*elapsed_ms);
             }

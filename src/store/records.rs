@@ -71,7 +71,8 @@ impl RecordStatus {
 ///
 /// A step's times are milliseconds from the run's start (`RunRecord::started_at_ms`):
 /// `ready_ms` when every step it depends on had ended (from then on only a free slot was
-/// missing: the run's parallelism or its kind's limit), `started_ms` when it started work,
+/// missing: the run's parallelism or its kind's limit, or the run was paused), `started_ms`
+/// when it started work,
 /// which then lasted `elapsed_ms`. They are what a run's timeline is drawn from
 /// (`timeline::Timeline::of_record`). A step is attempted once today; when steps may be
 /// retried, the attempts before the last will be kept in a list of their own, each with

@@ -1,5 +1,5 @@
 //! A run's timeline: one bar per step on a time axis, steps that overlap in time in
-//! separate lanes, each bar made of segments (waiting for a free slot, then working). Built
+//! separate lanes, each bar made of segments (waiting to start, then working). Built
 //! from a run's record (`Timeline::of_record`) or from what a client saw of a live run
 //! (`Timeline::build`, as the app's run view does), so the app's Timeline view and the Chrome
 //! trace export (`trace`) draw from the same data.
@@ -46,7 +46,8 @@ pub struct StepTimes {
 /// What a part of a bar shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SegmentKind {
-    /// Ready, but waiting for a free slot (the run's parallelism or its kind's limit).
+    /// Ready, but waiting to start: no free slot (the run's parallelism or its kind's
+    /// limit), or the run was paused.
     Wait,
     /// Working. (When steps can be retried, each attempt will be a segment of its own.)
     Work,
@@ -110,7 +111,7 @@ impl Bar {
         self.segments.last().and_then(|s| s.end_ms)
     }
 
-    /// How long it waited for a slot, in milliseconds (at `now_ms` for a wait going on).
+    /// How long it waited to start, in milliseconds (at `now_ms` for a wait going on).
     pub fn waited_ms(&self, now_ms: f64) -> f64 {
         self.total_ms(SegmentKind::Wait, now_ms)
     }

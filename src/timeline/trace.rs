@@ -103,7 +103,7 @@ fn bar_events(bar: &Bar, labels: &NodeLabels, now_ms: f64, events: &mut Vec<Json
             SegmentKind::Wait => {
                 args.insert(
                     "waiting".into(),
-                    json!("ready, but every slot was taken (the run's parallelism or its kind's limit)"),
+                    json!("ready, but not started: no free slot (the run's parallelism or its kind's limit), or the run was paused"),
                 );
                 (format!("{name} (waiting)"), "wait")
             }

@@ -91,6 +91,7 @@ pub fn show(
                     mode: RunMode::All,
                     inputs: panel.values.clone(),
                     parallel: None,
+                    fail_fast: None,
                 });
             }
             if run_view.is_running() {
@@ -105,7 +106,7 @@ pub fn show(
                         .desired_width(260.0)
                         .text(format!("{done} of {total} steps")),
                 );
-                if ui.button("■ Stop").clicked() {
+                if ui.button("⏹ Stop").clicked() {
                     commands.push(AppCommand::Stop);
                 }
             } else if let Some(summary) = &run_view.summary {

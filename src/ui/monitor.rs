@@ -2,9 +2,10 @@
 //! order with status, reason and elapsed time, "k / N steps" and a progress bar, the total
 //! time, the summary line, and the streamed output of the selected step. With no run in
 //! this window it shows the flow's last recorded run. Clicking a step selects its node and
-//! pans the canvas to it. Its Timeline tab draws a run's steps on a time axis
-//! (`ui::timeline`): this window's run, or a recorded one picked in the Runs drawer.
-//! (Stop lives in the top bar, the one place it is needed.)
+//! pans the canvas to it. While a run goes, the header holds its Pause / Resume, Cancel and
+//! Stop buttons and says when it is paused or being cancelled. Its Timeline tab draws a
+//! run's steps on a time axis (`ui::timeline`): this window's run, or a recorded one picked
+//! in the Runs drawer.
 
 use std::time::Instant;
 
@@ -208,7 +209,7 @@ pub fn show(
             .min_height(110.0)
     };
     panel.show(ctx, |ui| {
-        header(ui, run_view, record, state, now);
+        header(ui, run_view, record, state, now, &mut commands);
         if state.collapsed || empty {
             return;
         }
@@ -256,6 +257,7 @@ fn header(
     record: Option<&RunRecord>,
     state: &mut MonitorState,
     now: Instant,
+    commands: &mut Vec<AppCommand>,
 ) {
     ui.horizontal_wrapped(|ui| {
         let arrow = if state.collapsed { "⏶" } else { "⏷" };
@@ -337,6 +339,19 @@ fn header(
         if let Some(summary) = summary {
             ui.separator();
             ui.label(RichText::new(summary).strong());
+        }
+        if let (None, Some(run), true) = (record, run_view.run, run_view.is_running()) {
+            ui.separator();
+            if let Some(held) = run_view.held {
+                let running = run_view
+                    .rows
+                    .iter()
+                    .filter(|id| run_view.node(id).map(|v| v.status) == Some(NodeStatus::Running))
+                    .count();
+                let text = super::run_controls::held_text(held, running);
+                ui.label(RichText::new(text).strong().color(theme::WARNING_TEXT));
+            }
+            super::run_controls::show(ui, run, run_view.held, commands);
         }
     });
 }

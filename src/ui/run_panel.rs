@@ -39,9 +39,9 @@ pub struct RunPanel {
     pub mode: RunMode,
     /// Input values typed into the form, by label.
     pub values: BTreeMap<String, ParamValue>,
-    /// Steps at once for runs queued from the panel, when changed here (`None`: the
-    /// flow's `max_parallel` setting).
-    pub parallel: Option<u32>,
+    /// Steps at once and stop at first failure for runs queued from the panel, where
+    /// changed from the flow's settings.
+    pub schedule: super::run_schedule::ScheduleChoice,
     /// File dialogs opened from the form's path fields.
     pub pickers: super::inputs_form::FilePickers,
     cache: Option<(PreviewKey, Result<Arc<Plan>, String>)>,
@@ -56,7 +56,7 @@ impl Default for RunPanel {
             scope: Scope::Flow,
             mode: RunMode::All,
             values: BTreeMap::new(),
-            parallel: None,
+            schedule: Default::default(),
             pickers: Default::default(),
             cache: None,
             missing_cache: None,
@@ -66,29 +66,6 @@ impl Default for RunPanel {
 }
 
 impl RunPanel {
-    /// "Steps at once": the flow's setting until changed here, for runs queued from the
-    /// panel (the file is not changed).
-    fn parallel_row(&mut self, ui: &mut egui::Ui, doc: &Document) {
-        let from_flow = doc.flow().settings.max_parallel.unwrap_or(1).max(1);
-        let mut at_once = self.parallel.unwrap_or(from_flow);
-        ui.horizontal(|ui| {
-            ui.label("Steps at once");
-            let changed = ui
-                .add(egui::DragValue::new(&mut at_once).range(1..=64))
-                .on_hover_text(
-                    "How many independent steps may work at the same time in this run \
-                     (the flow's max_parallel setting until changed here)",
-                )
-                .changed();
-            if changed {
-                self.parallel = Some(at_once);
-            }
-            if self.parallel.is_some() && ui.small_button("Flow's").clicked() {
-                self.parallel = None;
-            }
-        });
-    }
-
     /// Opens the panel for `scope`.
     pub fn open_for(&mut self, scope: Scope) {
         self.open = true;
@@ -233,7 +210,8 @@ impl RunPanel {
                             scope: self.scope.clone(),
                             mode: self.mode,
                             inputs: self.values.clone(),
-                            parallel: self.parallel,
+                            parallel: self.schedule.parallel,
+                            fail_fast: self.schedule.fail_fast,
                         });
                     }
                     if !self.values.is_empty() && ui.button("Reset inputs").clicked() {
@@ -241,7 +219,13 @@ impl RunPanel {
                     }
                 });
                 // Below Run, so the Run button stays where it always is.
-                self.parallel_row(ui, doc);
+                super::run_schedule::show(
+                    ui,
+                    &mut self.schedule,
+                    &doc.flow().settings,
+                    registry,
+                    &mut commands,
+                );
                 ui.separator();
                 egui::ScrollArea::vertical()
                     .id_salt("run_panel_body")
@@ -259,7 +243,7 @@ impl RunPanel {
                             &derived.fan_out,
                         );
                         ui.separator();
-                        queue_list(ui, run_view, &mut commands);
+                        queue_list(ui, run_view, labels, &mut commands);
                     });
             });
         if before != (self.mode, self.values.clone()) {
@@ -372,14 +356,24 @@ fn plan_preview(
     }
 }
 
-fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppCommand>) {
+fn queue_list(
+    ui: &mut egui::Ui,
+    run_view: &RunView,
+    labels: &NodeLabels,
+    commands: &mut Vec<AppCommand>,
+) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Queue").strong());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let finished = run_view
-                .queue
-                .iter()
-                .any(|i| !matches!(i.status, QueueStatus::Queued | QueueStatus::Running));
+            let finished = run_view.queue.iter().any(|i| {
+                !matches!(
+                    i.status,
+                    QueueStatus::Queued
+                        | QueueStatus::Running
+                        | QueueStatus::Paused
+                        | QueueStatus::Cancelling
+                )
+            });
             if ui
                 .add_enabled(finished, egui::Button::new("Clear finished"))
                 .clicked()
@@ -387,13 +381,16 @@ fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppComma
                 commands.push(AppCommand::QueueClearFinished);
             }
             let (label, paused) = if run_view.queue_paused {
-                ("Resume", false)
+                ("Resume queue", false)
             } else {
-                ("Pause", true)
+                ("Pause queue", true)
             };
             if ui
                 .button(label)
-                .on_hover_text("A paused queue lets the running run finish and starts nothing new")
+                .on_hover_text(
+                    "A paused queue lets the running run finish and starts no queued run \
+                     (to hold back the running run's steps, use its own Pause)",
+                )
                 .clicked()
             {
                 commands.push(AppCommand::QueuePause(paused));
@@ -420,50 +417,63 @@ fn queue_list(ui: &mut egui::Ui, run_view: &RunView, commands: &mut Vec<AppComma
                 .map(|i| i.run)
                 .collect();
             for item in &run_view.queue {
-                queue_row(ui, item, &queued, commands);
+                queue_row(ui, item, &queued, labels, commands);
             }
         });
 }
 
-fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut Vec<AppCommand>) {
+/// A queue item's line: number, scope by title, status, inputs, time, when it started.
+fn queue_item_text(item: &QueueItem, labels: &NodeLabels) -> String {
+    let status = format!("{:?}", item.status).to_lowercase();
+    let mut text = format!("#{} {} — {status}", item.run, item.scope.describe(labels));
+    if !item.inputs.is_empty() {
+        let shown: Vec<String> = item
+            .inputs
+            .iter()
+            .map(|(label, value)| {
+                let value = match value {
+                    ParamValue::Text(t) => t.clone(),
+                    other => other.to_json().to_string(),
+                };
+                format!(
+                    "{label}={}",
+                    crate::ui::canvas::node_body::snippet(&value, 1, 16)
+                )
+            })
+            .collect();
+        text.push_str(&format!(" · {}", shown.join(", ")));
+    }
+    if let Some(ms) = item.elapsed_ms {
+        text.push_str(&format!(" in {}", format_duration_ms(ms)));
+    }
+    if let Some(started) = item.started_at_ms {
+        text.push_str(&format!(
+            " · started {}",
+            crate::results::local_clock(started)
+        ));
+    }
+    text
+}
+
+fn queue_row(
+    ui: &mut egui::Ui,
+    item: &QueueItem,
+    queued: &[u64],
+    labels: &NodeLabels,
+    commands: &mut Vec<AppCommand>,
+) {
     ui.horizontal(|ui| {
         let color = match item.status {
             QueueStatus::Queued => theme::status(NodeStatus::Queued),
-            QueueStatus::Running => theme::status(NodeStatus::Running),
+            QueueStatus::Running | QueueStatus::Paused | QueueStatus::Cancelling => {
+                theme::status(NodeStatus::Running)
+            }
             QueueStatus::Done => theme::status(NodeStatus::Succeeded),
             QueueStatus::Partial => theme::status(NodeStatus::Partial),
             QueueStatus::Failed => theme::status(NodeStatus::Failed),
             QueueStatus::Cancelled => theme::status(NodeStatus::Cancelled),
         };
-        let status = format!("{:?}", item.status).to_lowercase();
-        let mut text = format!("#{} {} — {status}", item.run, item.scope);
-        if !item.inputs.is_empty() {
-            let shown: Vec<String> = item
-                .inputs
-                .iter()
-                .map(|(label, value)| {
-                    let value = match value {
-                        ParamValue::Text(t) => t.clone(),
-                        other => other.to_json().to_string(),
-                    };
-                    format!(
-                        "{label}={}",
-                        crate::ui::canvas::node_body::snippet(&value, 1, 16)
-                    )
-                })
-                .collect();
-            text.push_str(&format!(" · {}", shown.join(", ")));
-        }
-        if let Some(ms) = item.elapsed_ms {
-            text.push_str(&format!(" in {}", format_duration_ms(ms)));
-        }
-        if let Some(started) = item.started_at_ms {
-            text.push_str(&format!(
-                " · started {}",
-                crate::results::local_clock(started)
-            ));
-        }
-        let response = ui.label(RichText::new(text).color(color));
+        let response = ui.label(RichText::new(queue_item_text(item, labels)).color(color));
         let inputs: Vec<String> = item
             .inputs
             .iter()
@@ -479,8 +489,23 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
         }
         response.on_hover_text(hover);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            // Only a waiting run has controls here; Stop for the running one is in the
-            // top bar.
+            if matches!(
+                item.status,
+                QueueStatus::Running | QueueStatus::Paused | QueueStatus::Cancelling
+            ) {
+                // Right to left: the buttons read Pause, Cancel, Stop from the left.
+                let mut controls = Vec::new();
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    super::run_controls::show(
+                        ui,
+                        item.run,
+                        super::run_controls::held_of(item.status),
+                        &mut controls,
+                    );
+                });
+                commands.extend(controls);
+                return;
+            }
             if item.status != QueueStatus::Queued {
                 return;
             }
@@ -489,7 +514,7 @@ fn queue_row(ui: &mut egui::Ui, item: &QueueItem, queued: &[u64], commands: &mut
                 .on_hover_text("Cancel this run")
                 .clicked()
             {
-                commands.push(AppCommand::QueueCancel(item.run));
+                commands.push(AppCommand::CancelRun(item.run));
             }
             let first = queued.first() == Some(&item.run);
             let last = queued.last() == Some(&item.run);

@@ -53,7 +53,8 @@ pub fn status(status: NodeStatus) -> Color32 {
 /// colour, or [`INTERRUPTED`] for a step the run ended before).
 pub const TIMELINE_BAR_TEXT: Color32 = Color32::from_gray(15);
 
-/// A step's wait for a free slot in a timeline: a thin bar before its work, told apart by
+/// A step's wait to start (no free slot, or the run paused) in a timeline: a thin bar before
+/// its work, told apart by
 /// its shape as well as its colour.
 pub const TIMELINE_WAIT: Color32 = Color32::from_gray(150);
 

@@ -344,11 +344,11 @@ fn tooltip(ui: &mut egui::Ui, bar: &Bar, labels: &NodeLabels, now_ms: f64) {
         let took = clock(end_ms - segment.start_ms);
         let line = match (segment.kind, segment.end_ms) {
             (SegmentKind::Wait, Some(_)) => format!(
-                "ready at {}, waited {took} for a free slot",
+                "ready at {}, waited {took} to start (no free slot, or paused)",
                 clock(segment.start_ms)
             ),
             (SegmentKind::Wait, None) => format!(
-                "ready at {}, waiting for a free slot ({took} so far)",
+                "ready at {}, waiting to start ({took} so far)",
                 clock(segment.start_ms)
             ),
             (SegmentKind::Work, Some(end)) => format!(
@@ -382,7 +382,7 @@ pub fn legend(ui: &mut egui::Ui) {
     let y = rect.center().y;
     let thin = Rect::from_x_y_ranges(rect.x_range(), (y - 3.0)..=(y + 3.0));
     ui.painter().rect_filled(thin, 1.0, theme::TIMELINE_WAIT);
-    ui.label("waiting for a slot");
+    ui.label("waiting to start");
     let (rect, _) = ui.allocate_exact_size(Vec2::new(26.0, 16.0), Sense::hover());
     ui.painter()
         .rect_filled(rect, 3.0, theme::status(NodeStatus::Succeeded));

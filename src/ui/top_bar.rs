@@ -172,7 +172,7 @@ pub fn show(ctx: &egui::Context, state: &TopBarState<'_>) -> Vec<AppCommand> {
                 if state.app_mode {
                     // App mode has its own Run button on the page.
                 } else if state.running {
-                    if ui.button(RichText::new("■ Stop").strong()).clicked() {
+                    if ui.button(RichText::new("⏹ Stop").strong()).on_hover_text("Kill the running steps now; the Flow Monitor also has Pause and Cancel").clicked() {
                         commands.push(AppCommand::Stop);
                     }
                 } else {

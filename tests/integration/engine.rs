@@ -649,18 +649,29 @@ fn the_queue_can_be_reordered_cancelled_paused_and_resumed() {
 }
 
 #[test]
-fn cancelling_the_running_item_stops_it() {
+fn cancelling_the_running_item_lets_its_step_finish_and_starts_no_other() {
     let dir = tempfile::tempdir().unwrap();
     let mut engine = engine();
     let slow = flow(
-        vec![Node::new("wait", "delay").with_param("ms", 60_000.0)],
+        vec![
+            Node::new("a_wait", "delay").with_param("ms", 200.0),
+            Node::new("b_wait", "delay").with_param("ms", 200.0),
+        ],
         &[],
     );
     let run = engine.submit(request(slow, dir.path()));
     events_until(&mut engine, |e| matches!(e, Event::NodeStarted { .. }));
     engine.handle().cancel(run);
     let events = events_until(&mut engine, |e| matches!(e, Event::RunFinished { .. }));
-    assert_eq!(finished(&events).0, RunStatus::Cancelled);
+    let (status, _, nodes) = finished(&events);
+    assert_eq!(status, RunStatus::Cancelled);
+    assert_eq!(
+        nodes,
+        [
+            ("a_wait".to_owned(), NodeStatus::Succeeded),
+            ("b_wait".to_owned(), NodeStatus::Cancelled)
+        ]
+    );
 }
 
 #[test]
@@ -954,4 +965,48 @@ fn fail_fast_starts_nothing_after_a_failure_and_lets_running_steps_finish() {
         reason.as_deref(),
         Some("not started: fail fast after `a_boom` failed")
     );
+}
+
+#[test]
+fn batch_items_count_one_by_one_against_their_kind_limit() {
+    // A batch of six shell items (asking for four at once) beside two single shell steps,
+    // with room for four steps at once but a shell limit of 2: never more than two shell
+    // commands run at the same time, items included.
+    let dir = tempfile::tempdir().unwrap();
+    let count = "mkdir -p running && touch running/$$ && ls running | wc -l >> counts \
+                 && sleep 0.2 && rm running/$$";
+    let mut batched = Node::new("each", "shell").with_param("command", count);
+    batched.concurrency = Some(4);
+    let mut flow = flow(
+        vec![
+            Node::new("items", "batch").with_param("items", "1\n2\n3\n4\n5\n6"),
+            batched,
+            Node::new("solo1", "shell").with_param("command", count),
+            Node::new("solo2", "shell").with_param("command", count),
+        ],
+        &[("items.items", "each.stdin")],
+    );
+    flow.settings.max_parallel = Some(4);
+    flow.settings.kind_limits.insert("shell".into(), 2);
+    let mut engine = engine();
+    engine.submit(request(flow.clone(), dir.path()));
+    let events = events_until_finished(&mut engine);
+    assert_eq!(finished(&events).0, RunStatus::Done, "{events:?}");
+    let most = |dir: &Path| {
+        std::fs::read_to_string(dir.join("counts"))
+            .unwrap()
+            .split_whitespace()
+            .map(|n| n.parse::<usize>().unwrap())
+            .max()
+            .unwrap()
+    };
+    assert!(most(dir.path()) <= 2, "at most two shell commands at once");
+
+    // Without the limit the batch's own four at once show.
+    let dir = tempfile::tempdir().unwrap();
+    flow.settings.kind_limits.clear();
+    engine.submit(request(flow, dir.path()));
+    let events = events_until_finished(&mut engine);
+    assert_eq!(finished(&events).0, RunStatus::Done);
+    assert!(most(dir.path()) > 2, "more than two without the limit");
 }

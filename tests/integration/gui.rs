@@ -71,6 +71,7 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
         mode: flowcanvas::plan::RunMode::All,
         inputs: app.run_panel.values.clone(),
         parallel: None,
+        fail_fast: None,
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut saw_running = false;
@@ -416,6 +417,7 @@ fn queued_runs_keep_the_inputs_and_flow_they_were_queued_with() {
             mode: flowcanvas::plan::RunMode::All,
             inputs: [("Your name".to_owned(), ParamValue::from(name))].into(),
             parallel: None,
+            fail_fast: None,
         });
     }
     frame(&ctx, &mut app);
@@ -477,6 +479,7 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
         mode: flowcanvas::plan::RunMode::All,
         inputs: Default::default(),
         parallel: None,
+        fail_fast: None,
     });
     run_until_idle(&ctx, &mut app, 1);
     let value = flowcanvas::ui::app_mode::output_value(

@@ -270,7 +270,7 @@ fn steps_at_once_from_the_run_panel_runs_independent_steps_together_on_the_canva
     app.push(AppCommand::OpenRunPanel(Scope::Flow));
     frame(&ctx, &mut app);
     assert_eq!(
-        app.run_panel.parallel, None,
+        app.run_panel.schedule.parallel, None,
         "the flow's setting (one at a time)"
     );
     app.push(AppCommand::Queue {
@@ -278,6 +278,7 @@ fn steps_at_once_from_the_run_panel_runs_independent_steps_together_on_the_canva
         mode: RunMode::All,
         inputs: Default::default(),
         parallel: Some(3),
+        fail_fast: None,
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut most_running = 0;

@@ -190,6 +190,7 @@ fn gui_timeline_of_this_windows_run_draws_its_lanes() {
         mode: RunMode::All,
         inputs: Default::default(),
         parallel: Some(2),
+        fail_fast: None,
     });
     frames_until(&ctx, &mut app, "the run to end", |app, _| {
         let view = &app.session.run_view;

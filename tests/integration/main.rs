@@ -24,11 +24,15 @@ mod gui_panels;
 #[cfg(feature = "gui")]
 mod gui_results;
 #[cfg(feature = "gui")]
+mod gui_run_control;
+#[cfg(feature = "gui")]
 mod gui_timeline;
 mod headless;
 mod image_nodes;
 mod local_server;
 mod messages;
+mod run_control;
+mod run_from_here;
 mod scale;
 mod script_limits;
 mod stopping;

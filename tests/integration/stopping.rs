@@ -291,6 +291,7 @@ fn closing_the_window_stops_the_run_kills_its_processes_and_records_it_cancelled
         mode: RunMode::All,
         inputs: Default::default(),
         parallel: None,
+        fail_fast: None,
     });
     wait_until("the run to start its processes", || {
         frame(&ctx, &mut app);

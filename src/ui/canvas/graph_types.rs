@@ -226,6 +226,8 @@ pub enum CanvasResponse {
     RunNode(NodeId),
     /// "Run flow to here".
     RunToHere(NodeId),
+    /// "Run from here": the node and everything downstream of it.
+    RunFromHere(NodeId),
     /// Show or hide a node's full result.
     ToggleExpanded(NodeId),
     /// Promote a node as a flow input (`Some`) or stop (`None`).

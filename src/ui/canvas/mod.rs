@@ -578,6 +578,7 @@ impl Canvas {
             }
             CanvasResponse::RunNode(node) => AppCommand::Run(Scope::Node(node)),
             CanvasResponse::RunToHere(node) => AppCommand::OpenRunPanel(Scope::ToHere(node)),
+            CanvasResponse::RunFromHere(node) => AppCommand::OpenRunPanel(Scope::FromHere(node)),
             CanvasResponse::Promote(node, promotion) => {
                 edit(DocEdit::SetPromotion { node, promotion })
             }

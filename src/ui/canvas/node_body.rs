@@ -233,6 +233,29 @@ pub fn node_menu_id(node: &crate::model::NodeId) -> egui::Id {
 fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasResponse>) {
     ui.set_min_width(240.0);
     ui.label(RichText::new(format!("node `{}` · {}", node.doc_id, node.kind)).weak());
+    if matches!(node.role, Role::Step(_)) {
+        ui.horizontal(|ui| {
+            if ui
+                .button("⏩ Run flow to here…")
+                .on_hover_text("Everything this node needs, then the node (opens the run panel)")
+                .clicked()
+            {
+                responses.push(CanvasResponse::RunToHere(node.doc_id.clone()));
+                ui.memory_mut(|m| m.close_popup());
+            }
+            if ui
+                .button("⏭ Run from here…")
+                .on_hover_text(
+                    "This node and everything downstream of it; side inputs use their \
+                     stored results where fresh (opens the run panel)",
+                )
+                .clicked()
+            {
+                responses.push(CanvasResponse::RunFromHere(node.doc_id.clone()));
+                ui.memory_mut(|m| m.close_popup());
+            }
+        });
+    }
     if ui
         .button("Node data…")
         .on_hover_text("What arrives on its inputs and its outputs, whole, in the side panel (I)")
