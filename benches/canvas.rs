@@ -136,6 +136,8 @@ fn mid_run(app: &mut AppCanvas, plan: &Arc<flowcanvas::plan::Plan>, running: usi
                 run: 1,
                 node: step.node.clone(),
                 order: at + 1,
+                at_ms: at as f64,
+                ready_ms: at as f64,
             },
             now,
         );

@@ -4,8 +4,9 @@
 //! in a run and its words, a leaf), [`check`] (validation and flow inputs, which need the node
 //! kinds), [`format`](mod@format) (`.flow` files), [`plan`] (what a run covers, in what order),
 //! [`exec`] (the background executor and its events), [`nodes`] (the node kinds), [`store`]
-//! (results and run records beside each flow) and [`trust`] (what a flow does outside itself,
-//! and restricted runs of flows nobody trusted yet). The command line ([`cli`]) and the desktop
+//! (results and run records beside each flow), [`timeline`] (a run's steps on a time axis,
+//! and its Chrome trace) and [`trust`] (what a flow does outside itself, and restricted runs
+//! of flows nobody trusted yet). The command line ([`cli`]) and the desktop
 //! app (`app`, with its window-free state in [`session`], drawn by `ui`) are its two clients.
 //! The desktop app is the default cargo feature `gui`; without it the crate is the engine, the
 //! session layer and the command line only (the headless build).
@@ -28,6 +29,7 @@ pub mod settings;
 pub mod signals;
 pub mod status;
 pub mod store;
+pub mod timeline;
 pub mod trust;
 #[cfg(feature = "gui")]
 pub mod ui;

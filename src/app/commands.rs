@@ -1,8 +1,9 @@
 //! Applying commands: every button, menu, shortcut and widget asks through an
 //! [`AppCommand`]; this is the one place they are carried out, once per frame.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use eframe::egui;
 
@@ -12,9 +13,11 @@ use crate::exec::{continue_run, EngineHandle, RunRequest};
 use crate::format;
 use crate::model::Flow;
 use crate::plan::Scope;
-use crate::session::commands::AppCommand;
+use crate::session::commands::{AppCommand, SaveContent};
 use crate::session::document::Document;
 use crate::session::edit::DocEdit;
+use crate::session::run_timeline::TimelineRun;
+use crate::ui::monitor::MonitorTab;
 use crate::ui::results_window::ResultsWindow;
 
 /// Where pasted and duplicated nodes land, from the originals (graph space).
@@ -68,7 +71,9 @@ impl FlowcanvasApp {
             | AppCommand::CopyText(..)
             | AppCommand::SaveResult { .. }
             | AppCommand::OpenFolder(..)
-            | AppCommand::DismissInterrupted(..) => self.apply_window(ctx, command),
+            | AppCommand::DismissInterrupted(..)
+            | AppCommand::ShowTimeline(..)
+            | AppCommand::ExportTrace { .. } => self.apply_window(ctx, command),
         }
     }
 
@@ -277,7 +282,41 @@ impl FlowcanvasApp {
             AppCommand::DismissInterrupted(run) => {
                 self.dismissed_unfinished.insert(run);
             }
+            AppCommand::ShowTimeline(run) => {
+                // The Timeline is a tab of the monitor, which app mode does not show.
+                self.app_mode = false;
+                self.monitor.tab = MonitorTab::Timeline;
+                self.monitor.collapsed = false;
+                self.monitor.timeline_run = run;
+            }
+            AppCommand::ExportTrace { run, to } => self.export_trace(run.as_deref(), to),
             _ => {}
+        }
+    }
+
+    /// Writes a run's timeline as Chrome trace JSON to `to`, or asks where (the text is
+    /// made here, quickly; the file is written on a helper thread).
+    fn export_trace(&mut self, run: Option<&str>, to: Option<PathBuf>) {
+        let session = &self.session;
+        let picked = TimelineRun::pick(&session.run_view, &session.catalog.runs, run);
+        let picked = picked.filter(|picked| run.is_none() || picked.record_id() == run);
+        let Some(picked) = picked else {
+            self.notice(match run {
+                Some(_) => "That run is no longer in the store",
+                None => "No run to export yet",
+            });
+            return;
+        };
+        let run_view = &session.run_view;
+        let timeline = picked.timeline(run_view);
+        let flow_name = session.doc.display_name();
+        let now_ms = picked.now_ms(run_view, Instant::now(), crate::store::now_ms());
+        let labels = &session.derived.labels;
+        let text = picked.trace(&timeline, run_view, labels, &flow_name, now_ms);
+        let content = SaveContent::Text(text);
+        match to {
+            Some(path) => self.write_result_to(path, content),
+            None => self.save_result(picked.trace_file_name(&flow_name), content),
         }
     }
 

@@ -140,6 +140,18 @@ impl FlowcanvasApp {
         });
     }
 
+    /// Writes a result (or an export) to `path` on a helper thread; the outcome shows as
+    /// a notice, as after "Save result".
+    pub(super) fn write_result_to(&mut self, path: PathBuf, content: SaveContent) {
+        if self.save_job.is_some() {
+            self.notice("A file is being saved; try again in a moment");
+            return;
+        }
+        self.save_job = Job::start("save-result", self.waker.clone(), move || {
+            Some(result_actions::write_result(&path, &content).map(|()| path))
+        });
+    }
+
     /// Asks for files (on a helper thread) to add to a batch node.
     pub(super) fn pick_files_for(&mut self, node: NodeId) {
         if self.picked_files.is_some() {

@@ -470,7 +470,7 @@ impl FlowcanvasApp {
             &session.run_view,
             session.doc.flow(),
             &session.derived.labels,
-            session.catalog.runs.last(),
+            &session.catalog.runs,
             &mut self.monitor,
             now,
         );

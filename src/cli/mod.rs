@@ -134,9 +134,17 @@ pub struct ContinueArgs {
 pub struct RunsArgs {
     /// The .flow file.
     pub file: PathBuf,
+    /// With --trace: the run, by its number in the list (`3` or `#3`) or its id; by
+    /// default the latest run.
+    #[arg(requires = "trace")]
+    pub run: Option<String>,
     /// Print one JSON object per run per line.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "trace")]
     pub json: bool,
+    /// Write the run's timeline to OUT as Chrome trace event JSON, for Perfetto or
+    /// chrome://tracing (`-`: to standard output). Format: docs/cli.md.
+    #[arg(long, value_name = "OUT.json")]
+    pub trace: Option<PathBuf>,
 }
 
 /// Arguments of `flowcanvas inputs`.

@@ -1,10 +1,19 @@
-//! `flowcanvas runs FILE`: the run history kept in the flow's result store.
+//! `flowcanvas runs FILE`: the run history kept in the flow's result store, and with
+//! `--trace` one run's timeline as Chrome trace event JSON.
 
-use super::{RunsArgs, EXIT_INVALID, EXIT_OK};
-use crate::exec::format_duration_ms;
-use crate::store::Store;
+use std::io::Write;
+use std::path::Path;
+
+use super::{RunsArgs, EXIT_CLOSED_PIPE, EXIT_INVALID, EXIT_OK};
+use crate::exec::{format_duration_ms, pick_run};
+use crate::model::{Flow, NodeLabels};
+use crate::nodes::Registry;
+use crate::store::{now_ms, RunRecord, Store};
+use crate::timeline::trace::{write_trace, TraceRun};
+use crate::timeline::Timeline;
 
 /// Lists recorded runs, oldest first and numbered; interrupted runs are marked as such.
+/// With `--trace`, writes one run's timeline instead.
 pub fn runs(args: &RunsArgs) -> i32 {
     if !args.file.exists() {
         eprintln!("error: {}: no such file", args.file.display());
@@ -14,6 +23,9 @@ pub fn runs(args: &RunsArgs) -> i32 {
     let (runs, problems) = store.runs();
     for problem in &problems {
         eprintln!("warning: result store: {problem}");
+    }
+    if let Some(out) = &args.trace {
+        return trace(args, &runs, out);
     }
     if args.json {
         for run in &runs {
@@ -51,11 +63,90 @@ pub fn runs(args: &RunsArgs) -> i32 {
             run.mode
         );
     }
-    if crate::exec::pick_run(&runs, None).is_some() {
+    if pick_run(&runs, None).is_some() {
         println!(
             "Continue the latest unfinished run with `flowcanvas resume {0}` or `flowcanvas retry {0}`.",
             args.file.display()
         );
     }
     EXIT_OK
+}
+
+/// `runs FILE [RUN] --trace OUT`: writes the run's timeline as Chrome trace event JSON, to
+/// the file `out` (atomically) or to standard output (`-`).
+fn trace(args: &RunsArgs, runs: &[RunRecord], out: &Path) -> i32 {
+    let file = args.file.display();
+    let picked = match &args.run {
+        Some(wanted) => pick_run(runs, Some(wanted)),
+        None => runs.last(),
+    };
+    let Some(record) = picked else {
+        match &args.run {
+            Some(wanted) => eprintln!(
+                "error: {file}: no run `{wanted}` in its history (see `flowcanvas runs {file}`)"
+            ),
+            None => eprintln!("error: {file}: no runs recorded yet"),
+        }
+        return EXIT_INVALID;
+    };
+    let number = runs.iter().position(|r| r.id == record.id).map(|i| i + 1);
+    let labels = labels(&args.file);
+    let timeline = Timeline::of_record(record);
+    if timeline.bars.is_empty() && !record.nodes.is_empty() {
+        eprintln!(
+            "warning: run #{} has no step times (it was recorded by an older flowcanvas, or nothing in it started); the trace has no steps",
+            number.unwrap_or(0)
+        );
+    }
+    let flow_name = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let run = TraceRun::of_record(&flow_name, record, number);
+    // Steps of a run still going end now.
+    let now_ms = now_ms().saturating_sub(record.started_at_ms) as f64;
+    if out == Path::new("-") {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = write_trace(&mut stdout, &timeline, &labels, &run, now_ms)
+            .and_then(|()| stdout.flush());
+        return match written {
+            Ok(()) => EXIT_OK,
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_CLOSED_PIPE,
+            Err(err) => {
+                eprintln!("error: could not write the trace: {err}");
+                EXIT_INVALID
+            }
+        };
+    }
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_trace(&mut bytes, &timeline, &labels, &run, now_ms);
+    if let Err(err) = crate::fsutil::atomic_write(out, &bytes) {
+        eprintln!("error: could not write {}: {err}", out.display());
+        return EXIT_INVALID;
+    }
+    println!(
+        "Wrote the timeline of run #{} ({} steps in {} lanes) to {} (open it in ui.perfetto.dev or chrome://tracing).",
+        number.unwrap_or(0),
+        timeline.bars.len(),
+        timeline.lanes.len(),
+        out.display()
+    );
+    EXIT_OK
+}
+
+/// The names of the flow's nodes, for the trace; ids (with a warning) when the flow cannot
+/// be read.
+fn labels(file: &Path) -> NodeLabels {
+    match crate::format::load(file, &Registry::builtin()) {
+        Ok(flow) => NodeLabels::of(&flow),
+        Err(err) => {
+            let first = err.lines().into_iter().next().unwrap_or_default();
+            eprintln!(
+                "warning: {}: the flow cannot be read ({first}); steps are named by id",
+                file.display()
+            );
+            NodeLabels::of(&Flow::default())
+        }
+    }
 }

@@ -195,10 +195,8 @@ mod tests {
             nodes: statuses
                 .iter()
                 .map(|(node, status)| NodeRecord {
-                    node: NodeId::from(*node),
                     status: *status,
-                    elapsed_ms: None,
-                    note: None,
+                    ..NodeRecord::new(NodeId::from(*node))
                 })
                 .collect(),
             summary: None,

@@ -53,6 +53,12 @@ pub enum Event {
         node: NodeId,
         /// Its position in the plan, from 1.
         order: usize,
+        /// When it started, in milliseconds from the run's start.
+        at_ms: f64,
+        /// When it became ready to start (every step it depends on had ended), in
+        /// milliseconds from the run's start: it waited `at_ms - ready_ms` for a free slot
+        /// (or while the run was paused).
+        ready_ms: f64,
     },
     /// A step reported progress: streamed output, or k of N.
     NodeProgress {
@@ -215,6 +221,18 @@ pub enum Ending {
     Stopped,
     /// Cancelled: running steps finished, the rest never started.
     Cancelled,
+}
+
+impl RunStatus {
+    /// The word for people (`done`, `partial`, `failed`, `cancelled`), as records say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::Done => "done",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
 }
 
 pub use crate::status::NodeStatus;

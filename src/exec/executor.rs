@@ -102,6 +102,8 @@ struct ActiveRun {
     dependents: Vec<Vec<usize>>,
     outputs: Vec<Option<Arc<Outputs>>>,
     ready: BinaryHeap<Reverse<usize>>,
+    /// When each step became ready, in milliseconds from `started` (for its timeline).
+    ready_ms: Vec<f64>,
     running: FxHashMap<usize, CancelToken>,
     /// The slots of its kind's limit each step holds while it runs: 1, or a batch step's
     /// items at once.
@@ -604,12 +606,18 @@ impl Executor {
     /// Starts one step: inline kinds run right here, others on a worker thread.
     fn dispatch(&mut self, run: &mut ActiveRun, step: usize) {
         let node = run.plan.steps[step].node.clone();
+        let started = Instant::now();
+        let (at_ms, ready_ms) = (run.offset_ms_at(started), run.ready_ms[step]);
+        if let Some(recorder) = run.recorder.as_mut() {
+            recorder.step_started(step, ready_ms, at_ms);
+        }
         self.sink.emit(Event::NodeStarted {
             run: run.id,
             node: node.clone(),
             order: run.plan.steps[step].order,
+            at_ms,
+            ready_ms,
         });
-        let started = Instant::now();
         let Some(kind) = run.kinds[step].clone() else {
             let kind_id = &run.plan.steps[step].kind;
             let error = NodeError::failed(format!("unknown node kind `{kind_id}`"));
@@ -883,11 +891,14 @@ impl Executor {
                     signature,
                     failed_items,
                 });
+                // The clock is read once, and only when a dependent becomes ready.
+                let mut ready_ms = None;
                 for i in 0..run.dependents[step].len() {
                     let next = run.dependents[step][i];
                     run.waiting_on[next] -= 1;
                     if run.waiting_on[next] == 0 && run.state[next] == StepState::Waiting {
                         run.ready.push(Reverse(next));
+                        run.ready_ms[next] = *ready_ms.get_or_insert_with(|| run.offset_ms());
                     }
                 }
             }
@@ -1089,6 +1100,9 @@ impl ActiveRun {
             .collect();
         let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
         let kind_limits = kind_limits(&plan, &kinds, &request.flow.settings.kind_limits);
+        // The steps that depend on nothing are ready now; the others when their last
+        // dependency ends.
+        let ready_ms = vec![started.elapsed().as_secs_f64() * 1000.0; count];
         Self {
             id,
             request,
@@ -1103,6 +1117,7 @@ impl ActiveRun {
             dependents,
             outputs: vec![None; count],
             ready,
+            ready_ms,
             running: FxHashMap::default(),
             slots: vec![1; count],
             kind_limits,
@@ -1134,6 +1149,16 @@ impl ActiveRun {
     /// Whether no new step may start now: paused, being cancelled, or fail fast tripped.
     fn holds_back(&self) -> bool {
         self.paused || self.cancelling || self.tripped.is_some()
+    }
+
+    /// Milliseconds from the run's start to now.
+    fn offset_ms(&self) -> f64 {
+        self.offset_ms_at(Instant::now())
+    }
+
+    /// Milliseconds from the run's start to `at`.
+    fn offset_ms_at(&self, at: Instant) -> f64 {
+        at.saturating_duration_since(self.started).as_secs_f64() * 1000.0
     }
 
     /// A node's name for messages: `` `Fetch prices` `` (its title; see [`NodeLabels`]).

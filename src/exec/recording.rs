@@ -44,18 +44,12 @@ impl RunRecorder {
         let mut nodes: Vec<NodeRecord> = plan
             .steps
             .iter()
-            .map(|step| NodeRecord {
-                node: step.node.clone(),
-                status: None,
-                elapsed_ms: None,
-                note: None,
-            })
+            .map(|step| NodeRecord::new(step.node.clone()))
             .collect();
         nodes.extend(plan.skipped.iter().map(|skipped| NodeRecord {
-            node: skipped.node.clone(),
             status: Some(super::events::NodeStatus::Skipped),
-            elapsed_ms: None,
             note: Some(skipped.reason.clone()),
+            ..NodeRecord::new(skipped.node.clone())
         }));
         let record = RunRecord {
             id: format!("{started_at_ms}-{}-{run}", std::process::id()),
@@ -113,9 +107,26 @@ impl RunRecorder {
                 return Some(problem);
             }
         }
+        let position = self.positions.get(node).copied();
+        if let Some(record) = position.and_then(|i| self.record.nodes.get_mut(i)) {
+            record.output_bytes = outputs
+                .iter()
+                .map(|(port, value)| (port.to_owned(), value.data_bytes()))
+                .collect();
+        }
         self.store
             .save_result(node, outputs, &self.record.id, signature)
             .err()
+    }
+
+    /// Notes when the plan's step number `step` (from 0) became ready and when it started,
+    /// in milliseconds from the run's start. (The record lists the plan's steps first, in
+    /// plan order, so the step's index is its line's.)
+    pub fn step_started(&mut self, step: usize, ready_ms: f64, started_ms: f64) {
+        if let Some(record) = self.record.nodes.get_mut(step) {
+            record.ready_ms = Some(ready_ms);
+            record.started_ms = Some(started_ms);
+        }
     }
 
     /// A failed node no longer has an active result.
@@ -148,10 +159,8 @@ impl RunRecorder {
             match position.and_then(|i| self.record.nodes.get_mut(i)) {
                 Some(record) => record.status = Some(outcome.status),
                 None => self.record.nodes.push(NodeRecord {
-                    node: outcome.node.clone(),
                     status: Some(outcome.status),
-                    elapsed_ms: None,
-                    note: None,
+                    ..NodeRecord::new(outcome.node.clone())
                 }),
             }
         }

@@ -203,6 +203,36 @@ impl Value {
         }
     }
 
+    /// How many bytes of data the value holds, for timelines and traces: text, a path and
+    /// bytes their length, a number 8, a bool 1, JSON its compact text, an image its pixels
+    /// (4 bytes each), a list or batch the sum of its items (a failed item its message).
+    /// Nothing is allocated to count it.
+    pub fn data_bytes(&self) -> u64 {
+        match self {
+            Value::Text(text) => text.len() as u64,
+            Value::Number(_) => 8,
+            Value::Bool(_) => 1,
+            Value::Json(json) => {
+                let mut counter = ByteCounter(0);
+                // Writing into a counter cannot fail, and JSON values always serialise.
+                let _ = serde_json::to_writer(&mut counter, json);
+                counter.0
+            }
+            Value::Path(path) => path.as_os_str().len() as u64,
+            Value::List(items) => items.iter().map(Value::data_bytes).sum(),
+            Value::Bytes(bytes) => bytes.len() as u64,
+            Value::Image(image) => u64::from(image.width()) * u64::from(image.height()) * 4,
+            Value::Batch(items) => items
+                .iter()
+                .map(|item| match item {
+                    BatchItem::Ok(value) => value.data_bytes(),
+                    BatchItem::Failed(message) => message.len() as u64,
+                    BatchItem::Missing => 0,
+                })
+                .sum(),
+        }
+    }
+
     /// A short one-line excerpt of the value for messages and compact displays.
     pub fn excerpt(&self, max_chars: usize) -> String {
         let text = match self {
@@ -219,6 +249,20 @@ impl Value {
         } else {
             one_line
         }
+    }
+}
+
+/// A writer that only counts what it is given (the size of a JSON text, unwritten).
+struct ByteCounter(u64);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -384,6 +428,27 @@ impl<'de> Visitor<'de> for ParamValueVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_bytes_counts_what_a_value_holds() {
+        assert_eq!(Value::Text("héllo".into()).data_bytes(), 6);
+        assert_eq!(Value::Number(1.0).data_bytes(), 8);
+        let json = serde_json::json!({"a": [1, 2]});
+        assert_eq!(
+            Value::Json(json.clone()).data_bytes(),
+            serde_json::to_string(&json).unwrap().len() as u64
+        );
+        let image = ImageData::new(3, 2, vec![0; 24]).unwrap();
+        assert_eq!(Value::Image(image).data_bytes(), 24);
+        let list = Value::List(vec![Value::Text("ab".into()), Value::Bool(true)]);
+        assert_eq!(list.data_bytes(), 3);
+        let batch = Value::Batch(vec![
+            BatchItem::Ok(Value::Text("abc".into())),
+            BatchItem::Failed("no".into()),
+            BatchItem::Missing,
+        ]);
+        assert_eq!(batch.data_bytes(), 5);
+    }
 
     #[test]
     fn conversions_follow_the_table() {

@@ -135,6 +135,16 @@ pub enum AppCommand {
     },
     /// Pick files and add them to a batch node's items.
     AddFiles(NodeId),
+    /// Show a run's timeline in the Flow Monitor: a recorded run (its id), or with `None`
+    /// this window's run (else the latest recorded one).
+    ShowTimeline(Option<String>),
+    /// Write a run's timeline as Chrome trace JSON (`run` as for `ShowTimeline`).
+    ExportTrace {
+        /// The recorded run (its id); `None`: the run the Timeline shows by default.
+        run: Option<String>,
+        /// The file to write; `None` asks where.
+        to: Option<PathBuf>,
+    },
     /// Hide the "run interrupted" banner for this run.
     DismissInterrupted(String),
     /// Trust the open flow's folder (and every folder below it): lift the restriction.

@@ -11,6 +11,7 @@ pub mod node_data;
 pub mod recent;
 pub mod recovery;
 pub mod result_actions;
+pub mod run_timeline;
 pub mod run_view;
 pub mod store_catalog;
 pub mod wiring;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::exec::{Event, RunId, RunStatus};
 use crate::model::NodeId;
 use crate::nodes::{Outputs, Progress};
+use crate::timeline::{StepTimes, Timeline};
 
 /// How much streamed output is kept per node for the monitor (the tail is kept).
 const MAX_LOG_BYTES: usize = 256 * 1024;
@@ -27,6 +28,11 @@ pub enum Animation {
 }
 
 pub use crate::status::NodeStatus;
+
+/// Milliseconds from `from` to `to`.
+fn ms_between(from: Instant, to: Instant) -> f64 {
+    to.saturating_duration_since(from).as_secs_f64() * 1000.0
+}
 
 /// What holds back the followed run's new steps, when something does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +70,11 @@ pub struct NodeView {
     pub signature: Option<String>,
     /// Batch items that failed in its last run (index from 0, error).
     pub failed_items: Vec<(usize, String)>,
+    /// When it became ready to start in the current (or last) run, in milliseconds from
+    /// the run's start (the executor's clock, from `node_started`).
+    pub ready_ms: Option<f64>,
+    /// When it started work in that run, same clock.
+    pub started_ms: Option<f64>,
 }
 
 impl Default for NodeView {
@@ -81,6 +92,8 @@ impl Default for NodeView {
             delivered_at: None,
             signature: None,
             failed_items: Vec::new(),
+            ready_ms: None,
+            started_ms: None,
         }
     }
 }
@@ -130,6 +143,13 @@ pub struct RunView {
     pub changes: u64,
     /// Problems with the result store not shown yet (the app shows and clears them).
     pub store_problems: Vec<String>,
+    /// Counts the events that change the followed run's timeline (a step starting or
+    /// ending, the run starting or ending), so a timeline built from it is built again only
+    /// then, not for every line of streamed output.
+    pub timeline_version: u64,
+    /// How far the executor's run clock (the `at_ms` of events) is ahead of this window's
+    /// (`started_at`, when `run_started` arrived): it started counting before planning.
+    run_clock_lead_ms: f64,
 }
 
 impl RunView {
@@ -216,6 +236,52 @@ impl RunView {
         }
     }
 
+    /// Milliseconds from the followed run's start to `now`, on the executor's clock (the
+    /// one `node_started` times are on): the run's total once it ended.
+    pub fn run_ms_at(&self, now: Instant) -> Option<f64> {
+        match (self.elapsed_ms, self.started_at) {
+            (Some(ms), _) => Some(ms),
+            (None, Some(started)) => Some(ms_between(started, now) + self.run_clock_lead_ms),
+            _ => None,
+        }
+    }
+
+    /// What this window saw of each planned node's times in the followed run, in monitor
+    /// order: the input of its timeline.
+    pub fn step_times(&self) -> Vec<StepTimes> {
+        (self.rows.iter().enumerate())
+            .map(|(index, id)| {
+                let view = self.nodes.get(id);
+                let status = view.map_or(NodeStatus::Idle, |v| v.status);
+                let started_ms = view.and_then(|v| v.started_ms);
+                let output_bytes = match (status, view.and_then(|v| v.result.as_deref())) {
+                    (NodeStatus::Succeeded | NodeStatus::Partial, Some(outputs)) => (outputs
+                        .iter())
+                    .map(|(port, value)| (port.to_owned(), value.data_bytes()))
+                    .collect(),
+                    _ => Default::default(),
+                };
+                StepTimes {
+                    node: id.clone(),
+                    order: view.and_then(|v| v.order).unwrap_or(index + 1),
+                    status: Some(status),
+                    ready_ms: view.and_then(|v| v.ready_ms),
+                    started_ms,
+                    ended_ms: started_ms
+                        .zip(view.and_then(|v| v.elapsed_ms))
+                        .map(|(start, elapsed)| start + elapsed),
+                    output_bytes,
+                    note: view.and_then(|v| v.error.clone().or_else(|| v.skip_reason.clone())),
+                }
+            })
+            .collect()
+    }
+
+    /// The followed run's timeline as this window saw it (running steps go on).
+    pub fn timeline(&self) -> Timeline {
+        Timeline::build(self.step_times(), self.elapsed_ms)
+    }
+
     /// Forgets a node (it was deleted).
     pub fn forget(&mut self, id: &NodeId) {
         self.changes += 1;
@@ -230,6 +296,16 @@ impl RunView {
     )]
     pub fn apply(&mut self, event: &Event, now: Instant) {
         self.changes += 1;
+        if !matches!(
+            event,
+            Event::NodeProgress { .. }
+                | Event::QueueChanged { .. }
+                | Event::RunQueued { .. }
+                | Event::StoreProblem { .. }
+                | Event::ActiveResultChanged { .. }
+        ) {
+            self.timeline_version += 1;
+        }
         match event {
             Event::RunQueued { .. } => {}
             Event::StoreProblem { message, .. } => {
@@ -250,6 +326,7 @@ impl RunView {
                 self.seeds = seeds.clone();
                 self.run = Some(*run);
                 self.started_at = Some(now);
+                self.run_clock_lead_ms = 0.0;
                 self.elapsed_ms = None;
                 self.summary = None;
                 self.status = None;
@@ -273,15 +350,26 @@ impl RunView {
                     view.log.clear();
                     view.count = None;
                     view.failed_items.clear();
+                    view.ready_ms = None;
+                    view.started_ms = None;
                 }
                 for reused in &plan.reused {
                     self.nodes.entry(reused.clone()).or_default().status = NodeStatus::Reused;
                 }
             }
-            Event::NodeStarted { node, .. } => {
+            Event::NodeStarted {
+                node,
+                at_ms,
+                ready_ms,
+                ..
+            } => {
+                let seen_ms = self.started_at.map_or(0.0, |t| ms_between(t, now));
+                self.run_clock_lead_ms = self.run_clock_lead_ms.max(at_ms - seen_ms);
                 let view = self.nodes.entry(node.clone()).or_default();
                 view.status = NodeStatus::Running;
                 view.started_at = Some(now);
+                view.started_ms = Some(*at_ms);
+                view.ready_ms = Some(*ready_ms);
             }
             Event::NodeProgress { node, progress, .. } => {
                 let view = self.nodes.entry(node.clone()).or_default();
@@ -446,6 +534,8 @@ mod tests {
                 run: 1,
                 node: a.clone(),
                 order: 1,
+                at_ms: 2.0,
+                ready_ms: 1.0,
             },
             t0,
         );
@@ -542,6 +632,68 @@ mod tests {
             Animation::Still,
             "idle once done"
         );
+    }
+
+    #[test]
+    fn the_timeline_follows_the_events_and_a_running_step_goes_on() {
+        let mut view = RunView::default();
+        let t0 = Instant::now();
+        let started = |node: &str, at_ms: f64, ready_ms: f64| Event::NodeStarted {
+            run: 1,
+            node: NodeId::from(node),
+            order: 1,
+            at_ms,
+            ready_ms,
+        };
+        view.apply(
+            &Event::RunStarted {
+                run: 1,
+                plan: plan(),
+                seeds: Default::default(),
+            },
+            t0,
+        );
+        view.apply(&started("a", 0.5, 0.5), t0);
+        // `b` waited for a slot from 0.5 ms to 40 ms (the executor's clock runs ahead of
+        // the window's: it started before planning).
+        view.apply(&started("b", 40.0, 0.5), t0 + Duration::from_millis(30));
+        let outputs =
+            Arc::new(Outputs::new().with("text", crate::model::Value::Text("abc".into())));
+        view.apply(
+            &Event::NodeFinished {
+                run: 1,
+                node: NodeId::from("a"),
+                outputs,
+                elapsed_ms: 39.0,
+                signature: None,
+                failed_items: Vec::new(),
+            },
+            t0 + Duration::from_millis(30),
+        );
+        // Streamed output does not change the timeline: what was built from it stays.
+        let version = view.timeline_version;
+        view.apply(
+            &Event::NodeProgress {
+                run: 1,
+                node: NodeId::from("b"),
+                progress: Progress::Output {
+                    stream: crate::nodes::Stream::Stdout,
+                    text: "working\n".into(),
+                },
+            },
+            t0 + Duration::from_millis(31),
+        );
+        assert_eq!(view.timeline_version, version);
+        let timeline = view.timeline();
+        let bars: Vec<(&str, usize, usize, Option<f64>)> = (timeline.bars.iter())
+            .map(|b| (b.node.as_str(), b.lane, b.segments.len(), b.end_ms()))
+            .collect();
+        assert_eq!(bars, [("a", 0, 1, Some(39.5)), ("b", 1, 2, None)]);
+        assert_eq!(timeline.bars[0].output_bytes["text"], 3);
+        assert_eq!(timeline.bars[1].status, Some(NodeStatus::Running));
+        assert_eq!(timeline.not_run.len(), 1, "`c` never started");
+        let now = view.run_ms_at(t0 + Duration::from_millis(100)).unwrap();
+        assert!(now >= 110.0, "the run's clock, not the window's: {now}");
     }
 
     #[test]

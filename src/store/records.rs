@@ -68,6 +68,16 @@ impl RecordStatus {
 }
 
 /// One node's line in a run record.
+///
+/// A step's times are milliseconds from the run's start (`RunRecord::started_at_ms`):
+/// `ready_ms` when every step it depends on had ended (from then on only a free slot was
+/// missing: the run's parallelism or its kind's limit, or the run was paused), `started_ms`
+/// when it started work,
+/// which then lasted `elapsed_ms`. They are what a run's timeline is drawn from
+/// (`timeline::Timeline::of_record`). A step is attempted once today; when steps may be
+/// retried, the attempts before the last will be kept in a list of their own, each with
+/// these three times, and these fields stay the last attempt's, so a record written now
+/// reads the same then.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NodeRecord {
     /// The node.
@@ -78,6 +88,34 @@ pub struct NodeRecord {
     pub elapsed_ms: Option<f64>,
     /// Its error, if it failed; its skip reason, if skipped.
     pub note: Option<String>,
+    /// When it became ready to start, in milliseconds from the run's start. `None` for a
+    /// step that never became ready (skipped, reused), and in records written before step
+    /// times were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_ms: Option<f64>,
+    /// When it started work, in milliseconds from the run's start (`None`: it never
+    /// started).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_ms: Option<f64>,
+    /// How many bytes each of its outputs holds (`Value::data_bytes`), by port; empty
+    /// unless it succeeded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub output_bytes: BTreeMap<String, u64>,
+}
+
+impl NodeRecord {
+    /// The line of a node that has not ended yet: no status, times or note.
+    pub fn new(node: NodeId) -> Self {
+        Self {
+            node,
+            status: None,
+            elapsed_ms: None,
+            note: None,
+            ready_ms: None,
+            started_ms: None,
+            output_bytes: BTreeMap::new(),
+        }
+    }
 }
 
 /// The record of one run.

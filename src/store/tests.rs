@@ -29,12 +29,7 @@ fn record(id: &str, pid: u32) -> RunRecord {
         status: RecordStatus::Running,
         nodes: ["a", "b", "c"]
             .into_iter()
-            .map(|node| NodeRecord {
-                node: NodeId::from(node),
-                status: None,
-                elapsed_ms: None,
-                note: None,
-            })
+            .map(|node| NodeRecord::new(NodeId::from(node)))
             .collect(),
         summary: None,
         continues: None,

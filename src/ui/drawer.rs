@@ -287,11 +287,18 @@ fn run_entry(
                         ui.end_row();
                     }
                 });
-            if run.is_unfinished() {
-                ui.horizontal(|ui| {
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Timeline")
+                    .on_hover_text("Show this run's steps on a time axis in the Flow Monitor")
+                    .clicked()
+                {
+                    commands.push(AppCommand::ShowTimeline(Some(run.id.clone())));
+                }
+                if run.is_unfinished() {
                     continue_buttons(ui, &run.id, commands);
-                });
-            }
+                }
+            });
         });
 }
 

@@ -19,6 +19,7 @@ pub mod run_schedule;
 pub mod text_rows;
 pub mod theme;
 pub mod thumbnails;
+pub mod timeline;
 pub mod top_bar;
 pub mod trust_banner;
 pub mod value_view;

@@ -3,16 +3,20 @@
 //! time, the summary line, and the streamed output of the selected step. With no run in
 //! this window it shows the flow's last recorded run. Clicking a step selects its node and
 //! pans the canvas to it. While a run goes, the header holds its Pause / Resume, Cancel and
-//! Stop buttons and says when it is paused or being cancelled.
+//! Stop buttons and says when it is paused or being cancelled. Its Timeline tab draws a
+//! run's steps on a time axis (`ui::timeline`): this window's run, or a recorded one picked
+//! in the Runs drawer.
 
 use std::time::Instant;
 
 use eframe::egui::{self, RichText};
 
 use super::theme;
+use super::timeline::{self, TimelineInputs, TimelineView};
 use crate::exec::format_duration_ms;
 use crate::model::{Flow, NodeId, NodeLabels};
 use crate::session::commands::AppCommand;
+use crate::session::run_timeline::TimelineRun;
 use crate::session::run_view::{NodeStatus, RunView};
 use crate::store::RunRecord;
 
@@ -31,12 +35,32 @@ pub fn status_icon(status: NodeStatus) -> &'static str {
     }
 }
 
+/// The Timeline tab's first height: its header, the axis and about six lanes.
+const TIMELINE_HEIGHT: f32 = 290.0;
+
 /// Below this width the selected step's output goes under the steps, not beside them.
 const NARROW_WIDTH: f32 = 640.0;
+
+/// What the monitor shows below its header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MonitorTab {
+    /// The steps in order, and the selected step's output.
+    #[default]
+    Steps,
+    /// The run's timeline.
+    Timeline,
+}
 
 /// The monitor's own state, kept by the app.
 #[derive(Debug, Default)]
 pub struct MonitorState {
+    /// Steps or Timeline.
+    pub tab: MonitorTab,
+    /// The recorded run the Timeline shows (its id); `None`: this window's run, else the
+    /// latest recorded run.
+    pub timeline_run: Option<String>,
+    /// The Timeline's own state.
+    pub timeline: TimelineView,
     /// The step whose output is shown (and whose row is highlighted).
     pub selected: Option<NodeId>,
     /// Folded down to its header line.
@@ -152,24 +176,32 @@ fn row(ui: &mut egui::Ui, status: NodeStatus, text: String, selected: bool) -> e
     ui.add(egui::SelectableLabel::new(selected, text))
 }
 
-/// Draws the monitor docked at the bottom of the window; returns commands (Focus).
-/// `last_run` is the flow's newest recorded run, shown when this window has none.
+/// Draws the monitor docked at the bottom of the window; returns commands (Focus, Export
+/// trace). `runs` are the flow's recorded runs, oldest first: the newest is shown when this
+/// window has no run of its own.
 pub fn show(
     ctx: &egui::Context,
     run_view: &RunView,
     flow: &Flow,
     names: &NodeLabels,
-    last_run: Option<&RunRecord>,
+    runs: &[RunRecord],
     state: &mut MonitorState,
     now: Instant,
 ) -> Vec<AppCommand> {
     let mut commands = Vec::new();
+    let last_run = runs.last();
     let record = last_run.filter(|_| run_view.rows.is_empty() && run_view.rejected.is_none());
     let empty = record.is_none() && run_view.rows.is_empty();
     // The folded panel and the open one keep their sizes apart, so unfolding (or the first
     // run) brings back the open panel's height rather than the header's.
     let panel = if state.collapsed || empty {
         egui::TopBottomPanel::bottom("monitor_folded").resizable(false)
+    } else if state.tab == MonitorTab::Timeline {
+        // The Timeline keeps a height of its own: taller, so a few lanes show at once.
+        egui::TopBottomPanel::bottom("monitor_timeline")
+            .resizable(true)
+            .default_height(TIMELINE_HEIGHT)
+            .min_height(150.0)
     } else {
         egui::TopBottomPanel::bottom("monitor")
             .resizable(true)
@@ -182,6 +214,16 @@ pub fn show(
             return;
         }
         ui.separator();
+        if state.tab == MonitorTab::Timeline {
+            let inputs = TimelineTab {
+                run_view,
+                runs,
+                names,
+                now,
+            };
+            timeline_tab(ui, &inputs, state, &mut commands);
+            return;
+        }
         let mut rows = |ui: &mut egui::Ui, state: &mut MonitorState| match record {
             Some(record) => recorded_rows(ui, record, flow, names, state, &mut commands),
             None => live_rows(ui, run_view, names, state, now, &mut commands),
@@ -233,6 +275,26 @@ fn header(
         {
             state.collapsed = !state.collapsed;
         }
+        for (tab, label) in [
+            (MonitorTab::Steps, "Steps"),
+            (MonitorTab::Timeline, "Timeline"),
+        ] {
+            let hint = match tab {
+                MonitorTab::Steps => "The steps in order, with the selected step's output",
+                MonitorTab::Timeline => {
+                    "The steps on a time axis: what ran at once, and what waited"
+                }
+            };
+            if ui
+                .selectable_label(state.tab == tab && !state.collapsed, label)
+                .on_hover_text(hint)
+                .clicked()
+            {
+                state.tab = tab;
+                state.collapsed = false;
+            }
+        }
+        ui.separator();
         let (done, total, summary, total_ms) = match record {
             Some(record) => {
                 let done = record.nodes.iter().filter(|n| n.status.is_some()).count();
@@ -393,4 +455,87 @@ fn selected_output(
         .show(ui, |ui| {
             ui.label(RichText::new(text).monospace());
         });
+}
+
+/// What the Timeline tab draws from.
+struct TimelineTab<'a> {
+    run_view: &'a RunView,
+    runs: &'a [RunRecord],
+    names: &'a NodeLabels,
+    now: Instant,
+}
+
+/// The Timeline tab: which run it is, Export trace and the legend, then the timeline.
+fn timeline_tab(
+    ui: &mut egui::Ui,
+    inputs: &TimelineTab<'_>,
+    state: &mut MonitorState,
+    commands: &mut Vec<AppCommand>,
+) {
+    let (run_view, runs) = (inputs.run_view, inputs.runs);
+    let Some(run) = TimelineRun::pick(run_view, runs, state.timeline_run.as_deref()) else {
+        ui.label(RichText::new("No run yet: its timeline shows here once it starts.").weak());
+        return;
+    };
+    let built = state.timeline.timeline(&run, run_view);
+    let now_ms = run.now_ms(run_view, inputs.now, crate::store::now_ms());
+    ui.horizontal_wrapped(|ui| {
+        let title = match run {
+            TimelineRun::Window => "This window's run".to_owned(),
+            TimelineRun::Recorded(record, number) => format!(
+                "Run #{number}, {}",
+                crate::results::local_date_time(record.started_at_ms)
+            ),
+        };
+        ui.label(RichText::new(title).strong());
+        ui.label(format!(
+            "· {} · {} steps in {} lanes",
+            run.status_label(run_view),
+            built.bars.len(),
+            built.lanes.len()
+        ));
+        if !built.not_run.is_empty() {
+            ui.label(format!("· {} did not run", built.not_run.len()))
+                .on_hover_text("Skipped before they were ready, reused, or never started");
+        }
+        if state.timeline_run.is_some() && ui.button("Show the latest run").clicked() {
+            state.timeline_run = None;
+        }
+        let export = ui
+            .add_enabled(!built.bars.is_empty(), egui::Button::new("Export trace…"))
+            .on_hover_text(
+                "Save this timeline as Chrome trace JSON (opens in ui.perfetto.dev or chrome://tracing)",
+            );
+        if export.clicked() {
+            commands.push(AppCommand::ExportTrace {
+                run: run.record_id().map(str::to_owned),
+                to: None,
+            });
+        }
+        ui.separator();
+        timeline::legend(ui);
+    });
+    if built.bars.is_empty() {
+        let text = match run {
+            TimelineRun::Window => "No step has started yet.",
+            TimelineRun::Recorded(..) => {
+                "No step times in this run's record: it was recorded by an older Flowcanvas, its process died before it ended, or no step started."
+            }
+        };
+        ui.label(RichText::new(text).weak());
+        return;
+    }
+    let timeline_inputs = TimelineInputs {
+        timeline: &built,
+        labels: inputs.names,
+        now_ms,
+        selected: state.selected.as_ref(),
+    };
+    let clicked = timeline::show(ui, &timeline_inputs);
+    for command in clicked {
+        if let AppCommand::Focus(node) = &command {
+            state.selected = Some(node.clone());
+        }
+        commands.push(command);
+    }
 }

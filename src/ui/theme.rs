@@ -49,6 +49,21 @@ pub fn status(status: NodeStatus) -> Color32 {
     }
 }
 
+/// A step's title written on its bar in a timeline (the bar is filled with its status
+/// colour, or [`INTERRUPTED`] for a step the run ended before).
+pub const TIMELINE_BAR_TEXT: Color32 = Color32::from_gray(15);
+
+/// A step's wait to start (no free slot, or the run paused) in a timeline: a thin bar before
+/// its work, told apart by
+/// its shape as well as its colour.
+pub const TIMELINE_WAIT: Color32 = Color32::from_gray(150);
+
+/// The tick lines of a timeline's time axis.
+pub const TIMELINE_GRID: Color32 = Color32::from_gray(62);
+
+/// The line at "now" in the timeline of a run going on.
+pub const TIMELINE_NOW: Color32 = Color32::from_rgb(245, 245, 255);
+
 /// A result made before its parameters or inputs changed: its dashed ring, its badge and
 /// its line on the node.
 pub const STALE: Color32 = Color32::from_rgb(255, 200, 120);
@@ -227,6 +242,21 @@ mod tests {
         // A selected monitor row: strong text on the selection fill.
         let selected = contrast_ratio(dark.strong_text_color(), dark.selection.bg_fill);
         assert!(selected >= 4.5, "a selected row: {selected:.2}:1");
+    }
+
+    #[test]
+    fn timeline_bars_read_and_waits_stand_out() {
+        let fills = NodeStatus::ALL.map(status);
+        for fill in fills.iter().chain([&INTERRUPTED]) {
+            let ratio = contrast_ratio(TIMELINE_BAR_TEXT, *fill);
+            assert!(ratio >= 4.5, "a title on a {fill:?} bar: {ratio:.2}:1");
+        }
+        // Graphics ask 3:1 (WCAG 1.4.11): the wait and the now line on the panel.
+        let panel = Visuals::dark().panel_fill;
+        for (what, color) in [("wait", TIMELINE_WAIT), ("now", TIMELINE_NOW)] {
+            let ratio = contrast_ratio(color, panel);
+            assert!(ratio >= 3.0, "{what} on the panel: {ratio:.2}:1");
+        }
     }
 
     #[test]

@@ -162,7 +162,8 @@ fn count_text(count: usize, what: &str) -> String {
     format!("{count} {what}{}", if count == 1 { "" } else { "s" })
 }
 
-fn bytes_text(bytes: usize) -> String {
+/// A size for people: `12 B`, `12.4 KB`, `3.1 MB`.
+pub fn bytes_text(bytes: usize) -> String {
     match bytes {
         0..=999 => format!("{bytes} B"),
         1_000..=999_999 => format!("{:.1} KB", bytes as f64 / 1e3),

@@ -350,7 +350,12 @@ fn a_missing_file_exits_2() {
 
 #[test]
 fn fmt_check_accepts_the_examples_and_fmt_rewrites_hand_edits() {
-    for name in ["hello.flow", "pipeline.flow", "failing.flow"] {
+    for name in [
+        "hello.flow",
+        "pipeline.flow",
+        "failing.flow",
+        "parallel.flow",
+    ] {
         let output = flowcanvas(&["fmt", "--check"], &saves_dir().join(name));
         assert_eq!(output.status.code(), Some(0), "{name}: {}", stdout(&output));
     }

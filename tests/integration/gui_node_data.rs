@@ -3,7 +3,6 @@
 //! area is resized from its corner, scrolls, and keeps its size in the file.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 use flowcanvas::app::FlowcanvasApp;
@@ -12,7 +11,7 @@ use flowcanvas::plan::Scope;
 use flowcanvas::session::commands::AppCommand;
 use flowcanvas::ui::canvas::viewer_area::DEFAULT_SIZE;
 
-use crate::support::{frame, frame_with, open_settled, painted_texts};
+use crate::support::{frame, frame_with, frames_until, open_settled, painted_texts};
 
 /// A line of the long text: longer than a node body shows (68 characters a line).
 fn long_line(n: usize) -> String {
@@ -46,27 +45,6 @@ fn reading_flow(dir: &Path) -> PathBuf {
     let path = dir.join("reading.flow");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-/// Draws frames (at most 10 s) until `done`; returns the last frame's output.
-fn frames_until(
-    ctx: &egui::Context,
-    app: &mut FlowcanvasApp,
-    what: &str,
-    done: impl Fn(&FlowcanvasApp, &egui::FullOutput) -> bool,
-) -> egui::FullOutput {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let output = frame_with(ctx, app, Vec::new());
-        if done(app, &output) {
-            return output;
-        }
-        if Instant::now() >= deadline {
-            let texts: Vec<String> = painted_texts(&output).into_iter().map(|(t, _)| t).collect();
-            panic!("never: {what}; painted {texts:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn shows(output: &egui::FullOutput, text: &str) -> bool {

@@ -25,6 +25,8 @@ mod gui_panels;
 mod gui_results;
 #[cfg(feature = "gui")]
 mod gui_run_control;
+#[cfg(feature = "gui")]
+mod gui_timeline;
 mod headless;
 mod image_nodes;
 mod local_server;
@@ -36,5 +38,6 @@ mod script_limits;
 mod stopping;
 mod store;
 mod support;
+mod timeline;
 mod trust;
 mod web_nodes;

@@ -321,3 +321,26 @@ pub fn run_flow_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
     }
     frame(ctx, app);
 }
+
+/// Draws frames (at most 10 s) until `done`; returns the last frame's output (the test
+/// fails naming `what`, and what was painted, if it never comes).
+#[cfg(feature = "gui")]
+pub fn frames_until(
+    ctx: &egui::Context,
+    app: &mut FlowcanvasApp,
+    what: &str,
+    done: impl Fn(&FlowcanvasApp, &egui::FullOutput) -> bool,
+) -> egui::FullOutput {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let output = frame_with(ctx, app, Vec::new());
+        if done(app, &output) {
+            return output;
+        }
+        if Instant::now() >= deadline {
+            let texts: Vec<String> = painted_texts(&output).into_iter().map(|(t, _)| t).collect();
+            panic!("never: {what}; painted {texts:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
