@@ -1140,6 +1140,9 @@ impl ActiveRun {
 
     /// Whether `step`'s kind already uses all the slots its limit allows.
     fn at_kind_limit(&self, step: usize) -> bool {
+        if self.kind_limits.is_empty() {
+            return false;
+        }
         let kind = self.plan.steps[step].kind;
         self.kind_limits
             .get(kind)

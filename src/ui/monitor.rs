@@ -65,9 +65,9 @@ pub struct MonitorState {
     pub selected: Option<NodeId>,
     /// Folded down to its header line.
     pub collapsed: bool,
-    /// The running step the rows were last scrolled to: the list follows each new one
-    /// once (scrolling to it on every frame would keep the scroll animation, and so the
-    /// window's redraws, going).
+    /// The running step the rows were last scrolled to: the list follows the latest one
+    /// to start, once (scrolling on every frame, or between steps running side by side,
+    /// would keep the scroll animation, and so the window's redraws, going).
     pub followed: Option<NodeId>,
 }
 
@@ -368,12 +368,20 @@ fn live_rows(
         .id_salt("monitor_rows")
         .auto_shrink([false, false])
         .show(ui, |ui| {
+            // Of the steps running now, the one furthest along the plan.
+            let latest = run_view
+                .rows
+                .iter()
+                .filter(|id| run_view.node(id).map(|v| v.status) == Some(NodeStatus::Running))
+                .max_by_key(|id| run_view.node(id).and_then(|v| v.order));
+            let follow = latest
+                .filter(|id| state.followed.as_ref() != Some(*id))
+                .cloned();
             for id in &run_view.rows {
                 let status = run_view.node(id).map_or(NodeStatus::Idle, |v| v.status);
                 let is_selected = state.selected.as_ref() == Some(id);
                 let response = row(ui, status, row_text(run_view, names, id, now), is_selected);
-                if status == NodeStatus::Running && state.followed.as_ref() != Some(id) {
-                    // Follow the running step.
+                if follow.as_ref() == Some(id) {
                     response.scroll_to_me(Some(egui::Align::Center));
                     state.followed = Some(id.clone());
                 }

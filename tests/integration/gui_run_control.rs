@@ -288,3 +288,41 @@ fn limits_per_kind_are_added_changed_and_removed_in_the_run_panel_as_flow_settin
     click_text(&ctx, &mut app, "✖");
     assert!(app.session.doc.flow().settings.kind_limits.is_empty());
 }
+
+#[test]
+fn steps_running_side_by_side_do_not_keep_the_window_redrawing() {
+    // Three waits at once: the window needs a frame now and then for the ticking times and
+    // breathing rings, not one frame after another (the monitor once scrolled back and forth
+    // between the running steps, animating without end).
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::waits_flow(dir.path(), 3, 3000);
+    let (ctx, mut app) = open_settled(path);
+    app.push(AppCommand::Queue {
+        scope: Scope::Flow,
+        mode: RunMode::All,
+        inputs: Default::default(),
+        parallel: Some(3),
+        fail_fast: None,
+    });
+    wait_for(&ctx, &mut app, "the three to run", |app| {
+        ["a", "b", "c"]
+            .iter()
+            .all(|id| status(app, id) == NodeStatus::Running)
+    });
+    let mut delays = Vec::new();
+    for _ in 0..30 {
+        let output = frame_with(&ctx, &mut app, Vec::new());
+        let delay = output
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .map(|v| v.repaint_delay)
+            .unwrap();
+        delays.push(delay);
+    }
+    let settled = &delays[10..];
+    assert!(
+        settled.iter().all(|d| *d >= Duration::from_millis(100)),
+        "the window asks to be redrawn at once: {delays:?}"
+    );
+    app.push(AppCommand::Stop);
+}
