@@ -159,7 +159,7 @@ pub fn run_batch(
                 let took = format_duration_ms(started.elapsed().as_secs_f64() * 1000.0);
                 let line = match &outcome {
                     Ok(_) => format!("item {} of {total}: done in {took}\n", index + 1),
-                    Err(NodeError::Failed(error)) => {
+                    Err(error @ (NodeError::Failed(_) | NodeError::FailedWith { .. })) => {
                         format!("item {} of {total} failed: {error}\n", index + 1)
                     }
                     Err(NodeError::Cancelled) => return,

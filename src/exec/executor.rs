@@ -904,7 +904,7 @@ impl Executor {
             }
             Err(error) => {
                 let (status, reason) = match error {
-                    NodeError::Failed(message) => {
+                    NodeError::Failed(message) | NodeError::FailedWith { message, .. } => {
                         self.results.remove(&node);
                         self.results_digest = None;
                         if let Some(recorder) = run.recorder.as_mut() {

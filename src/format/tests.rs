@@ -468,7 +468,7 @@ fn retry_policies_and_time_limits_round_trip_and_are_checked_where_written() {
     );
     assert_eq!(parse(&text, &registry()).unwrap(), flow);
     assert_eq!(ron_flow(&text).unwrap(), flow);
-    assert_eq!(super::fast_read::read(&text), Some(flow.clone()));
+    assert_eq!(fast_read::read(&text), Some(flow.clone()));
 
     // Bad values are errors located on the node's line.
     let bad = text
