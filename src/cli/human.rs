@@ -244,6 +244,24 @@ impl HumanOutput {
                     self.line(&self.paint("31", &text));
                 }
             }
+            Event::NodeRetrying {
+                node,
+                attempt,
+                of,
+                delay_ms,
+                error,
+                ..
+            } => {
+                self.last_node = Some(node.to_string());
+                let first = error.lines().next().unwrap_or_default();
+                let text = format!(
+                    "  {} ↻ {}: attempt {attempt} / {of} in {}: {first}",
+                    self.badge(node.as_str()),
+                    self.name(node),
+                    crate::exec::format_wait_ms(*delay_ms)
+                );
+                self.line(&self.paint("33", &text));
+            }
             Event::NodeSkipped { node, reason, .. } => {
                 let text = format!(
                     "  {} ↷ {} skipped: {reason}",
@@ -288,7 +306,7 @@ impl HumanOutput {
                 let code = match status {
                     RunStatus::Done => "1;32",
                     RunStatus::Partial => "1;33",
-                    RunStatus::Failed | RunStatus::Cancelled => "1;31",
+                    RunStatus::Failed | RunStatus::Cancelled | RunStatus::TimedOut => "1;31",
                 };
                 self.line(&self.paint(code, summary));
             }

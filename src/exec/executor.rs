@@ -27,6 +27,8 @@ use crate::nodes::{
 use crate::plan::{InputSource, Plan, Scope};
 use crate::store::{Store, StoreProblem};
 
+mod attempts;
+
 /// A message from a worker thread (or a node's helper thread) to the executor.
 enum WorkerMsg {
     Progress {
@@ -56,6 +58,8 @@ enum RunEnd {
     Stopped,
     /// Cancelled gracefully: running steps finished, the rest were marked cancelled.
     Cancelled,
+    /// The run's time limit passed.
+    TimedOut,
     Shutdown,
 }
 
@@ -119,6 +123,8 @@ struct ActiveRun {
     signatures: Vec<Option<String>>,
     /// What the flow's nodes are called, for messages (worked out when first needed).
     labels: std::cell::OnceCell<NodeLabels>,
+    /// Attempts, backoff waits and time limits (see `attempts.rs`).
+    attempts: attempts::Attempts,
 }
 
 impl Executor {
@@ -457,12 +463,13 @@ impl Executor {
     /// Settles a run whose loop ended: Stop (and shutting down) kill what still runs;
     /// then the run's outcome is recorded and told.
     fn end_run(&mut self, run: &mut ActiveRun, end: &RunEnd) {
-        if matches!(end, RunEnd::Stopped | RunEnd::Shutdown) {
+        if matches!(end, RunEnd::Stopped | RunEnd::Shutdown | RunEnd::TimedOut) {
             self.cancel_remaining(run);
         }
         let ending = match end {
             RunEnd::Finished => Ending::Finished,
             RunEnd::Cancelled => Ending::Cancelled,
+            RunEnd::TimedOut => Ending::TimedOut,
             RunEnd::Stopped | RunEnd::Shutdown => Ending::Stopped,
         };
         self.finish(run, ending);
@@ -485,6 +492,7 @@ impl Executor {
                     break;
                 };
                 if run.at_kind_limit(step) {
+                    run.attempts.no_slot(step);
                     deferred.push(Reverse(step));
                     continue;
                 }
@@ -500,7 +508,10 @@ impl Executor {
                 }
             }
             run.ready.extend(deferred);
-            if run.running.is_empty() {
+            if (run.cancelling || run.tripped.is_some()) && run.attempts.backing_off() {
+                self.end_backoffs(run);
+            }
+            if run.running.is_empty() && !run.attempts.backing_off() {
                 // Fail fast and Cancel wait for the running steps, then settle the rest: fail
                 // fast skips them naming the failure, Cancel cancels them.
                 if let Some(reason) = run.tripped.clone() {
@@ -517,6 +528,8 @@ impl Executor {
                 }
             }
             self.sink.flush();
+            let deadline = (run.attempts.next_deadline())
+                .map_or_else(crossbeam_channel::never, crossbeam_channel::at);
             select! {
                 recv(self.commands) -> command => match command {
                     Ok(command) => {
@@ -529,6 +542,11 @@ impl Executor {
                 recv(self.worker_rx) -> message => {
                     if let Ok(message) = message {
                         self.worker_message(run, message);
+                    }
+                }
+                recv(deadline) -> _ => {
+                    if let Some(end) = self.deadlines_passed(run) {
+                        return end;
                     }
                 }
             }
@@ -596,7 +614,7 @@ impl Executor {
                 elapsed_ms,
             } if run_id == run.id && run.state[step] == StepState::Running => {
                 run.running.remove(&step);
-                self.complete(run, step, result, elapsed_ms);
+                self.attempt_ended(run, step, result, elapsed_ms);
             }
             // Late news from a run that was stopped: already reported as cancelled.
             _ => {}
@@ -606,6 +624,7 @@ impl Executor {
     /// Starts one step: inline kinds run right here, others on a worker thread.
     fn dispatch(&mut self, run: &mut ActiveRun, step: usize) {
         let node = run.plan.steps[step].node.clone();
+        self.attempt_started(run, step);
         let started = Instant::now();
         let (at_ms, ready_ms) = (run.offset_ms_at(started), run.ready_ms[step]);
         if let Some(recorder) = run.recorder.as_mut() {
@@ -674,7 +693,7 @@ impl Executor {
             Placement::Inline => {
                 let result = run_guarded(kind.as_ref(), &context);
                 let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                self.complete(run, step, result, elapsed_ms);
+                self.attempt_ended(run, step, result, elapsed_ms);
             }
             Placement::Worker => {
                 let name = format!("flowcanvas-node-{node}");
@@ -763,6 +782,7 @@ impl Executor {
             }
         }
         run.slots[step] = concurrency;
+        run.attempts.runs_per_item(step);
         let retrying_items = matches!(&run.request.scope, Scope::Node(id) if *id == node);
         let only = if retrying_items {
             run.request.items.clone()
@@ -785,6 +805,7 @@ impl Executor {
             cancel: cancel.clone(),
             progress: Some(sink),
             restricted: run.request.restricted,
+            retry: run.attempts.item_policy(step),
         };
         let name = format!("flowcanvas-batch-{node}");
         self.spawn_step(run, step, name, cancel, started, move || {
@@ -1049,7 +1070,10 @@ impl Executor {
             status: NodeStatus::Reused,
         }));
         let counts = Counts::of(&nodes);
-        let status = counts.status(ending != Ending::Finished);
+        let status = match ending {
+            Ending::TimedOut => RunStatus::TimedOut,
+            _ => counts.status(ending != Ending::Finished),
+        };
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
         let summary = summary_line_for(ending, status, &counts, elapsed_ms);
         if let Some(recorder) = run.recorder.take() {
@@ -1100,6 +1124,7 @@ impl ActiveRun {
             .collect();
         let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
         let kind_limits = kind_limits(&plan, &kinds, &request.flow.settings.kind_limits);
+        let attempts = attempts::Attempts::new(&request.flow, &plan, request.timeout);
         // The steps that depend on nothing are ready now; the others when their last
         // dependency ends.
         let ready_ms = vec![started.elapsed().as_secs_f64() * 1000.0; count];
@@ -1126,6 +1151,7 @@ impl ActiveRun {
             signatures: vec![None; count],
             started,
             labels: std::cell::OnceCell::new(),
+            attempts,
         }
     }
 

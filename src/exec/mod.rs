@@ -9,6 +9,7 @@ mod events;
 mod executor;
 mod queue;
 mod recording;
+mod retry;
 mod seeds;
 
 pub use batch::{batch_len, failed_items, item_outputs};
@@ -21,3 +22,4 @@ pub use events::{
 };
 pub use executor::is_running_node;
 pub use queue::{QueueItem, QueueMove, QueueStatus};
+pub use retry::{format_wait_ms, parse_time_limit};

@@ -129,6 +129,14 @@ impl RunRecorder {
         }
     }
 
+    /// Notes the error of a failed attempt that is tried again (see `NodeRecord::attempts`).
+    pub fn attempt_failed(&mut self, node: &NodeId, error: &str) {
+        let position = self.positions.get(node).copied();
+        if let Some(record) = position.and_then(|i| self.record.nodes.get_mut(i)) {
+            record.attempts.push(error.to_owned());
+        }
+    }
+
     /// A failed node no longer has an active result.
     pub fn node_failed(&mut self, node: &NodeId) -> Option<StoreProblem> {
         self.store.clear_active(node, &self.record.id).err()
@@ -169,6 +177,7 @@ impl RunRecorder {
             RunStatus::Partial => RecordStatus::Partial,
             RunStatus::Failed => RecordStatus::Failed,
             RunStatus::Cancelled => RecordStatus::Cancelled,
+            RunStatus::TimedOut => RecordStatus::TimedOut,
         };
         self.record.summary = Some(summary.to_owned());
         self.record.finished_at_ms = Some(now_ms());

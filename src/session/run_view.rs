@@ -75,6 +75,41 @@ pub struct NodeView {
     pub ready_ms: Option<f64>,
     /// When it started work in that run, same clock.
     pub started_ms: Option<f64>,
+    /// Its retry policy's latest word in the current run, while it has one.
+    pub retry: Option<RetryView>,
+}
+
+/// Where a retrying step stands: which attempt, and when the next one starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryView {
+    /// The attempt running now or next, from 2.
+    pub attempt: u32,
+    /// How many attempts the policy allows.
+    pub of: u32,
+    /// When the next attempt starts, while the step waits for it (`None` once it runs).
+    pub next_at: Option<Instant>,
+    /// Why the attempt before failed.
+    pub error: String,
+}
+
+impl NodeView {
+    /// While the step is being retried: "attempt 2 / 5, next in 4 s" during the wait,
+    /// "attempt 2 / 5" while that attempt runs; `None` otherwise.
+    pub fn retry_text(&self, now: Instant) -> Option<String> {
+        let retry = self
+            .retry
+            .as_ref()
+            .filter(|_| self.status == NodeStatus::Running)?;
+        let attempt = format!("attempt {} / {}", retry.attempt, retry.of);
+        Some(match retry.next_at {
+            Some(at) => {
+                let left_ms = at.saturating_duration_since(now).as_millis();
+                let left = crate::exec::format_wait_ms(u64::try_from(left_ms).unwrap_or(u64::MAX));
+                format!("{attempt}, next in {left}")
+            }
+            None => attempt,
+        })
+    }
 }
 
 impl Default for NodeView {
@@ -94,6 +129,7 @@ impl Default for NodeView {
             failed_items: Vec::new(),
             ready_ms: None,
             started_ms: None,
+            retry: None,
         }
     }
 }
@@ -352,6 +388,7 @@ impl RunView {
                     view.failed_items.clear();
                     view.ready_ms = None;
                     view.started_ms = None;
+                    view.retry = None;
                 }
                 for reused in &plan.reused {
                     self.nodes.entry(reused.clone()).or_default().status = NodeStatus::Reused;
@@ -370,6 +407,27 @@ impl RunView {
                 view.started_at = Some(now);
                 view.started_ms = Some(*at_ms);
                 view.ready_ms = Some(*ready_ms);
+                if let Some(retry) = view.retry.as_mut() {
+                    retry.next_at = None;
+                }
+            }
+            Event::NodeRetrying {
+                node,
+                attempt,
+                of,
+                delay_ms,
+                error,
+                ..
+            } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                view.status = NodeStatus::Running;
+                view.error = Some(error.clone());
+                view.retry = Some(RetryView {
+                    attempt: *attempt,
+                    of: *of,
+                    next_at: Some(now + Duration::from_millis(*delay_ms)),
+                    error: error.clone(),
+                });
             }
             Event::NodeProgress { node, progress, .. } => {
                 let view = self.nodes.entry(node.clone()).or_default();

@@ -49,6 +49,8 @@ pub enum RecordStatus {
     Failed,
     /// Stopped by the user.
     Cancelled,
+    /// It ran past its time limit.
+    TimedOut,
     /// The process running it ended before the run did.
     Interrupted,
 }
@@ -62,6 +64,7 @@ impl RecordStatus {
             RecordStatus::Partial => "partial",
             RecordStatus::Failed => "failed",
             RecordStatus::Cancelled => "cancelled",
+            RecordStatus::TimedOut => "timed out",
             RecordStatus::Interrupted => "interrupted",
         }
     }
@@ -101,6 +104,10 @@ pub struct NodeRecord {
     /// unless it succeeded.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub output_bytes: BTreeMap<String, u64>,
+    /// The errors of its earlier attempts, oldest first, when its retry policy tried it
+    /// again (the last attempt's error, if it failed too, is `note`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<String>,
 }
 
 impl NodeRecord {
@@ -114,6 +121,7 @@ impl NodeRecord {
             ready_ms: None,
             started_ms: None,
             output_bytes: BTreeMap::new(),
+            attempts: Vec::new(),
         }
     }
 }
@@ -161,6 +169,7 @@ impl RunRecord {
             RecordStatus::Partial
                 | RecordStatus::Failed
                 | RecordStatus::Cancelled
+                | RecordStatus::TimedOut
                 | RecordStatus::Interrupted
         )
     }

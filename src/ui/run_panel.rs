@@ -470,7 +470,7 @@ fn queue_row(
             }
             QueueStatus::Done => theme::status(NodeStatus::Succeeded),
             QueueStatus::Partial => theme::status(NodeStatus::Partial),
-            QueueStatus::Failed => theme::status(NodeStatus::Failed),
+            QueueStatus::Failed | QueueStatus::TimedOut => theme::status(NodeStatus::Failed),
             QueueStatus::Cancelled => theme::status(NodeStatus::Cancelled),
         };
         let response = ui.label(RichText::new(queue_item_text(item, labels)).color(color));
