@@ -99,7 +99,7 @@ impl FlowcanvasApp {
             AppCommand::Paste => {
                 if let Some(clip) = self.session.clipboard.clone() {
                     self.edit(DocEdit::Paste {
-                        clip,
+                        clip: Box::new(clip),
                         offset: PASTE_OFFSET,
                     });
                 }
@@ -108,7 +108,7 @@ impl FlowcanvasApp {
                 let clip = self.session.doc.copy_nodes(&self.session.selection);
                 if !clip.nodes.is_empty() {
                     self.edit(DocEdit::Paste {
-                        clip,
+                        clip: Box::new(clip),
                         offset: PASTE_OFFSET,
                     });
                 }

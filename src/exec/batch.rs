@@ -278,30 +278,6 @@ pub fn batch_len(outputs: &Outputs) -> Option<usize> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Regression: a poisoned lock in batch results turned every item into "missing".
-    #[test]
-    fn poisoned_batch_results_keep_their_items() {
-        let results = Mutex::new(vec![Some(1), None, Some(3)]);
-        let poisoner = std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("poisoner".into())
-                .spawn_scoped(scope, || {
-                    let _held = results.lock().unwrap();
-                    panic!("a panic while the lock is held");
-                })
-                .unwrap()
-                .join()
-        });
-        assert!(poisoner.is_err());
-        assert!(results.is_poisoned());
-        assert_eq!(take_results(results), vec![Some(1), None, Some(3)]);
-    }
-}
-
 /// Runs one item, trying it again as the node's retry policy says; each wait is told as a
 /// line of the step's output and ends at once on Stop.
 fn run_with_retries(
@@ -343,5 +319,29 @@ fn run_with_retries(
         {
             return Err(NodeError::Cancelled);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a poisoned lock in batch results turned every item into "missing".
+    #[test]
+    fn poisoned_batch_results_keep_their_items() {
+        let results = Mutex::new(vec![Some(1), None, Some(3)]);
+        let poisoner = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("poisoner".into())
+                .spawn_scoped(scope, || {
+                    let _held = results.lock().unwrap();
+                    panic!("a panic while the lock is held");
+                })
+                .unwrap()
+                .join()
+        });
+        assert!(poisoner.is_err());
+        assert!(results.is_poisoned());
+        assert_eq!(take_results(results), vec![Some(1), None, Some(3)]);
     }
 }

@@ -81,7 +81,7 @@ fn unit_random() -> f64 {
 pub fn format_wait_ms(ms: u64) -> String {
     if ms < 1000 {
         format!("{ms} ms")
-    } else if ms < 60_000 && ms % 1000 == 0 {
+    } else if ms < 60_000 && ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         super::format_duration_ms(ms as f64)

@@ -74,7 +74,7 @@ pub fn show(
                 .on_hover_text("Make these the flow's own settings (saved in the .flow file)")
                 .clicked()
             {
-                commands.push(AppCommand::Edit(DocEdit::SetSettings(wanted)));
+                commands.push(AppCommand::Edit(DocEdit::SetSettings(Box::new(wanted))));
                 *choice = ScheduleChoice::default();
             }
             if ui
@@ -147,7 +147,7 @@ fn kind_limits(
                     }
                 });
             if changed != *settings {
-                commands.push(AppCommand::Edit(DocEdit::SetSettings(changed)));
+                commands.push(AppCommand::Edit(DocEdit::SetSettings(Box::new(changed))));
             }
         });
 }
