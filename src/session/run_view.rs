@@ -103,8 +103,10 @@ impl NodeView {
         let attempt = format!("attempt {} / {}", retry.attempt, retry.of);
         Some(match retry.next_at {
             Some(at) => {
-                let left_ms = at.saturating_duration_since(now).as_millis();
-                let left = crate::exec::format_wait_ms(u64::try_from(left_ms).unwrap_or(u64::MAX));
+                // Whole seconds, counted down (a tenth changing every frame only flickers).
+                let left_s = at.saturating_duration_since(now).as_millis().div_ceil(1000);
+                let left_ms = u64::try_from(left_s).unwrap_or(u64::MAX / 1000) * 1000;
+                let left = crate::exec::format_wait_ms(left_ms);
                 format!("{attempt}, next in {left}")
             }
             None => attempt,

@@ -212,6 +212,7 @@ impl RunPanel {
                             inputs: self.values.clone(),
                             parallel: self.schedule.parallel,
                             fail_fast: self.schedule.fail_fast,
+                            timeout: self.schedule.time_limit(),
                         });
                     }
                     if !self.values.is_empty() && ui.button("Reset inputs").clicked() {

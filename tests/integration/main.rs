@@ -24,6 +24,8 @@ mod gui_panels;
 #[cfg(feature = "gui")]
 mod gui_results;
 #[cfg(feature = "gui")]
+mod gui_retries;
+#[cfg(feature = "gui")]
 mod gui_run_control;
 #[cfg(feature = "gui")]
 mod gui_timeline;
