@@ -253,9 +253,18 @@ impl HumanOutput {
                 ..
             } => {
                 self.last_node = Some(node.to_string());
-                let first = error.lines().next().unwrap_or_default();
+                // One line: the error's first line and, for a longer one, its last (a
+                // command's "failed with exit code 75:" and what it said last).
+                let mut lines = error.lines().map(str::trim).filter(|l| !l.is_empty());
+                let first = lines.next().unwrap_or_default();
+                let said = match lines.last() {
+                    Some(last) => {
+                        format!("{} {last}", first.trim_end_matches(':').to_owned() + ":")
+                    }
+                    None => first.to_owned(),
+                };
                 let text = format!(
-                    "  {} ↻ {}: attempt {attempt} / {of} in {}: {first}",
+                    "  {} ↻ {}: attempt {attempt} / {of} in {}: {said}",
                     self.badge(node.as_str()),
                     self.name(node),
                     crate::exec::format_wait_ms(*delay_ms)

@@ -344,3 +344,43 @@ fn batch_items_retry_one_by_one_with_the_node_s_policy() {
         .collect();
     assert!(said.contains("item 2 of 3: attempt 2 / 3"), "{said}");
 }
+
+#[test]
+fn the_retries_example_fails_twice_then_succeeds_and_says_so_in_both_outputs() {
+    let (_dir, file) = crate::support::example("retries.flow");
+    let output = crate::cli::flowcanvas(&["run", "--json", "--no-store"], &file);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        crate::cli::stderr(&output)
+    );
+    let events = crate::cli::json_lines(&output);
+    let retrying: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "node_retrying")
+        .collect();
+    assert_eq!(retrying.len(), 2, "{events:#?}");
+    assert_eq!(retrying[0]["node"], "fetch");
+    assert_eq!(retrying[0]["attempt"], 2);
+    assert_eq!(retrying[1]["attempt"], 3);
+    assert_eq!(retrying[0]["of"], 4);
+    // 500 ms and then 1 s, each moved by up to 10 % (the jitter).
+    let delay = |i: usize| retrying[i]["delay_ms"].as_u64().unwrap();
+    assert!((450..=550).contains(&delay(0)), "{}", delay(0));
+    assert!((900..=1100).contains(&delay(1)), "{}", delay(1));
+    let error = retrying[0]["error"].as_str().unwrap();
+    assert!(error.contains("exit code 75"), "{error}");
+    assert!(retrying[0]["at_ms"].as_f64().is_some());
+
+    // The counter file was removed by the successful attempt: the human run retries too.
+    let output = crate::cli::flowcanvas(&["run", "--no-store"], &file);
+    let said = crate::cli::stdout(&output);
+    assert!(
+        said.contains("↻ Fetch rates: attempt 2 / 4 in ")
+            && said
+                .contains("command failed with exit code 75: the rate mirror is busy (attempt 1)"),
+        "{said}"
+    );
+    assert!(said.contains("Today's rate: EUR/USD 1.08"), "{said}");
+}
