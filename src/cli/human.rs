@@ -257,10 +257,8 @@ impl HumanOutput {
                 // command's "failed with exit code 75:" and what it said last).
                 let mut lines = error.lines().map(str::trim).filter(|l| !l.is_empty());
                 let first = lines.next().unwrap_or_default();
-                let said = match lines.last() {
-                    Some(last) => {
-                        format!("{} {last}", first.trim_end_matches(':').to_owned() + ":")
-                    }
+                let said = match lines.next_back() {
+                    Some(last) => format!("{}: {last}", first.trim_end_matches(':')),
                     None => first.to_owned(),
                 };
                 let text = format!(

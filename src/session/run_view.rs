@@ -423,7 +423,6 @@ impl RunView {
             } => {
                 let view = self.nodes.entry(node.clone()).or_default();
                 view.status = NodeStatus::Running;
-                view.error = Some(error.clone());
                 view.retry = Some(RetryView {
                     attempt: *attempt,
                     of: *of,
@@ -538,6 +537,56 @@ impl RunView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retrying_step_says_which_attempt_is_next_and_when() {
+        let mut view = RunView::default();
+        let now = Instant::now();
+        let node = NodeId::from("a");
+        view.apply(
+            &Event::NodeRetrying {
+                run: 1,
+                node: node.clone(),
+                attempt: 2,
+                of: 5,
+                delay_ms: 4000,
+                error: "exit code 1".into(),
+                at_ms: 10.0,
+            },
+            now,
+        );
+        let text = |view: &RunView, at| view.node(&NodeId::from("a")).unwrap().retry_text(at);
+        assert_eq!(
+            text(&view, now).as_deref(),
+            Some("attempt 2 / 5, next in 4 s")
+        );
+        let later = now + Duration::from_millis(1500);
+        assert_eq!(
+            text(&view, later).as_deref(),
+            Some("attempt 2 / 5, next in 3 s")
+        );
+        view.apply(
+            &Event::NodeStarted {
+                run: 1,
+                node: node.clone(),
+                order: 1,
+                at_ms: 4010.0,
+                ready_ms: 4010.0,
+            },
+            later,
+        );
+        assert_eq!(text(&view, later).as_deref(), Some("attempt 2 / 5"));
+        view.apply(
+            &Event::NodeFailed {
+                run: 1,
+                node: node.clone(),
+                error: "exit code 1".into(),
+                elapsed_ms: 1.0,
+            },
+            later,
+        );
+        assert_eq!(text(&view, later), None, "nothing once the step has ended");
+    }
     use crate::exec::{Counts, NodeOutcome};
     use crate::plan::{Plan, RunMode, Scope, SkippedNode, Step};
 
