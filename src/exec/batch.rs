@@ -79,6 +79,9 @@ pub struct BatchJob {
     pub restricted: bool,
     /// How each item is tried again when it fails (the node's retry policy).
     pub retry: Option<crate::model::Retry>,
+    /// Ends the items' backoff waits without another attempt (Cancel, fail fast); `cancel`
+    /// (Stop) ends them too.
+    pub retry_stop: CancelToken,
 }
 
 /// Runs the items; the outputs are batches by port. Fails only when every item that ran
@@ -133,6 +136,9 @@ pub fn run_batch(
         done: done.load(Ordering::Relaxed) as u64,
         total: total as u64,
     });
+    // Stop ends the items' backoff waits as well.
+    let retry_stop = job.retry_stop.clone();
+    job.cancel.on_cancel(move || retry_stop.cancel());
     let workers = job.concurrency.clamp(1, to_run.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -313,11 +319,11 @@ fn run_with_retries(
                 super::retry::format_wait_ms(wait_ms)
             ),
         });
-        if job
-            .cancel
-            .wait_timeout(std::time::Duration::from_millis(wait_ms))
-        {
-            return Err(NodeError::Cancelled);
+        if (job.retry_stop).wait_timeout(std::time::Duration::from_millis(wait_ms)) {
+            return match job.cancel.is_cancelled() {
+                true => Err(NodeError::Cancelled),
+                false => outcome,
+            };
         }
     }
 }

@@ -508,7 +508,7 @@ impl Executor {
                 }
             }
             run.ready.extend(deferred);
-            if (run.cancelling || run.tripped.is_some()) && run.attempts.backing_off() {
+            if (run.cancelling || run.tripped.is_some()) && !run.attempts.waits_ended() {
                 self.end_backoffs(run);
             }
             if run.running.is_empty() && !run.attempts.backing_off() {
@@ -806,6 +806,7 @@ impl Executor {
             progress: Some(sink),
             restricted: run.request.restricted,
             retry: run.attempts.item_policy(step),
+            retry_stop: run.attempts.item_retry_stop(step),
         };
         let name = format!("flowcanvas-batch-{node}");
         self.spawn_step(run, step, name, cancel, started, move || {

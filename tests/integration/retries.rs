@@ -384,3 +384,99 @@ fn the_retries_example_fails_twice_then_succeeds_and_says_so_in_both_outputs() {
     );
     assert!(said.contains("Today's rate: EUR/USD 1.08"), "{said}");
 }
+
+/// Starts a batch of two items that always fail, whose node retries after 30 s; returns
+/// once an item waits to retry.
+fn run_batch_into_a_long_backoff(dir: &Path) -> (Engine, u64) {
+    let text = r#"Flow(version: 1,
+        nodes: [
+            Node(id: "items", kind: "batch", params: {"items": "a\nb\n"}),
+            Node(id: "each", kind: "shell", params: {"command": "exit 1"},
+                 retry: Some(Retry(attempts: 3, delay_ms: 30000))),
+        ],
+        edges: ["items.items -> each.stdin"],
+    )"#;
+    let registry = test_registry();
+    let flow = flowcanvas::format::parse(text, &registry).unwrap();
+    let mut engine = Engine::start(registry).unwrap();
+    let run = engine.submit(RunRequest::new(Arc::new(flow), dir));
+    loop {
+        let event = engine.recv_timeout(Duration::from_secs(20)).unwrap();
+        if let Event::NodeProgress {
+            progress: flowcanvas::nodes::Progress::Output { text, .. },
+            ..
+        } = &event
+        {
+            if text.contains("attempt 2 / 3 in 30 s") {
+                return (engine, run);
+            }
+        }
+    }
+}
+
+#[test]
+fn stop_during_a_batch_item_s_backoff_wait_ends_the_run_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut engine, _) = run_batch_into_a_long_backoff(dir.path());
+    let asked = Instant::now();
+    engine.stop();
+    let events = events_until_finished(&mut engine);
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "waited out the backoff"
+    );
+    assert_eq!(status(&events), RunStatus::Cancelled);
+}
+
+#[test]
+fn cancel_during_a_batch_item_s_backoff_wait_ends_the_items_without_a_new_attempt() {
+    // Cancel lets running steps finish: the batch step must not sit out its items' waits.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut engine, run) = run_batch_into_a_long_backoff(dir.path());
+    let asked = Instant::now();
+    engine.handle().cancel(run);
+    let events = events_until_finished(&mut engine);
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "waited out the backoff"
+    );
+    assert_eq!(status(&events), RunStatus::Cancelled);
+    let said: String = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::NodeProgress {
+                progress: flowcanvas::nodes::Progress::Output { text, .. },
+                ..
+            } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!said.contains("attempt 3 / 3"), "{said}");
+}
+
+#[test]
+fn fail_fast_ends_a_backoff_wait_with_the_step_s_last_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut waiting = shell("waiting", "echo first try failed >&2; exit 1");
+    waiting.retry = Some(Retry {
+        delay_ms: 30_000,
+        ..Retry::new(3)
+    });
+    // Fails only once the other step waits to retry.
+    let other = shell("other", "sleep 0.3; exit 2");
+    let mut flow = flow(vec![waiting, other], &[]);
+    flow.settings.max_parallel = Some(2);
+    flow.settings.fail_fast = true;
+    let mut engine = Engine::start(test_registry()).unwrap();
+    let started = Instant::now();
+    engine.submit(RunRequest::new(Arc::new(flow), dir.path()));
+    let events = events_until_finished(&mut engine);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited out the backoff"
+    );
+    assert_eq!(retrying(&events).len(), 1, "{events:#?}");
+    let error = crate::support::failure(&events, "waiting");
+    assert!(error.contains("first try failed"), "{error}");
+    assert_eq!(starts(&events, "waiting").len(), 1, "no new attempt");
+}

@@ -11,7 +11,7 @@ use super::{ActiveRun, Executor, RunEnd, StepState};
 use crate::exec::events::Event;
 use crate::exec::retry;
 use crate::model::{Flow, Retry};
-use crate::nodes::{NodeError, Outputs};
+use crate::nodes::{CancelToken, NodeError, Outputs};
 use crate::plan::Plan;
 
 /// What a deadline is for.
@@ -46,6 +46,11 @@ pub(super) struct Attempts {
     timed_out: Vec<bool>,
     /// Steps run once per batch item: their items retry on their own.
     per_item: Vec<bool>,
+    /// Per batch step, the switch that ends its items' backoff waits without another
+    /// attempt (Cancel, fail fast).
+    item_retry_stops: Vec<Option<CancelToken>>,
+    /// Cancel or fail fast has ended every wait; no new one begins after that.
+    waits_ended: bool,
 }
 
 impl Attempts {
@@ -74,12 +79,27 @@ impl Attempts {
             backing_off: vec![None; steps.len()],
             timed_out: vec![false; steps.len()],
             per_item: vec![false; steps.len()],
+            item_retry_stops: vec![None; steps.len()],
+            waits_ended: false,
         }
     }
 
     /// The earliest deadline, if any.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         self.deadlines.peek().map(|Reverse((at, _))| *at)
+    }
+
+    /// Whether Cancel or fail fast has ended the run's waits (see `end_backoffs`).
+    pub(super) fn waits_ended(&self) -> bool {
+        self.waits_ended
+    }
+
+    /// The switch that ends the backoff waits of a batch step's items (see
+    /// `BatchJob::retry_stop`).
+    pub(super) fn item_retry_stop(&mut self, step: usize) -> CancelToken {
+        let token = CancelToken::new();
+        self.item_retry_stops[step] = Some(token.clone());
+        token
     }
 
     /// Whether some step waits out a backoff.
@@ -222,8 +242,13 @@ impl Executor {
     }
 
     /// Cancel or fail fast during backoff waits: no new attempt. A cancelled run cancels
-    /// the waiting steps; fail fast fails them with their last error.
+    /// the waiting steps; fail fast fails them with their last error. Batch items waiting
+    /// to retry end with their last error (their step then ends as usual).
     pub(super) fn end_backoffs(&mut self, run: &mut ActiveRun) {
+        run.attempts.waits_ended = true;
+        for token in run.attempts.item_retry_stops.iter().flatten() {
+            token.cancel();
+        }
         for step in 0..run.plan.steps.len() {
             let Some(error) = run.attempts.backing_off[step].take() else {
                 continue;
