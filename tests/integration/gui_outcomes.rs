@@ -54,3 +54,20 @@ fn a_click_on_a_wire_pill_moves_the_wire_to_the_next_outcome_and_undo_brings_it_
     frame(&ctx, &mut app);
     assert_eq!(outcome_of(&app), Outcome::Fail);
 }
+
+#[test]
+fn the_run_panel_says_which_steps_run_on_success_and_which_on_failure() {
+    let (_dir, path) = crate::support::example("failure-branch.flow");
+    let (ctx, mut app) = open_settled(path);
+    app.push(AppCommand::OpenRunPanel(flowcanvas::plan::Scope::Flow));
+    frame(&ctx, &mut app);
+    let output = frame_with(&ctx, &mut app, Vec::new());
+    let texts: Vec<String> = painted_texts(&output).into_iter().map(|(t, _)| t).collect();
+    for line in [
+        "    ↳ only if `Parse order` fails",
+        "    ↳ if `Parse order` succeeds",
+        "    ↳ whatever `Parse order` does",
+    ] {
+        assert!(texts.iter().any(|t| t == line), "no {line:?} in {texts:?}");
+    }
+}
