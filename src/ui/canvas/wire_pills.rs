@@ -87,7 +87,7 @@ pub fn show(ui: &mut egui::Ui, flow: &Flow, state: &CanvasState) -> Vec<DocEdit>
         );
         let at = rect.center() - galley.size() / 2.0;
         ui.painter().galley(at, galley, theme::BADGE_TEXT);
-        let response = response.on_hover_text(hover_text(edge));
+        let response = response.on_hover_text(hover_text(flow, edge));
         if response.clicked() {
             edits.push(DocEdit::SetOutcome {
                 edge: edge.clone(),
@@ -124,15 +124,24 @@ pub fn show(ui: &mut egui::Ui, flow: &Flow, state: &CanvasState) -> Vec<DocEdit>
     edits
 }
 
-/// What a wire's pill says on hover.
-fn hover_text(edge: &Edge) -> String {
+/// What a wire's pill says on hover, naming the nodes by title.
+fn hover_text(flow: &Flow, edge: &Edge) -> String {
+    let title = |id: &crate::model::NodeId| {
+        flow.node(id.as_str())
+            .map(|n| n.title.trim())
+            .filter(|t| !t.is_empty())
+            .map_or_else(|| id.to_string(), str::to_owned)
+    };
     let when = match edge.outcome {
         Outcome::Pass => "when its source succeeds",
         Outcome::Fail => "when its source fails or is skipped",
         Outcome::Always => "whatever its source does",
     };
     format!(
-        "`{}` → `{}` fires {when}.\nClick for the next outcome (pass → fail → always); right-click for all.",
-        edge.from, edge.to
+        "The wire from `{}` ({}) to `{}` ({}) fires {when}.\nClick for the next outcome (pass → fail → always); right-click for all.",
+        title(&edge.from.node),
+        edge.from.port,
+        title(&edge.to.node),
+        edge.to.port
     )
 }
