@@ -91,7 +91,7 @@ pub fn node_ports(flow: &Flow, registry: &Registry) -> HashMap<NodeId, NodePorts
                 node.id.clone(),
                 NodePorts {
                     inputs: kind.inputs(&params),
-                    outputs: kind.outputs(&params),
+                    outputs: kind.all_outputs(&params),
                 },
             ))
         })

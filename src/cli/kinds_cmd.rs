@@ -37,7 +37,7 @@ pub fn kinds(args: &KindsArgs) -> i32 {
             "description": info.description,
             "role": role,
             "inputs": ports(kind.inputs(&params)),
-            "outputs": ports(kind.outputs(&params)),
+            "outputs": ports(kind.all_outputs(&params)),
             "params": info.params.iter().map(|p| serde_json::json!({
                 "name": p.name,
                 "type": p.ty.describe(),

@@ -111,16 +111,22 @@ fn print_plan(file: &Path, planned: &Plan, labels: &NodeLabels) {
         let sources: Vec<String> = step
             .inputs
             .iter()
-            .filter_map(|input| match &input.source {
-                InputSource::Step { node, port, .. } => {
-                    Some(format!("{} ← {port} of {}", input.port, name(node)))
+            .filter_map(|input| {
+                let when = crate::plan::outcome_words(input.outcome);
+                match &input.source {
+                    InputSource::Step { node, port, .. } => {
+                        Some(format!("{} ← {port} of {}{when}", input.port, name(node)))
+                    }
+                    InputSource::Result { node, port } => Some(format!(
+                        "{} ← {port} of {} (earlier result){when}",
+                        input.port,
+                        name(node)
+                    )),
+                    InputSource::Skipped { node, .. } => {
+                        Some(format!("{} ← {} (skipped){when}", input.port, name(node)))
+                    }
+                    InputSource::Value { .. } | InputSource::Unset => None,
                 }
-                InputSource::Result { node, port } => Some(format!(
-                    "{} ← {port} of {} (earlier result)",
-                    input.port,
-                    name(node)
-                )),
-                InputSource::Value { .. } | InputSource::Unset => None,
             })
             .collect();
         let sources = if sources.is_empty() {

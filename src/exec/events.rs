@@ -295,6 +295,13 @@ pub struct Counts {
     pub reused: usize,
     /// Some batch items failed.
     pub partial: usize,
+    /// Of the failed, those a fail wire handled (a step wired to their failure ran).
+    #[serde(default)]
+    pub handled: usize,
+    /// Of the skipped, those whose branch was not taken: no wire into them fired, and that
+    /// is how the flow is drawn (a failure branch after a success, say).
+    #[serde(default)]
+    pub not_taken: usize,
 }
 
 impl Counts {
@@ -318,10 +325,13 @@ impl Counts {
 
     /// The run status these counts amount to.
     pub fn status(&self, stopped: bool) -> RunStatus {
+        let unhandled = self.failed - self.handled.min(self.failed);
+        let problem_skips = self.skipped - self.not_taken.min(self.skipped);
         if stopped {
             RunStatus::Cancelled
-        } else if self.failed == 0 && self.skipped == 0 && self.cancelled == 0 && self.partial == 0
-        {
+        } else if unhandled == 0 && problem_skips == 0 && self.cancelled == 0 && self.partial == 0 {
+            // Nothing went wrong that the flow does not handle: every failure has a step
+            // wired to it that ran, and every skip is a branch not taken.
             RunStatus::Done
         } else if self.succeeded == 0 && self.partial == 0 {
             RunStatus::Failed
@@ -338,16 +348,18 @@ pub fn summary_line(status: RunStatus, counts: &Counts, elapsed_ms: f64) -> Stri
         RunStatus::TimedOut => Ending::TimedOut,
         _ => Ending::Finished,
     };
-    summary_line_for(ending, status, counts, elapsed_ms)
+    summary_line_for(ending, status, counts, elapsed_ms, &[])
 }
 
 /// [`summary_line`] of a run that ended this way: a cancelled run says so rather than
-/// "stopped".
+/// "stopped"; failures handled by a fail wire name the steps that handled them
+/// (`handlers`, titles as people read them).
 pub fn summary_line_for(
     ending: Ending,
     status: RunStatus,
     counts: &Counts,
     elapsed_ms: f64,
+    handlers: &[String],
 ) -> String {
     let label = match (status, ending) {
         (_, Ending::Cancelled) => "Flow cancelled",
@@ -367,7 +379,21 @@ pub fn summary_line_for(
     ]
     .iter()
     .filter(|(n, _)| *n > 0)
-    .map(|(n, status)| format!("{n} {}", status.label()))
+    .map(|(n, status)| {
+        let mut part = format!("{n} {}", status.label());
+        match status {
+            NodeStatus::Failed if !handlers.is_empty() => {
+                let names: Vec<String> = handlers.iter().map(|h| format!("`{h}`")).collect();
+                let all = if counts.handled == *n { "" } else { "some " };
+                part.push_str(&format!(", {all}handled by {}", names.join(", ")));
+            }
+            NodeStatus::Skipped if counts.not_taken > 0 => {
+                part.push_str(&format!(" ({} not taken)", counts.not_taken));
+            }
+            _ => {}
+        }
+        part
+    })
     .collect();
     let parts = if parts.is_empty() {
         "nothing to run".to_owned()

@@ -93,6 +93,12 @@ struct ActiveRun {
     request: RunRequest,
     /// Fail fast tripped: why the steps not started yet are skipped.
     tripped: Option<String>,
+    /// Why each step failed or was skipped (what its failure port carries).
+    notes: Vec<Option<String>>,
+    /// Steps skipped because no wire into them fired.
+    no_fire: Vec<bool>,
+    /// For a failed step, the first step a fail wire from it started (it handled it).
+    handled_by: Vec<Option<usize>>,
     /// Paused: no new step starts until resumed.
     paused: bool,
     /// Cancelled gracefully: no new step starts; once the running steps end, the rest are
@@ -646,7 +652,15 @@ impl Executor {
         let inputs = match self.gather_inputs(run, step, kind.takes_batches()) {
             Ok(inputs) if run.recorder.is_some() => {
                 let node = &run.request.flow.nodes[run.plan.steps[step].node_index];
-                let named = inputs.iter().map(|(name, value)| (name.as_ref(), value));
+                // What fail and always wires carried depends on how a run went, not on
+                // what the flow says: a result is made from its pass wires and constants.
+                let failure_wired = |name: &str| {
+                    (run.plan.steps[step].inputs.iter())
+                        .any(|i| i.port == name && i.outcome != crate::model::Outcome::Pass)
+                };
+                let named = (inputs.iter())
+                    .filter(|(name, _)| !failure_wired(name))
+                    .map(|(name, value)| (name.as_ref(), value));
                 run.signatures[step] = Some(crate::plan::signature(node, named));
                 inputs
             }
@@ -814,47 +828,25 @@ impl Executor {
         });
     }
 
-    /// The values for a step's inputs, converted to the input types.
+    /// The values for a step's inputs, converted to the input types: what each wire that
+    /// fired carries, else the input's constant; inputs with neither stay unset.
     fn gather_inputs(
         &self,
         run: &ActiveRun,
         step: usize,
         takes_batches: bool,
     ) -> Result<Vec<(Cow<'static, str>, Value)>, String> {
+        use super::firing::Arrival;
+        let title = |node: &NodeId| run.title_of(node);
+        let sources = run.sources(&self.results, &title);
         let mut inputs = Vec::with_capacity(run.plan.steps[step].inputs.len());
         for input in &run.plan.steps[step].inputs {
-            let value = match &input.source {
-                InputSource::Step {
-                    step: from,
-                    node,
-                    port,
-                } => {
-                    let outputs = run.outputs[*from].as_ref();
-                    match outputs.and_then(|outputs| outputs.get(port)) {
-                        Some(value) => value.clone(),
-                        None => {
-                            return Err(format!(
-                                "input `{}`: {} produced nothing on `{port}`",
-                                input.port,
-                                run.quoted(node)
-                            ))
-                        }
-                    }
-                }
-                InputSource::Result { node, port } => {
-                    match self.results.get(node).and_then(|outputs| outputs.get(port)) {
-                        Some(value) => value.clone(),
-                        None => {
-                            return Err(format!(
-                                "input `{}`: {} has no result on `{port}`",
-                                input.port,
-                                run.quoted(node)
-                            ))
-                        }
-                    }
-                }
-                InputSource::Value { value } => value.to_value(),
-                InputSource::Unset => continue,
+            let value = match sources.arrival(input, |s| run.status_of(s)) {
+                Arrival::Output(value) => value.clone(),
+                Arrival::Failure(value) => value,
+                Arrival::Constant(value) => value.to_value(),
+                Arrival::Nothing => continue,
+                Arrival::Missing(why) => return Err(format!("input `{}`: {why}", input.port)),
             };
             // Each batch item converts on its own: one that does not fit fails alone.
             let value = value
@@ -913,19 +905,10 @@ impl Executor {
                     signature,
                     failed_items,
                 });
-                // The clock is read once, and only when a dependent becomes ready.
-                let mut ready_ms = None;
-                for i in 0..run.dependents[step].len() {
-                    let next = run.dependents[step][i];
-                    run.waiting_on[next] -= 1;
-                    if run.waiting_on[next] == 0 && run.state[next] == StepState::Waiting {
-                        run.ready.push(Reverse(next));
-                        run.ready_ms[next] = *ready_ms.get_or_insert_with(|| run.offset_ms());
-                    }
-                }
+                self.release_dependents(run, step);
             }
             Err(error) => {
-                let (status, reason) = match error {
+                let status = match error {
                     NodeError::Failed(message) | NodeError::FailedWith { message, .. } => {
                         self.results.remove(&node);
                         self.results_digest = None;
@@ -934,6 +917,7 @@ impl Executor {
                             let problem = recorder.node_failed(&node);
                             self.store_problem(run.id, problem);
                         }
+                        run.notes[step] = Some(message.clone());
                         self.sink.emit(Event::NodeFailed {
                             run: run.id,
                             node: node.clone(),
@@ -948,10 +932,7 @@ impl Executor {
                                 run.quoted(&node)
                             ));
                         }
-                        (
-                            NodeStatus::Failed,
-                            format!("upstream {} failed", run.quoted(&node)),
-                        )
+                        NodeStatus::Failed
                     }
                     NodeError::Cancelled => {
                         self.sink.emit(Event::NodeCancelled {
@@ -959,14 +940,11 @@ impl Executor {
                             node: node.clone(),
                             reason: None,
                         });
-                        (
-                            NodeStatus::Cancelled,
-                            format!("upstream {} was cancelled", run.quoted(&node)),
-                        )
+                        NodeStatus::Cancelled
                     }
                 };
                 run.state[step] = StepState::Ended(status);
-                self.skip_dependents(run, step, &reason);
+                self.release_dependents(run, step);
             }
         }
     }
@@ -994,15 +972,35 @@ impl Executor {
         });
     }
 
-    /// Marks every step downstream of `step` skipped.
-    fn skip_dependents(&mut self, run: &mut ActiveRun, step: usize, reason: &str) {
-        let mut stack = run.dependents[step].clone();
-        while let Some(next) = stack.pop() {
-            if run.state[next] != StepState::Waiting {
-                continue;
+    /// After `step` ended: each dependent whose sources have all ended either becomes
+    /// ready (one of its wires fired, and every required input has a value) or is skipped
+    /// saying why, which may settle its own dependents in turn (a worklist, not recursion:
+    /// chains are long).
+    fn release_dependents(&mut self, run: &mut ActiveRun, step: usize) {
+        let mut ended = vec![step];
+        // The clock is read once, and only when a dependent becomes ready.
+        let mut ready_ms = None;
+        while let Some(done) = ended.pop() {
+            for i in 0..run.dependents[done].len() {
+                let next = run.dependents[done][i];
+                run.waiting_on[next] -= 1;
+                if run.waiting_on[next] != 0 || run.state[next] != StepState::Waiting {
+                    continue;
+                }
+                match run.may_start(next, &self.results) {
+                    Ok(()) => {
+                        run.note_handled(next);
+                        run.ready.push(Reverse(next));
+                        run.ready_ms[next] = *ready_ms.get_or_insert_with(|| run.offset_ms());
+                    }
+                    Err((reason, no_fire)) => {
+                        run.no_fire[next] = no_fire;
+                        run.notes[next] = Some(reason.clone());
+                        self.mark_skipped(run, next, &reason);
+                        ended.push(next);
+                    }
+                }
             }
-            self.mark_skipped(run, next, reason);
-            stack.extend(run.dependents[next].iter().copied());
         }
     }
 
@@ -1070,13 +1068,14 @@ impl Executor {
             node: node.clone(),
             status: NodeStatus::Reused,
         }));
-        let counts = Counts::of(&nodes);
+        let mut counts = Counts::of(&nodes);
+        let handlers = run.count_handling(&mut counts);
         let status = match ending {
             Ending::TimedOut => RunStatus::TimedOut,
             _ => counts.status(ending != Ending::Finished),
         };
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
-        let summary = summary_line_for(ending, status, &counts, elapsed_ms);
+        let summary = summary_line_for(ending, status, &counts, elapsed_ms, &handlers);
         if let Some(recorder) = run.recorder.take() {
             let problem = recorder.finish(status, &summary, &nodes);
             self.store_problem(run.id, problem);
@@ -1133,6 +1132,9 @@ impl ActiveRun {
             id,
             request,
             tripped: None,
+            notes: vec![None; count],
+            no_fire: vec![false; count],
+            handled_by: vec![None; count],
             paused: false,
             cancelling: false,
             base_dir,
@@ -1174,6 +1176,124 @@ impl ActiveRun {
         self.kind_limits
             .get(kind)
             .is_some_and(|limit| self.kind_slots_in_use(kind) >= limit.limit)
+    }
+
+    /// How a step stands, as the firing rule sees it (one not ended reads as queued).
+    fn status_of(&self, step: usize) -> NodeStatus {
+        match self.state[step] {
+            StepState::Ended(status) => status,
+            StepState::Waiting | StepState::Running => NodeStatus::Queued,
+        }
+    }
+
+    /// A node's title for messages, as [`Self::quoted`] without the quotes' meaning lost.
+    fn title_of(&self, node: &NodeId) -> String {
+        self.quoted(node)
+    }
+
+    /// What decides what arrives at this run's inputs.
+    fn sources<'a>(
+        &'a self,
+        results: &'a FxHashMap<NodeId, Arc<Outputs>>,
+        title: &'a dyn Fn(&NodeId) -> String,
+    ) -> super::firing::Sources<'a> {
+        super::firing::Sources {
+            plan: &self.plan,
+            outputs: &self.outputs,
+            results,
+            notes: &self.notes,
+            title,
+        }
+    }
+
+    /// Whether `step`, whose sources have all ended, may start: it has no wire in or one
+    /// fires, and each required input gets a value. Else why not, and whether it is
+    /// because no wire fired.
+    fn may_start(
+        &self,
+        step: usize,
+        results: &FxHashMap<NodeId, Arc<Outputs>>,
+    ) -> Result<(), (String, bool)> {
+        use super::firing::{fires, wire_source, Arrival};
+        let inputs = &self.plan.steps[step].inputs;
+        let mut wires = 0;
+        let mut fired = false;
+        for input in inputs {
+            if let Some((_, status)) = wire_source(input, |s| self.status_of(s)) {
+                wires += 1;
+                fired |= fires(input.outcome, status);
+            }
+        }
+        let title = |node: &NodeId| self.title_of(node);
+        let sources = self.sources(results, &title);
+        if wires > 0 && !fired {
+            return Err((sources.why_none_fired(step, |s| self.status_of(s)), true));
+        }
+        for input in inputs.iter().filter(|input| input.required) {
+            if let Arrival::Nothing = sources.arrival(input, |s| self.status_of(s)) {
+                return Err((
+                    format!("missing input `{}`: its wire did not fire", input.port),
+                    false,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts the failures fail wires handled and the skipped branches not taken, and
+    /// names the steps that handled failures. A skip is a branch not taken when no wire
+    /// into it fired and each of its sources ended as the flow is drawn to allow: it
+    /// succeeded (a failure branch not taken), its failure was handled, or it is itself a
+    /// branch not taken. Steps are in dependency order, so one pass settles chains.
+    fn count_handling(&self, counts: &mut Counts) -> Vec<String> {
+        let mut not_taken = vec![false; self.plan.steps.len()];
+        for step in 0..self.plan.steps.len() {
+            if !self.no_fire[step] {
+                continue;
+            }
+            not_taken[step] =
+                self.plan.steps[step]
+                    .inputs
+                    .iter()
+                    .all(|input| match &input.source {
+                        InputSource::Step { step: source, .. } => match self.status_of(*source) {
+                            NodeStatus::Failed => self.handled_by[*source].is_some(),
+                            NodeStatus::Skipped => not_taken[*source],
+                            NodeStatus::Cancelled => false,
+                            _ => true,
+                        },
+                        InputSource::Skipped { .. } => false,
+                        _ => true,
+                    });
+        }
+        counts.not_taken = not_taken.iter().filter(|&&n| n).count();
+        let mut handlers = Vec::new();
+        for (step, handler) in self.handled_by.iter().enumerate() {
+            if let (Some(handler), NodeStatus::Failed) = (handler, self.status_of(step)) {
+                counts.handled += 1;
+                let name = self.plan.steps[*handler].node.clone();
+                let title = self.title_of(&name).trim_matches('`').to_owned();
+                if !handlers.contains(&title) {
+                    handlers.push(title);
+                }
+            }
+        }
+        handlers
+    }
+
+    /// A step about to start handles the failures its fail wires carry.
+    fn note_handled(&mut self, step: usize) {
+        for i in 0..self.plan.steps[step].inputs.len() {
+            let input = &self.plan.steps[step].inputs[i];
+            if let (InputSource::Step { step: source, .. }, crate::model::Outcome::Fail) =
+                (&input.source, input.outcome)
+            {
+                let source = *source;
+                if self.status_of(source) == NodeStatus::Failed {
+                    self.handled_by[source].get_or_insert(step);
+                }
+            }
+        }
     }
 
     /// Whether no new step may start now: paused, being cancelled, or fail fast tripped.

@@ -7,6 +7,7 @@ mod continuation;
 mod engine;
 mod events;
 mod executor;
+mod firing;
 mod queue;
 mod recording;
 mod retry;

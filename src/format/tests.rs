@@ -499,3 +499,50 @@ fn retry_policies_and_time_limits_round_trip_and_are_checked_where_written() {
     assert!(joined.contains("`retry` names `teleport`"), "{joined}");
     assert!(joined.contains("queue timeout for `llm_chat`"), "{joined}");
 }
+
+#[test]
+fn wire_outcomes_are_written_in_brackets_only_when_they_differ_from_the_port_default() {
+    let text = r#"Flow(version: 1, nodes: [
+        Node(id: "a", kind: "json_parse", values: {"text": "x"}),
+        Node(id: "b", kind: "template", params: {"template": "{x}{y}{z}", "vars": ["x", "y", "z"]}),
+    ], edges: [
+        "a.failure -> b.x",
+        "a.json -> b.y [always]",
+        "a.json -> b.z [fail]",
+    ])"#;
+    let flow = parse(text, &registry()).unwrap();
+    let outcome = |port: &str| {
+        flow.edges
+            .iter()
+            .find(|e| &*e.to.port == port)
+            .map(|e| e.outcome)
+            .unwrap()
+    };
+    assert_eq!(
+        outcome("x"),
+        crate::model::Outcome::Fail,
+        "the failure port's default"
+    );
+    assert_eq!(outcome("y"), crate::model::Outcome::Always);
+    assert_eq!(outcome("z"), crate::model::Outcome::Fail);
+    let written = to_text(&flow);
+    assert!(written.contains(r#""a.failure -> b.x""#), "{written}");
+    assert!(written.contains(r#""a.json -> b.y [always]""#), "{written}");
+    assert!(written.contains(r#""a.json -> b.z [fail]""#), "{written}");
+    assert_eq!(parse(&written, &registry()).unwrap(), flow);
+    // The fast reader reads the same.
+    assert_eq!(
+        fast_read::read(&written).map(|f| f.edges),
+        Some(flow.edges.clone())
+    );
+    // An unknown outcome is an error naming the edge's line.
+    let bad = text.replace("[always]", "[sometimes]");
+    let problems = parse(&bad, &registry()).unwrap_err();
+    let message = problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(message.contains("[fail] or [always]"), "{message}");
+    assert!(message.starts_with("6:"), "the line of the edge: {message}");
+}

@@ -170,28 +170,99 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// A wire from an output port to an input port, written `"node.port -> node.port"`.
+/// When a wire fires, by how its source ended: the wire's outcome.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// When the source succeeded (or kept an earlier result): the usual data wire.
+    #[default]
+    Pass,
+    /// When the source failed or was skipped: a failure branch.
+    Fail,
+    /// Whatever way the source ended: a cleanup step.
+    Always,
+}
+
+impl Outcome {
+    /// The word used in files and for people: `pass`, `fail`, `always`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Always => "always",
+        }
+    }
+
+    /// The outcome named by `word`.
+    pub fn from_word(word: &str) -> Option<Self> {
+        match word {
+            "pass" => Some(Outcome::Pass),
+            "fail" => Some(Outcome::Fail),
+            "always" => Some(Outcome::Always),
+            _ => None,
+        }
+    }
+
+    /// What a wire leaving output `port` fires on unless told otherwise: `fail` from the
+    /// failure port (it carries something only when its node did not succeed), else `pass`.
+    pub fn default_for(port: &str) -> Self {
+        match port {
+            crate::nodes::FAILURE_PORT => Outcome::Fail,
+            _ => Outcome::Pass,
+        }
+    }
+
+    /// The next outcome in the order a click on a wire's pill goes through them.
+    pub fn next(self) -> Self {
+        match self {
+            Outcome::Pass => Outcome::Fail,
+            Outcome::Fail => Outcome::Always,
+            Outcome::Always => Outcome::Pass,
+        }
+    }
+}
+
+/// A wire from an output port to an input port, written `"node.port -> node.port"`, with its
+/// outcome after it in brackets when it is not `pass`: `"check.failure -> notify.in [fail]"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Edge {
     /// The output port the data comes from.
     pub from: PortRef,
     /// The input port it goes to.
     pub to: PortRef,
+    /// When it fires (see [`Outcome`]).
+    pub outcome: Outcome,
 }
 
 impl Edge {
-    /// A wire from `from` to `to`.
+    /// A wire from `from` to `to` that fires when `from`'s node succeeds.
     pub fn new(from: PortRef, to: PortRef) -> Self {
-        Self { from, to }
+        let outcome = Outcome::default_for(&from.port);
+        Self { from, to, outcome }
     }
 
-    /// Parses `"node.port -> node.port"`.
+    /// The same wire with another outcome (builder style).
+    pub fn with_outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    /// Parses `"node.port -> node.port"`, optionally followed by ` [fail]`, ` [always]` or
+    /// ` [pass]`.
     pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let (text, outcome) = match text.strip_suffix(']').and_then(|t| t.rsplit_once('[')) {
+            Some((wire, word)) => (wire, Some(Outcome::from_word(word.trim())?)),
+            None => (text, None),
+        };
         let (from, to) = text.split_once("->")?;
-        Some(Self::new(
-            PortRef::parse(from.trim())?,
-            PortRef::parse(to.trim())?,
-        ))
+        let edge = Self::new(PortRef::parse(from.trim())?, PortRef::parse(to.trim())?);
+        Some(match outcome {
+            Some(outcome) => edge.with_outcome(outcome),
+            None => edge,
+        })
     }
 }
 
@@ -206,7 +277,8 @@ impl<'de> Deserialize<'de> for Edge {
         let text = String::deserialize(deserializer)?;
         Edge::parse(&text).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "expected an edge written \"node.port -> node.port\", found \"{text}\""
+                "expected an edge written \"node.port -> node.port\" (optionally followed by \
+                 [fail] or [always]), found \"{text}\""
             ))
         })
     }
@@ -214,7 +286,12 @@ impl<'de> Deserialize<'de> for Edge {
 
 impl std::fmt::Display for Edge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} -> {}", self.from, self.to)
+        write!(f, "{} -> {}", self.from, self.to)?;
+        // Written only when it differs from what a wire from that port gets by default.
+        if self.outcome != Outcome::default_for(&self.from.port) {
+            write!(f, " [{}]", self.outcome.word())?;
+        }
+        Ok(())
     }
 }
 

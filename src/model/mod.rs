@@ -14,7 +14,7 @@ mod types;
 mod value;
 
 pub use auto_layout::place_unplaced;
-pub use flow::{Edge, Flow, Layout, Node, Promotion, FORMAT_VERSION};
+pub use flow::{Edge, Flow, Layout, Node, Outcome, Promotion, FORMAT_VERSION};
 pub use group::{Group, GroupColor};
 pub use ids::{NodeId, PortRef};
 pub use image_data::ImageData;

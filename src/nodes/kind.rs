@@ -23,6 +23,21 @@ pub trait NodeKind: Send + Sync + 'static {
     /// The output ports of a node of this kind with these parameters.
     fn outputs(&self, params: &Params<'_>) -> Vec<PortSpec>;
 
+    /// Every output port a node of this kind shows and can be wired from: its
+    /// [`outputs`](Self::outputs), then, for kinds that run as steps, the failure port
+    /// ([`FAILURE_PORT`](super::FAILURE_PORT)), which carries what went wrong when the
+    /// node fails or is skipped.
+    fn all_outputs(&self, params: &Params<'_>) -> Vec<PortSpec> {
+        let mut outputs = self.outputs(params);
+        if matches!(self.info().role, super::Role::Step(_)) {
+            outputs.push(PortSpec::new(
+                super::FAILURE_PORT,
+                crate::model::DataType::Json,
+            ));
+        }
+        outputs
+    }
+
     /// Problems with the parameters beyond their types (an unknown placeholder, say).
     fn check(&self, _params: &Params<'_>) -> Vec<String> {
         Vec::new()

@@ -66,6 +66,11 @@ pub use secrets::{
 };
 pub use side_effects::{is_inside_folder, is_needs_trust, KnownInput, SideEffect, NEEDS_TRUST};
 
+/// The output every step has beside its own: when the node fails or is skipped it carries
+/// what went wrong (`{"node", "title", "status", "message"}`); wires from it fire on
+/// failure (see `model::Outcome`).
+pub const FAILURE_PORT: &str = "failure";
+
 /// What every kind file needs.
 mod prelude {
     pub use super::context::NodeContext;

@@ -46,9 +46,9 @@ pub fn arriving_inputs(flow: &Flow, registry: &Registry, node: &str) -> Vec<Arri
         .map(|spec| {
             let wire = graph
                 .source_of(index, &spec.name)
-                .map(|(_, from)| from.clone());
+                .map(|(_, from, _)| from.clone());
             let arrives = match resolve_input(&graph, index, &spec.name) {
-                Ok(Resolved::Producer { node, port }) => {
+                Ok(Resolved::Producer { node, port, .. }) => {
                     Arrives::Output(PortRef::new(graph.node(node).id.clone(), port.clone()))
                 }
                 Ok(Resolved::Constant(value)) => Arrives::Constant(value.clone()),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::model::{Flow, Node, NodeLabels, ParamValue, PortRef};
+use crate::model::{Flow, Node, NodeLabels, Outcome, ParamValue, PortRef};
 use crate::nodes::{NodeKind, Params, PortSpec, Registry, Role};
 
 /// How a node behaves when planning, bypass taken into account.
@@ -28,9 +28,9 @@ pub struct FlowGraph<'a> {
     by_id: FxHashMap<&'a str, usize>,
     kinds: Vec<Option<&'a Arc<dyn NodeKind>>>,
     /// Wires into each node: `incoming[incoming_start[i]..incoming_start[i + 1]]` holds
-    /// (input port, source node index, source port) for node `i`.
+    /// (input port, source node index, source port, outcome) for node `i`.
     incoming_start: Vec<u32>,
-    incoming: Vec<(&'a str, usize, &'a PortRef)>,
+    incoming: Vec<(&'a str, usize, &'a PortRef, Outcome)>,
     outgoing_count: Vec<u32>,
     /// What the nodes are called, for messages (worked out when first needed).
     labels: std::sync::OnceLock<NodeLabels>,
@@ -59,7 +59,7 @@ impl<'a> FlowGraph<'a> {
             ) else {
                 continue;
             };
-            wires.push((to, &*edge.to.port, from, &edge.from));
+            wires.push((to, &*edge.to.port, from, &edge.from, edge.outcome));
             outgoing_count[from] += 1;
             incoming_start[to + 1] += 1;
         }
@@ -68,11 +68,11 @@ impl<'a> FlowGraph<'a> {
         }
         let mut fill = incoming_start.clone();
         let mut incoming = vec![None; wires.len()];
-        for (to, port, from, source) in wires {
-            incoming[fill[to] as usize] = Some((port, from, source));
+        for (to, port, from, source, outcome) in wires {
+            incoming[fill[to] as usize] = Some((port, from, source, outcome));
             fill[to] += 1;
         }
-        let mut incoming: Vec<(&'a str, usize, &'a PortRef)> =
+        let mut incoming: Vec<(&'a str, usize, &'a PortRef, Outcome)> =
             incoming.into_iter().flatten().collect();
         // Each node's wires sorted by input port (stable: of two wires into one input, the
         // first in the file still wins), so finding one is a binary search.
@@ -145,7 +145,7 @@ impl<'a> FlowGraph<'a> {
     /// The node's output ports.
     pub fn outputs(&self, index: usize) -> Vec<PortSpec> {
         match self.kinds[index] {
-            Some(kind) => kind.outputs(&Params::new(self.node(index), kind.info())),
+            Some(kind) => kind.all_outputs(&Params::new(self.node(index), kind.info())),
             None => Vec::new(),
         }
     }
@@ -155,15 +155,16 @@ impl<'a> FlowGraph<'a> {
         self.kinds[index].map(|kind| Params::new(self.node(index), kind.info()))
     }
 
-    /// The output port wired into input `port` of node `index`, with the source's index.
-    pub fn source_of(&self, index: usize, port: &str) -> Option<(usize, &'a PortRef)> {
+    /// The output port wired into input `port` of node `index`, with the source's index and
+    /// the wire's outcome.
+    pub fn source_of(&self, index: usize, port: &str) -> Option<(usize, &'a PortRef, Outcome)> {
         let range = self.incoming_start[index] as usize..self.incoming_start[index + 1] as usize;
         let wires = &self.incoming[range];
-        let at = wires.partition_point(|(input, _, _)| *input < port);
+        let at = wires.partition_point(|(input, _, _, _)| *input < port);
         wires
             .get(at)
-            .filter(|(input, _, _)| *input == port)
-            .map(|&(_, from, source)| (from, source))
+            .filter(|(input, _, _, _)| *input == port)
+            .map(|&(_, from, source, outcome)| (from, source, outcome))
     }
 
     /// The constant value set on input `port` of node `index`.

@@ -23,7 +23,17 @@ pub use types::{
     InputSource, Plan, PlanError, RerunNode, RunMode, Scope, SkippedNode, Step, StepInput,
 };
 
-use crate::model::{Flow, PortRef};
+use crate::model::{Flow, Outcome, PortRef};
+
+/// How a plan preview says when a wire fires: nothing for `pass` (the usual data wire),
+/// `, if it fails` for `fail`, `, whatever happens` for `always`.
+pub fn outcome_words(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "",
+        Outcome::Fail => ", only if it fails",
+        Outcome::Always => ", whether it succeeds or not",
+    }
+}
 use crate::nodes::Registry;
 
 /// The step output that really feeds input `port` of node `node`, seen through viewers,
@@ -37,7 +47,7 @@ pub fn producer_of_input(
     let graph = graph::FlowGraph::new(flow, registry);
     let index = graph.index(node)?;
     match resolve::resolve_input(&graph, index, port).ok()? {
-        resolve::Resolved::Producer { node, port } => {
+        resolve::Resolved::Producer { node, port, .. } => {
             Some(PortRef::new(graph.node(node).id.clone(), port.clone()))
         }
         _ => None,

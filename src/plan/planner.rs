@@ -4,7 +4,7 @@ use super::graph::{FlowGraph, PlanRole};
 use super::order::{id_ranks, kahn_order};
 use super::resolve::{resolve_input, resolve_through, Resolved};
 use super::{InputSource, Plan, PlanError, RunMode, Scope, SkippedNode, Step, StepInput};
-use crate::model::{Flow, NodeId};
+use crate::model::{Flow, NodeId, Outcome};
 use crate::nodes::{PortSpec, Registry};
 
 /// Marks a flow index that is not planned.
@@ -193,7 +193,12 @@ pub(super) fn plan_in(
             reused.push(id.clone());
             continue;
         }
-        if let Some(&d) = deps[p].iter().find(|&&d| fate[d] == Fate::Skip) {
+        let skipped_producer = |node: usize| {
+            let at = position[node];
+            at != UNPLANNED && fate[at as usize] == Fate::Skip
+        };
+        if let Some(d) = blocked_by_skip(graph, planned[p], &inputs[p], skipped_producer) {
+            let d = position[d] as usize;
             fate[p] = Fate::Skip;
             skipped.push(SkippedNode {
                 node: id.clone(),
@@ -221,6 +226,8 @@ pub(super) fn plan_in(
     let mut step_listed_by = vec![usize::MAX; order.len()];
     let mut steps = Vec::with_capacity(order.len());
     let mut inputs: Vec<Option<Vec<(PortSpec, Resolved)>>> = inputs.into_iter().map(Some).collect();
+    let skip_reasons: rustc_hash::FxHashMap<&NodeId, &String> =
+        skipped.iter().map(|s| (&s.node, &s.reason)).collect();
     for &p in order.iter().filter(|&&p| fate[p] == Fate::Run) {
         let index = planned[p];
         step_of[p] = steps.len();
@@ -230,16 +237,20 @@ pub(super) fn plan_in(
             .unwrap_or_default()
             .into_iter()
             .map(|(port, resolved)| {
+                let mut outcome = Outcome::Pass;
                 let source = match resolved {
                     Resolved::Producer {
                         node: producer,
                         port: out,
+                        outcome: wire,
                     } => {
+                        outcome = wire;
                         let at = position[producer];
                         let step = (at != UNPLANNED)
                             .then(|| step_of[at as usize])
                             .filter(|&s| s != usize::MAX);
                         let producer_id = &graph.node(producer).id;
+                        let producer_skipped = at != UNPLANNED && fate[at as usize] == Fate::Skip;
                         match step {
                             Some(step) => {
                                 if step_listed_by[step] != steps.len() {
@@ -252,6 +263,15 @@ pub(super) fn plan_in(
                                     port: out.clone(),
                                 }
                             }
+                            // A fail or always wire from a node skipped when planning fires.
+                            None if producer_skipped => InputSource::Skipped {
+                                node: producer_id.clone(),
+                                port: out.clone(),
+                                reason: skip_reasons
+                                    .get(producer_id)
+                                    .map(|r| (*r).clone())
+                                    .unwrap_or_default(),
+                            },
                             None if has_result(producer_id) => InputSource::Result {
                                 node: producer_id.clone(),
                                 port: out.clone(),
@@ -269,10 +289,19 @@ pub(super) fn plan_in(
                     },
                     Resolved::Nothing(_) => InputSource::Unset,
                 };
+                let fallback = match &source {
+                    InputSource::Step { .. }
+                    | InputSource::Result { .. }
+                    | InputSource::Skipped { .. } => graph.constant(index, &port.name).cloned(),
+                    InputSource::Value { .. } | InputSource::Unset => None,
+                };
                 StepInput {
+                    required: port.required,
                     port: port.name,
                     ty: port.ty,
                     source,
+                    outcome,
+                    fallback,
                 }
             })
             .collect();
@@ -407,6 +436,36 @@ fn producers_behind(
             Vec::new()
         }
     })
+}
+
+/// The planned producer, skipped when planning, that keeps node `index` from running: a
+/// pass wire from it feeds a required input with no constant, or every wire into the node
+/// is a pass wire from a skipped node (none of them can fire). Fail and always wires from
+/// skipped nodes fire, so they never block. `None` when the node may run.
+fn blocked_by_skip(
+    graph: &FlowGraph<'_>,
+    index: usize,
+    inputs: &[(PortSpec, Resolved<'_>)],
+    skipped_producer: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    let mut wires = 0;
+    let mut dead = None;
+    let mut dead_count = 0;
+    for (port, resolved) in inputs {
+        let Resolved::Producer { node, outcome, .. } = resolved else {
+            continue;
+        };
+        wires += 1;
+        if *outcome != Outcome::Pass || !skipped_producer(*node) {
+            continue;
+        }
+        dead_count += 1;
+        dead.get_or_insert(*node);
+        if port.required && graph.constant(index, &port.name).is_none() {
+            return Some(*node);
+        }
+    }
+    (wires > 0 && dead_count == wires).then_some(dead).flatten()
 }
 
 /// The first input that will have no value, and why.

@@ -7,7 +7,7 @@ use rustc_hash::FxHashSet;
 
 use super::graph::{FlowGraph, PlanRole};
 use super::PlanError;
-use crate::model::ParamValue;
+use crate::model::{Outcome, ParamValue};
 use crate::nodes::switch_input_name;
 
 /// What arrives at an input once pass-through nodes are seen through.
@@ -19,6 +19,10 @@ pub enum Resolved<'a> {
         node: usize,
         /// Its output port.
         port: &'a Arc<str>,
+        /// When the wire fires: `fail` if any wire on the way is a fail wire, else
+        /// `always` if any is, else `pass` (a viewer between a failure port and its
+        /// consumer does not change what the wire means).
+        outcome: Outcome,
     },
     /// A constant set on the input (or on a pass-through node's input).
     Constant(&'a ParamValue),
@@ -34,7 +38,7 @@ pub fn resolve_input<'a>(
     port: &str,
 ) -> Result<Resolved<'a>, PlanError> {
     let resolved = match graph.source_of(index, port) {
-        Some((source, from)) => resolve_source(graph, source, &from.port)?,
+        Some((source, from, outcome)) => resolve_source(graph, source, &from.port, outcome)?,
         None => Resolved::Nothing("nothing is wired in".to_owned()),
     };
     Ok(match (resolved, graph.constant(index, port)) {
@@ -82,6 +86,7 @@ fn resolve_source<'a>(
     graph: &FlowGraph<'a>,
     mut node: usize,
     mut port: &'a Arc<str>,
+    mut outcome: Outcome,
 ) -> Result<Resolved<'a>, PlanError> {
     // The pass-through nodes walked so far, in order, and as a set (a long chain of
     // viewers must not cost a scan of the walk at every step).
@@ -89,7 +94,13 @@ fn resolve_source<'a>(
     let mut seen: FxHashSet<usize> = FxHashSet::default();
     loop {
         match graph.role(node) {
-            PlanRole::Step => return Ok(Resolved::Producer { node, port }),
+            PlanRole::Step => {
+                return Ok(Resolved::Producer {
+                    node,
+                    port,
+                    outcome,
+                })
+            }
             PlanRole::Static => {
                 let id = &graph.node(node).id;
                 return Ok(Resolved::Nothing(format!("`{id}` produces nothing")));
@@ -111,9 +122,10 @@ fn resolve_source<'a>(
         }
         passed.push(node);
         match graph.source_of(node, &through) {
-            Some((source, from)) => {
+            Some((source, from, hop)) => {
                 node = source;
                 port = &from.port;
+                outcome = combined(outcome, hop);
             }
             None => {
                 let id = &graph.node(node).id;
@@ -123,5 +135,15 @@ fn resolve_source<'a>(
                 });
             }
         }
+    }
+}
+
+/// The outcome of two wires in a row: a fail wire anywhere makes a fail wire, else an
+/// always wire makes an always wire.
+fn combined(a: Outcome, b: Outcome) -> Outcome {
+    match (a, b) {
+        (Outcome::Fail, _) | (_, Outcome::Fail) => Outcome::Fail,
+        (Outcome::Always, _) | (_, Outcome::Always) => Outcome::Always,
+        _ => Outcome::Pass,
     }
 }

@@ -105,6 +105,16 @@ pub enum InputSource {
         /// The value.
         value: ParamValue,
     },
+    /// A node skipped when planning, through a wire that fires on failure or always: the
+    /// failure port carries why it was skipped; other ports carry nothing.
+    Skipped {
+        /// The skipped node.
+        node: NodeId,
+        /// Its output port.
+        port: Arc<str>,
+        /// Why it is skipped.
+        reason: String,
+    },
     /// Nothing: the input is optional and unset.
     Unset,
 }
@@ -119,6 +129,19 @@ pub struct StepInput {
     pub ty: DataType,
     /// Where the value comes from.
     pub source: InputSource,
+    /// When its wire fires, for inputs fed by a node (`pass`: when that node succeeds).
+    #[serde(skip_serializing_if = "is_pass")]
+    pub outcome: crate::model::Outcome,
+    /// Whether the step cannot run without it.
+    #[serde(skip)]
+    pub required: bool,
+    /// The input's own constant, used when its wire does not fire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<ParamValue>,
+}
+
+fn is_pass(outcome: &crate::model::Outcome) -> bool {
+    *outcome == crate::model::Outcome::Pass
 }
 
 /// A node that will run.

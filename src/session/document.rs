@@ -205,6 +205,14 @@ impl Document {
                 Err(EditRefused(format!("there is no node kind `{kind}`")))
             }
             DocEdit::AddWiredNode { kind, at, wire } => self.check_wired_node(kind, *at, wire),
+            DocEdit::SetOutcome { edge, .. } => {
+                let exists = (self.flow.edges.iter())
+                    .any(|wire| wire.from == edge.from && wire.to == edge.to);
+                match exists {
+                    true => Ok(()),
+                    false => Err(EditRefused(format!("There is no wire `{edge}`"))),
+                }
+            }
             DocEdit::SetSettings(settings) => {
                 if settings.max_parallel == Some(0) {
                     return Err(EditRefused("Steps at once must be at least 1".to_owned()));
@@ -245,6 +253,15 @@ impl Document {
     }
 
     /// Changes the flow as the (checked) edit says.
+    /// Sets when the wire `edge` (found by its ends) fires.
+    fn set_outcome(&mut self, edge: &Edge, outcome: crate::model::Outcome) {
+        if let Some(wire) =
+            (self.flow.edges.iter_mut()).find(|wire| wire.from == edge.from && wire.to == edge.to)
+        {
+            wire.outcome = outcome;
+        }
+    }
+
     fn carry_out(&mut self, edit: DocEdit, created: &mut Vec<NodeId>) {
         match edit {
             DocEdit::Connect { from, to } => Self::connect(&mut self.flow, from, to),
@@ -326,6 +343,7 @@ impl Document {
                 }
             }
             DocEdit::SetSettings(settings) => self.flow.settings = *settings,
+            DocEdit::SetOutcome { edge, outcome } => self.set_outcome(&edge, outcome),
             DocEdit::AddBatchFiles { node, files } => self.add_batch_files(&node, &files),
             DocEdit::Paste { clip, offset } => created.extend(self.paste(&clip, offset)),
             DocEdit::Group { nodes, title } => self.group(nodes, title),

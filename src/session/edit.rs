@@ -117,6 +117,13 @@ pub enum DocEdit {
         /// The limit.
         concurrency: Option<u32>,
     },
+    /// Change when a wire fires.
+    SetOutcome {
+        /// The wire (its outcome as it is now is ignored).
+        edge: crate::model::Edge,
+        /// Its new outcome.
+        outcome: crate::model::Outcome,
+    },
     /// Replace the flow's run settings (steps at once, kind limits, fail fast, retries,
     /// time limits). Boxed: settings are far larger than any other edit.
     SetSettings(Box<crate::model::Settings>),

@@ -29,7 +29,7 @@ impl DraggedPort {
         let ports: Vec<PortSpec> = if self.is_output {
             kind.inputs(&params)
         } else {
-            kind.outputs(&params)
+            kind.all_outputs(&params)
         };
         let fits = |port: &PortSpec| {
             if self.is_output {

@@ -290,6 +290,62 @@ pub fn missing_mode_line(
     Some(line)
 }
 
+/// When a step on a branch runs, for the preview: "only if `Check` fails", "whatever
+/// `Check` does", or "if `Check` succeeds" for a step on the success side of a node that
+/// also has a failure branch. `None` for steps off any branch.
+fn branch_condition(
+    plan: &Plan,
+    step: &crate::plan::Step,
+    labels: &NodeLabels,
+) -> Option<(String, egui::Color32)> {
+    use crate::model::Outcome;
+    use crate::plan::InputSource;
+    let source_of = |input: &crate::plan::StepInput| match &input.source {
+        InputSource::Step { node, .. }
+        | InputSource::Result { node, .. }
+        | InputSource::Skipped { node, .. } => Some(node.clone()),
+        InputSource::Value { .. } | InputSource::Unset => None,
+    };
+    let mut fails = Vec::new();
+    let mut always = Vec::new();
+    let mut succeeds = Vec::new();
+    for input in &step.inputs {
+        let Some(node) = source_of(input) else {
+            continue;
+        };
+        let name = labels.quoted(&node);
+        let list = match input.outcome {
+            Outcome::Fail => &mut fails,
+            Outcome::Always => &mut always,
+            // On the success side only when that node also has a failure branch.
+            Outcome::Pass => {
+                let branches = plan.steps.iter().flat_map(|s| &s.inputs).any(|other| {
+                    other.outcome == Outcome::Fail && source_of(other).as_ref() == Some(&node)
+                });
+                if !branches {
+                    continue;
+                }
+                &mut succeeds
+            }
+        };
+        if !list.contains(&name) {
+            list.push(name);
+        }
+    }
+    if !fails.is_empty() {
+        let when = format!("only if {} fails", fails.join(" or "));
+        return Some((when, theme::FAIL_WIRE));
+    }
+    if !succeeds.is_empty() {
+        let when = format!("if {} succeeds", succeeds.join(" and "));
+        return Some((when, theme::PASS_WIRE));
+    }
+    (!always.is_empty()).then(|| {
+        let when = format!("whatever {} does", always.join(" and "));
+        (when, theme::ALWAYS_WIRE)
+    })
+}
+
 fn plan_preview(
     ui: &mut egui::Ui,
     preview: &Result<Arc<Plan>, String>,
@@ -324,6 +380,9 @@ fn plan_preview(
             labels.name(&step.node),
             step.kind
         ));
+        if let Some((when, color)) = branch_condition(plan, step, labels) {
+            ui.label(RichText::new(format!("    ↳ {when}")).color(color));
+        }
     }
     for skipped in &plan.skipped {
         let text = format!(

@@ -16,6 +16,18 @@ pub const WARNING_TEXT: Color32 = Color32::from_rgb(240, 170, 90);
 /// Text that reports an error (a failed node's message, a refused value).
 pub const ERROR_TEXT: Color32 = Color32::from_rgb(235, 110, 100);
 
+/// Wires that fire when their source succeeds (their pill), and the pass handle.
+pub const PASS_WIRE: Color32 = Color32::from_rgb(80, 180, 100);
+
+/// Wires that fire on failure, and the failure port.
+pub const FAIL_WIRE: Color32 = Color32::from_rgb(225, 85, 75);
+
+/// The thin outline that sets a wire's pill off from the wire under it.
+pub const PILL_OUTLINE: Color32 = Color32::from_black_alpha(140);
+
+/// Wires that fire whatever their source did (their pill).
+pub const ALWAYS_WIRE: Color32 = Color32::from_gray(150);
+
 /// The fill of a strip that asks for a decision before it goes away.
 pub const WARNING_STRIP: Color32 = Color32::from_rgb(58, 46, 30);
 

@@ -20,6 +20,8 @@ mod gui_canvas_view;
 #[cfg(feature = "gui")]
 mod gui_node_data;
 #[cfg(feature = "gui")]
+mod gui_outcomes;
+#[cfg(feature = "gui")]
 mod gui_panels;
 #[cfg(feature = "gui")]
 mod gui_results;
@@ -33,6 +35,7 @@ mod headless;
 mod image_nodes;
 mod local_server;
 mod messages;
+mod outcomes;
 mod retries;
 mod run_control;
 mod run_from_here;

@@ -76,7 +76,16 @@ pub struct FieldInfo {
 /// when the engine converts between them in either direction; the document then checks
 /// the direction and refuses with a reason.
 #[derive(Clone, Copy, Debug)]
-pub struct PortType(pub DataType);
+pub struct PortType(pub DataType, pub PortRole);
+
+/// What a port is for, beside its data type: the failure port is drawn red.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortRole {
+    /// A usual input or output.
+    Data,
+    /// The output that carries what went wrong (wires from it fire on failure).
+    Failure,
+}
 
 impl PartialEq for PortType {
     fn eq(&self, other: &Self) -> bool {
@@ -93,7 +102,10 @@ pub fn type_color(ty: DataType) -> Color32 {
 
 impl DataTypeTrait<CanvasState> for PortType {
     fn data_type_color(&self, _state: &mut CanvasState) -> Color32 {
-        type_color(self.0)
+        match self.1 {
+            PortRole::Data => type_color(self.0),
+            PortRole::Failure => crate::ui::theme::FAIL_WIRE,
+        }
     }
 
     fn name(&self) -> Cow<'_, str> {

@@ -13,6 +13,7 @@ pub mod paint_order;
 pub mod sync;
 pub mod transform;
 pub mod viewer_area;
+pub mod wire_pills;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -324,6 +325,9 @@ impl Canvas {
         let time_s = ui.input(|i| i.time);
         let dots = paint_order::mark(ui.ctx(), ui.layer_id());
         overlay::paint_wires(ui.painter(), doc.flow(), &self.state, time_s);
+        for edit in wire_pills::show(ui, doc.flow(), &self.state) {
+            commands.push(AppCommand::Edit(edit));
+        }
         let dragging_wire = self.editor.connection_in_progress.is_some();
         paint_order::wires_behind_nodes(ui.ctx(), wire_slot, dots, dragging_wire);
         let pan_after = self.editor.pan_zoom.pan;
@@ -633,7 +637,7 @@ impl Canvas {
         let params = Params::new(node, kind.info());
         kind.inputs(&params)
             .iter()
-            .chain(kind.outputs(&params).iter())
+            .chain(kind.all_outputs(&params).iter())
             .map(|p| p.name.to_string())
             .collect()
     }

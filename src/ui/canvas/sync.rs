@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use egui_node_graph2::{InputId, InputParamKind, NodeId as EditorNodeId, OutputId};
 
-use super::graph_types::{EditorGraph, EditorNode, FieldInfo, FieldValue, PortType};
+use super::graph_types::{EditorGraph, EditorNode, FieldInfo, FieldValue, PortRole, PortType};
 use crate::model::{DataType, Flow, Node, NodeId, PortRef};
 use crate::nodes::{Params, Registry, Role};
 use crate::plan::producer_of_input;
@@ -45,7 +45,7 @@ pub fn add_fields(
         graph.add_input_param(
             id,
             param.name.to_owned(),
-            PortType(DataType::Any),
+            PortType(DataType::Any, PortRole::Data),
             field,
             InputParamKind::ConstantOnly,
             true,
@@ -70,7 +70,14 @@ pub fn add_fields(
         } else {
             InputParamKind::ConnectionOrConstant
         };
-        let input = graph.add_input_param(id, label.clone(), PortType(port.ty), field, kind, true);
+        let input = graph.add_input_param(
+            id,
+            label.clone(),
+            PortType(port.ty, PortRole::Data),
+            field,
+            kind,
+            true,
+        );
         fields.push(FieldInfo {
             label,
             name: name.clone(),
@@ -78,9 +85,13 @@ pub fn add_fields(
         });
         inputs.push((name, input));
     }
-    for port in kind.outputs(&params) {
+    for port in kind.all_outputs(&params) {
         let name = port.name.to_string();
-        let output = graph.add_output_param(id, name.clone(), PortType(port.ty));
+        let role = match name.as_str() {
+            crate::nodes::FAILURE_PORT => PortRole::Failure,
+            _ => PortRole::Data,
+        };
+        let output = graph.add_output_param(id, name.clone(), PortType(port.ty, role));
         outputs.push((name, output));
     }
     graph[id].user_data.fields = fields;

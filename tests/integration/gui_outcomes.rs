@@ -1,0 +1,73 @@
+//! Wire outcomes on the canvas: every step has a failure port, every wire a pill that says
+//! when it fires, and a click on the pill changes it as one undo step.
+
+use eframe::egui;
+use flowcanvas::model::{NodeId, Outcome};
+use flowcanvas::session::commands::AppCommand;
+
+use crate::support::{button, frame, frame_with, open_settled, painted_texts, pointer_frame};
+
+#[test]
+fn a_click_on_a_wire_pill_moves_the_wire_to_the_next_outcome_and_undo_brings_it_back() {
+    let (_dir, path) = crate::support::example("failure-branch.flow");
+    let (ctx, mut app) = open_settled(path);
+    frame(&ctx, &mut app);
+    assert!(
+        app.canvas
+            .state
+            .output_rows
+            .contains_key(&(NodeId::from("parse"), "failure".to_owned())),
+        "steps show their failure port"
+    );
+    let outcome_of = |app: &flowcanvas::app::FlowcanvasApp| {
+        app.session
+            .doc
+            .flow()
+            .edges
+            .iter()
+            .find(|e| e.from.node.as_str() == "parse" && &*e.from.port == "failure")
+            .map(|e| e.outcome)
+            .unwrap()
+    };
+    assert_eq!(outcome_of(&app), Outcome::Fail);
+    let output = frame_with(&ctx, &mut app, Vec::new());
+    let texts = painted_texts(&output);
+    let pills: Vec<&(String, egui::Rect)> = texts.iter().filter(|(t, _)| t == "✖ fail").collect();
+    assert_eq!(pills.len(), 1, "one fail wire, one fail pill");
+    assert_eq!(texts.iter().filter(|(t, _)| t == "always").count(), 1);
+    assert!(
+        texts.iter().filter(|(t, _)| t == "✔").count() >= 3,
+        "pass wires show ✔"
+    );
+    let at = pills[0].1.center();
+    pointer_frame(&ctx, &mut app, vec![egui::Event::PointerMoved(at)]);
+    pointer_frame(&ctx, &mut app, vec![button(at, true)]);
+    pointer_frame(&ctx, &mut app, vec![button(at, false)]);
+    frame(&ctx, &mut app);
+    assert_eq!(outcome_of(&app), Outcome::Always);
+    let saved = flowcanvas::format::to_text(app.session.doc.flow());
+    assert!(
+        saved.contains(r#""parse.failure -> notify.problem [always]""#),
+        "{saved}"
+    );
+    app.push(AppCommand::Undo);
+    frame(&ctx, &mut app);
+    assert_eq!(outcome_of(&app), Outcome::Fail);
+}
+
+#[test]
+fn the_run_panel_says_which_steps_run_on_success_and_which_on_failure() {
+    let (_dir, path) = crate::support::example("failure-branch.flow");
+    let (ctx, mut app) = open_settled(path);
+    app.push(AppCommand::OpenRunPanel(flowcanvas::plan::Scope::Flow));
+    frame(&ctx, &mut app);
+    let output = frame_with(&ctx, &mut app, Vec::new());
+    let texts: Vec<String> = painted_texts(&output).into_iter().map(|(t, _)| t).collect();
+    for line in [
+        "    ↳ only if `Parse order` fails",
+        "    ↳ if `Parse order` succeeds",
+        "    ↳ whatever `Parse order` does",
+    ] {
+        assert!(texts.iter().any(|t| t == line), "no {line:?} in {texts:?}");
+    }
+}
