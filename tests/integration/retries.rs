@@ -480,3 +480,41 @@ fn fail_fast_ends_a_backoff_wait_with_the_step_s_last_error() {
     assert!(error.contains("first try failed"), "{error}");
     assert_eq!(starts(&events, "waiting").len(), 1, "no new attempt");
 }
+
+#[test]
+fn a_retried_step_s_fail_wire_fires_only_after_its_last_attempt() {
+    let text = |attempts: u32| {
+        format!(
+            r#"Flow(version: 1,
+            nodes: [
+                Node(id: "flaky", kind: "shell",
+                     params: {{"command": "n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; [ $n -ge 3 ]"}},
+                     retry: Some(Retry(attempts: {attempts}, delay_ms: 10))),
+                Node(id: "notify", kind: "template", params: {{"template": "{{why}}", "vars": ["why"]}}),
+            ],
+            edges: ["flaky.failure -> notify.why"],
+        )"#
+        )
+    };
+    // Three attempts: the third succeeds, so the failure branch is not taken.
+    let dir = tempfile::tempdir().unwrap();
+    let events = run_ron(&text(3), dir.path());
+    assert_eq!(retrying(&events).len(), 2);
+    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert!(crate::support::output(&events, "notify", "text").is_none());
+    // Two attempts: both fail, and only then does the failure branch run, once.
+    let dir = tempfile::tempdir().unwrap();
+    let events = run_ron(&text(2), dir.path());
+    assert_eq!(retrying(&events).len(), 1);
+    let notified = events
+        .iter()
+        .filter(|e| matches!(e, Event::NodeStarted { node, .. } if node.as_str() == "notify"))
+        .count();
+    assert_eq!(notified, 1);
+    let position = |wanted: &dyn Fn(&Event) -> bool| events.iter().position(wanted).unwrap();
+    let last_failure =
+        position(&|e| matches!(e, Event::NodeFailed { node, .. } if node.as_str() == "flaky"));
+    let notify_started =
+        position(&|e| matches!(e, Event::NodeStarted { node, .. } if node.as_str() == "notify"));
+    assert!(last_failure < notify_started);
+}

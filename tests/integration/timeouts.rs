@@ -175,3 +175,31 @@ fn a_step_waiting_too_long_for_a_slot_of_its_kind_fails_no_slot_within() {
         );
     assert!(failed_before_first_ended, "{events:#?}");
 }
+
+#[test]
+fn a_fail_wire_routes_around_a_step_that_found_no_slot() {
+    // The execution model's "AI degrades before the graph does": a saturated kind fails a
+    // step quickly, and its failure port carries why to a fallback.
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"Flow(version: 1,
+        nodes: [
+            Node(id: "a_busy", kind: "shell", params: {"command": "sleep 2"}),
+            Node(id: "b_ask", kind: "shell", title: "Ask", params: {"command": "echo answer"}),
+            Node(id: "fallback", kind: "template", title: "Fallback",
+                 params: {"template": "fell back: {why}", "vars": ["why"]}),
+        ],
+        edges: ["b_ask.failure -> fallback.why"],
+        settings: Settings(max_parallel: Some(2), kind_limits: {"shell": 1},
+                           queue_timeout_ms: {"shell": 200}),
+    )"#;
+    let events = crate::support::run_ron(text, dir.path());
+    // Plan order puts the long step first; the other waits for the one shell slot.
+    let error = failure(&events, "b_ask");
+    assert!(error.starts_with("no slot within 200 ms"), "{error}");
+    let said = crate::support::output(&events, "fallback", "text")
+        .unwrap()
+        .to_text();
+    assert!(said.contains("no slot within 200 ms"), "{said}");
+    let (status, summary, _) = finished(&events);
+    assert_eq!(status, RunStatus::Done, "a handled failure: {summary}");
+}
