@@ -21,8 +21,9 @@ enum Due {
     Retry { step: usize },
     /// The attempt `attempt` of a step reaches its time limit.
     StepLimit { step: usize, attempt: u32 },
-    /// A step has waited its queue timeout for a slot of its kind.
-    Slot { step: usize },
+    /// A step has waited its queue timeout for a slot of its kind, since `since` (a later
+    /// wait of the same step has its own deadline).
+    Slot { step: usize, since: Instant },
     /// The run's time limit.
     Run,
 }
@@ -113,7 +114,8 @@ impl Attempts {
             let now = Instant::now();
             self.slot_wait[step] = Some(now);
             let at = now + Duration::from_millis(limit_ms);
-            self.deadlines.push(Reverse((at, Due::Slot { step })));
+            let due = Due::Slot { step, since: now };
+            self.deadlines.push(Reverse((at, due)));
         }
     }
 
@@ -217,16 +219,17 @@ impl Executor {
                         token.cancel();
                     }
                 }
-                Due::Slot { step } => self.slot_wait_over(run, step),
+                Due::Slot { step, since } => self.slot_wait_over(run, step, since),
             }
         }
         None
     }
 
-    /// A step waited its queue timeout for a slot: if it still has none, it fails.
-    fn slot_wait_over(&mut self, run: &mut ActiveRun, step: usize) {
+    /// A step waited its queue timeout for a slot since `since`: if it still has none, it
+    /// fails.
+    fn slot_wait_over(&mut self, run: &mut ActiveRun, step: usize, since: Instant) {
         let waiting =
-            run.state[step] == StepState::Waiting && run.attempts.slot_wait[step].is_some();
+            run.state[step] == StepState::Waiting && run.attempts.slot_wait[step] == Some(since);
         let Some(limit_ms) = run.attempts.slot_limits_ms[step].filter(|_| waiting) else {
             return;
         };
