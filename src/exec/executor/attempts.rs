@@ -43,6 +43,9 @@ pub(super) struct Attempts {
     slot_wait: Vec<Option<Instant>>,
     /// The steps waiting out a backoff, with their last error.
     backing_off: Vec<Option<String>>,
+    /// How many steps wait out a backoff (asked on every pass of the drive loop, so kept
+    /// rather than counted).
+    backing_off_count: usize,
     /// The steps whose running attempt was stopped at its time limit.
     timed_out: Vec<bool>,
     /// Steps run once per batch item: their items retry on their own.
@@ -78,6 +81,7 @@ impl Attempts {
                 .collect(),
             slot_wait: vec![None; steps.len()],
             backing_off: vec![None; steps.len()],
+            backing_off_count: 0,
             timed_out: vec![false; steps.len()],
             per_item: vec![false; steps.len()],
             item_retry_stops: vec![None; steps.len()],
@@ -105,7 +109,14 @@ impl Attempts {
 
     /// Whether some step waits out a backoff.
     pub(super) fn backing_off(&self) -> bool {
-        self.backing_off.iter().any(Option::is_some)
+        self.backing_off_count > 0
+    }
+
+    /// Takes a step out of its backoff wait, returning its last error if it was in one.
+    fn take_backoff(&mut self, step: usize) -> Option<String> {
+        let error = self.backing_off[step].take()?;
+        self.backing_off_count -= 1;
+        Some(error)
     }
 
     /// A step could not start for want of a slot of its kind: its queue timeout starts.
@@ -190,6 +201,7 @@ impl Executor {
         });
         run.state[step] = StepState::Running;
         run.attempts.backing_off[step] = Some(message);
+        run.attempts.backing_off_count += 1;
         let at = Instant::now() + Duration::from_millis(delay_ms);
         (run.attempts.deadlines).push(Reverse((at, Due::Retry { step })));
     }
@@ -205,7 +217,7 @@ impl Executor {
             match due {
                 Due::Run => return Some(RunEnd::TimedOut),
                 Due::Retry { step } => {
-                    if run.attempts.backing_off[step].take().is_some() {
+                    if run.attempts.take_backoff(step).is_some() {
                         run.state[step] = StepState::Waiting;
                         run.ready_ms[step] = run.offset_ms();
                         run.ready.push(Reverse(step));
@@ -253,7 +265,7 @@ impl Executor {
             token.cancel();
         }
         for step in 0..run.plan.steps.len() {
-            let Some(error) = run.attempts.backing_off[step].take() else {
+            let Some(error) = run.attempts.take_backoff(step) else {
                 continue;
             };
             let result = match run.cancelling {
