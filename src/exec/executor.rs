@@ -498,7 +498,7 @@ impl Executor {
                     break;
                 };
                 if run.at_kind_limit(step) {
-                    run.attempts.no_slot(step);
+                    run.attempts.no_slot(step, run.plan.steps[step].kind);
                     deferred.push(Reverse(step));
                     continue;
                 }
@@ -796,7 +796,7 @@ impl Executor {
             }
         }
         run.slots[step] = concurrency;
-        run.attempts.runs_per_item(step);
+        let retry_stop = run.attempts.runs_per_item(step);
         let retrying_items = matches!(&run.request.scope, Scope::Node(id) if *id == node);
         let only = if retrying_items {
             run.request.items.clone()
@@ -819,8 +819,8 @@ impl Executor {
             cancel: cancel.clone(),
             progress: Some(sink),
             restricted: run.request.restricted,
-            retry: run.attempts.item_policy(step),
-            retry_stop: run.attempts.item_retry_stop(step),
+            retry: super::retry::policy_for(&run.request.flow, node_index).cloned(),
+            retry_stop,
         };
         let name = format!("flowcanvas-batch-{node}");
         self.spawn_step(run, step, name, cancel, started, move || {
@@ -1124,7 +1124,7 @@ impl ActiveRun {
             .collect();
         let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
         let kind_limits = kind_limits(&plan, &kinds, &request.flow.settings.kind_limits);
-        let attempts = attempts::Attempts::new(&request.flow, &plan, request.timeout);
+        let attempts = attempts::Attempts::new(&request.flow, request.timeout);
         // The steps that depend on nothing are ready now; the others when their last
         // dependency ends.
         let ready_ms = vec![started.elapsed().as_secs_f64() * 1000.0; count];

@@ -4,15 +4,16 @@
 //! timer for the earliest, so commands (Stop, Cancel) and workers are served meanwhile.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::time::{Duration, Instant};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{ActiveRun, Executor, RunEnd, StepState};
 use crate::exec::events::Event;
 use crate::exec::retry;
-use crate::model::{Flow, Retry};
+use crate::model::Flow;
 use crate::nodes::{CancelToken, NodeError, Outputs};
-use crate::plan::Plan;
 
 /// What a deadline is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,40 +29,34 @@ enum Due {
     Run,
 }
 
-/// Per step, how many attempts started and what waits on what; plus the deadlines.
+/// How many attempts started, what waits on what, and the deadlines. Only steps that
+/// retry, have a time limit or wait for a slot appear here (a large flow with none pays
+/// nothing per step).
 pub(super) struct Attempts {
     deadlines: BinaryHeap<Reverse<(Instant, Due)>>,
-    /// Attempts started so far, by step.
-    started: Vec<u32>,
-    /// The retry policy in force, by step.
-    policies: Vec<Option<Retry>>,
-    /// The step time limit, by step, in milliseconds.
-    limits_ms: Vec<Option<u64>>,
-    /// The queue timeout of the step's kind, in milliseconds.
-    slot_limits_ms: Vec<Option<u64>>,
+    /// Attempts started so far, for steps with a retry policy or a time limit.
+    started: FxHashMap<usize, u32>,
+    /// The queue timeout of each kind that has one, in milliseconds.
+    slot_limits_ms: BTreeMap<String, u64>,
     /// Since when a ready step has waited for a slot (only with a queue timeout).
-    slot_wait: Vec<Option<Instant>>,
+    slot_wait: FxHashMap<usize, Instant>,
     /// The steps waiting out a backoff, with their last error.
-    backing_off: Vec<Option<String>>,
-    /// How many steps wait out a backoff (asked on every pass of the drive loop, so kept
-    /// rather than counted).
-    backing_off_count: usize,
+    backing_off: FxHashMap<usize, String>,
     /// The steps whose running attempt was stopped at its time limit.
-    timed_out: Vec<bool>,
+    timed_out: FxHashSet<usize>,
     /// Steps run once per batch item: their items retry on their own.
-    per_item: Vec<bool>,
-    /// Per batch step, the switch that ends its items' backoff waits without another
-    /// attempt (Cancel, fail fast).
-    item_retry_stops: Vec<Option<CancelToken>>,
+    per_item: FxHashSet<usize>,
+    /// The switches that end batch items' backoff waits without another attempt (Cancel,
+    /// fail fast).
+    item_retry_stops: Vec<CancelToken>,
     /// Cancel or fail fast has ended every wait; no new one begins after that.
     waits_ended: bool,
 }
 
 impl Attempts {
-    /// The attempts of a run of `plan` (of `flow`), its time limit counted from now: the
-    /// request's `timeout`, else the flow's `settings.timeout_ms`.
-    pub(super) fn new(flow: &Flow, plan: &Plan, run_limit: Option<Duration>) -> Self {
-        let steps = &plan.steps;
+    /// The attempts of a run of `flow`, its time limit counted from now: the request's
+    /// `timeout`, else the flow's `settings.timeout_ms`.
+    pub(super) fn new(flow: &Flow, run_limit: Option<Duration>) -> Self {
         let run_limit = run_limit.or(flow.settings.timeout_ms.map(Duration::from_millis));
         let mut deadlines = BinaryHeap::new();
         if let Some(limit) = run_limit {
@@ -69,22 +64,13 @@ impl Attempts {
         }
         Self {
             deadlines,
-            started: vec![0; steps.len()],
-            policies: (steps.iter())
-                .map(|step| retry::policy_for(flow, step.node_index).cloned())
-                .collect(),
-            limits_ms: (steps.iter())
-                .map(|step| flow.nodes[step.node_index].timeout_ms)
-                .collect(),
-            slot_limits_ms: (steps.iter())
-                .map(|step| flow.settings.queue_timeout_ms.get(step.kind).copied())
-                .collect(),
-            slot_wait: vec![None; steps.len()],
-            backing_off: vec![None; steps.len()],
-            backing_off_count: 0,
-            timed_out: vec![false; steps.len()],
-            per_item: vec![false; steps.len()],
-            item_retry_stops: vec![None; steps.len()],
+            started: FxHashMap::default(),
+            slot_limits_ms: flow.settings.queue_timeout_ms.clone(),
+            slot_wait: FxHashMap::default(),
+            backing_off: FxHashMap::default(),
+            timed_out: FxHashSet::default(),
+            per_item: FxHashSet::default(),
+            item_retry_stops: Vec::new(),
             waits_ended: false,
         }
     }
@@ -100,57 +86,53 @@ impl Attempts {
     }
 
     /// The switch that ends the backoff waits of a batch step's items (see
-    /// `BatchJob::retry_stop`).
-    pub(super) fn item_retry_stop(&mut self, step: usize) -> CancelToken {
+    /// `BatchJob::retry_stop`); notes that the step's items retry on their own.
+    pub(super) fn runs_per_item(&mut self, step: usize) -> CancelToken {
+        self.per_item.insert(step);
         let token = CancelToken::new();
-        self.item_retry_stops[step] = Some(token.clone());
+        self.item_retry_stops.push(token.clone());
         token
     }
 
     /// Whether some step waits out a backoff.
     pub(super) fn backing_off(&self) -> bool {
-        self.backing_off_count > 0
+        !self.backing_off.is_empty()
     }
 
-    /// Takes a step out of its backoff wait, returning its last error if it was in one.
-    fn take_backoff(&mut self, step: usize) -> Option<String> {
-        let error = self.backing_off[step].take()?;
-        self.backing_off_count -= 1;
-        Some(error)
-    }
-
-    /// A step could not start for want of a slot of its kind: its queue timeout starts.
-    pub(super) fn no_slot(&mut self, step: usize) {
-        if let (Some(limit_ms), None) = (self.slot_limits_ms[step], self.slot_wait[step]) {
+    /// A step of `kind` could not start for want of a slot: its queue timeout starts.
+    pub(super) fn no_slot(&mut self, step: usize, kind: &str) {
+        let Some(&limit_ms) = self.slot_limits_ms.get(kind) else {
+            return;
+        };
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.slot_wait.entry(step) {
             let now = Instant::now();
-            self.slot_wait[step] = Some(now);
+            entry.insert(now);
             let at = now + Duration::from_millis(limit_ms);
-            let due = Due::Slot { step, since: now };
-            self.deadlines.push(Reverse((at, due)));
+            self.deadlines
+                .push(Reverse((at, Due::Slot { step, since: now })));
         }
-    }
-
-    /// Notes that a step runs its items one by one (each item retries on its own).
-    pub(super) fn runs_per_item(&mut self, step: usize) {
-        self.per_item[step] = true;
-    }
-
-    /// The retry policy for the items of a step run per batch item.
-    pub(super) fn item_policy(&self, step: usize) -> Option<Retry> {
-        self.policies[step].clone()
     }
 }
 
 impl Executor {
-    /// A step's attempt starts: counts it and arms its time limit.
+    /// A step's attempt starts: counts it (when it may retry or has a time limit) and arms
+    /// its time limit.
     pub(super) fn attempt_started(&mut self, run: &mut ActiveRun, step: usize) {
         let attempts = &mut run.attempts;
-        attempts.started[step] += 1;
-        attempts.slot_wait[step] = None;
-        attempts.timed_out[step] = false;
-        if let Some(limit_ms) = attempts.limits_ms[step] {
+        if !attempts.slot_wait.is_empty() {
+            attempts.slot_wait.remove(&step);
+        }
+        let node_index = run.plan.steps[step].node_index;
+        let limit_ms = run.request.flow.nodes[node_index].timeout_ms;
+        if limit_ms.is_none() && retry::policy_for(&run.request.flow, node_index).is_none() {
+            return;
+        }
+        attempts.timed_out.remove(&step);
+        let started = attempts.started.entry(step).or_insert(0);
+        *started += 1;
+        if let Some(limit_ms) = limit_ms {
             let at = Instant::now() + Duration::from_millis(limit_ms);
-            let attempt = attempts.started[step];
+            let attempt = *started;
             (attempts.deadlines).push(Reverse((at, Due::StepLimit { step, attempt })));
         }
     }
@@ -164,21 +146,26 @@ impl Executor {
         result: Result<Outputs, NodeError>,
         elapsed_ms: f64,
     ) {
-        let result = match (run.attempts.timed_out[step], run.attempts.limits_ms[step]) {
+        let node_index = run.plan.steps[step].node_index;
+        let result = match run.request.flow.nodes[node_index].timeout_ms {
             // Stopped at its time limit: whatever it said on the way out, it timed out.
-            (true, Some(limit_ms)) => Err(retry::timed_out(limit_ms)),
+            Some(limit_ms) if run.attempts.timed_out.contains(&step) => {
+                Err(retry::timed_out(limit_ms))
+            }
             _ => result,
         };
         let error = match &result {
             Err(error)
-                if !(run.cancelling || run.tripped.is_some() || run.attempts.per_item[step]) =>
+                if !(run.cancelling
+                    || run.tripped.is_some()
+                    || run.attempts.per_item.contains(&step)) =>
             {
                 error
             }
             _ => return self.complete(run, step, result, elapsed_ms),
         };
-        let attempts = &run.attempts;
-        let (failed, policy) = (attempts.started[step], attempts.policies[step].as_ref());
+        let failed = run.attempts.started.get(&step).copied().unwrap_or(1);
+        let policy = retry::policy_for(&run.request.flow, node_index);
         let Some(policy) = policy.filter(|p| failed < p.attempts && retry::retries(p, error))
         else {
             return self.complete(run, step, result, elapsed_ms);
@@ -200,8 +187,7 @@ impl Executor {
             at_ms: run.offset_ms(),
         });
         run.state[step] = StepState::Running;
-        run.attempts.backing_off[step] = Some(message);
-        run.attempts.backing_off_count += 1;
+        run.attempts.backing_off.insert(step, message);
         let at = Instant::now() + Duration::from_millis(delay_ms);
         (run.attempts.deadlines).push(Reverse((at, Due::Retry { step })));
     }
@@ -217,16 +203,16 @@ impl Executor {
             match due {
                 Due::Run => return Some(RunEnd::TimedOut),
                 Due::Retry { step } => {
-                    if run.attempts.take_backoff(step).is_some() {
+                    if run.attempts.backing_off.remove(&step).is_some() {
                         run.state[step] = StepState::Waiting;
                         run.ready_ms[step] = run.offset_ms();
                         run.ready.push(Reverse(step));
                     }
                 }
                 Due::StepLimit { step, attempt } => {
-                    let current = run.attempts.started[step] == attempt;
+                    let current = run.attempts.started.get(&step) == Some(&attempt);
                     if let Some(token) = run.running.get(&step).filter(|_| current) {
-                        run.attempts.timed_out[step] = true;
+                        run.attempts.timed_out.insert(step);
                         // Kills the step's processes now; its worker reports back.
                         token.cancel();
                     }
@@ -240,14 +226,15 @@ impl Executor {
     /// A step waited its queue timeout for a slot since `since`: if it still has none, it
     /// fails.
     fn slot_wait_over(&mut self, run: &mut ActiveRun, step: usize, since: Instant) {
-        let waiting =
-            run.state[step] == StepState::Waiting && run.attempts.slot_wait[step] == Some(since);
-        let Some(limit_ms) = run.attempts.slot_limits_ms[step].filter(|_| waiting) else {
+        let waiting = run.state[step] == StepState::Waiting
+            && run.attempts.slot_wait.get(&step) == Some(&since);
+        let kind = run.plan.steps[step].kind;
+        let limit_ms = run.attempts.slot_limits_ms.get(kind).copied();
+        let Some(limit_ms) = limit_ms.filter(|_| waiting) else {
             return;
         };
-        run.attempts.slot_wait[step] = None;
+        run.attempts.slot_wait.remove(&step);
         run.ready.retain(|Reverse(s)| *s != step);
-        let kind = run.plan.steps[step].kind;
         let limit = run.kind_limits.get(kind).map_or(1, |limit| limit.limit);
         let message = format!(
             "no slot within {}: `{kind}` steps already run {limit} at once (its limit)",
@@ -261,13 +248,13 @@ impl Executor {
     /// to retry end with their last error (their step then ends as usual).
     pub(super) fn end_backoffs(&mut self, run: &mut ActiveRun) {
         run.attempts.waits_ended = true;
-        for token in run.attempts.item_retry_stops.iter().flatten() {
+        for token in &run.attempts.item_retry_stops {
             token.cancel();
         }
-        for step in 0..run.plan.steps.len() {
-            let Some(error) = run.attempts.take_backoff(step) else {
-                continue;
-            };
+        let mut waiting: Vec<(usize, String)> = run.attempts.backing_off.drain().collect();
+        // In plan order, as the steps would have gone on.
+        waiting.sort_unstable_by_key(|(step, _)| *step);
+        for (step, error) in waiting {
             let result = match run.cancelling {
                 true => Err(NodeError::Cancelled),
                 false => Err(NodeError::Failed(error)),
