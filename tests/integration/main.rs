@@ -42,5 +42,6 @@ mod stopping;
 mod store;
 mod support;
 mod timeline;
+mod transcript;
 mod trust;
 mod web_nodes;
