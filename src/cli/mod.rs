@@ -137,16 +137,20 @@ pub struct ContinueArgs {
 pub struct RunsArgs {
     /// The .flow file.
     pub file: PathBuf,
-    /// With --trace: the run, by its number in the list (`3` or `#3`) or its id; by
-    /// default the latest run.
-    #[arg(requires = "trace")]
+    /// With --trace or --transcript: the run, by its number in the list (`3` or `#3`) or
+    /// its id; by default the latest run.
+    #[arg(requires = "one_run")]
     pub run: Option<String>,
     /// Print one JSON object per run per line.
-    #[arg(long, conflicts_with = "trace")]
+    #[arg(long, conflicts_with = "one_run")]
     pub json: bool,
+    /// Print what each step of the run streamed (standard output and standard error,
+    /// start and end kept when long) under the step's line.
+    #[arg(long, group = "one_run")]
+    pub transcript: bool,
     /// Write the run's timeline to OUT as Chrome trace event JSON, for Perfetto or
     /// chrome://tracing (`-`: to standard output). Format: docs/cli.md.
-    #[arg(long, value_name = "OUT.json")]
+    #[arg(long, value_name = "OUT.json", group = "one_run")]
     pub trace: Option<PathBuf>,
 }
 

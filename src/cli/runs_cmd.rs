@@ -27,6 +27,9 @@ pub fn runs(args: &RunsArgs) -> i32 {
     if let Some(out) = &args.trace {
         return trace(args, &runs, out);
     }
+    if args.transcript {
+        return transcript(args, &runs);
+    }
     if args.json {
         for run in &runs {
             match serde_json::to_string(run) {
@@ -75,18 +78,7 @@ pub fn runs(args: &RunsArgs) -> i32 {
 /// `runs FILE [RUN] --trace OUT`: writes the run's timeline as Chrome trace event JSON, to
 /// the file `out` (atomically) or to standard output (`-`).
 fn trace(args: &RunsArgs, runs: &[RunRecord], out: &Path) -> i32 {
-    let file = args.file.display();
-    let picked = match &args.run {
-        Some(wanted) => pick_run(runs, Some(wanted)),
-        None => runs.last(),
-    };
-    let Some(record) = picked else {
-        match &args.run {
-            Some(wanted) => eprintln!(
-                "error: {file}: no run `{wanted}` in its history (see `flowcanvas runs {file}`)"
-            ),
-            None => eprintln!("error: {file}: no runs recorded yet"),
-        }
+    let Some(record) = chosen_run(args, runs) else {
         return EXIT_INVALID;
     };
     let number = runs.iter().position(|r| r.id == record.id).map(|i| i + 1);
@@ -133,6 +125,74 @@ fn trace(args: &RunsArgs, runs: &[RunRecord], out: &Path) -> i32 {
         out.display()
     );
     EXIT_OK
+}
+
+/// The run RUN names (the latest without one), or `None` after saying why there is none.
+fn chosen_run<'r>(args: &RunsArgs, runs: &'r [RunRecord]) -> Option<&'r RunRecord> {
+    let file = args.file.display();
+    let picked = match &args.run {
+        Some(wanted) => pick_run(runs, Some(wanted)),
+        None => runs.last(),
+    };
+    if picked.is_none() {
+        match &args.run {
+            Some(wanted) => eprintln!(
+                "error: {file}: no run `{wanted}` in its history (see `flowcanvas runs {file}`)"
+            ),
+            None => eprintln!("error: {file}: no runs recorded yet"),
+        }
+    }
+    picked
+}
+
+/// `runs FILE [RUN] --transcript`: each step of the run, in plan order, with how it ended
+/// and what it streamed: standard output lines after `│`, standard error after `!`.
+fn transcript(args: &RunsArgs, runs: &[RunRecord]) -> i32 {
+    let Some(record) = chosen_run(args, runs) else {
+        return EXIT_INVALID;
+    };
+    let number = runs
+        .iter()
+        .position(|r| r.id == record.id)
+        .map_or(0, |i| i + 1);
+    let labels = labels(&args.file);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut lines = vec![format!(
+        "Run #{number} ({}): {}",
+        record.status.label(),
+        record.summary.as_deref().unwrap_or("did not finish")
+    )];
+    for (index, node) in record.nodes.iter().enumerate() {
+        let status = node.status.map_or("did not finish", |s| s.label());
+        let mut line = format!("[{}] {} — {status}", index + 1, labels.name(&node.node));
+        if let Some(took) = node.elapsed_ms.map(format_duration_ms) {
+            line.push_str(&format!(" {took}"));
+        }
+        if let Some(note) = node.note.as_deref().and_then(|n| n.lines().next()) {
+            line.push_str(&format!(": {note}"));
+        }
+        lines.push(line);
+        for (mark, text) in [("│", &node.stdout), ("!", &node.stderr)] {
+            for piece in text
+                .iter()
+                .flat_map(|t| t.trim_end_matches('\n').split('\n'))
+            {
+                lines.push(format!("    {mark} {piece}"));
+            }
+        }
+    }
+    for line in lines {
+        if let Err(err) = writeln!(out, "{line}") {
+            return match err.kind() {
+                std::io::ErrorKind::BrokenPipe => EXIT_CLOSED_PIPE,
+                _ => EXIT_INVALID,
+            };
+        }
+    }
+    match out.flush() {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_CLOSED_PIPE,
+        _ => EXIT_OK,
+    }
 }
 
 /// The names of the flow's nodes, for the trace; ids (with a warning) when the flow cannot

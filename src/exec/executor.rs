@@ -611,6 +611,9 @@ impl Executor {
                 progress,
             } if run_id == run.id && run.state[step] == StepState::Running => {
                 let node = run.plan.steps[step].node.clone();
+                if let Some(recorder) = run.recorder.as_mut() {
+                    recorder.streamed(step, &progress);
+                }
                 self.sink.progress(run.id, node, progress);
             }
             WorkerMsg::Done {
@@ -1231,10 +1234,7 @@ impl ActiveRun {
         }
         for input in inputs.iter().filter(|input| input.required) {
             if let Arrival::Nothing = sources.arrival(input, |s| self.status_of(s)) {
-                return Err((
-                    format!("missing input `{}`: its wire did not fire", input.port),
-                    false,
-                ));
+                return Err((sources.why_nothing(input, |s| self.status_of(s)), false));
             }
         }
         Ok(())

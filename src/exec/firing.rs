@@ -140,6 +140,35 @@ impl Sources<'_> {
         }))
     }
 
+    /// Why a required input gets nothing, naming its source and how it ended: "upstream
+    /// `Check links` failed (nothing for input `links`)".
+    pub fn why_nothing(
+        &self,
+        input: &StepInput,
+        status_of: impl Fn(usize) -> NodeStatus,
+    ) -> String {
+        let (node, status) = match &input.source {
+            InputSource::Step { step, node, .. } => (node, status_of(*step)),
+            InputSource::Result { node, .. } => (node, NodeStatus::Reused),
+            InputSource::Skipped { node, .. } => (node, NodeStatus::Skipped),
+            InputSource::Value { .. } | InputSource::Unset => {
+                return format!("missing input `{}`", input.port)
+            }
+        };
+        let name = (self.title)(node);
+        let how = match status {
+            NodeStatus::Failed => format!("upstream {name} failed"),
+            NodeStatus::Skipped => format!("upstream {name} is skipped"),
+            NodeStatus::Cancelled => format!("upstream {name} was cancelled"),
+            status => format!(
+                "upstream {name} {} ({} wire)",
+                status.label(),
+                input.outcome.word()
+            ),
+        };
+        format!("{how} (nothing for input `{}`)", input.port)
+    }
+
     /// Why none of a step's wires fired, naming each wire's source, how it ended and the
     /// wire's outcome: "no wire into it fired: `Fetch` failed (pass wire)".
     pub fn why_none_fired(&self, step: usize, status_of: impl Fn(usize) -> NodeStatus) -> String {

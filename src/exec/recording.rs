@@ -28,7 +28,15 @@ pub struct RunRecorder {
     live: Option<LiveRun>,
     /// Where each node is in `record.nodes` (a search per node would be quadratic).
     positions: FxHashMap<NodeId, usize>,
+    /// What each step streamed so far, by plan step: standard output and standard error.
+    transcripts: FxHashMap<usize, Transcript>,
 }
+
+/// One step's streams, each capped.
+type Transcript = (
+    Option<crate::nodes::HeadTail>,
+    Option<crate::nodes::HeadTail>,
+);
 
 impl RunRecorder {
     /// Writes the record of a run that starts now.
@@ -83,6 +91,7 @@ impl RunRecorder {
             record,
             live,
             positions,
+            transcripts: FxHashMap::default(),
         };
         (recorder, problems)
     }
@@ -137,6 +146,23 @@ impl RunRecorder {
         }
     }
 
+    /// Keeps what step `step` streamed (both channels apart, capped; see
+    /// [`crate::store::TRANSCRIPT_KEPT_BYTES`]).
+    pub fn streamed(&mut self, step: usize, progress: &crate::nodes::Progress) {
+        let crate::nodes::Progress::Output { stream, text } = progress else {
+            return;
+        };
+        let kept = crate::store::TRANSCRIPT_KEPT_BYTES;
+        let (out, err) = self.transcripts.entry(step).or_insert_with(|| (None, None));
+        let channel = match stream {
+            crate::nodes::Stream::Stdout => out,
+            crate::nodes::Stream::Stderr => err,
+        };
+        channel
+            .get_or_insert_with(|| crate::nodes::HeadTail::new(kept, kept))
+            .push(text.as_bytes());
+    }
+
     /// A failed node no longer has an active result.
     pub fn node_failed(&mut self, node: &NodeId) -> Option<StoreProblem> {
         self.store.clear_active(node, &self.record.id).err()
@@ -179,6 +205,12 @@ impl RunRecorder {
             RunStatus::Cancelled => RecordStatus::Cancelled,
             RunStatus::TimedOut => RecordStatus::TimedOut,
         };
+        for (step, (out, err)) in std::mem::take(&mut self.transcripts) {
+            if let Some(record) = self.record.nodes.get_mut(step) {
+                record.stdout = out.map(crate::nodes::HeadTail::into_text);
+                record.stderr = err.map(crate::nodes::HeadTail::into_text);
+            }
+        }
         self.record.summary = Some(summary.to_owned());
         self.record.finished_at_ms = Some(now_ms());
         let flushed = self.store.finish_run(&self.record.id).err();

@@ -104,11 +104,22 @@ pub struct NodeRecord {
     /// unless it succeeded.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub output_bytes: BTreeMap<String, u64>,
+    /// What it streamed on standard output while it ran (a shell command's lines, an LLM's
+    /// tokens), its start and end kept when long (see [`TRANSCRIPT_KEPT_BYTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdout: Option<String>,
+    /// What it streamed on standard error, kept the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
     /// The errors of its earlier attempts, oldest first, when its retry policy tried it
     /// again (the last attempt's error, if it failed too, is `note`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<String>,
 }
+
+/// How much of each stream a run record keeps per step: this many bytes from the start and
+/// as many from the end, with a line saying how much was cut between them.
+pub const TRANSCRIPT_KEPT_BYTES: usize = 16 * 1024;
 
 impl NodeRecord {
     /// The line of a node that has not ended yet: no status, times or note.
@@ -121,6 +132,8 @@ impl NodeRecord {
             ready_ms: None,
             started_ms: None,
             output_bytes: BTreeMap::new(),
+            stdout: None,
+            stderr: None,
             attempts: Vec::new(),
         }
     }

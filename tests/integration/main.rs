@@ -46,5 +46,6 @@ mod store;
 mod support;
 mod timeline;
 mod timeouts;
+mod transcript;
 mod trust;
 mod web_nodes;
