@@ -253,14 +253,7 @@ impl HumanOutput {
                 ..
             } => {
                 self.last_node = Some(node.to_string());
-                // One line: the error's first line and, for a longer one, its last (a
-                // command's "failed with exit code 75:" and what it said last).
-                let mut lines = error.lines().map(str::trim).filter(|l| !l.is_empty());
-                let first = lines.next().unwrap_or_default();
-                let said = match lines.next_back() {
-                    Some(last) => format!("{}: {last}", first.trim_end_matches(':')),
-                    None => first.to_owned(),
-                };
+                let said = one_line(error);
                 let text = format!(
                     "  {} ↻ {}: attempt {attempt} / {of} in {}: {said}",
                     self.badge(node.as_str()),
@@ -370,6 +363,17 @@ impl HumanOutput {
                 self.line(&format!("{label}: {text}"));
             }
         }
+    }
+}
+
+/// An error on one line: its first line and, for a longer one, its last (a command's
+/// "failed with exit code 75:" and what it said last).
+pub(super) fn one_line(error: &str) -> String {
+    let mut lines = error.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    match lines.next_back() {
+        Some(last) => format!("{}: {last}", first.trim_end_matches(':')),
+        None => first.to_owned(),
     }
 }
 

@@ -518,3 +518,23 @@ fn a_retried_step_s_fail_wire_fires_only_after_its_last_attempt() {
         position(&|e| matches!(e, Event::NodeStarted { node, .. } if node.as_str() == "notify"));
     assert!(last_failure < notify_started);
 }
+
+#[test]
+fn the_transcript_of_a_run_lists_a_step_s_failed_attempts() {
+    let (_dir, file) = crate::support::example("retries.flow");
+    let output = crate::cli::flowcanvas(&["run"], &file);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        crate::cli::stderr(&output)
+    );
+    let output = crate::cli::flowcanvas(&["runs", "--transcript"], &file);
+    let said = crate::cli::stdout(&output);
+    assert!(
+        said.contains("    ↻ attempt 1 failed: command failed with exit code 75: the rate mirror is busy (attempt 1)")
+            && said.contains("    ↻ attempt 2 failed: command failed with exit code 75: the rate mirror is busy (attempt 2)"),
+        "{said}"
+    );
+    assert!(!said.contains("attempt 3 failed"), "{said}");
+}
