@@ -146,6 +146,15 @@ impl RunRecorder {
         }
     }
 
+    /// Takes back the last attempt noted by [`Self::attempt_failed`]: it was not tried again
+    /// after all (fail fast ended the wait), so its error is the node's own.
+    pub fn attempt_not_retried(&mut self, node: &NodeId) {
+        let position = self.positions.get(node).copied();
+        if let Some(record) = position.and_then(|i| self.record.nodes.get_mut(i)) {
+            record.attempts.pop();
+        }
+    }
+
     /// Keeps what step `step` streamed (both channels apart, capped; see
     /// [`crate::store::TRANSCRIPT_KEPT_BYTES`]).
     pub fn streamed(&mut self, step: usize, progress: &crate::nodes::Progress) {

@@ -160,7 +160,10 @@ fn a_step_waiting_too_long_for_a_slot_of_its_kind_fails_no_slot_within() {
     engine.submit(RunRequest::new(Arc::new(flow), dir.path()));
     let events = events_until_finished(&mut engine);
     let error = failure(&events, "second");
-    assert!(error.starts_with("no slot within 200 ms"), "{error}");
+    assert_eq!(
+        error,
+        "no slot within 200 ms: Shell command is at its limit of 1 at once"
+    );
     let nodes = finished(&events).2;
     assert!(
         nodes.contains(&("first".to_owned(), NodeStatus::Succeeded)),

@@ -236,8 +236,9 @@ impl Executor {
         run.attempts.slot_wait.remove(&step);
         run.ready.retain(|Reverse(s)| *s != step);
         let limit = run.kind_limits.get(kind).map_or(1, |limit| limit.limit);
+        let name = run.kinds[step].as_ref().map_or(kind, |k| k.info().name);
         let message = format!(
-            "no slot within {}: `{kind}` steps already run {limit} at once (its limit)",
+            "no slot within {}: {name} is at its limit of {limit} at once",
             retry::format_wait_ms(limit_ms)
         );
         self.complete(run, step, Err(NodeError::failed(message)), 0.0);
@@ -257,7 +258,14 @@ impl Executor {
         for (step, error) in waiting {
             let result = match run.cancelling {
                 true => Err(NodeError::Cancelled),
-                false => Err(NodeError::Failed(error)),
+                false => {
+                    // Its last error becomes the step's own, not an earlier attempt's.
+                    let node = &run.plan.steps[step].node;
+                    if let Some(recorder) = run.recorder.as_mut() {
+                        recorder.attempt_not_retried(node);
+                    }
+                    Err(NodeError::Failed(error))
+                }
             };
             self.complete(run, step, result, 0.0);
         }
