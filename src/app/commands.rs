@@ -99,7 +99,7 @@ impl FlowcanvasApp {
             AppCommand::Paste => {
                 if let Some(clip) = self.session.clipboard.clone() {
                     self.edit(DocEdit::Paste {
-                        clip,
+                        clip: Box::new(clip),
                         offset: PASTE_OFFSET,
                     });
                 }
@@ -108,7 +108,7 @@ impl FlowcanvasApp {
                 let clip = self.session.doc.copy_nodes(&self.session.selection);
                 if !clip.nodes.is_empty() {
                     self.edit(DocEdit::Paste {
-                        clip,
+                        clip: Box::new(clip),
                         offset: PASTE_OFFSET,
                     });
                 }
@@ -165,6 +165,7 @@ impl FlowcanvasApp {
                 inputs,
                 parallel,
                 fail_fast,
+                timeout,
             } => {
                 self.run_panel.plan_queued();
                 // The queued run is a snapshot: later edits and input changes do not touch it.
@@ -178,6 +179,7 @@ impl FlowcanvasApp {
                         request.inputs = inputs;
                         request.max_parallel = parallel.map(|n| n.max(1) as usize);
                         request.fail_fast = fail_fast;
+                        request.timeout = timeout;
                         self.submit(request);
                     }
                     Err(err) => self.notice(&format!("Cannot run: {err}")),

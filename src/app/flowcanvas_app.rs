@@ -258,6 +258,7 @@ impl FlowcanvasApp {
                 inputs: Default::default(),
                 parallel: None,
                 fail_fast: None,
+                timeout: None,
             });
         }
         app

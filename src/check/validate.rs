@@ -181,7 +181,8 @@ pub fn validate(flow: &Flow, registry: &Registry) -> Vec<Problem> {
     problems
 }
 
-/// The run settings' problems: a limit of 0, a limit for a kind that does not exist.
+/// The run settings' problems: a limit or time limit of 0, a limit, retry policy or queue
+/// timeout for a kind that does not exist, an invalid retry policy.
 fn check_settings(
     settings: &crate::model::Settings,
     registry: &Registry,
@@ -205,6 +206,36 @@ fn check_settings(
             subject: Subject::Flow,
             message,
         });
+    }
+    let mut flow_problem = |message: String| {
+        problems.push(Problem {
+            subject: Subject::Flow,
+            message,
+        })
+    };
+    if settings.timeout_ms == Some(0) {
+        flow_problem("settings: `timeout_ms` must be at least 1".to_owned());
+    }
+    for (kind, retry) in &settings.retry {
+        if registry.get(kind).is_none() {
+            flow_problem(format!(
+                "settings: `retry` names `{kind}`, which is not a node kind"
+            ));
+        }
+        for message in retry.problems() {
+            flow_problem(format!("settings: retry for `{kind}`: {message}"));
+        }
+    }
+    for (kind, timeout_ms) in &settings.queue_timeout_ms {
+        if registry.get(kind).is_none() {
+            flow_problem(format!(
+                "settings: `queue_timeout_ms` names `{kind}`, which is not a node kind"
+            ));
+        } else if *timeout_ms == 0 {
+            flow_problem(format!(
+                "settings: the queue timeout for `{kind}` must be at least 1"
+            ));
+        }
     }
 }
 
@@ -277,6 +308,14 @@ fn check_node(
     }
     for message in kind.check(&params) {
         problems.push(problem(message));
+    }
+    if let Some(retry) = &node.retry {
+        for message in retry.problems() {
+            problems.push(problem(format!("retry: {message}")));
+        }
+    }
+    if node.timeout_ms == Some(0) {
+        problems.push(problem("`timeout_ms` must be at least 1".to_owned()));
     }
     if let Some(promotion) = &node.promote {
         if info.promote.is_none() {

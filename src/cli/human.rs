@@ -244,6 +244,24 @@ impl HumanOutput {
                     self.line(&self.paint("31", &text));
                 }
             }
+            Event::NodeRetrying {
+                node,
+                attempt,
+                of,
+                delay_ms,
+                error,
+                ..
+            } => {
+                self.last_node = Some(node.to_string());
+                let said = one_line(error);
+                let text = format!(
+                    "  {} ↻ {}: attempt {attempt} / {of} in {}: {said}",
+                    self.badge(node.as_str()),
+                    self.name(node),
+                    crate::exec::format_wait_ms(*delay_ms)
+                );
+                self.line(&self.paint("33", &text));
+            }
             Event::NodeSkipped { node, reason, .. } => {
                 let text = format!(
                     "  {} ↷ {} skipped: {reason}",
@@ -288,7 +306,7 @@ impl HumanOutput {
                 let code = match status {
                     RunStatus::Done => "1;32",
                     RunStatus::Partial => "1;33",
-                    RunStatus::Failed | RunStatus::Cancelled => "1;31",
+                    RunStatus::Failed | RunStatus::Cancelled | RunStatus::TimedOut => "1;31",
                 };
                 self.line(&self.paint(code, summary));
             }
@@ -345,6 +363,17 @@ impl HumanOutput {
                 self.line(&format!("{label}: {text}"));
             }
         }
+    }
+}
+
+/// An error on one line: its first line and, for a longer one, its last (a command's
+/// "failed with exit code 75:" and what it said last).
+pub(super) fn one_line(error: &str) -> String {
+    let mut lines = error.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    match lines.next_back() {
+        Some(last) => format!("{}: {last}", first.trim_end_matches(':')),
+        None => first.to_owned(),
     }
 }
 

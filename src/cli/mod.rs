@@ -1,7 +1,7 @@
 //! The command line: `run`, `plan` and `validate`, as a client of the engine. Errors become
 //! exit codes here, at the edge: 0 success, 1 a run with failures, skips or a stop,
-//! 2 an invalid file or arguments or a loop, 130/143/129 stopped by Ctrl-C, `SIGTERM` or
-//! `SIGHUP`, 141 when whoever read the output went away.
+//! 2 an invalid file or arguments or a loop, 124 a run past its time limit, 130/143/129
+//! stopped by Ctrl-C, `SIGTERM` or `SIGHUP`, 141 when whoever read the output went away.
 
 mod fmt_cmd;
 mod human;
@@ -33,6 +33,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_RUN_PROBLEMS: i32 = 1;
 /// Exit code: an invalid file or arguments, or a loop.
 pub const EXIT_INVALID: i32 = 2;
+/// Exit code: the run went past its time limit (`--timeout`, `settings.timeout_ms`); the
+/// number `timeout(1)` uses.
+pub const EXIT_TIMED_OUT: i32 = 124;
 /// Exit code: stopped with Ctrl-C (`SIGINT`).
 pub const EXIT_INTERRUPTED: i32 = crate::signals::StopSignal::Interrupt.exit_code();
 /// Exit code: stopped with `SIGTERM`.
@@ -250,6 +253,11 @@ pub struct RunArgs {
     /// skipped naming the failure (default: the flow's `fail_fast` setting, else off).
     #[arg(long)]
     pub fail_fast: bool,
+    /// End the run after this long (`500ms`, `90s`, `10m`, `1h`): running steps are
+    /// stopped, the rest cancelled, and the run ends timed out, exit code 124 (default:
+    /// the flow's `timeout_ms` setting, else no limit).
+    #[arg(long, value_name = "TIME", value_parser = crate::exec::parse_time_limit)]
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Arguments of `flowcanvas plan`.

@@ -59,6 +59,7 @@ pub fn run(args: &RunArgs) -> i32 {
         .restricted(args.target.restricted);
     request.max_parallel = args.parallel.map(usize::from);
     request.fail_fast = args.fail_fast.then_some(true);
+    request.timeout = args.timeout;
     request.inputs = inputs;
     if args.target.items.contains(&0) {
         eprintln!("error: --items counts from 1");
@@ -261,6 +262,8 @@ fn execute(
         EXIT_CLOSED_PIPE
     } else if status == RunStatus::Done {
         EXIT_OK
+    } else if status == RunStatus::TimedOut {
+        super::EXIT_TIMED_OUT
     } else if needs_trust > 0 {
         // A restricted run that left nodes out (a stop keeps its own exit code).
         eprintln!(

@@ -172,6 +172,11 @@ fn transcript(args: &RunsArgs, runs: &[RunRecord]) -> i32 {
             line.push_str(&format!(": {note}"));
         }
         lines.push(line);
+        // Attempts its retry policy tried again, before the one the line is about.
+        for (attempt, error) in node.attempts.iter().enumerate() {
+            let said = super::human::one_line(error);
+            lines.push(format!("    ↻ attempt {} failed: {said}", attempt + 1));
+        }
         for (mark, text) in [("│", &node.stdout), ("!", &node.stderr)] {
             for piece in text
                 .iter()

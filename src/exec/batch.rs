@@ -77,6 +77,11 @@ pub struct BatchJob {
     pub progress: Option<ProgressSink>,
     /// Part of a restricted run (reads outside the flow's folder are refused).
     pub restricted: bool,
+    /// How each item is tried again when it fails (the node's retry policy).
+    pub retry: Option<crate::model::Retry>,
+    /// Ends the items' backoff waits without another attempt (Cancel, fail fast); `cancel`
+    /// (Stop) ends them too.
+    pub retry_stop: CancelToken,
 }
 
 /// Runs the items; the outputs are batches by port. Fails only when every item that ran
@@ -131,6 +136,9 @@ pub fn run_batch(
         done: done.load(Ordering::Relaxed) as u64,
         total: total as u64,
     });
+    // Stop ends the items' backoff waits as well.
+    let retry_stop = job.retry_stop.clone();
+    job.cancel.on_cancel(move || retry_stop.cancel());
     let workers = job.concurrency.clamp(1, to_run.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -155,11 +163,11 @@ pub fn run_batch(
                 )
                 .restricted(job.restricted);
                 let started = Instant::now();
-                let outcome = run_item(job.kind.as_ref(), &context);
+                let outcome = run_with_retries(&job, index, total, &context, run_item, &report);
                 let took = format_duration_ms(started.elapsed().as_secs_f64() * 1000.0);
                 let line = match &outcome {
                     Ok(_) => format!("item {} of {total}: done in {took}\n", index + 1),
-                    Err(NodeError::Failed(error)) => {
+                    Err(error @ (NodeError::Failed(_) | NodeError::FailedWith { .. })) => {
                         format!("item {} of {total} failed: {error}\n", index + 1)
                     }
                     Err(NodeError::Cancelled) => return,
@@ -274,6 +282,50 @@ pub fn batch_len(outputs: &Outputs) -> Option<usize> {
         Value::Batch(items) => Some(items.len()),
         _ => None,
     })
+}
+
+/// Runs one item, trying it again as the node's retry policy says; each wait is told as a
+/// line of the step's output and ends at once on Stop.
+fn run_with_retries(
+    job: &BatchJob,
+    index: usize,
+    total: usize,
+    context: &NodeContext,
+    run_item: fn(&dyn NodeKind, &NodeContext) -> Result<Outputs, NodeError>,
+    report: &dyn Fn(Progress),
+) -> Result<Outputs, NodeError> {
+    let mut failed = 0;
+    loop {
+        let outcome = run_item(job.kind.as_ref(), context);
+        failed += 1;
+        let Err(error) = &outcome else {
+            return outcome;
+        };
+        let policy = (job.retry.as_ref())
+            .filter(|policy| failed < policy.attempts && super::retry::retries(policy, error));
+        let Some(policy) = policy else {
+            return outcome;
+        };
+        let wait_ms = super::retry::delay_ms(policy, failed, error);
+        let first = error.to_string();
+        let first = first.lines().next().unwrap_or_default();
+        report(Progress::Output {
+            stream: Stream::Stdout,
+            text: format!(
+                "item {} of {total}: attempt {} / {} in {}: {first}\n",
+                index + 1,
+                failed + 1,
+                policy.attempts,
+                super::retry::format_wait_ms(wait_ms)
+            ),
+        });
+        if (job.retry_stop).wait_timeout(std::time::Duration::from_millis(wait_ms)) {
+            return match job.cancel.is_cancelled() {
+                true => Err(NodeError::Cancelled),
+                false => outcome,
+            };
+        }
+    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,9 @@ pub struct RunRequest {
     pub max_parallel: Option<usize>,
     /// Stop starting steps after the first failure; `None` uses the flow's setting.
     pub fail_fast: Option<bool>,
+    /// The run's time limit: past it running steps are stopped, the rest cancelled, and the
+    /// run ends timed out. `None` uses the flow's `settings.timeout_ms` (else no limit).
+    pub timeout: Option<Duration>,
 }
 
 impl RunRequest {
@@ -86,7 +89,14 @@ impl RunRequest {
             flow_digest: None,
             max_parallel: None,
             fail_fast: None,
+            timeout: None,
         }
+    }
+
+    /// Gives the run a time limit (builder style; see [`RunRequest::timeout`]).
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
     }
 
     /// Lets up to `n` independent steps work at once (builder style; 1 is one at a time).

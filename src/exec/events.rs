@@ -69,6 +69,23 @@ pub enum Event {
         /// What it reported.
         progress: Progress,
     },
+    /// A step failed and will be tried again after a wait (its retry policy allows it).
+    NodeRetrying {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: NodeId,
+        /// The attempt that comes next, from 2.
+        attempt: u32,
+        /// How many attempts the policy allows in all.
+        of: u32,
+        /// The wait before that attempt, in milliseconds.
+        delay_ms: u64,
+        /// Why the attempt before failed, for people.
+        error: String,
+        /// When the failure was seen, in milliseconds from the run's start.
+        at_ms: f64,
+    },
     /// A step succeeded.
     NodeFinished {
         /// The run.
@@ -186,6 +203,7 @@ impl Event {
             | Event::NodeStarted { run, .. }
             | Event::NodeProgress { run, .. }
             | Event::NodeFinished { run, .. }
+            | Event::NodeRetrying { run, .. }
             | Event::NodeFailed { run, .. }
             | Event::NodeSkipped { run, .. }
             | Event::NodeCancelled { run, .. }
@@ -210,6 +228,9 @@ pub enum RunStatus {
     Failed,
     /// Stopped or cancelled by the user.
     Cancelled,
+    /// It ran past its time limit (`settings.timeout_ms`, `run --timeout`): running steps
+    /// were stopped, the rest cancelled.
+    TimedOut,
 }
 
 /// How a run's loop ended, for its summary.
@@ -221,16 +242,20 @@ pub enum Ending {
     Stopped,
     /// Cancelled: running steps finished, the rest never started.
     Cancelled,
+    /// The run's time limit passed: running steps were killed, the rest never started.
+    TimedOut,
 }
 
 impl RunStatus {
-    /// The word for people (`done`, `partial`, `failed`, `cancelled`), as records say it.
+    /// The word for people (`done`, `partial`, `failed`, `cancelled`, `timed out`), as
+    /// records say it.
     pub fn label(self) -> &'static str {
         match self {
             RunStatus::Done => "done",
             RunStatus::Partial => "partial",
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
+            RunStatus::TimedOut => "timed out",
         }
     }
 }
@@ -320,6 +345,7 @@ impl Counts {
 pub fn summary_line(status: RunStatus, counts: &Counts, elapsed_ms: f64) -> String {
     let ending = match status {
         RunStatus::Cancelled => Ending::Stopped,
+        RunStatus::TimedOut => Ending::TimedOut,
         _ => Ending::Finished,
     };
     summary_line_for(ending, status, counts, elapsed_ms, &[])
@@ -337,6 +363,7 @@ pub fn summary_line_for(
 ) -> String {
     let label = match (status, ending) {
         (_, Ending::Cancelled) => "Flow cancelled",
+        (RunStatus::TimedOut, _) | (_, Ending::TimedOut) => "Flow timed out",
         (RunStatus::Cancelled, _) | (_, Ending::Stopped) => "Flow stopped",
         (RunStatus::Done, _) => "Flow complete",
         (RunStatus::Partial, _) => "Flow finished with problems",

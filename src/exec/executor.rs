@@ -27,6 +27,8 @@ use crate::nodes::{
 use crate::plan::{InputSource, Plan, Scope};
 use crate::store::{Store, StoreProblem};
 
+mod attempts;
+
 /// A message from a worker thread (or a node's helper thread) to the executor.
 enum WorkerMsg {
     Progress {
@@ -56,6 +58,8 @@ enum RunEnd {
     Stopped,
     /// Cancelled gracefully: running steps finished, the rest were marked cancelled.
     Cancelled,
+    /// The run's time limit passed.
+    TimedOut,
     Shutdown,
 }
 
@@ -125,6 +129,8 @@ struct ActiveRun {
     signatures: Vec<Option<String>>,
     /// What the flow's nodes are called, for messages (worked out when first needed).
     labels: std::cell::OnceCell<NodeLabels>,
+    /// Attempts, backoff waits and time limits (see `attempts.rs`).
+    attempts: attempts::Attempts,
 }
 
 impl Executor {
@@ -463,12 +469,13 @@ impl Executor {
     /// Settles a run whose loop ended: Stop (and shutting down) kill what still runs;
     /// then the run's outcome is recorded and told.
     fn end_run(&mut self, run: &mut ActiveRun, end: &RunEnd) {
-        if matches!(end, RunEnd::Stopped | RunEnd::Shutdown) {
+        if matches!(end, RunEnd::Stopped | RunEnd::Shutdown | RunEnd::TimedOut) {
             self.cancel_remaining(run);
         }
         let ending = match end {
             RunEnd::Finished => Ending::Finished,
             RunEnd::Cancelled => Ending::Cancelled,
+            RunEnd::TimedOut => Ending::TimedOut,
             RunEnd::Stopped | RunEnd::Shutdown => Ending::Stopped,
         };
         self.finish(run, ending);
@@ -491,6 +498,7 @@ impl Executor {
                     break;
                 };
                 if run.at_kind_limit(step) {
+                    run.attempts.no_slot(step, run.plan.steps[step].kind);
                     deferred.push(Reverse(step));
                     continue;
                 }
@@ -506,7 +514,10 @@ impl Executor {
                 }
             }
             run.ready.extend(deferred);
-            if run.running.is_empty() {
+            if (run.cancelling || run.tripped.is_some()) && !run.attempts.waits_ended() {
+                self.end_backoffs(run);
+            }
+            if run.running.is_empty() && !run.attempts.backing_off() {
                 // Fail fast and Cancel wait for the running steps, then settle the rest: fail
                 // fast skips them naming the failure, Cancel cancels them.
                 if let Some(reason) = run.tripped.clone() {
@@ -523,6 +534,8 @@ impl Executor {
                 }
             }
             self.sink.flush();
+            let deadline = (run.attempts.next_deadline())
+                .map_or_else(crossbeam_channel::never, crossbeam_channel::at);
             select! {
                 recv(self.commands) -> command => match command {
                     Ok(command) => {
@@ -535,6 +548,11 @@ impl Executor {
                 recv(self.worker_rx) -> message => {
                     if let Ok(message) = message {
                         self.worker_message(run, message);
+                    }
+                }
+                recv(deadline) -> _ => {
+                    if let Some(end) = self.deadlines_passed(run) {
+                        return end;
                     }
                 }
             }
@@ -605,7 +623,7 @@ impl Executor {
                 elapsed_ms,
             } if run_id == run.id && run.state[step] == StepState::Running => {
                 run.running.remove(&step);
-                self.complete(run, step, result, elapsed_ms);
+                self.attempt_ended(run, step, result, elapsed_ms);
             }
             // Late news from a run that was stopped: already reported as cancelled.
             _ => {}
@@ -615,6 +633,7 @@ impl Executor {
     /// Starts one step: inline kinds run right here, others on a worker thread.
     fn dispatch(&mut self, run: &mut ActiveRun, step: usize) {
         let node = run.plan.steps[step].node.clone();
+        self.attempt_started(run, step);
         let started = Instant::now();
         let (at_ms, ready_ms) = (run.offset_ms_at(started), run.ready_ms[step]);
         if let Some(recorder) = run.recorder.as_mut() {
@@ -691,7 +710,7 @@ impl Executor {
             Placement::Inline => {
                 let result = run_guarded(kind.as_ref(), &context);
                 let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                self.complete(run, step, result, elapsed_ms);
+                self.attempt_ended(run, step, result, elapsed_ms);
             }
             Placement::Worker => {
                 let name = format!("flowcanvas-node-{node}");
@@ -780,6 +799,7 @@ impl Executor {
             }
         }
         run.slots[step] = concurrency;
+        let retry_stop = run.attempts.runs_per_item(step);
         let retrying_items = matches!(&run.request.scope, Scope::Node(id) if *id == node);
         let only = if retrying_items {
             run.request.items.clone()
@@ -802,6 +822,8 @@ impl Executor {
             cancel: cancel.clone(),
             progress: Some(sink),
             restricted: run.request.restricted,
+            retry: super::retry::policy_for(&run.request.flow, node_index).cloned(),
+            retry_stop,
         };
         let name = format!("flowcanvas-batch-{node}");
         self.spawn_step(run, step, name, cancel, started, move || {
@@ -890,7 +912,7 @@ impl Executor {
             }
             Err(error) => {
                 let status = match error {
-                    NodeError::Failed(message) => {
+                    NodeError::Failed(message) | NodeError::FailedWith { message, .. } => {
                         self.results.remove(&node);
                         self.results_digest = None;
                         if let Some(recorder) = run.recorder.as_mut() {
@@ -1051,7 +1073,10 @@ impl Executor {
         }));
         let mut counts = Counts::of(&nodes);
         let handlers = run.count_handling(&mut counts);
-        let status = counts.status(ending != Ending::Finished);
+        let status = match ending {
+            Ending::TimedOut => RunStatus::TimedOut,
+            _ => counts.status(ending != Ending::Finished),
+        };
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
         let summary = summary_line_for(ending, status, &counts, elapsed_ms, &handlers);
         if let Some(recorder) = run.recorder.take() {
@@ -1102,6 +1127,7 @@ impl ActiveRun {
             .collect();
         let base_dir: Arc<Path> = Arc::from(request.base_dir.as_path());
         let kind_limits = kind_limits(&plan, &kinds, &request.flow.settings.kind_limits);
+        let attempts = attempts::Attempts::new(&request.flow, request.timeout);
         // The steps that depend on nothing are ready now; the others when their last
         // dependency ends.
         let ready_ms = vec![started.elapsed().as_secs_f64() * 1000.0; count];
@@ -1131,6 +1157,7 @@ impl ActiveRun {
             signatures: vec![None; count],
             started,
             labels: std::cell::OnceCell::new(),
+            attempts,
         }
     }
 

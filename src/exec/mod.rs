@@ -10,6 +10,7 @@ mod executor;
 mod firing;
 mod queue;
 mod recording;
+mod retry;
 mod seeds;
 
 pub use batch::{batch_len, failed_items, item_outputs};
@@ -22,3 +23,4 @@ pub use events::{
 };
 pub use executor::is_running_node;
 pub use queue::{QueueItem, QueueMove, QueueStatus};
+pub use retry::{format_wait_ms, parse_time_limit};

@@ -32,6 +32,8 @@ pub enum QueueStatus {
     Failed,
     /// Stopped while running, or cancelled before it started.
     Cancelled,
+    /// It ran past its time limit.
+    TimedOut,
 }
 
 impl From<RunStatus> for QueueStatus {
@@ -41,6 +43,7 @@ impl From<RunStatus> for QueueStatus {
             RunStatus::Partial => QueueStatus::Partial,
             RunStatus::Failed => QueueStatus::Failed,
             RunStatus::Cancelled => QueueStatus::Cancelled,
+            RunStatus::TimedOut => QueueStatus::TimedOut,
         }
     }
 }

@@ -138,6 +138,23 @@ impl RunRecorder {
         }
     }
 
+    /// Notes the error of a failed attempt that is tried again (see `NodeRecord::attempts`).
+    pub fn attempt_failed(&mut self, node: &NodeId, error: &str) {
+        let position = self.positions.get(node).copied();
+        if let Some(record) = position.and_then(|i| self.record.nodes.get_mut(i)) {
+            record.attempts.push(error.to_owned());
+        }
+    }
+
+    /// Takes back the last attempt noted by [`Self::attempt_failed`]: it was not tried again
+    /// after all (fail fast ended the wait), so its error is the node's own.
+    pub fn attempt_not_retried(&mut self, node: &NodeId) {
+        let position = self.positions.get(node).copied();
+        if let Some(record) = position.and_then(|i| self.record.nodes.get_mut(i)) {
+            record.attempts.pop();
+        }
+    }
+
     /// Keeps what step `step` streamed (both channels apart, capped; see
     /// [`crate::store::TRANSCRIPT_KEPT_BYTES`]).
     pub fn streamed(&mut self, step: usize, progress: &crate::nodes::Progress) {
@@ -195,6 +212,7 @@ impl RunRecorder {
             RunStatus::Partial => RecordStatus::Partial,
             RunStatus::Failed => RecordStatus::Failed,
             RunStatus::Cancelled => RecordStatus::Cancelled,
+            RunStatus::TimedOut => RecordStatus::TimedOut,
         };
         for (step, (out, err)) in std::mem::take(&mut self.transcripts) {
             if let Some(record) = self.record.nodes.get_mut(step) {

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use super::scan::{Number, Scan};
 use crate::model::{
-    Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, Promotion, Settings,
+    Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, Promotion, Retry, RetryOn,
+    Settings,
 };
 
 /// How deeply parameter values may nest before this reader leaves the text to RON (well
@@ -125,6 +126,8 @@ fn node(scan: &mut Scan<'_>) -> Option<Node> {
             "output" => node.output = boolean(scan)?,
             "promote" => node.promote = option(scan, promotion)?,
             "concurrency" => node.concurrency = option(scan, unsigned)?,
+            "retry" => node.retry = option(scan, retry)?,
+            "timeout_ms" => node.timeout_ms = option(scan, unsigned64)?,
             _ => return None,
         }
         Some(())
@@ -174,11 +177,48 @@ fn settings(scan: &mut Scan<'_>) -> Option<Settings> {
             "max_parallel" => settings.max_parallel = option(scan, unsigned)?,
             "kind_limits" => settings.kind_limits = map(scan, str::to_owned, unsigned)?,
             "fail_fast" => settings.fail_fast = boolean(scan)?,
+            "retry" => settings.retry = map(scan, str::to_owned, retry)?,
+            "timeout_ms" => settings.timeout_ms = option(scan, unsigned64)?,
+            "queue_timeout_ms" => settings.queue_timeout_ms = map(scan, str::to_owned, unsigned64)?,
             _ => return None,
         }
         Some(())
     })?;
     Some(settings)
+}
+
+fn retry(scan: &mut Scan<'_>) -> Option<Retry> {
+    let mut attempts = None;
+    let mut retry = Retry::new(1);
+    fields(scan, "Retry", |scan, key| {
+        match key {
+            "attempts" => attempts = Some(unsigned(scan)?),
+            "delay_ms" => retry.delay_ms = unsigned64(scan)?,
+            "factor" => retry.factor = float64(scan)?,
+            "max_delay_ms" => retry.max_delay_ms = unsigned64(scan)?,
+            "jitter" => retry.jitter = float64(scan)?,
+            "on" => retry.on = list(scan, retry_on)?,
+            _ => return None,
+        }
+        Some(())
+    })?;
+    retry.attempts = attempts?;
+    Some(retry)
+}
+
+fn retry_on(scan: &mut Scan<'_>) -> Option<RetryOn> {
+    match scan.word()? {
+        "Timeout" => Some(RetryOn::Timeout),
+        "Http5xx" => Some(RetryOn::Http5xx),
+        "Http429" => Some(RetryOn::Http429),
+        "Exit" => {
+            scan.expect_adjacent(b'(')?;
+            let code = signed(scan)?;
+            scan.expect(b')')?;
+            Some(RetryOn::Exit(code))
+        }
+        _ => None,
+    }
 }
 
 fn group(scan: &mut Scan<'_>) -> Option<Group> {
@@ -230,6 +270,12 @@ fn boolean(scan: &mut Scan<'_>) -> Option<bool> {
 }
 
 fn unsigned(scan: &mut Scan<'_>) -> Option<u32> {
+    let number = scan.number()?;
+    (!number.fraction).then_some(())?;
+    number.text.parse().ok()
+}
+
+fn unsigned64(scan: &mut Scan<'_>) -> Option<u64> {
     let number = scan.number()?;
     (!number.fraction).then_some(())?;
     number.text.parse().ok()

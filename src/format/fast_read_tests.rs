@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use super::fast_read::read;
 use super::{parse, ron_flow, to_text};
 use crate::model::{
-    Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, PortRef, Promotion, Settings,
+    Edge, Flow, Group, GroupColor, Layout, Node, NodeId, ParamValue, PortRef, Promotion, Retry,
+    RetryOn, Settings,
 };
 use crate::nodes::Registry;
 
@@ -58,6 +59,8 @@ fn forms_outside_the_plain_subset_are_left_to_ron() {
         "Flow(version: 1) x",
         "Flow(version: 1, layout: Layout(zoom: 1))",
         "Flow(version: 1, nodes: [Node(id: \"a\", kind: \"text\", concurrency: Some(-1))])",
+        "Flow(version: 1, nodes: [Node(id: \"a\", kind: \"text\", retry: Some(Retry(attempts: 2, on: [Later])))])",
+        "Flow(version: 1, nodes: [Node(id: \"a\", kind: \"text\", retry: Some(Retry(attempts: 2, factor: 2)))])",
         "Flow(version: 1, nodes: [Node(id: \"a\", kind: \"text\", params: {\"n\": 007})])",
         "#![enable(implicit_some)]\nFlow(version: 1)",
     ] {
@@ -161,10 +164,14 @@ fn node_strategy() -> impl Strategy<Value = Node> {
         params_strategy(),
         any::<(bool, bool)>(),
         proptest::option::of(promotion_strategy()),
-        proptest::option::of(any::<u32>()),
+        (
+            proptest::option::of(any::<u32>()),
+            proptest::option::of(retry_strategy()),
+            proptest::option::of(any::<u64>()),
+        ),
     )
         .prop_map(
-            |(id, kind, title, params, values, (bypassed, output), promote, concurrency)| Node {
+            |(id, kind, title, params, values, (bypassed, output), promote, limits)| Node {
                 id: NodeId::new(id),
                 kind,
                 title,
@@ -173,7 +180,36 @@ fn node_strategy() -> impl Strategy<Value = Node> {
                 bypassed,
                 output,
                 promote,
-                concurrency,
+                concurrency: limits.0,
+                retry: limits.1,
+                timeout_ms: limits.2,
+            },
+        )
+}
+
+fn retry_strategy() -> impl Strategy<Value = Retry> {
+    let cause = prop_oneof![
+        Just(RetryOn::Timeout),
+        Just(RetryOn::Http5xx),
+        Just(RetryOn::Http429),
+        any::<i32>().prop_map(RetryOn::Exit),
+    ];
+    (
+        any::<u32>(),
+        any::<u64>(),
+        number_strategy(),
+        any::<u64>(),
+        prop_oneof![Just(0.0), 0.0f64..1.0],
+        proptest::collection::vec(cause, 0..4),
+    )
+        .prop_map(
+            |(attempts, delay_ms, factor, max_delay_ms, jitter, on)| Retry {
+                attempts,
+                delay_ms,
+                factor,
+                max_delay_ms,
+                jitter,
+                on,
             },
         )
 }
@@ -223,12 +259,22 @@ fn settings_strategy() -> impl Strategy<Value = Settings> {
         proptest::option::of(0u32..64),
         proptest::collection::btree_map("[a-z_]{1,8}", 0u32..8, 0..3),
         any::<bool>(),
+        proptest::collection::btree_map("[a-z_]{1,8}", retry_strategy(), 0..2),
+        proptest::option::of(any::<u64>()),
+        proptest::collection::btree_map("[a-z_]{1,8}", any::<u64>(), 0..2),
     )
-        .prop_map(|(max_parallel, kind_limits, fail_fast)| Settings {
-            max_parallel,
-            kind_limits,
-            fail_fast,
-        })
+        .prop_map(
+            |(max_parallel, kind_limits, fail_fast, retry, timeout_ms, queue_timeout_ms)| {
+                Settings {
+                    max_parallel,
+                    kind_limits,
+                    fail_fast,
+                    retry,
+                    timeout_ms,
+                    queue_timeout_ms,
+                }
+            },
+        )
 }
 
 fn group_strategy() -> impl Strategy<Value = Group> {

@@ -429,6 +429,78 @@ fn run_settings_are_optional_checked_and_written_only_when_set() {
 }
 
 #[test]
+fn retry_policies_and_time_limits_round_trip_and_are_checked_where_written() {
+    let mut flow = Flow::default();
+    let mut node = Node::new("fetch", "shell").with_param("command", "true");
+    node.retry = Some(crate::model::Retry {
+        attempts: 5,
+        delay_ms: 500,
+        factor: 2.0,
+        max_delay_ms: 30_000,
+        jitter: 0.1,
+        on: vec![
+            crate::model::RetryOn::Timeout,
+            crate::model::RetryOn::Exit(1),
+            crate::model::RetryOn::Http5xx,
+            crate::model::RetryOn::Http429,
+        ],
+    });
+    node.timeout_ms = Some(30_000);
+    flow.nodes.push(node);
+    flow.nodes.push(Node::new("plain", "text"));
+    flow.settings.timeout_ms = Some(600_000);
+    (flow.settings.retry).insert("http_request".to_owned(), crate::model::Retry::new(3));
+    (flow.settings.queue_timeout_ms).insert("llm_chat".to_owned(), 5000);
+    let text = to_text(&flow);
+    for written in [
+        "retry: Some(Retry(\n",
+        "attempts: 5,\n",
+        "jitter: 0.1,\n",
+        "Exit(1),\n",
+        "timeout_ms: Some(30000),\n",
+    ] {
+        assert!(text.contains(written), "{written:?} in\n{text}");
+    }
+    let plain = text.split("\"plain\"").nth(1).unwrap();
+    assert!(
+        !plain[..60].contains("retry"),
+        "written only when set: {text}"
+    );
+    assert_eq!(parse(&text, &registry()).unwrap(), flow);
+    assert_eq!(ron_flow(&text).unwrap(), flow);
+    assert_eq!(fast_read::read(&text), Some(flow.clone()));
+
+    // Bad values are errors located on the node's line.
+    let bad = text
+        .replace("attempts: 5", "attempts: 0")
+        .replace("Some(30000)", "Some(0)");
+    let errors = parse(&bad, &registry()).unwrap_err();
+    let joined: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let joined = joined.join("\n");
+    assert!(
+        joined.contains("retry: `attempts` must be at least 1"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("`timeout_ms` must be at least 1"),
+        "{joined}"
+    );
+    let line = bad.lines().position(|l| l.contains("\"fetch\"")).unwrap() + 1;
+    assert!(
+        errors.iter().all(|e| e.pos.map(|p| p.line) == Some(line)),
+        "{errors:?}"
+    );
+    let bad_settings = text
+        .replace("\"http_request\"", "\"teleport\"")
+        .replace("\"llm_chat\": 5000", "\"llm_chat\": 0");
+    let errors = parse(&bad_settings, &registry()).unwrap_err();
+    let joined: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let joined = joined.join("\n");
+    assert!(joined.contains("`retry` names `teleport`"), "{joined}");
+    assert!(joined.contains("queue timeout for `llm_chat`"), "{joined}");
+}
+
+#[test]
 fn wire_outcomes_are_written_in_brackets_only_when_they_differ_from_the_port_default() {
     let text = r#"Flow(version: 1, nodes: [
         Node(id: "a", kind: "json_parse", values: {"text": "x"}),

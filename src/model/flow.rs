@@ -92,6 +92,14 @@ pub struct Node {
     /// For a batch: how many items this node works on at once (`None`: its kind's default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u32>,
+    /// How the node's step is tried again when it fails (`None`: the flow's setting for
+    /// its kind, else no retry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<super::Retry>,
+    /// The longest one attempt of the node's step may work, in milliseconds; past it the
+    /// step is stopped and fails "timed out after …" (`None`: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
 }
 
 /// How a node appears as an input of the flow (a field of the run form, a `--set` label).
@@ -140,6 +148,8 @@ impl Node {
             output: false,
             promote: None,
             concurrency: None,
+            retry: None,
+            timeout_ms: None,
         }
     }
 

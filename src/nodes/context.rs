@@ -219,6 +219,10 @@ impl NodeContext {
             Err(NodeError::Failed(message)) => Err(NodeError::Failed(
                 self.secrets.redact_text(&message).into_owned(),
             )),
+            Err(NodeError::FailedWith { message, cause }) => Err(NodeError::FailedWith {
+                message: self.secrets.redact_text(&message).into_owned(),
+                cause,
+            }),
             Err(other) => Err(other),
         }
     }

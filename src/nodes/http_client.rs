@@ -8,7 +8,7 @@ use std::time::Duration;
 use crossbeam_channel::{select, Receiver};
 
 use super::context::NodeContext;
-use super::kind::NodeError;
+use super::kind::{FailureCause, NodeError};
 
 /// The most of a response body kept (larger bodies are cut there, with a note).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
@@ -55,6 +55,15 @@ impl HttpReply {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Why this reply counts as a failure, for a retry policy: its status, and how long
+    /// the server asked to wait (`Retry-After`, in seconds or as an HTTP date).
+    pub fn failure_cause(&self) -> FailureCause {
+        FailureCause::Http {
+            status: self.status,
+            retry_after_ms: self.header("retry-after").and_then(retry_after_ms),
+        }
     }
 
     /// The start of the body as text, for error messages.
@@ -340,5 +349,35 @@ fn describe(error: &ureq::Transport, timeout: Duration) -> String {
             format!("no answer within the timeout ({} s)", timeout.as_secs_f64())
         }
         _ => text,
+    }
+}
+
+/// A `Retry-After` value in milliseconds from now: whole seconds, or an HTTP date (a date
+/// already past is no wait). `None` when it is neither.
+fn retry_after_ms(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds.saturating_mul(1000));
+    }
+    let at = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let wait_ms = at.as_millisecond() - jiff::Timestamp::now().as_millisecond();
+    Some(u64::try_from(wait_ms).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod retry_after_tests {
+    use super::retry_after_ms;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(retry_after_ms("3"), Some(3000));
+        assert_eq!(retry_after_ms(" 0 "), Some(0));
+        assert_eq!(retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), Some(0));
+        let later = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(120);
+        let printer = jiff::fmt::rfc2822::DateTimePrinter::new();
+        let date = printer.timestamp_to_rfc9110_string(&later).unwrap();
+        let wait = retry_after_ms(&date).unwrap();
+        assert!((100_000..=121_000).contains(&wait), "{date}: {wait}");
+        assert_eq!(retry_after_ms("soon"), None);
     }
 }

@@ -163,7 +163,7 @@ impl NodeKind for HttpRequestKind {
         let reply = http_client::send(ctx, call)?;
         if params.bool("fail_on_error") && !(200..300).contains(&reply.status) {
             let excerpt = reply.body_excerpt(300);
-            return Err(NodeError::failed(format!(
+            let message = format!(
                 "{url}: HTTP {} {}{}",
                 reply.status,
                 reply.status_text,
@@ -172,7 +172,8 @@ impl NodeKind for HttpRequestKind {
                 } else {
                     format!(": {excerpt}")
                 }
-            )));
+            );
+            return Err(NodeError::failed_with(message, reply.failure_cause()));
         }
         let text = String::from_utf8_lossy(&reply.body).into_owned();
         let is_json = reply

@@ -86,15 +86,56 @@ pub enum NodeError {
     /// The work failed; the message is for the user.
     #[error("{0}")]
     Failed(String),
+    /// The work failed for a reason a retry policy can match; the message is for the user.
+    #[error("{message}")]
+    FailedWith {
+        /// What went wrong, for people.
+        message: String,
+        /// Why, for the executor (see [`FailureCause`]).
+        cause: FailureCause,
+    },
     /// The run was stopped while the node worked.
     #[error("cancelled")]
     Cancelled,
+}
+
+/// Why a node's work failed, when the kind can say: what a retry policy matches on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureCause {
+    /// The step ran past its time limit and was stopped.
+    Timeout,
+    /// A command exited with this code.
+    Exit(i32),
+    /// An HTTP server answered with this status.
+    Http {
+        /// The status code, e.g. 503.
+        status: u16,
+        /// How long the server asked to wait before trying again (`Retry-After`), in
+        /// milliseconds.
+        retry_after_ms: Option<u64>,
+    },
 }
 
 impl NodeError {
     /// A failure with this message.
     pub fn failed(message: impl Into<String>) -> Self {
         NodeError::Failed(message.into())
+    }
+
+    /// A failure with this message and a cause a retry policy can match.
+    pub fn failed_with(message: impl Into<String>, cause: FailureCause) -> Self {
+        NodeError::FailedWith {
+            message: message.into(),
+            cause,
+        }
+    }
+
+    /// The failure's cause, when it has one.
+    pub fn cause(&self) -> Option<FailureCause> {
+        match self {
+            NodeError::FailedWith { cause, .. } => Some(*cause),
+            NodeError::Failed(_) | NodeError::Cancelled => None,
+        }
     }
 }
 

@@ -218,10 +218,8 @@ impl NodeKind for LlmChatKind {
             other => other,
         })?;
         if let Some(failed) = failed {
-            return Err(NodeError::failed(format!(
-                "{url}: {}",
-                describe_failure(&failed)
-            )));
+            let message = format!("{url}: {}", describe_failure(&failed));
+            return Err(NodeError::failed_with(message, failed.failure_cause()));
         }
         if !done && reply.is_empty() && !whole.trim().is_empty() {
             reply = reply_of_document(&url, whole.trim())?;

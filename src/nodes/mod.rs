@@ -49,7 +49,7 @@ pub(crate) mod testing;
 pub use batch::{typed_items, BATCH_KIND};
 pub use capped::{cut_note, HeadTail};
 pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
-pub use kind::{NodeError, NodeKind, Outputs, Params};
+pub use kind::{FailureCause, NodeError, NodeKind, Outputs, Params};
 pub use node_work::{as_node_work, is_running_node};
 pub use registry::Registry;
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
@@ -74,7 +74,7 @@ pub const FAILURE_PORT: &str = "failure";
 /// What every kind file needs.
 mod prelude {
     pub use super::context::NodeContext;
-    pub use super::kind::{NodeError, NodeKind, Outputs, Params};
+    pub use super::kind::{FailureCause, NodeError, NodeKind, Outputs, Params};
     pub use super::side_effects::{KnownInput, SideEffect};
     pub use super::spec::{
         groups, named_inputs, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role,

@@ -196,13 +196,15 @@ impl NodeKind for ShellKind {
                 } else {
                     &stderr
                 });
-                if tail.is_empty() {
-                    Err(NodeError::failed(format!("command failed with {how}")))
+                let message = if tail.is_empty() {
+                    format!("command failed with {how}")
                 } else {
-                    Err(NodeError::failed(format!(
-                        "command failed with {how}:\n{tail}"
-                    )))
-                }
+                    format!("command failed with {how}:\n{tail}")
+                };
+                Err(match code {
+                    Some(code) => NodeError::failed_with(message, FailureCause::Exit(code)),
+                    None => NodeError::failed(message),
+                })
             }
         }
     }

@@ -36,6 +36,8 @@ pub enum AppCommand {
         parallel: Option<u32>,
         /// Stop at the first failure (`None`: the flow's `fail_fast` setting).
         fail_fast: Option<bool>,
+        /// The run's time limit (`None`: the flow's `timeout_ms` setting, else none).
+        timeout: Option<std::time::Duration>,
     },
     /// Cancel a run gracefully: a queued one never starts; the running one starts no new
     /// step, lets its running steps finish, and cancels the rest.

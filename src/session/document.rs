@@ -342,7 +342,7 @@ impl Document {
                     target.concurrency = concurrency;
                 }
             }
-            DocEdit::SetSettings(settings) => self.flow.settings = settings,
+            DocEdit::SetSettings(settings) => self.flow.settings = *settings,
             DocEdit::SetOutcome { edge, outcome } => self.set_outcome(&edge, outcome),
             DocEdit::AddBatchFiles { node, files } => self.add_batch_files(&node, &files),
             DocEdit::Paste { clip, offset } => created.extend(self.paste(&clip, offset)),
@@ -883,7 +883,7 @@ mod tests {
         assert_eq!(clip.edges.len(), 1, "only the wire between copied nodes");
         let new_ids = doc
             .apply(DocEdit::Paste {
-                clip,
+                clip: Box::new(clip),
                 offset: (10.0, 10.0),
             })
             .unwrap()
@@ -937,7 +937,7 @@ mod tests {
         let clip = doc.copy_nodes(std::slice::from_ref(&v));
         let pasted = doc
             .apply(DocEdit::Paste {
-                clip,
+                clip: Box::new(clip),
                 offset: (10.0, 10.0),
             })
             .unwrap()

@@ -124,8 +124,9 @@ pub enum DocEdit {
         /// Its new outcome.
         outcome: crate::model::Outcome,
     },
-    /// Replace the flow's run settings (steps at once, kind limits, fail fast).
-    SetSettings(crate::model::Settings),
+    /// Replace the flow's run settings (steps at once, kind limits, fail fast, retries,
+    /// time limits). Boxed: settings are far larger than any other edit.
+    SetSettings(Box<crate::model::Settings>),
     /// Add file paths to a batch node's items.
     AddBatchFiles {
         /// The batch node.
@@ -135,8 +136,8 @@ pub enum DocEdit {
     },
     /// Paste copied nodes (fresh ids, their inner wires kept), shifted by an offset.
     Paste {
-        /// What was copied.
-        clip: Flow,
+        /// What was copied (boxed: a flow is far larger than any other edit).
+        clip: Box<Flow>,
         /// The shift, in graph space.
         offset: (f32, f32),
     },

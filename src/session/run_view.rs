@@ -75,6 +75,43 @@ pub struct NodeView {
     pub ready_ms: Option<f64>,
     /// When it started work in that run, same clock.
     pub started_ms: Option<f64>,
+    /// Its retry policy's latest word in the current run, while it has one.
+    pub retry: Option<RetryView>,
+}
+
+/// Where a retrying step stands: which attempt, and when the next one starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryView {
+    /// The attempt running now or next, from 2.
+    pub attempt: u32,
+    /// How many attempts the policy allows.
+    pub of: u32,
+    /// When the next attempt starts, while the step waits for it (`None` once it runs).
+    pub next_at: Option<Instant>,
+    /// Why the attempt before failed.
+    pub error: String,
+}
+
+impl NodeView {
+    /// While the step is being retried: "attempt 2 / 5, next in 4 s" during the wait,
+    /// "attempt 2 / 5" while that attempt runs; `None` otherwise.
+    pub fn retry_text(&self, now: Instant) -> Option<String> {
+        let retry = self
+            .retry
+            .as_ref()
+            .filter(|_| self.status == NodeStatus::Running)?;
+        let attempt = format!("attempt {} / {}", retry.attempt, retry.of);
+        Some(match retry.next_at {
+            Some(at) => {
+                // Whole seconds, counted down (a tenth changing every frame only flickers).
+                let left_s = at.saturating_duration_since(now).as_millis().div_ceil(1000);
+                let left_ms = u64::try_from(left_s).unwrap_or(u64::MAX / 1000) * 1000;
+                let left = crate::exec::format_wait_ms(left_ms);
+                format!("{attempt}, next in {left}")
+            }
+            None => attempt,
+        })
+    }
 }
 
 impl Default for NodeView {
@@ -94,6 +131,7 @@ impl Default for NodeView {
             failed_items: Vec::new(),
             ready_ms: None,
             started_ms: None,
+            retry: None,
         }
     }
 }
@@ -352,6 +390,7 @@ impl RunView {
                     view.failed_items.clear();
                     view.ready_ms = None;
                     view.started_ms = None;
+                    view.retry = None;
                 }
                 for reused in &plan.reused {
                     self.nodes.entry(reused.clone()).or_default().status = NodeStatus::Reused;
@@ -370,6 +409,26 @@ impl RunView {
                 view.started_at = Some(now);
                 view.started_ms = Some(*at_ms);
                 view.ready_ms = Some(*ready_ms);
+                if let Some(retry) = view.retry.as_mut() {
+                    retry.next_at = None;
+                }
+            }
+            Event::NodeRetrying {
+                node,
+                attempt,
+                of,
+                delay_ms,
+                error,
+                ..
+            } => {
+                let view = self.nodes.entry(node.clone()).or_default();
+                view.status = NodeStatus::Running;
+                view.retry = Some(RetryView {
+                    attempt: *attempt,
+                    of: *of,
+                    next_at: Some(now + Duration::from_millis(*delay_ms)),
+                    error: error.clone(),
+                });
             }
             Event::NodeProgress { node, progress, .. } => {
                 let view = self.nodes.entry(node.clone()).or_default();
@@ -478,6 +537,56 @@ impl RunView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retrying_step_says_which_attempt_is_next_and_when() {
+        let mut view = RunView::default();
+        let now = Instant::now();
+        let node = NodeId::from("a");
+        view.apply(
+            &Event::NodeRetrying {
+                run: 1,
+                node: node.clone(),
+                attempt: 2,
+                of: 5,
+                delay_ms: 4000,
+                error: "exit code 1".into(),
+                at_ms: 10.0,
+            },
+            now,
+        );
+        let text = |view: &RunView, at| view.node(&NodeId::from("a")).unwrap().retry_text(at);
+        assert_eq!(
+            text(&view, now).as_deref(),
+            Some("attempt 2 / 5, next in 4 s")
+        );
+        let later = now + Duration::from_millis(1500);
+        assert_eq!(
+            text(&view, later).as_deref(),
+            Some("attempt 2 / 5, next in 3 s")
+        );
+        view.apply(
+            &Event::NodeStarted {
+                run: 1,
+                node: node.clone(),
+                order: 1,
+                at_ms: 4010.0,
+                ready_ms: 4010.0,
+            },
+            later,
+        );
+        assert_eq!(text(&view, later).as_deref(), Some("attempt 2 / 5"));
+        view.apply(
+            &Event::NodeFailed {
+                run: 1,
+                node: node.clone(),
+                error: "exit code 1".into(),
+                elapsed_ms: 1.0,
+            },
+            later,
+        );
+        assert_eq!(text(&view, later), None, "nothing once the step has ended");
+    }
     use crate::exec::{Counts, NodeOutcome};
     use crate::plan::{Plan, RunMode, Scope, SkippedNode, Step};
 

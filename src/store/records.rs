@@ -49,6 +49,8 @@ pub enum RecordStatus {
     Failed,
     /// Stopped by the user.
     Cancelled,
+    /// It ran past its time limit.
+    TimedOut,
     /// The process running it ended before the run did.
     Interrupted,
 }
@@ -62,6 +64,7 @@ impl RecordStatus {
             RecordStatus::Partial => "partial",
             RecordStatus::Failed => "failed",
             RecordStatus::Cancelled => "cancelled",
+            RecordStatus::TimedOut => "timed out",
             RecordStatus::Interrupted => "interrupted",
         }
     }
@@ -108,6 +111,10 @@ pub struct NodeRecord {
     /// What it streamed on standard error, kept the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
+    /// The errors of its earlier attempts, oldest first, when its retry policy tried it
+    /// again (the last attempt's error, if it failed too, is `note`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<String>,
 }
 
 /// How much of each stream a run record keeps per step: this many bytes from the start and
@@ -127,6 +134,7 @@ impl NodeRecord {
             output_bytes: BTreeMap::new(),
             stdout: None,
             stderr: None,
+            attempts: Vec::new(),
         }
     }
 }
@@ -174,6 +182,7 @@ impl RunRecord {
             RecordStatus::Partial
                 | RecordStatus::Failed
                 | RecordStatus::Cancelled
+                | RecordStatus::TimedOut
                 | RecordStatus::Interrupted
         )
     }

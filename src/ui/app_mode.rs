@@ -92,6 +92,7 @@ pub fn show(
                     inputs: panel.values.clone(),
                     parallel: None,
                     fail_fast: None,
+                    timeout: None,
                 });
             }
             if run_view.is_running() {

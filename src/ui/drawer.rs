@@ -168,6 +168,7 @@ fn status_mark(status: RecordStatus) -> (&'static str, Color32) {
         RecordStatus::Partial => ("⚠", theme::status(ShownStatus::Partial)),
         RecordStatus::Failed => ("✖", theme::status(ShownStatus::Failed)),
         RecordStatus::Cancelled => ("■", theme::status(ShownStatus::Cancelled)),
+        RecordStatus::TimedOut => ("⏱", theme::status(ShownStatus::Failed)),
         RecordStatus::Interrupted => ("⚠", theme::INTERRUPTED),
     }
 }
@@ -350,6 +351,7 @@ pub fn unfinished_banner(
     let what = match run.status {
         RecordStatus::Interrupted => "was interrupted: the program running it stopped mid-run",
         RecordStatus::Cancelled => "was stopped",
+        RecordStatus::TimedOut => "ran past its time limit",
         _ => "did not complete",
     };
     egui::TopBottomPanel::top("unfinished_run").show(ctx, |ui| {

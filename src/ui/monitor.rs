@@ -110,7 +110,10 @@ pub fn row_text(run_view: &RunView, names: &NodeLabels, id: &NodeId, now: Instan
         NodeStatus::Failed | NodeStatus::Partial => v.error.as_deref(),
         _ => v.skip_reason.as_deref(),
     });
-    let state = state_text(status, note);
+    let mut state = state_text(status, note);
+    if let Some(retry) = view.and_then(|v| v.retry_text(now)) {
+        state = format!("{state}, {retry}");
+    }
     format!(
         "{} {order}. {} — {state} {elapsed}",
         status_icon(status),
@@ -126,10 +129,16 @@ pub fn record_row_text(record: &RunRecord, names: &NodeLabels, index: usize) -> 
         return String::new();
     };
     let status = node.status.unwrap_or(NodeStatus::Idle);
-    let state = match node.status {
+    let mut state = match node.status {
         Some(status) => state_text(status, node.note.as_deref()),
         None => "did not finish".to_owned(),
     };
+    // Earlier attempts' errors are in the record; the row counts them.
+    match node.attempts.len() {
+        0 => {}
+        1 => state.push_str(" after 1 retry"),
+        n => state.push_str(&format!(" after {n} retries")),
+    }
     let elapsed = node.elapsed_ms.map(format_duration_ms).unwrap_or_default();
     format!(
         "{} {}. {} — {state} {elapsed}",

@@ -212,6 +212,7 @@ impl RunPanel {
                             inputs: self.values.clone(),
                             parallel: self.schedule.parallel,
                             fail_fast: self.schedule.fail_fast,
+                            timeout: self.schedule.time_limit(),
                         });
                     }
                     if !self.values.is_empty() && ui.button("Reset inputs").clicked() {
@@ -529,7 +530,7 @@ fn queue_row(
             }
             QueueStatus::Done => theme::status(NodeStatus::Succeeded),
             QueueStatus::Partial => theme::status(NodeStatus::Partial),
-            QueueStatus::Failed => theme::status(NodeStatus::Failed),
+            QueueStatus::Failed | QueueStatus::TimedOut => theme::status(NodeStatus::Failed),
             QueueStatus::Cancelled => theme::status(NodeStatus::Cancelled),
         };
         let response = ui.label(RichText::new(queue_item_text(item, labels)).color(color));

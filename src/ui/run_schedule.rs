@@ -1,5 +1,6 @@
-//! The run panel's schedule: steps at once and stop at first failure for the runs queued
-//! from the panel, saving those as the flow's defaults, and the flow's limits per kind.
+//! The run panel's schedule: steps at once, stop at first failure and a time limit for the
+//! runs queued from the panel, saving those as the flow's defaults, and the flow's limits
+//! per kind.
 
 use eframe::egui::{self, RichText};
 
@@ -15,6 +16,8 @@ pub struct ScheduleChoice {
     pub parallel: Option<u32>,
     /// Stop at the first failure (`None`: the flow's `fail_fast`).
     pub fail_fast: Option<bool>,
+    /// The run's time limit in seconds, 0 for none (`None`: the flow's `timeout_ms`).
+    pub time_limit_s: Option<u32>,
 }
 
 impl ScheduleChoice {
@@ -27,7 +30,18 @@ impl ScheduleChoice {
         if let Some(fail_fast) = self.fail_fast {
             changed.fail_fast = fail_fast;
         }
+        if let Some(seconds) = self.time_limit_s {
+            changed.timeout_ms = (seconds > 0).then_some(u64::from(seconds) * 1000);
+        }
         changed
+    }
+
+    /// The time limit of a run queued from the panel, when chosen here (0 s: the flow's
+    /// setting applies, as with no choice).
+    pub fn time_limit(self) -> Option<std::time::Duration> {
+        self.time_limit_s
+            .filter(|seconds| *seconds > 0)
+            .map(|seconds| std::time::Duration::from_secs(u64::from(seconds)))
     }
 }
 
@@ -65,6 +79,29 @@ pub fn show(
             choice.fail_fast = Some(fail_fast);
         }
     });
+    let from_flow_s = settings.timeout_ms.map_or(0, |ms| ms.div_ceil(1000)) as u32;
+    let mut limit_s = choice.time_limit_s.unwrap_or(from_flow_s);
+    ui.horizontal(|ui| {
+        ui.label("Time limit");
+        let changed = ui
+            .add(
+                egui::DragValue::new(&mut limit_s)
+                    .range(0..=86_400)
+                    .custom_formatter(|seconds, _| match seconds as u64 {
+                        0 => "none".to_owned(),
+                        s => crate::exec::format_wait_ms(s * 1000),
+                    }),
+            )
+            .on_hover_text(
+                "Past this long the run is stopped: running steps are killed, the rest \
+                 cancelled, and it ends timed out (the flow's timeout_ms setting until \
+                 changed here; none: no limit)",
+            )
+            .changed();
+        if changed {
+            choice.time_limit_s = Some(limit_s);
+        }
+    });
     let wanted = choice.applied_to(settings);
     if wanted != *settings {
         ui.horizontal(|ui| {
@@ -74,7 +111,7 @@ pub fn show(
                 .on_hover_text("Make these the flow's own settings (saved in the .flow file)")
                 .clicked()
             {
-                commands.push(AppCommand::Edit(DocEdit::SetSettings(wanted)));
+                commands.push(AppCommand::Edit(DocEdit::SetSettings(Box::new(wanted))));
                 *choice = ScheduleChoice::default();
             }
             if ui
@@ -147,7 +184,7 @@ fn kind_limits(
                     }
                 });
             if changed != *settings {
-                commands.push(AppCommand::Edit(DocEdit::SetSettings(changed)));
+                commands.push(AppCommand::Edit(DocEdit::SetSettings(Box::new(changed))));
             }
         });
 }
@@ -165,10 +202,16 @@ mod tests {
         let choice = ScheduleChoice {
             parallel: Some(1),
             fail_fast: Some(true),
+            time_limit_s: Some(90),
         };
         let applied = choice.applied_to(&settings);
         assert_eq!(applied.max_parallel, None, "1 is written as the default");
         assert!(applied.fail_fast);
+        assert_eq!(applied.timeout_ms, Some(90_000));
+        assert_eq!(
+            choice.time_limit(),
+            Some(std::time::Duration::from_secs(90))
+        );
         assert_eq!(ScheduleChoice::default().applied_to(&settings), settings);
     }
 }

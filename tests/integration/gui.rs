@@ -72,6 +72,7 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
         inputs: app.run_panel.values.clone(),
         parallel: None,
         fail_fast: None,
+        timeout: None,
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut saw_running = false;
@@ -418,6 +419,7 @@ fn queued_runs_keep_the_inputs_and_flow_they_were_queued_with() {
             inputs: [("Your name".to_owned(), ParamValue::from(name))].into(),
             parallel: None,
             fail_fast: None,
+            timeout: None,
         });
     }
     frame(&ctx, &mut app);
@@ -480,6 +482,7 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
         inputs: Default::default(),
         parallel: None,
         fail_fast: None,
+        timeout: None,
     });
     run_until_idle(&ctx, &mut app, 1);
     let value = flowcanvas::ui::app_mode::output_value(

@@ -279,6 +279,7 @@ fn steps_at_once_from_the_run_panel_runs_independent_steps_together_on_the_canva
         inputs: Default::default(),
         parallel: Some(3),
         fail_fast: None,
+        timeout: None,
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut most_running = 0;

@@ -76,6 +76,7 @@ fn pause_resume_and_cancel_from_the_monitor_hold_back_and_end_the_run() {
         inputs: Default::default(),
         parallel: None,
         fail_fast: None,
+        timeout: None,
     });
     wait_for(&ctx, &mut app, "a to start", |app| {
         status(app, "a") == NodeStatus::Running
@@ -147,6 +148,7 @@ fn the_running_item_of_the_queue_has_the_same_controls() {
         inputs: Default::default(),
         parallel: None,
         fail_fast: None,
+        timeout: None,
     });
     wait_for(&ctx, &mut app, "a to start", |app| {
         status(app, "a") == NodeStatus::Running
@@ -303,6 +305,7 @@ fn steps_running_side_by_side_do_not_keep_the_window_redrawing() {
         inputs: Default::default(),
         parallel: Some(3),
         fail_fast: None,
+        timeout: None,
     });
     wait_for(&ctx, &mut app, "the three to run", |app| {
         ["a", "b", "c"]

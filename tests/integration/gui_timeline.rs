@@ -191,6 +191,7 @@ fn gui_timeline_of_this_windows_run_draws_its_lanes() {
         inputs: Default::default(),
         parallel: Some(2),
         fail_fast: None,
+        timeout: None,
     });
     frames_until(&ctx, &mut app, "the run to end", |app, _| {
         let view = &app.session.run_view;

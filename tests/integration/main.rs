@@ -26,6 +26,8 @@ mod gui_panels;
 #[cfg(feature = "gui")]
 mod gui_results;
 #[cfg(feature = "gui")]
+mod gui_retries;
+#[cfg(feature = "gui")]
 mod gui_run_control;
 #[cfg(feature = "gui")]
 mod gui_timeline;
@@ -34,6 +36,7 @@ mod image_nodes;
 mod local_server;
 mod messages;
 mod outcomes;
+mod retries;
 mod run_control;
 mod run_from_here;
 mod scale;
@@ -42,6 +45,7 @@ mod stopping;
 mod store;
 mod support;
 mod timeline;
+mod timeouts;
 mod transcript;
 mod trust;
 mod web_nodes;

@@ -292,6 +292,7 @@ fn closing_the_window_stops_the_run_kills_its_processes_and_records_it_cancelled
         inputs: Default::default(),
         parallel: None,
         fail_fast: None,
+        timeout: None,
     });
     wait_until("the run to start its processes", || {
         frame(&ctx, &mut app);

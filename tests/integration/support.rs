@@ -308,6 +308,7 @@ pub fn run_flow_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
         inputs: app.run_panel.values.clone(),
         parallel: None,
         fail_fast: None,
+        timeout: None,
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -436,6 +436,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                         view.elapsed_ms_at(state.now),
                         view.count,
                         exit_code,
+                        view.retry_text(state.now),
                     );
                 }
                 if status == NodeStatus::Running && visible && !view.log.is_empty() {
@@ -564,6 +565,7 @@ fn status_line(
     elapsed_ms: Option<f64>,
     count: Option<(u64, u64)>,
     exit_code: Option<f64>,
+    retry: Option<String>,
 ) {
     if matches!(status, NodeStatus::Idle | NodeStatus::Skipped) {
         return;
@@ -574,6 +576,9 @@ fn status_line(
         crate::ui::monitor::status_icon(status),
         status.label()
     );
+    if let Some(retry) = retry {
+        text.push_str(&format!(" · {retry}"));
+    }
     if let Some((done, total)) = count {
         text.push_str(&format!(" · {done} / {total}"));
     }
