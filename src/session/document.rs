@@ -153,6 +153,8 @@ impl Document {
             }
             DocEdit::SetGroup { index, .. } => Some(UndoGroup::GroupTitle(*index)),
             DocEdit::SetSettings(_) => Some(UndoGroup::Settings),
+            DocEdit::SetRetry { node, .. } => Some(UndoGroup::Retry(node.clone())),
+            DocEdit::SetTimeLimit { node, .. } => Some(UndoGroup::TimeLimit(node.clone())),
             _ => None,
         };
         if let DocEdit::SetView { pan, zoom } = edit {
@@ -262,6 +264,49 @@ impl Document {
         }
     }
 
+    /// Sets one of a node's own properties (title, promotion, output mark, bypass, retry
+    /// policy, time limit, batch items at once).
+    fn set_node_property(&mut self, edit: DocEdit) {
+        match edit {
+            DocEdit::SetTitle { node, title } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.title = title;
+                }
+            }
+            DocEdit::SetPromotion { node, promotion } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.promote = promotion;
+                }
+            }
+            DocEdit::SetOutput { node, output } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.output = output;
+                }
+            }
+            DocEdit::SetBypassed { node, bypassed } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.bypassed = bypassed;
+                }
+            }
+            DocEdit::SetRetry { node, retry } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.retry = retry;
+                }
+            }
+            DocEdit::SetTimeLimit { node, timeout_ms } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.timeout_ms = timeout_ms;
+                }
+            }
+            DocEdit::SetConcurrency { node, concurrency } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.concurrency = concurrency;
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn carry_out(&mut self, edit: DocEdit, created: &mut Vec<NodeId>) {
         match edit {
             DocEdit::Connect { from, to } => Self::connect(&mut self.flow, from, to),
@@ -317,31 +362,13 @@ impl Document {
                     };
                 }
             }
-            DocEdit::SetTitle { node, title } => {
-                if let Some(target) = self.flow.node_mut(node.as_str()) {
-                    target.title = title;
-                }
-            }
-            DocEdit::SetPromotion { node, promotion } => {
-                if let Some(target) = self.flow.node_mut(node.as_str()) {
-                    target.promote = promotion;
-                }
-            }
-            DocEdit::SetOutput { node, output } => {
-                if let Some(target) = self.flow.node_mut(node.as_str()) {
-                    target.output = output;
-                }
-            }
-            DocEdit::SetBypassed { node, bypassed } => {
-                if let Some(target) = self.flow.node_mut(node.as_str()) {
-                    target.bypassed = bypassed;
-                }
-            }
-            DocEdit::SetConcurrency { node, concurrency } => {
-                if let Some(target) = self.flow.node_mut(node.as_str()) {
-                    target.concurrency = concurrency;
-                }
-            }
+            DocEdit::SetTitle { .. }
+            | DocEdit::SetPromotion { .. }
+            | DocEdit::SetOutput { .. }
+            | DocEdit::SetBypassed { .. }
+            | DocEdit::SetRetry { .. }
+            | DocEdit::SetTimeLimit { .. }
+            | DocEdit::SetConcurrency { .. } => self.set_node_property(edit),
             DocEdit::SetSettings(settings) => self.flow.settings = *settings,
             DocEdit::SetOutcome { edge, outcome } => self.set_outcome(&edge, outcome),
             DocEdit::AddBatchFiles { node, files } => self.add_batch_files(&node, &files),

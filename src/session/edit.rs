@@ -127,6 +127,20 @@ pub enum DocEdit {
     /// Replace the flow's run settings (steps at once, kind limits, fail fast, retries,
     /// time limits). Boxed: settings are far larger than any other edit.
     SetSettings(Box<crate::model::Settings>),
+    /// Set or clear a node's retry policy.
+    SetRetry {
+        /// The node.
+        node: NodeId,
+        /// The policy (`None`: its kind's from the settings, else no retry).
+        retry: Option<crate::model::Retry>,
+    },
+    /// Set or clear a node's time limit per attempt.
+    SetTimeLimit {
+        /// The node.
+        node: NodeId,
+        /// The limit in milliseconds (`None`: none).
+        timeout_ms: Option<u64>,
+    },
     /// Add file paths to a batch node's items.
     AddBatchFiles {
         /// The batch node.
@@ -214,6 +228,10 @@ pub enum UndoGroup {
     GroupTitle(usize),
     /// Changing the flow's run settings (a number dragged, say).
     Settings,
+    /// Changing a node's retry policy (its numbers dragged, say).
+    Retry(NodeId),
+    /// Changing a node's time limit.
+    TimeLimit(NodeId),
 }
 
 /// What an edit did.

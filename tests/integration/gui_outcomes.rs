@@ -71,3 +71,42 @@ fn the_run_panel_says_which_steps_run_on_success_and_which_on_failure() {
         assert!(texts.iter().any(|t| t == line), "no {line:?} in {texts:?}");
     }
 }
+
+#[test]
+fn a_steps_menu_sets_its_retries_and_time_limit_as_one_undo_step_each() {
+    let (_dir, path) = crate::support::example("failure-branch.flow");
+    let (ctx, mut app) = open_settled(path);
+    let node = |app: &flowcanvas::app::FlowcanvasApp| {
+        app.session.doc.flow().node("parse").cloned().unwrap()
+    };
+    let menu = egui::Id::new(("node_menu", "parse"));
+    ctx.memory_mut(|m| m.open_popup(menu));
+    frame(&ctx, &mut app);
+    click(&ctx, &mut app, "Retry on failure");
+    assert_eq!(node(&app).retry.map(|r| r.attempts), Some(3));
+    // The menu now offers the policy's numbers.
+    let output = frame_with(&ctx, &mut app, Vec::new());
+    assert!(painted_texts(&output).iter().any(|(t, _)| t == "Attempts"));
+    click(&ctx, &mut app, "Time limit");
+    assert_eq!(node(&app).timeout_ms, Some(30_000));
+    let saved = flowcanvas::format::to_text(app.session.doc.flow());
+    assert!(saved.contains("timeout_ms: Some(30000)"), "{saved}");
+    app.push(AppCommand::Undo);
+    frame(&ctx, &mut app);
+    assert_eq!(node(&app).timeout_ms, None);
+    assert!(node(&app).retry.is_some(), "one undo step each");
+}
+
+/// Clicks the painted text `label`.
+fn click(ctx: &egui::Context, app: &mut flowcanvas::app::FlowcanvasApp, label: &str) {
+    let output = frame_with(ctx, app, Vec::new());
+    let texts = painted_texts(&output);
+    let Some((_, rect)) = texts.iter().find(|(t, _)| t == label) else {
+        panic!("no `{label}` on screen");
+    };
+    let at = rect.center();
+    pointer_frame(ctx, app, vec![egui::Event::PointerMoved(at)]);
+    pointer_frame(ctx, app, vec![button(at, true)]);
+    pointer_frame(ctx, app, vec![button(at, false)]);
+    frame(ctx, app);
+}

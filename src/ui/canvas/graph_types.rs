@@ -52,6 +52,10 @@ pub struct EditorNode {
     pub output: bool,
     /// Batch items it works on at once (`None`: its kind's default).
     pub concurrency: Option<u32>,
+    /// Its own retry policy (`None`: its kind's from the flow settings, else none).
+    pub retry: Option<crate::model::Retry>,
+    /// Its own time limit per attempt, in milliseconds.
+    pub timeout_ms: Option<u64>,
 }
 
 impl EditorNode {
@@ -260,6 +264,10 @@ pub enum CanvasResponse {
     RetryItems(NodeId, Vec<usize>),
     /// Set how many batch items a node works on at once (`None`: its kind's default).
     SetConcurrency(NodeId, Option<u32>),
+    /// Set or clear a node's retry policy.
+    SetRetry(NodeId, Option<crate::model::Retry>),
+    /// Set or clear a node's time limit per attempt, in milliseconds.
+    SetTimeLimit(NodeId, Option<u64>),
     /// Pick files to add to a batch node.
     AddFiles(NodeId),
     /// Open the node data panel on a node.
@@ -660,6 +668,8 @@ impl NodeTemplateTrait for KindTemplate {
             promote: None,
             output: false,
             concurrency: None,
+            retry: None,
+            timeout_ms: None,
         }
     }
 

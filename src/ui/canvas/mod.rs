@@ -8,6 +8,7 @@ pub mod graph_types;
 pub mod groups;
 pub mod minimap;
 pub mod node_body;
+pub mod node_policy;
 pub mod overlay;
 pub mod paint_order;
 pub mod sync;
@@ -594,6 +595,10 @@ impl Canvas {
             CanvasResponse::RetryItems(node, items) => AppCommand::RetryItems { node, items },
             CanvasResponse::SetConcurrency(node, concurrency) => {
                 edit(DocEdit::SetConcurrency { node, concurrency })
+            }
+            CanvasResponse::SetRetry(node, retry) => edit(DocEdit::SetRetry { node, retry }),
+            CanvasResponse::SetTimeLimit(node, timeout_ms) => {
+                edit(DocEdit::SetTimeLimit { node, timeout_ms })
             }
             CanvasResponse::AddFiles(node) => AppCommand::AddFiles(node),
             CanvasResponse::SetActiveResult(node, index) => {

@@ -285,6 +285,7 @@ fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasRes
         ui.memory_mut(|m| m.close_popup());
     }
     if matches!(node.role, Role::Step(_)) {
+        super::node_policy::show(ui, node, responses);
         ui.horizontal(|ui| {
             ui.label("Batch items at once");
             let mut auto = node.concurrency.is_none();

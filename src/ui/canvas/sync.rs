@@ -133,6 +133,8 @@ pub fn build(flow: &Flow, registry: &Registry) -> (EditorGraph, Vec<EditorNodeId
             promote: node.promote.clone(),
             output: node.output,
             concurrency: node.concurrency,
+            retry: node.retry.clone(),
+            timeout_ms: node.timeout_ms,
         };
         let mut ports = (Vec::new(), Vec::new());
         let id = graph.add_node(label, data, |graph, id| {
