@@ -279,6 +279,7 @@ mod tests {
                     at_ms: 1,
                     signature: None,
                     item: None,
+                    notes: Vec::new(),
                 }],
             },
         );

@@ -117,14 +117,18 @@ impl RunRecorder {
             }
         }
         let position = self.positions.get(node).copied();
+        let mut notes = Vec::new();
         if let Some(record) = position.and_then(|i| self.record.nodes.get_mut(i)) {
             record.output_bytes = outputs
                 .iter()
                 .map(|(port, value)| (port.to_owned(), value.data_bytes()))
                 .collect();
+            notes = (record.attempts.iter().enumerate())
+                .map(|(i, error)| format!("attempt {} failed: {error}", i + 1))
+                .collect();
         }
         self.store
-            .save_result(node, outputs, &self.record.id, signature)
+            .save_noted_result(node, outputs, &self.record.id, signature, notes)
             .err()
     }
 

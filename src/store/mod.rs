@@ -176,6 +176,19 @@ impl Store {
         run: &str,
         signature: Option<String>,
     ) -> Result<ResultEntry, StoreProblem> {
+        self.save_noted_result(node, outputs, run, signature, Vec::new())
+    }
+
+    /// [`Store::save_result`] with notes on how the result was made (the errors of the
+    /// failed attempts before it), kept in its history entry.
+    pub fn save_noted_result(
+        &self,
+        node: &NodeId,
+        outputs: &Outputs,
+        run: &str,
+        signature: Option<String>,
+        notes: Vec<String>,
+    ) -> Result<ResultEntry, StoreProblem> {
         let (hash, bytes) = self.encode(outputs)?;
         let entry = ResultEntry {
             object: hash,
@@ -183,6 +196,7 @@ impl Store {
             at_ms: now_ms(),
             signature,
             item: None,
+            notes,
         };
         let mut writer = locked(&self.shared.writer);
         let mut line = Vec::with_capacity(bytes.len() + 256);
@@ -228,6 +242,7 @@ impl Store {
                 at_ms: now_ms(),
                 signature: None,
                 item: Some(*item),
+                notes: Vec::new(),
             };
             Line {
                 op: Op::Item,

@@ -24,6 +24,10 @@ pub struct ResultEntry {
     /// For one item of a batch result: the item, from 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<usize>,
+    /// Notes on how it was made: the error of each failed attempt before the one that
+    /// made it (a step retried).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A node's results: the history, oldest first, and which one is active.

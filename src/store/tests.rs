@@ -372,6 +372,7 @@ fn histories_written_before_the_journal_are_read_and_added_to() {
             at_ms: 1,
             signature: None,
             item: None,
+            notes: Vec::new(),
         }],
     };
     fs::create_dir_all(dir.path().join("nodes")).unwrap();

@@ -120,16 +120,24 @@ impl ResultsWindow {
                             ui.radio_value(&mut self.left, Some(index), "A");
                             ui.radio_value(&mut self.right, Some(index), "B");
                             let active = index == history.active;
-                            let label = format!(
+                            let mut label = format!(
                                 "{}  {}",
                                 run.map_or_else(|| "run ?".to_owned(), |n| format!("run #{n}")),
                                 local_date_time(entry.at_ms)
                             );
-                            ui.label(if active {
+                            match entry.notes.len() {
+                                0 => {}
+                                1 => label.push_str("  · after 1 failed attempt"),
+                                n => label.push_str(&format!("  · after {n} failed attempts")),
+                            }
+                            let response = ui.label(if active {
                                 RichText::new(format!("{label}  · active")).strong()
                             } else {
                                 RichText::new(label)
                             });
+                            if !entry.notes.is_empty() {
+                                response.on_hover_text(entry.notes.join("\n"));
+                            }
                             let outputs = catalog.object(&entry.object);
                             if let Some(image) =
                                 result_buttons::preview(ui, outputs.as_ref(), thumbnails, 28.0, 40)

@@ -226,6 +226,19 @@ fn a_shell_step_that_fails_twice_then_succeeds_keeps_every_error_in_its_record()
     assert_eq!(line.attempts.len(), 2, "{line:?}");
     assert!(line.attempts[0].contains("try 1 failed"), "{line:?}");
     assert!(line.attempts[1].contains("try 2 failed"), "{line:?}");
+    // The result's history entry says how it was made too.
+    let (histories, _) = store.histories();
+    let entry = histories[&flowcanvas::model::NodeId::from("s")]
+        .history
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(entry.notes.len(), 2, "{entry:?}");
+    assert!(
+        entry.notes[0].starts_with("attempt 1 failed: "),
+        "{entry:?}"
+    );
+    assert!(entry.notes[1].contains("try 2 failed"), "{entry:?}");
 }
 
 /// Starts a run whose only step fails at once and then waits 30 s to retry; returns the
