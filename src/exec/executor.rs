@@ -24,10 +24,14 @@ use crate::nodes::{
     CancelToken, NodeContext, NodeError, NodeKind, Outputs, Placement, Progress, ProgressSink,
     Registry, Role,
 };
-use crate::plan::{InputSource, Plan, Scope};
+use crate::plan::{Plan, Scope};
 use crate::store::{Store, StoreProblem};
 
 mod attempts;
+mod limits;
+mod outcomes;
+
+use limits::{kind_limits, KindLimit};
 
 /// A message from a worker thread (or a node's helper thread) to the executor.
 enum WorkerMsg {
@@ -1161,141 +1165,6 @@ impl ActiveRun {
         }
     }
 
-    /// The slots steps of `kind` hold now: one per running step, or its items at once for a
-    /// batch step.
-    fn kind_slots_in_use(&self, kind: &str) -> usize {
-        (self.running.keys())
-            .filter(|s| self.plan.steps[**s].kind == kind)
-            .map(|&s| self.slots[s])
-            .sum()
-    }
-
-    /// Whether `step`'s kind already uses all the slots its limit allows.
-    fn at_kind_limit(&self, step: usize) -> bool {
-        if self.kind_limits.is_empty() {
-            return false;
-        }
-        let kind = self.plan.steps[step].kind;
-        self.kind_limits
-            .get(kind)
-            .is_some_and(|limit| self.kind_slots_in_use(kind) >= limit.limit)
-    }
-
-    /// How a step stands, as the firing rule sees it (one not ended reads as queued).
-    fn status_of(&self, step: usize) -> NodeStatus {
-        match self.state[step] {
-            StepState::Ended(status) => status,
-            StepState::Waiting | StepState::Running => NodeStatus::Queued,
-        }
-    }
-
-    /// A node's title for messages, as [`Self::quoted`] without the quotes' meaning lost.
-    fn title_of(&self, node: &NodeId) -> String {
-        self.quoted(node)
-    }
-
-    /// What decides what arrives at this run's inputs.
-    fn sources<'a>(
-        &'a self,
-        results: &'a FxHashMap<NodeId, Arc<Outputs>>,
-        title: &'a dyn Fn(&NodeId) -> String,
-    ) -> super::firing::Sources<'a> {
-        super::firing::Sources {
-            plan: &self.plan,
-            outputs: &self.outputs,
-            results,
-            notes: &self.notes,
-            title,
-        }
-    }
-
-    /// Whether `step`, whose sources have all ended, may start: it has no wire in or one
-    /// fires, and each required input gets a value. Else why not, and whether it is
-    /// because no wire fired.
-    fn may_start(
-        &self,
-        step: usize,
-        results: &FxHashMap<NodeId, Arc<Outputs>>,
-    ) -> Result<(), (String, bool)> {
-        use super::firing::{fires, wire_source, Arrival};
-        let inputs = &self.plan.steps[step].inputs;
-        let mut wires = 0;
-        let mut fired = false;
-        for input in inputs {
-            if let Some((_, status)) = wire_source(input, |s| self.status_of(s)) {
-                wires += 1;
-                fired |= fires(input.outcome, status);
-            }
-        }
-        let title = |node: &NodeId| self.title_of(node);
-        let sources = self.sources(results, &title);
-        if wires > 0 && !fired {
-            return Err((sources.why_none_fired(step, |s| self.status_of(s)), true));
-        }
-        for input in inputs.iter().filter(|input| input.required) {
-            if let Arrival::Nothing = sources.arrival(input, |s| self.status_of(s)) {
-                return Err((sources.why_nothing(input, |s| self.status_of(s)), false));
-            }
-        }
-        Ok(())
-    }
-
-    /// Counts the failures fail wires handled and the skipped branches not taken, and
-    /// names the steps that handled failures. A skip is a branch not taken when no wire
-    /// into it fired and each of its sources ended as the flow is drawn to allow: it
-    /// succeeded (a failure branch not taken), its failure was handled, or it is itself a
-    /// branch not taken. Steps are in dependency order, so one pass settles chains.
-    fn count_handling(&self, counts: &mut Counts) -> Vec<String> {
-        let mut not_taken = vec![false; self.plan.steps.len()];
-        for step in 0..self.plan.steps.len() {
-            if !self.no_fire[step] {
-                continue;
-            }
-            not_taken[step] =
-                self.plan.steps[step]
-                    .inputs
-                    .iter()
-                    .all(|input| match &input.source {
-                        InputSource::Step { step: source, .. } => match self.status_of(*source) {
-                            NodeStatus::Failed => self.handled_by[*source].is_some(),
-                            NodeStatus::Skipped => not_taken[*source],
-                            NodeStatus::Cancelled => false,
-                            _ => true,
-                        },
-                        InputSource::Skipped { .. } => false,
-                        _ => true,
-                    });
-        }
-        counts.not_taken = not_taken.iter().filter(|&&n| n).count();
-        let mut handlers = Vec::new();
-        for (step, handler) in self.handled_by.iter().enumerate() {
-            if let (Some(handler), NodeStatus::Failed) = (handler, self.status_of(step)) {
-                counts.handled += 1;
-                let name = self.plan.steps[*handler].node.clone();
-                let title = self.title_of(&name).trim_matches('`').to_owned();
-                if !handlers.contains(&title) {
-                    handlers.push(title);
-                }
-            }
-        }
-        handlers
-    }
-
-    /// A step about to start handles the failures its fail wires carry.
-    fn note_handled(&mut self, step: usize) {
-        for i in 0..self.plan.steps[step].inputs.len() {
-            let input = &self.plan.steps[step].inputs[i];
-            if let (InputSource::Step { step: source, .. }, crate::model::Outcome::Fail) =
-                (&input.source, input.outcome)
-            {
-                let source = *source;
-                if self.status_of(source) == NodeStatus::Failed {
-                    self.handled_by[source].get_or_insert(step);
-                }
-            }
-        }
-    }
-
     /// Whether no new step may start now: paused, being cancelled, or fail fast tripped.
     fn holds_back(&self) -> bool {
         self.paused || self.cancelling || self.tripped.is_some()
@@ -1341,93 +1210,4 @@ fn run_guarded(kind: &dyn NodeKind, context: &NodeContext) -> Result<Outputs, No
             Err(NodeError::Failed(format!("the node crashed: {message}")))
         }
     })
-}
-
-/// How many steps (batch items counted one by one) of one kind may work at once in a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct KindLimit {
-    limit: usize,
-    /// Set in the flow's `kind_limits` (else the kind's default: its batch items at once).
-    explicit: bool,
-}
-
-/// The limit of each kind the plan runs: the flow's `kind_limits` entry, else, for kinds
-/// whose batch items run several at once by default (web and LLM calls, images), that
-/// number. Other kinds have no limit of their own.
-fn kind_limits(
-    plan: &Plan,
-    kinds: &[Option<Arc<dyn NodeKind>>],
-    flow_limits: &BTreeMap<String, u32>,
-) -> FxHashMap<&'static str, KindLimit> {
-    let mut limits = FxHashMap::default();
-    for (step, kind) in plan.steps.iter().zip(kinds) {
-        if limits.contains_key(step.kind) {
-            continue;
-        }
-        let limit = match (flow_limits.get(step.kind), kind) {
-            (Some(&limit), _) => Some(KindLimit {
-                limit: limit.max(1) as usize,
-                explicit: true,
-            }),
-            (None, Some(kind)) if kind.batch_concurrency() > 1 => Some(KindLimit {
-                limit: kind.batch_concurrency(),
-                explicit: false,
-            }),
-            _ => None,
-        };
-        if let Some(limit) = limit {
-            limits.insert(step.kind, limit);
-        }
-    }
-    limits
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Flow, Node};
-
-    #[test]
-    fn kinds_with_several_batch_items_at_once_get_that_limit_unless_the_flow_sets_one() {
-        let registry = Registry::builtin();
-        let flow = Flow {
-            nodes: vec![
-                Node::new("fetch", "http_request").with_value("url", "http://localhost/"),
-                Node::new("ask", "llm_chat").with_value("prompt", "hi"),
-                Node::new("cmd", "shell").with_param("command", "true"),
-            ],
-            ..Flow::default()
-        };
-        let plan = crate::plan::plan(
-            &flow,
-            &registry,
-            &Scope::Flow,
-            crate::plan::RunMode::All,
-            &|_| false,
-        )
-        .unwrap();
-        let kinds: Vec<_> = plan
-            .steps
-            .iter()
-            .map(|s| registry.get(s.kind).cloned())
-            .collect();
-        let mut set = BTreeMap::new();
-        set.insert("llm_chat".to_owned(), 1);
-        let limits = kind_limits(&plan, &kinds, &set);
-        let default = KindLimit {
-            limit: 4,
-            explicit: false,
-        };
-        assert_eq!(limits.get("http_request"), Some(&default));
-        let one = KindLimit {
-            limit: 1,
-            explicit: true,
-        };
-        assert_eq!(limits.get("llm_chat"), Some(&one));
-        assert_eq!(
-            limits.get("shell"),
-            None,
-            "one item at a time: no limit of its own"
-        );
-    }
 }
