@@ -1,5 +1,6 @@
 //! Live, human-readable output of a run: a line per step, streamed output, the summary.
 
+use crate::store::one_line;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
@@ -363,17 +364,6 @@ impl HumanOutput {
                 self.line(&format!("{label}: {text}"));
             }
         }
-    }
-}
-
-/// An error on one line: its first line and, for a longer one, its last (a command's
-/// "failed with exit code 75:" and what it said last).
-pub(super) fn one_line(error: &str) -> String {
-    let mut lines = error.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or_default();
-    match lines.next_back() {
-        Some(last) => format!("{}: {last}", first.trim_end_matches(':')),
-        None => first.to_owned(),
     }
 }
 

@@ -172,19 +172,11 @@ fn transcript(args: &RunsArgs, runs: &[RunRecord]) -> i32 {
             line.push_str(&format!(": {note}"));
         }
         lines.push(line);
-        // Attempts its retry policy tried again, before the one the line is about.
-        for (attempt, error) in node.attempts.iter().enumerate() {
-            let said = super::human::one_line(error);
-            lines.push(format!("    ↻ attempt {} failed: {said}", attempt + 1));
-        }
-        for (mark, text) in [("│", &node.stdout), ("!", &node.stderr)] {
-            for piece in text
+        lines.extend(
+            node.transcript_lines()
                 .iter()
-                .flat_map(|t| t.trim_end_matches('\n').split('\n'))
-            {
-                lines.push(format!("    {mark} {piece}"));
-            }
-        }
+                .map(|line| format!("    {line}")),
+        );
     }
     for line in lines {
         if let Err(err) = writeln!(out, "{line}") {

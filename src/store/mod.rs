@@ -27,8 +27,8 @@ use sha2::{Digest, Sha256};
 
 pub use fresh::results_digest;
 pub use records::{
-    Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry, RunRecord,
-    TRANSCRIPT_KEPT_BYTES,
+    one_line, Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry,
+    RunRecord, TRANSCRIPT_KEPT_BYTES,
 };
 
 use crate::fsutil::{atomic_write, atomic_write_unsynced, process_alive};

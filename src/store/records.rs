@@ -121,11 +121,42 @@ pub struct NodeRecord {
     pub attempts: Vec<String>,
 }
 
+/// An error on one line: its first line and, when it has more, its last (a command's
+/// "failed with exit code 1:" and what it said last).
+pub fn one_line(error: &str) -> String {
+    let mut lines = error.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    match lines.next_back() {
+        Some(last) => format!("{}: {last}", first.trim_end_matches(':')),
+        None => first.to_owned(),
+    }
+}
+
 /// How much of each stream a run record keeps per step: this many bytes from the start and
 /// as many from the end, with a line saying how much was cut between them.
 pub const TRANSCRIPT_KEPT_BYTES: usize = 16 * 1024;
 
 impl NodeRecord {
+    /// What the step said while it ran, a line each: its failed attempts (`↻ attempt 1
+    /// failed: …`, the error's first line), then its standard output (`│ …`) and standard
+    /// error (`! …`). The one reading of a transcript, for `runs --transcript` and the app.
+    pub fn transcript_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for (attempt, error) in self.attempts.iter().enumerate() {
+            lines.push(format!(
+                "↻ attempt {} failed: {}",
+                attempt + 1,
+                one_line(error)
+            ));
+        }
+        for (mark, text) in [("│", &self.stdout), ("!", &self.stderr)] {
+            for piece in (text.iter()).flat_map(|t| t.trim_end_matches('\n').split('\n')) {
+                lines.push(format!("{mark} {piece}"));
+            }
+        }
+        lines
+    }
+
     /// The line of a node that has not ended yet: no status, times or note.
     pub fn new(node: NodeId) -> Self {
         Self {

@@ -444,11 +444,16 @@ fn selected_output(
         return;
     };
     let text = match record {
+        // A recorded run: why it ended so (when it says), then its transcript.
         Some(record) => record
             .nodes
             .iter()
             .find(|n| n.node == *id)
-            .and_then(|n| n.note.clone())
+            .map(|n| {
+                let mut lines: Vec<String> = n.note.iter().cloned().collect();
+                lines.extend(n.transcript_lines());
+                lines.join("\n")
+            })
             .unwrap_or_default(),
         None => match run_view.node(id) {
             Some(view) if !view.log.is_empty() => view.log.clone(),

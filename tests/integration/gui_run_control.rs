@@ -329,3 +329,42 @@ fn steps_running_side_by_side_do_not_keep_the_window_redrawing() {
     );
     app.push(AppCommand::Stop);
 }
+
+#[test]
+fn a_recorded_runs_step_shows_its_transcript_in_the_monitor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("talk.flow");
+    std::fs::write(
+        &path,
+        r#"Flow(version: 1, nodes: [
+    Node(id: "a", kind: "shell", title: "Talk", params: {"command": "echo hello; echo oops >&2"}),
+])"#,
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flowcanvas"))
+        .arg("run")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    // A new window shows the flow's last recorded run; a step's row shows what it said.
+    let (ctx, mut app) = open_settled(path);
+    wait_for(&ctx, &mut app, "the run history", |app| {
+        !app.session.catalog.runs.is_empty()
+    });
+    let record = app.session.catalog.runs.last().unwrap();
+    assert_eq!(
+        record.nodes[0].stdout.as_deref(),
+        Some("hello\n"),
+        "{record:?}"
+    );
+    app.monitor.selected = Some(NodeId::from("a"));
+    let output = frame_with(&ctx, &mut app, Vec::new());
+    let texts: Vec<String> = painted_texts(&output).into_iter().map(|(t, _)| t).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("│ hello") && t.contains("! oops")),
+        "the transcript is shown: {texts:?}"
+    );
+}
