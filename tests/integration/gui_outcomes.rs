@@ -110,3 +110,25 @@ fn click(ctx: &egui::Context, app: &mut flowcanvas::app::FlowcanvasApp, label: &
     pointer_frame(ctx, app, vec![button(at, false)]);
     frame(ctx, app);
 }
+
+#[test]
+fn steps_fed_by_fail_and_always_wires_are_not_stale_right_after_their_run() {
+    let (_dir, path) = crate::support::example("failure-branch.flow");
+    let (ctx, mut app) = open_settled(path);
+    crate::support::run_flow_in_app(&ctx, &mut app);
+    let view = &app.session.run_view;
+    let status = |id: &str| view.node(&NodeId::from(id)).map(|v| v.status);
+    assert_eq!(
+        status("notify"),
+        Some(flowcanvas::status::NodeStatus::Succeeded)
+    );
+    assert_eq!(
+        status("log"),
+        Some(flowcanvas::status::NodeStatus::Succeeded)
+    );
+    let stale = view.stale(app.session.doc.flow(), &app.session.registry);
+    assert!(
+        !stale.contains(&NodeId::from("notify")) && !stale.contains(&NodeId::from("log")),
+        "what a fail or always wire carried is not part of a result's signature: {stale:?}"
+    );
+}
