@@ -89,6 +89,24 @@ impl CancelToken {
         lock(&self.inner.state).cancelled
     }
 
+    /// Starts something that cancelling must stop (a process), leaving no moment between
+    /// the start and the registration of its stop: `start` runs while the token is held, so
+    /// a concurrent [`cancel`](Self::cancel) waits for it and then runs the returned stop
+    /// hook. `None` (and nothing started) when the token is already cancelled.
+    pub fn start_unless_cancelled<T, E>(
+        &self,
+        start: impl FnOnce() -> Result<(T, Box<dyn FnOnce() + Send>), E>,
+    ) -> Option<Result<T, E>> {
+        let mut state = lock(&self.inner.state);
+        if state.cancelled {
+            return None;
+        }
+        Some(start().map(|(started, stop)| {
+            state.hooks.push(stop);
+            started
+        }))
+    }
+
     /// Registers work to do at the moment of cancelling (kill a process, say). Runs it now
     /// if the token is already cancelled.
     pub fn on_cancel(&self, hook: impl FnOnce() + Send + 'static) {
@@ -290,6 +308,45 @@ impl NodeContext {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// What a start hands back to stop what it started.
+    type StopHook = Box<dyn FnOnce() + Send>;
+
+    #[test]
+    fn a_cancel_during_a_start_waits_for_it_and_then_stops_what_started() {
+        let token = CancelToken::new();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let (entered_tx, entered_rx) = std::sync::mpsc::channel();
+        let canceller = {
+            let token = token.clone();
+            std::thread::Builder::new()
+                .name("test-canceller".to_owned())
+                .spawn(move || {
+                    entered_rx.recv().unwrap();
+                    token.cancel();
+                })
+                .unwrap()
+        };
+        let seen = stopped.clone();
+        let started = token.start_unless_cancelled(|| {
+            // The canceller runs now, while the start is still going on.
+            entered_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+            let stop: StopHook = Box::new(move || seen.store(true, Ordering::SeqCst));
+            Ok::<_, ()>(("process", stop))
+        });
+        assert_eq!(started, Some(Ok("process")));
+        canceller.join().unwrap();
+        assert!(
+            stopped.load(Ordering::SeqCst),
+            "the stop hook ran after the start"
+        );
+        // Once cancelled, nothing starts.
+        let again = token.start_unless_cancelled(|| -> Result<((), StopHook), ()> {
+            panic!("started after a cancel")
+        });
+        assert!(again.is_none());
+    }
 
     #[test]
     fn cancel_runs_hooks_and_wakes_waiters() {

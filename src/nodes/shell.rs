@@ -140,15 +140,24 @@ impl NodeKind for ShellKind {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
 
-        // Stopped meanwhile: start nothing (the kill hook below would end the command only
-        // after it had begun).
-        if ctx.cancel().is_cancelled() {
-            return Err(NodeError::Cancelled);
-        }
-        // This thread waits for the shell below, as `process_guard::spawn` requires.
-        let (mut child, tree) = crate::process_guard::spawn(&mut command)
-            .map_err(|err| NodeError::failed(format!("could not start the shell: {err}")))?;
-        ctx.cancel().on_cancel(move || tree.kill());
+        // This thread waits for the shell below, as `process_guard::spawn` requires. The
+        // command starts only if the step was not stopped meanwhile, and its kill hook is in
+        // place before a Stop can go by: a Stop at that moment waits for the start, then
+        // kills it.
+        let started = ctx.cancel().start_unless_cancelled(|| {
+            let (child, tree) = crate::process_guard::spawn(&mut command)?;
+            let kill: Box<dyn FnOnce() + Send> = Box::new(move || tree.kill());
+            Ok::<_, std::io::Error>((child, kill))
+        });
+        let mut child = match started {
+            None => return Err(NodeError::Cancelled),
+            Some(Err(err)) => {
+                return Err(NodeError::failed(format!(
+                    "could not start the shell: {err}"
+                )))
+            }
+            Some(Ok(child)) => child,
+        };
 
         let writer = match (child.stdin.take(), stdin_text) {
             (Some(mut pipe), Some(text)) => std::thread::Builder::new()
