@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::exec::{format_duration_ms, Event, RunStatus};
+use crate::exec::{format_duration_ms, Event, RunState};
 use crate::model::{Flow, NodeId, NodeLabels};
 use crate::nodes::{Outputs, Progress, Registry, Role, Stream};
 use crate::plan::producer_of_input;
@@ -305,9 +305,9 @@ impl HumanOutput {
                 status, summary, ..
             } => {
                 let code = match status {
-                    RunStatus::Done => "1;32",
-                    RunStatus::Partial => "1;33",
-                    RunStatus::Failed | RunStatus::Cancelled | RunStatus::TimedOut => "1;31",
+                    RunState::Completed => "1;32",
+                    RunState::Paused | RunState::Blocked => "1;35",
+                    _ => "1;31",
                 };
                 self.line(&self.paint(code, summary));
             }

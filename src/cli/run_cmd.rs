@@ -11,11 +11,11 @@ use super::{
     apply_set, load_or_report, ContinueArgs, RunArgs, EXIT_CLOSED_PIPE, EXIT_INVALID, EXIT_OK,
     EXIT_RUN_PROBLEMS,
 };
-use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunStatus};
+use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunState};
 use crate::nodes::{Outputs, Registry};
 use crate::plan::RunMode;
 use crate::signals::{self, StopSignal};
-use crate::store::{ContinueHow, RecordStatus, Store};
+use crate::store::{ContinueHow, Store};
 
 /// Runs the flow; returns the exit code.
 pub fn run(args: &RunArgs) -> i32 {
@@ -108,7 +108,7 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
             ),
             None => match runs
                 .iter()
-                .rposition(|r| r.status == RecordStatus::Running)
+                .rposition(|r| r.status == RunState::Running)
             {
                 // The run to continue may be the one still going: say so, not "completed".
                 Some(index) => eprintln!(
@@ -260,9 +260,9 @@ fn execute(
         signal.exit_code()
     } else if output_closed {
         EXIT_CLOSED_PIPE
-    } else if status == RunStatus::Done {
+    } else if status == RunState::Completed {
         EXIT_OK
-    } else if status == RunStatus::TimedOut {
+    } else if status == RunState::TimedOut {
         super::EXIT_TIMED_OUT
     } else if needs_trust > 0 {
         // A restricted run that left nodes out (a stop keeps its own exit code).

@@ -10,7 +10,7 @@ use crate::check::apply_inputs;
 use crate::model::{Flow, NodeId};
 use crate::nodes::Registry;
 use crate::plan::{Plan, RunMode};
-use crate::store::{Continuation, ContinueHow, NodeHistory, RecordStatus, RunRecord, Store};
+use crate::store::{Continuation, ContinueHow, NodeHistory, RunRecord, RunState, Store};
 
 /// Why a run cannot be continued.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -50,8 +50,10 @@ pub fn continue_run(
     store: Option<Store>,
 ) -> Result<RunRequest, ContinueError> {
     match record.status {
-        RecordStatus::Done => return Err(ContinueError::Completed(record.id.clone(), how.label())),
-        RecordStatus::Running => return Err(ContinueError::StillRunning(record.id.clone())),
+        RunState::Completed => {
+            return Err(ContinueError::Completed(record.id.clone(), how.label()))
+        }
+        RunState::Running => return Err(ContinueError::StillRunning(record.id.clone())),
         _ => {}
     }
     let applied =
@@ -191,7 +193,7 @@ mod tests {
             mode: RunMode::All,
             inputs: Default::default(),
             seeds: Default::default(),
-            status: RecordStatus::Interrupted,
+            status: RunState::Interrupted,
             nodes: statuses
                 .iter()
                 .map(|(node, status)| NodeRecord {
@@ -294,7 +296,7 @@ mod tests {
     fn completed_and_running_runs_are_refused() {
         let registry = Registry::builtin();
         let mut r = record(&[]);
-        r.status = RecordStatus::Done;
+        r.status = RunState::Completed;
         let err = continue_run(
             &Flow::default(),
             &registry,
@@ -308,7 +310,7 @@ mod tests {
             err.unwrap_err().to_string(),
             "run r completed; there is nothing to resume"
         );
-        r.status = RecordStatus::Running;
+        r.status = RunState::Running;
         let err = continue_run(
             &Flow::default(),
             &registry,
@@ -327,7 +329,7 @@ mod tests {
         first.id = "one".to_owned();
         let mut second = record(&[]);
         second.id = "two".to_owned();
-        second.status = RecordStatus::Done;
+        second.status = RunState::Completed;
         let runs = vec![first, second];
         assert_eq!(pick_run(&runs, None).unwrap().id, "one");
         assert_eq!(pick_run(&runs, Some("two")).unwrap().id, "two");
@@ -338,7 +340,7 @@ mod tests {
             run: "one".to_owned(),
             how: ContinueHow::Resume,
         });
-        third.status = RecordStatus::Done;
+        third.status = RunState::Completed;
         let runs = vec![runs[0].clone(), runs[1].clone(), third];
         assert!(pick_run(&runs, None).is_none(), "run one was resumed");
     }

@@ -180,7 +180,7 @@ pub enum Event {
         /// The run.
         run: RunId,
         /// How it ended.
-        status: RunStatus,
+        status: RunState,
         /// One line for people, e.g. `Flow finished with problems: 3 succeeded, 1 failed`.
         summary: String,
         /// How many planned nodes ended each way.
@@ -216,23 +216,6 @@ impl Event {
     }
 }
 
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Every planned step succeeded.
-    Done,
-    /// Some steps failed or were skipped, some succeeded.
-    Partial,
-    /// Nothing succeeded.
-    Failed,
-    /// Stopped or cancelled by the user.
-    Cancelled,
-    /// It ran past its time limit (`settings.timeout_ms`, `run --timeout`): running steps
-    /// were stopped, the rest cancelled.
-    TimedOut,
-}
-
 /// How a run's loop ended, for its summary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ending {
@@ -246,21 +229,8 @@ pub enum Ending {
     TimedOut,
 }
 
-impl RunStatus {
-    /// The word for people (`done`, `partial`, `failed`, `cancelled`, `timed out`), as
-    /// records say it.
-    pub fn label(self) -> &'static str {
-        match self {
-            RunStatus::Done => "done",
-            RunStatus::Partial => "partial",
-            RunStatus::Failed => "failed",
-            RunStatus::Cancelled => "cancelled",
-            RunStatus::TimedOut => "timed out",
-        }
-    }
-}
-
 pub use crate::status::NodeStatus;
+pub use crate::status::RunState;
 
 /// A batch item that failed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -324,28 +294,26 @@ impl Counts {
     }
 
     /// The run status these counts amount to.
-    pub fn status(&self, stopped: bool) -> RunStatus {
+    pub fn status(&self, stopped: bool) -> RunState {
         let unhandled = self.failed - self.handled.min(self.failed);
         let problem_skips = self.skipped - self.not_taken.min(self.skipped);
         if stopped {
-            RunStatus::Cancelled
+            RunState::Cancelled
         } else if unhandled == 0 && problem_skips == 0 && self.cancelled == 0 && self.partial == 0 {
             // Nothing went wrong that the flow does not handle: every failure has a step
             // wired to it that ran, and every skip is a branch not taken.
-            RunStatus::Done
-        } else if self.succeeded == 0 && self.partial == 0 {
-            RunStatus::Failed
+            RunState::Completed
         } else {
-            RunStatus::Partial
+            RunState::Failed
         }
     }
 }
 
 /// The summary line of a run, e.g. `Flow failed: 1 failed, 2 skipped in 0.3 s`.
-pub fn summary_line(status: RunStatus, counts: &Counts, elapsed_ms: f64) -> String {
+pub fn summary_line(status: RunState, counts: &Counts, elapsed_ms: f64) -> String {
     let ending = match status {
-        RunStatus::Cancelled => Ending::Stopped,
-        RunStatus::TimedOut => Ending::TimedOut,
+        RunState::Cancelled => Ending::Stopped,
+        RunState::TimedOut => Ending::TimedOut,
         _ => Ending::Finished,
     };
     summary_line_for(ending, status, counts, elapsed_ms, &[])
@@ -356,18 +324,24 @@ pub fn summary_line(status: RunStatus, counts: &Counts, elapsed_ms: f64) -> Stri
 /// (`handlers`, titles as people read them).
 pub fn summary_line_for(
     ending: Ending,
-    status: RunStatus,
+    status: RunState,
     counts: &Counts,
     elapsed_ms: f64,
     handlers: &[String],
 ) -> String {
     let label = match (status, ending) {
         (_, Ending::Cancelled) => "Flow cancelled",
-        (RunStatus::TimedOut, _) | (_, Ending::TimedOut) => "Flow timed out",
-        (RunStatus::Cancelled, _) | (_, Ending::Stopped) => "Flow stopped",
-        (RunStatus::Done, _) => "Flow complete",
-        (RunStatus::Partial, _) => "Flow finished with problems",
-        (RunStatus::Failed, _) => "Flow failed",
+        (RunState::TimedOut, _) | (_, Ending::TimedOut) => "Flow timed out",
+        (RunState::Cancelled, _) | (_, Ending::Stopped) => "Flow stopped",
+        (RunState::Completed, _) => "Flow complete",
+        (RunState::Failed, _) if counts.succeeded + counts.partial > 0 => {
+            "Flow finished with problems"
+        }
+        (RunState::Rejected, _) => "Flow rejected",
+        (RunState::Paused, _) => "Flow paused",
+        (RunState::Blocked, _) => "Flow blocked",
+        (RunState::NotStarted, _) => "Flow not started",
+        _ => "Flow failed",
     };
     let parts: Vec<String> = [
         (counts.succeeded, NodeStatus::Succeeded),
@@ -427,12 +401,12 @@ mod tests {
             skipped,
             ..Counts::default()
         };
-        assert_eq!(c(3, 0, 0).status(false), RunStatus::Done);
-        assert_eq!(c(3, 1, 1).status(false), RunStatus::Partial);
-        assert_eq!(c(0, 1, 2).status(false), RunStatus::Failed);
-        assert_eq!(c(0, 0, 1).status(false), RunStatus::Failed);
-        assert_eq!(c(3, 0, 0).status(true), RunStatus::Cancelled);
-        assert_eq!(c(0, 0, 0).status(false), RunStatus::Done);
+        assert_eq!(c(3, 0, 0).status(false), RunState::Completed);
+        assert_eq!(c(3, 1, 1).status(false), RunState::Failed);
+        assert_eq!(c(0, 1, 2).status(false), RunState::Failed);
+        assert_eq!(c(0, 0, 1).status(false), RunState::Failed);
+        assert_eq!(c(3, 0, 0).status(true), RunState::Cancelled);
+        assert_eq!(c(0, 0, 0).status(false), RunState::Completed);
     }
 
     #[test]
@@ -444,11 +418,11 @@ mod tests {
             ..Counts::default()
         };
         assert_eq!(
-            summary_line(RunStatus::Partial, &counts, 1234.0),
+            summary_line(RunState::Failed, &counts, 1234.0),
             "Flow finished with problems: 3 succeeded, 1 failed, 1 skipped in 1.2 s"
         );
         assert_eq!(
-            summary_line(RunStatus::Done, &Counts::default(), 3.0),
+            summary_line(RunState::Completed, &Counts::default(), 3.0),
             "Flow complete: nothing to run in 3 ms"
         );
     }

@@ -15,9 +15,9 @@ use rustc_hash::FxHashMap;
 use super::channel::EventSink;
 use super::engine::{Command, EngineOptions, RunRequest};
 use super::events::{
-    summary_line_for, Counts, Ending, Event, NodeOutcome, NodeStatus, RunId, RunStatus,
+    summary_line_for, Counts, Ending, Event, NodeOutcome, NodeStatus, RunId, RunState,
 };
-use super::queue::{Cancelled, QueueStatus, RunQueue};
+use super::queue::{Cancelled, RunQueue};
 use super::recording::RunRecorder;
 use crate::model::{NodeId, NodeLabels, Value};
 use crate::nodes::{
@@ -207,7 +207,7 @@ impl Executor {
                     let summary = "Run cancelled before it started".to_owned();
                     self.sink.emit(Event::RunFinished {
                         run: id,
-                        status: RunStatus::Cancelled,
+                        status: RunState::Cancelled,
                         summary,
                         counts: Counts::default(),
                         nodes: Vec::new(),
@@ -432,12 +432,8 @@ impl Executor {
             Ok(plan) => Arc::new(plan),
             Err(err) => {
                 let error = err.to_string();
-                self.queue.finish(
-                    id,
-                    QueueStatus::Failed,
-                    format!("Could not run: {error}"),
-                    0.0,
-                );
+                self.queue
+                    .finish(id, RunState::Failed, format!("Could not run: {error}"), 0.0);
                 self.sink.emit(Event::RunRejected { run: id, error });
                 self.queue_changed();
                 return;
@@ -578,9 +574,9 @@ impl Executor {
                             run: id,
                             running: run.running.len(),
                         },
-                        QueueStatus::Paused,
+                        RunState::Paused,
                     ),
-                    false => (Event::RunResumed { run: id }, QueueStatus::Running),
+                    false => (Event::RunResumed { run: id }, RunState::Running),
                 };
                 self.sink.emit(event);
                 if self.queue.set_active_status(id, status) {
@@ -595,7 +591,7 @@ impl Executor {
                         run: id,
                         running: run.running.len(),
                     });
-                    if self.queue.set_active_status(id, QueueStatus::Cancelling) {
+                    if self.queue.set_active_status(id, RunState::Cancelling) {
                         self.queue_changed();
                     }
                 }
@@ -1078,7 +1074,7 @@ impl Executor {
         let mut counts = Counts::of(&nodes);
         let handlers = run.count_handling(&mut counts);
         let status = match ending {
-            Ending::TimedOut => RunStatus::TimedOut,
+            Ending::TimedOut => RunState::TimedOut,
             _ => counts.status(ending != Ending::Finished),
         };
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
@@ -1089,7 +1085,7 @@ impl Executor {
             self.store_written();
         }
         self.queue
-            .finish(run.id, status.into(), summary.clone(), elapsed_ms);
+            .finish(run.id, status, summary.clone(), elapsed_ms);
         self.sink.emit(Event::RunFinished {
             run: run.id,
             status,

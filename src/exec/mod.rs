@@ -19,8 +19,8 @@ pub use continuation::{continue_run, continued_by, fresh_steps, pick_run, Contin
 pub use engine::{Engine, EngineHandle, EngineOptions, RunRequest};
 pub use events::{
     format_duration_ms, summary_line, summary_line_for, Counts, Ending, Event, ItemFailure,
-    NodeOutcome, NodeStatus, RunId, RunStatus,
+    NodeOutcome, NodeStatus, RunId, RunState,
 };
 pub use executor::is_running_node;
-pub use queue::{QueueItem, QueueMove, QueueStatus};
+pub use queue::{QueueItem, QueueMove};
 pub use retry::{format_wait_ms, parse_time_limit};

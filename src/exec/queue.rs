@@ -8,45 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::engine::RunRequest;
-use super::events::{RunId, RunStatus};
+use super::events::{RunId, RunState};
 use crate::model::ParamValue;
 use crate::plan::{RunMode, Scope};
-
-/// Where a queue item stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QueueStatus {
-    /// Waiting its turn.
-    Queued,
-    /// Running now.
-    Running,
-    /// Running, but paused: no new step starts until it is resumed.
-    Paused,
-    /// Running, being cancelled: the steps already running finish, nothing new starts.
-    Cancelling,
-    /// Every planned step succeeded.
-    Done,
-    /// Some steps failed or were skipped.
-    Partial,
-    /// Nothing succeeded, or it could not be planned.
-    Failed,
-    /// Stopped while running, or cancelled before it started.
-    Cancelled,
-    /// It ran past its time limit.
-    TimedOut,
-}
-
-impl From<RunStatus> for QueueStatus {
-    fn from(status: RunStatus) -> Self {
-        match status {
-            RunStatus::Done => QueueStatus::Done,
-            RunStatus::Partial => QueueStatus::Partial,
-            RunStatus::Failed => QueueStatus::Failed,
-            RunStatus::Cancelled => QueueStatus::Cancelled,
-            RunStatus::TimedOut => QueueStatus::TimedOut,
-        }
-    }
-}
 
 /// One run in the queue, as clients see it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -54,7 +18,7 @@ pub struct QueueItem {
     /// The run.
     pub run: RunId,
     /// Where it stands.
-    pub status: QueueStatus,
+    pub status: RunState,
     /// What it covers.
     pub scope: Scope,
     /// All or Missing.
@@ -113,7 +77,7 @@ impl RunQueue {
     pub fn push(&mut self, run: RunId, request: RunRequest) {
         let item = QueueItem {
             run,
-            status: QueueStatus::Queued,
+            status: RunState::Pending,
             scope: request.scope.clone(),
             mode: request.mode,
             inputs: request.inputs.clone(),
@@ -131,7 +95,7 @@ impl RunQueue {
             return None;
         }
         let (request, mut item) = self.pending.pop_front()?;
-        item.status = QueueStatus::Running;
+        item.status = RunState::Running;
         item.started_at_ms = Some(now_ms());
         let run = item.run;
         self.active = Some(item);
@@ -139,7 +103,7 @@ impl RunQueue {
     }
 
     /// Records how the running run ended.
-    pub fn finish(&mut self, run: RunId, status: QueueStatus, summary: String, elapsed_ms: f64) {
+    pub fn finish(&mut self, run: RunId, status: RunState, summary: String, elapsed_ms: f64) {
         if let Some(mut item) = self.active.take_if(|item| item.run == run) {
             item.status = status;
             item.summary = Some(summary);
@@ -150,7 +114,7 @@ impl RunQueue {
 
     /// Sets the running run's status (running, paused, cancelling); false if `run` is not
     /// the running one or nothing changed.
-    pub fn set_active_status(&mut self, run: RunId, status: QueueStatus) -> bool {
+    pub fn set_active_status(&mut self, run: RunId, status: RunState) -> bool {
         match self.active.as_mut() {
             Some(item) if item.run == run && item.status != status => {
                 item.status = status;
@@ -169,7 +133,7 @@ impl RunQueue {
             return Cancelled::NotFound;
         };
         if let Some((_, mut item)) = self.pending.remove(at) {
-            item.status = QueueStatus::Cancelled;
+            item.status = RunState::Cancelled;
             item.summary = Some("Cancelled before it started".to_owned());
             self.finished.push(item);
         }
@@ -231,7 +195,7 @@ mod tests {
         RunRequest::new(Arc::new(crate::model::Flow::default()), ".")
     }
 
-    fn runs(queue: &RunQueue) -> Vec<(RunId, QueueStatus)> {
+    fn runs(queue: &RunQueue) -> Vec<(RunId, RunState)> {
         queue.items().iter().map(|i| (i.run, i.status)).collect()
     }
 
@@ -243,14 +207,14 @@ mod tests {
         }
         assert_eq!(queue.start_next().map(|r| r.0), Some(1));
         assert!(queue.start_next().is_none(), "one at a time");
-        queue.finish(1, QueueStatus::Done, "ok".into(), 5.0);
+        queue.finish(1, RunState::Completed, "ok".into(), 5.0);
         assert_eq!(queue.start_next().map(|r| r.0), Some(2));
         assert_eq!(
             runs(&queue),
             [
-                (1, QueueStatus::Done),
-                (2, QueueStatus::Running),
-                (3, QueueStatus::Queued)
+                (1, RunState::Completed),
+                (2, RunState::Running),
+                (3, RunState::Pending)
             ]
         );
     }
@@ -278,10 +242,10 @@ mod tests {
         assert_eq!(
             runs(&queue),
             [
-                (3, QueueStatus::Cancelled),
-                (1, QueueStatus::Running),
-                (4, QueueStatus::Queued),
-                (2, QueueStatus::Queued)
+                (3, RunState::Cancelled),
+                (1, RunState::Running),
+                (4, RunState::Pending),
+                (2, RunState::Pending)
             ]
         );
         assert!(queue.clear_finished());

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::engine::RunRequest;
-use super::events::{NodeOutcome, RunId, RunStatus};
+use super::events::{NodeOutcome, RunId, RunState};
 use crate::model::NodeId;
 use crate::nodes::Outputs;
 use crate::plan::Plan;
-use crate::store::{now_ms, LiveRun, NodeRecord, RecordStatus, RunRecord, Store, StoreProblem};
+use crate::store::{now_ms, LiveRun, NodeRecord, RunRecord, Store, StoreProblem};
 
 /// When a run started, for its record: the moment it was asked for (`asked_at`, before the
 /// flow was loaded and planned, as the summary counts), else `now_ms`.
@@ -68,7 +68,7 @@ impl RunRecorder {
             mode: request.mode,
             inputs: request.inputs.clone(),
             seeds: seeds.clone(),
-            status: RecordStatus::Running,
+            status: RunState::Running,
             nodes,
             summary: None,
             continues: request.continues.clone(),
@@ -197,7 +197,7 @@ impl RunRecorder {
     /// Flushes the run's results to the disk and writes the final record.
     pub fn finish(
         mut self,
-        status: RunStatus,
+        status: RunState,
         summary: &str,
         outcomes: &[NodeOutcome],
     ) -> Option<StoreProblem> {
@@ -211,13 +211,7 @@ impl RunRecorder {
                 }),
             }
         }
-        self.record.status = match status {
-            RunStatus::Done => RecordStatus::Done,
-            RunStatus::Partial => RecordStatus::Partial,
-            RunStatus::Failed => RecordStatus::Failed,
-            RunStatus::Cancelled => RecordStatus::Cancelled,
-            RunStatus::TimedOut => RecordStatus::TimedOut,
-        };
+        self.record.status = status;
         for (step, (out, err)) in std::mem::take(&mut self.transcripts) {
             if let Some(record) = self.record.nodes.get_mut(step) {
                 record.stdout = out.map(crate::nodes::HeadTail::into_text);

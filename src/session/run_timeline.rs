@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::run_view::RunView;
 use crate::model::NodeLabels;
-use crate::store::{RecordStatus, RunRecord};
+use crate::store::{RunRecord, RunState};
 use crate::timeline::trace::{trace_text, TraceRun};
 use crate::timeline::Timeline;
 
@@ -25,7 +25,7 @@ pub enum TimelineKey {
     /// The window's run, at this `RunView::timeline_version`.
     Window(u64),
     /// A recorded run, as it stood.
-    Recorded(String, RecordStatus, Option<u64>),
+    Recorded(String, RunState, Option<u64>),
 }
 
 impl<'a> TimelineRun<'a> {

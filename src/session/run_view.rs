@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::exec::{Event, RunId, RunStatus};
+use crate::exec::{Event, RunId, RunState};
 use crate::model::NodeId;
 use crate::nodes::{Outputs, Progress};
 use crate::timeline::{StepTimes, Timeline};
@@ -163,7 +163,7 @@ pub struct RunView {
     /// Its summary line, once finished.
     pub summary: Option<String>,
     /// How it ended.
-    pub status: Option<RunStatus>,
+    pub status: Option<RunState>,
     /// Paused or being cancelled, while it runs.
     pub held: Option<Held>,
     /// A run that could not start, and why.
@@ -726,7 +726,7 @@ mod tests {
         view.apply(
             &Event::RunFinished {
                 run: 1,
-                status: RunStatus::Partial,
+                status: RunState::Failed,
                 summary: "Flow finished with problems".into(),
                 counts: Counts::default(),
                 nodes: Vec::<NodeOutcome>::new(),

@@ -27,8 +27,8 @@ use sha2::{Digest, Sha256};
 
 pub use fresh::results_digest;
 pub use records::{
-    one_line, Continuation, ContinueHow, NodeHistory, NodeRecord, RecordStatus, ResultEntry,
-    RunRecord, TRANSCRIPT_KEPT_BYTES,
+    one_line, Continuation, ContinueHow, NodeHistory, NodeRecord, ResultEntry, RunRecord, RunState,
+    TRANSCRIPT_KEPT_BYTES,
 };
 
 use crate::fsutil::{atomic_write, atomic_write_unsynced, process_alive};
@@ -669,13 +669,13 @@ impl Store {
                 }
             };
             let mut turned = false;
-            if record.status == RecordStatus::Running && !self.run_is_live(&record) {
+            if record.status == RunState::Running && !self.run_is_live(&record) {
                 // Read again: the run may have ended (and written its record) meanwhile.
                 if let Ok(Some(again)) = read_json::<RunRecord>(&path) {
                     record = again;
                 }
-                if record.status == RecordStatus::Running {
-                    record.status = RecordStatus::Interrupted;
+                if record.status == RunState::Running {
+                    record.status = RunState::Interrupted;
                     turned = true;
                 }
             }

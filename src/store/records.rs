@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{NodeId, ParamValue};
 use crate::plan::{RunMode, Scope};
 use crate::status::NodeStatus;
+pub use crate::status::RunState;
 
 /// One stored result of a node.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,41 +38,6 @@ pub struct NodeHistory {
     pub active: usize,
     /// Every result, oldest first.
     pub history: Vec<ResultEntry>,
-}
-
-/// How a recorded run stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecordStatus {
-    /// Running (or the process running it died: see `Interrupted`).
-    Running,
-    /// Every planned step succeeded.
-    Done,
-    /// Some steps failed or were skipped.
-    Partial,
-    /// Nothing succeeded.
-    Failed,
-    /// Stopped by the user.
-    Cancelled,
-    /// It ran past its time limit.
-    TimedOut,
-    /// The process running it ended before the run did.
-    Interrupted,
-}
-
-impl RecordStatus {
-    /// The word for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            RecordStatus::Running => "running",
-            RecordStatus::Done => "done",
-            RecordStatus::Partial => "partial",
-            RecordStatus::Failed => "failed",
-            RecordStatus::Cancelled => "cancelled",
-            RecordStatus::TimedOut => "timed out",
-            RecordStatus::Interrupted => "interrupted",
-        }
-    }
 }
 
 /// One node's line in a run record.
@@ -194,7 +160,7 @@ pub struct RunRecord {
     /// Seeds rolled for it.
     pub seeds: BTreeMap<NodeId, u64>,
     /// How it stands.
-    pub status: RecordStatus,
+    pub status: RunState,
     /// Each planned node, in plan order.
     pub nodes: Vec<NodeRecord>,
     /// The summary line, once finished.
@@ -214,11 +180,7 @@ impl RunRecord {
     pub fn is_unfinished(&self) -> bool {
         matches!(
             self.status,
-            RecordStatus::Partial
-                | RecordStatus::Failed
-                | RecordStatus::Cancelled
-                | RecordStatus::TimedOut
-                | RecordStatus::Interrupted
+            RunState::Failed | RunState::Cancelled | RunState::TimedOut | RunState::Interrupted
         )
     }
 

@@ -26,7 +26,7 @@ fn record(id: &str, pid: u32) -> RunRecord {
         mode: crate::plan::RunMode::All,
         inputs: Default::default(),
         seeds: Default::default(),
-        status: RecordStatus::Running,
+        status: RunState::Running,
         nodes: ["a", "b", "c"]
             .into_iter()
             .map(|node| NodeRecord::new(NodeId::from(node)))
@@ -236,15 +236,15 @@ fn dead_run_with_reused_pid_reads_interrupted() {
     let (runs, problems) = store.runs();
     assert!(problems.is_empty(), "{problems:?}");
     let status = |runs: &[RunRecord], id: &str| runs.iter().find(|r| r.id == id).unwrap().status;
-    assert_eq!(status(&runs, "live"), RecordStatus::Running);
+    assert_eq!(status(&runs, "live"), RunState::Running);
     for id in ["mine", "init", "dead"] {
-        assert_eq!(status(&runs, id), RecordStatus::Interrupted, "{id}");
+        assert_eq!(status(&runs, id), RunState::Interrupted, "{id}");
     }
     drop(live);
     let (runs, _) = store.runs();
     assert_eq!(
         status(&runs, "live"),
-        RecordStatus::Interrupted,
+        RunState::Interrupted,
         "ended without its final record"
     );
 }

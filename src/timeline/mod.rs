@@ -318,7 +318,7 @@ mod tests {
             mode: crate::plan::RunMode::All,
             inputs: Default::default(),
             seeds: Default::default(),
-            status: crate::store::RecordStatus::Partial,
+            status: crate::store::RunState::Failed,
             nodes: vec![
                 node(
                     "a",

@@ -26,7 +26,7 @@ pub struct TraceRun<'a> {
     pub number: Option<usize>,
     /// When it started, in milliseconds since the Unix epoch.
     pub started_at_ms: Option<u64>,
-    /// How it stands (`done`, `partial`, `running`, …).
+    /// How it stands (`completed`, `failed`, `running`, …).
     pub status: Option<&'a str>,
     /// Its summary line.
     pub summary: Option<&'a str>,

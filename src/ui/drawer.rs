@@ -4,21 +4,20 @@
 
 use std::path::Path;
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
 use super::result_buttons::{self, ResultRef};
 use crate::exec::{continued_by, format_duration_ms, NodeStatus};
 use crate::model::{Flow, NodeId};
 use crate::results::local_date_time;
 use crate::session::commands::{AppCommand, DrawerTab};
-use crate::session::run_view::NodeStatus as ShownStatus;
 use crate::session::store_catalog::StoreCatalog;
 use crate::ui::theme;
 use crate::ui::thumbnails::Thumbnails;
 
 /// Height of an image preview in the Outputs list (other results take a line of text).
 const PREVIEW: f32 = 40.0;
-use crate::store::{ContinueHow, RecordStatus, RunRecord};
+use crate::store::{ContinueHow, RunRecord, RunState};
 
 /// A node's title, or its id when it has none (or is gone from the flow).
 pub fn node_title(flow: &Flow, id: &NodeId) -> String {
@@ -160,19 +159,6 @@ fn outputs(
         });
 }
 
-/// The symbol and colour of a run's status.
-fn status_mark(status: RecordStatus) -> (&'static str, Color32) {
-    match status {
-        RecordStatus::Running => ("▶", theme::status(ShownStatus::Running)),
-        RecordStatus::Done => ("✔", theme::status(ShownStatus::Succeeded)),
-        RecordStatus::Partial => ("⚠", theme::status(ShownStatus::Partial)),
-        RecordStatus::Failed => ("✖", theme::status(ShownStatus::Failed)),
-        RecordStatus::Cancelled => ("■", theme::status(ShownStatus::Cancelled)),
-        RecordStatus::TimedOut => ("⏱", theme::status(ShownStatus::Failed)),
-        RecordStatus::Interrupted => ("⚠", theme::INTERRUPTED),
-    }
-}
-
 fn runs(ui: &mut egui::Ui, flow: &Flow, catalog: &StoreCatalog, commands: &mut Vec<AppCommand>) {
     if catalog.runs.is_empty() {
         let text = if catalog.loaded {
@@ -201,7 +187,7 @@ fn run_entry(
     run: &RunRecord,
     commands: &mut Vec<AppCommand>,
 ) {
-    let (mark, color) = status_mark(run.status);
+    let (mark, color) = theme::run_state(run.status);
     let took = run
         .finished_at_ms
         .map(|end| format_duration_ms(end.saturating_sub(run.started_at_ms) as f64))
@@ -267,7 +253,7 @@ fn run_entry(
                         let status = match step.status {
                             Some(status) => status_word(status),
                             None if completed.contains(&step.node) => "succeeded",
-                            None if run.status == RecordStatus::Running => "…",
+                            None if run.status == RunState::Running => "…",
                             None => "did not finish",
                         };
                         if ui
@@ -349,9 +335,9 @@ pub fn unfinished_banner(
     let completed = run.completed_nodes(&catalog.histories).len();
     let steps = run.nodes.len();
     let what = match run.status {
-        RecordStatus::Interrupted => "was interrupted: the program running it stopped mid-run",
-        RecordStatus::Cancelled => "was stopped",
-        RecordStatus::TimedOut => "ran past its time limit",
+        RunState::Interrupted => "was interrupted: the program running it stopped mid-run",
+        RunState::Cancelled => "was stopped",
+        RunState::TimedOut => "ran past its time limit",
         _ => "did not complete",
     };
     egui::TopBottomPanel::top("unfinished_run").show(ctx, |ui| {

@@ -4,15 +4,15 @@
 use eframe::egui::{self, RichText};
 
 use super::theme;
-use crate::exec::{QueueStatus, RunId};
+use crate::exec::{RunId, RunState};
 use crate::session::commands::AppCommand;
 use crate::session::run_view::Held;
 
 /// What holds back a queue item's run, read from its queue status.
-pub fn held_of(status: QueueStatus) -> Option<Held> {
+pub fn held_of(status: RunState) -> Option<Held> {
     match status {
-        QueueStatus::Paused => Some(Held::Paused),
-        QueueStatus::Cancelling => Some(Held::Cancelling),
+        RunState::Paused => Some(Held::Paused),
+        RunState::Cancelling => Some(Held::Cancelling),
         _ => None,
     }
 }

@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText};
 
 use super::theme;
 use crate::check::{apply_inputs, flow_inputs};
-use crate::exec::{format_duration_ms, QueueItem, QueueMove, QueueStatus};
+use crate::exec::{format_duration_ms, QueueItem, QueueMove, RunState};
 use crate::model::{NodeLabels, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{plan_with_results, Plan, RunMode, Scope};
@@ -428,10 +428,7 @@ fn queue_list(
             let finished = run_view.queue.iter().any(|i| {
                 !matches!(
                     i.status,
-                    QueueStatus::Queued
-                        | QueueStatus::Running
-                        | QueueStatus::Paused
-                        | QueueStatus::Cancelling
+                    RunState::Pending | RunState::Running | RunState::Paused | RunState::Cancelling
                 )
             });
             if ui
@@ -473,7 +470,7 @@ fn queue_list(
             let queued: Vec<u64> = run_view
                 .queue
                 .iter()
-                .filter(|i| i.status == QueueStatus::Queued)
+                .filter(|i| i.status == RunState::Pending)
                 .map(|i| i.run)
                 .collect();
             for item in &run_view.queue {
@@ -523,16 +520,7 @@ fn queue_row(
     commands: &mut Vec<AppCommand>,
 ) {
     ui.horizontal(|ui| {
-        let color = match item.status {
-            QueueStatus::Queued => theme::status(NodeStatus::Queued),
-            QueueStatus::Running | QueueStatus::Paused | QueueStatus::Cancelling => {
-                theme::status(NodeStatus::Running)
-            }
-            QueueStatus::Done => theme::status(NodeStatus::Succeeded),
-            QueueStatus::Partial => theme::status(NodeStatus::Partial),
-            QueueStatus::Failed | QueueStatus::TimedOut => theme::status(NodeStatus::Failed),
-            QueueStatus::Cancelled => theme::status(NodeStatus::Cancelled),
-        };
+        let (_, color) = theme::run_state(item.status);
         let response = ui.label(RichText::new(queue_item_text(item, labels)).color(color));
         let inputs: Vec<String> = item
             .inputs
@@ -551,7 +539,7 @@ fn queue_row(
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if matches!(
                 item.status,
-                QueueStatus::Running | QueueStatus::Paused | QueueStatus::Cancelling
+                RunState::Running | RunState::Paused | RunState::Cancelling
             ) {
                 // Right to left: the buttons read Pause, Cancel, Stop from the left.
                 let mut controls = Vec::new();
@@ -566,7 +554,7 @@ fn queue_row(
                 commands.extend(controls);
                 return;
             }
-            if item.status != QueueStatus::Queued {
+            if item.status != RunState::Pending {
                 return;
             }
             if ui

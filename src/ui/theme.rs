@@ -9,6 +9,7 @@ use crate::model::DataType;
 use crate::model::GroupColor;
 use crate::nodes::Role;
 use crate::session::run_view::NodeStatus;
+use crate::status::RunState;
 
 /// Text that warns (a run that did not complete, a flow that needs trust, a stale result).
 pub const WARNING_TEXT: Color32 = Color32::from_rgb(240, 170, 90);
@@ -58,6 +59,26 @@ pub fn status(status: NodeStatus) -> Color32 {
         NodeStatus::Cancelled => Color32::from_rgb(190, 120, 220),
         NodeStatus::Reused => Color32::from_rgb(110, 170, 150),
         NodeStatus::Partial => Color32::from_rgb(230, 180, 80),
+    }
+}
+
+/// The symbol and colour of a run's state, wherever a run is listed (the queue, the Runs
+/// drawer, the run page): the node statuses' colours for the states they match, the
+/// warning orange for the states that wait for a person.
+pub fn run_state(state: RunState) -> (&'static str, Color32) {
+    match state {
+        RunState::Pending => ("…", status(NodeStatus::Queued)),
+        RunState::Running => ("▶", status(NodeStatus::Running)),
+        RunState::Cancelling => ("■", status(NodeStatus::Running)),
+        RunState::Paused => ("⏸", WARNING_TEXT),
+        RunState::Blocked => ("⛔", WARNING_TEXT),
+        RunState::Completed => ("✔", status(NodeStatus::Succeeded)),
+        RunState::Failed => ("✖", status(NodeStatus::Failed)),
+        RunState::Rejected => ("✋", status(NodeStatus::Failed)),
+        RunState::Cancelled => ("■", status(NodeStatus::Cancelled)),
+        RunState::TimedOut => ("⏱", status(NodeStatus::Failed)),
+        RunState::Interrupted => ("⚠", INTERRUPTED),
+        RunState::NotStarted => ("⊘", status(NodeStatus::Skipped)),
     }
 }
 

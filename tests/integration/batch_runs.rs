@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunStatus};
+use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunState};
 use flowcanvas::model::{BatchItem, NodeId, Value};
 use flowcanvas::nodes::Progress;
 use flowcanvas::plan::Scope;
@@ -67,7 +67,7 @@ fn a_step_runs_once_per_item_and_collect_gathers_the_results() {
     assert!(matches!(
         events.last(),
         Some(Event::RunFinished {
-            status: RunStatus::Done,
+            status: RunState::Completed,
             ..
         })
     ));
@@ -143,7 +143,7 @@ fn a_failed_item_leaves_the_node_partial_and_can_be_retried_alone() {
         Some(Event::RunFinished {
             status, summary, ..
         }) => {
-            assert_eq!(*status, RunStatus::Partial);
+            assert_eq!(*status, RunState::Failed);
             assert!(summary.contains("1 partial"), "{summary}");
         }
         other => panic!("{other:?}"),
@@ -192,7 +192,7 @@ fn batches_chain_through_collect_and_a_wired_list() {
         matches!(
             events.last(),
             Some(Event::RunFinished {
-                status: RunStatus::Done,
+                status: RunState::Completed,
                 ..
             })
         ),

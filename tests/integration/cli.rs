@@ -153,7 +153,7 @@ fn failing_skips_the_broken_branch_and_finishes_the_other() {
         "named by title"
     );
     let last = events.last().unwrap();
-    assert_eq!(last["status"], "partial");
+    assert_eq!(last["status"], "failed");
     assert!(last["summary"]
         .as_str()
         .unwrap()
@@ -658,7 +658,7 @@ fn runs_share_results_through_the_store_beside_the_flow() {
     let history = stdout(&flowcanvas(&["runs"], &file));
     assert_eq!(history.lines().count(), 3, "{history}");
     assert!(
-        history.lines().all(|line| line.contains(" done ")),
+        history.lines().all(|line| line.contains(" completed ")),
         "{history}"
     );
 
@@ -749,7 +749,7 @@ fn a_killed_run_is_interrupted_and_keeps_finished_results() {
     let history = stdout(&flowcanvas(&["runs"], &file));
     let last = history.lines().nth(1).unwrap_or_default();
     assert!(
-        last.contains(" done ") && last.contains("(resume of #1)"),
+        last.contains(" completed ") && last.contains("(resume of #1)"),
         "{history}"
     );
     let output = flowcanvas(&["resume"], &file);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use flowcanvas::exec::{Engine, Event, RunRequest, RunStatus};
+use flowcanvas::exec::{Engine, Event, RunRequest, RunState};
 use flowcanvas::model::{Flow, NodeId};
 use flowcanvas::nodes::Registry;
 use flowcanvas::plan::{find_loops, plan, PlanError, RunMode, Scope};
@@ -190,7 +190,7 @@ proptest! {
         prop_assert_eq!(started, planned);
         match events.last() {
             Some(Event::RunFinished { status, counts, .. }) => {
-                prop_assert_eq!(*status, RunStatus::Done);
+                prop_assert_eq!(*status, RunState::Completed);
                 prop_assert_eq!(counts.succeeded, dag.names.len());
             }
             other => return Err(TestCaseError::fail(format!("unexpected {other:?}"))),
@@ -236,7 +236,7 @@ proptest! {
         let events = events_until_finished(&mut engine);
         let done = matches!(
             events.last(),
-            Some(Event::RunFinished { status: RunStatus::Done, .. })
+            Some(Event::RunFinished { status: RunState::Completed, .. })
         );
         prop_assert!(done, "the parallel run finished");
         prop_assert_eq!(outcome(&events), sequential);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flowcanvas::exec::{Engine, EngineOptions, Event, NodeStatus, RunRequest, RunStatus};
+use flowcanvas::exec::{Engine, EngineOptions, Event, NodeStatus, RunRequest, RunState};
 use flowcanvas::model::{Node, NodeId, Value};
 use flowcanvas::nodes::Registry;
 use flowcanvas::plan::{RunMode, Scope};
@@ -21,7 +21,7 @@ fn request(flow: flowcanvas::model::Flow, dir: &Path) -> RunRequest {
     RunRequest::new(Arc::new(flow), dir)
 }
 
-fn finished(events: &[Event]) -> (RunStatus, String, Vec<(String, NodeStatus)>) {
+fn finished(events: &[Event]) -> (RunState, String, Vec<(String, NodeStatus)>) {
     match events.last() {
         Some(Event::RunFinished {
             status,
@@ -104,7 +104,7 @@ fn a_run_streams_its_events_in_order() {
         Some("Hi name")
     );
     let (status, summary, nodes) = finished(&events);
-    assert_eq!(status, RunStatus::Done);
+    assert_eq!(status, RunState::Completed);
     assert!(
         summary.starts_with("Flow complete: 2 succeeded"),
         "{summary}"
@@ -161,7 +161,7 @@ fn a_failure_skips_its_dependents_and_independent_branches_finish() {
         "{skips:?}"
     );
     let (status, summary, nodes) = finished(&events);
-    assert_eq!(status, RunStatus::Partial);
+    assert_eq!(status, RunState::Failed);
     assert!(
         summary.starts_with("Flow finished with problems: 2 succeeded, 1 failed, 2 skipped"),
         "{summary}"
@@ -175,7 +175,7 @@ fn nothing_succeeding_is_a_failed_run() {
     let mut engine = engine();
     engine.submit(request(flow(vec![shell("bad", "exit 1")], &[]), dir.path()));
     let (status, _, _) = finished(&events_until_finished(&mut engine));
-    assert_eq!(status, RunStatus::Failed);
+    assert_eq!(status, RunState::Failed);
 }
 
 #[test]
@@ -195,12 +195,12 @@ fn a_panicking_node_fails_and_the_executor_lives_on() {
             Some("the node crashed: boom in a test node"),
             "{kind}"
         );
-        assert_eq!(finished(&events).0, RunStatus::Partial, "{kind}");
+        assert_eq!(finished(&events).0, RunState::Failed, "{kind}");
     }
     engine.submit(request(flow(vec![text("after")], &[]), dir.path()));
     assert_eq!(
         finished(&events_until_finished(&mut engine)).0,
-        RunStatus::Done
+        RunState::Completed
     );
 }
 
@@ -240,7 +240,7 @@ fn stop_kills_a_long_shell_command_and_its_children_promptly() {
         stopped_at.elapsed()
     );
     let (status, summary, nodes) = finished(&events);
-    assert_eq!(status, RunStatus::Cancelled);
+    assert_eq!(status, RunState::Cancelled);
     assert!(summary.starts_with("Flow stopped"), "{summary}");
     assert!(
         nodes
@@ -275,7 +275,7 @@ fn stop_interrupts_a_delay() {
     let stopped_at = Instant::now();
     engine.stop();
     let (status, _, _) = finished(&events_until_finished(&mut engine));
-    assert_eq!(status, RunStatus::Cancelled);
+    assert_eq!(status, RunState::Cancelled);
     assert!(stopped_at.elapsed() < Duration::from_secs(5));
 }
 
@@ -351,7 +351,7 @@ fn write_file_creates_folders_relative_to_the_flow() {
     );
     engine.submit(request(flow, dir.path()));
     let events = events_until_finished(&mut engine);
-    assert_eq!(finished(&events).0, RunStatus::Done);
+    assert_eq!(finished(&events).0, RunState::Completed);
     let written = std::fs::read_to_string(dir.path().join("deep/er/out.txt")).unwrap();
     assert_eq!(written, "content");
 }
@@ -407,7 +407,7 @@ fn missing_mode_runs_only_nodes_without_results_and_their_downstream() {
     engine.submit(request(full, dir.path()).mode(RunMode::Missing));
     let events = events_until_finished(&mut engine);
     assert!(started_order(&events).is_empty());
-    assert_eq!(finished(&events).0, RunStatus::Done);
+    assert_eq!(finished(&events).0, RunState::Completed);
 }
 
 #[test]
@@ -425,7 +425,7 @@ fn a_failed_node_loses_its_result_so_missing_mode_reruns_it() {
     engine.submit(request(flow.clone(), dir.path()));
     assert_eq!(
         finished(&events_until_finished(&mut engine)).0,
-        RunStatus::Failed
+        RunState::Failed
     );
     std::fs::remove_file(&marker).unwrap();
     engine.submit(request(flow, dir.path()).mode(RunMode::Missing));
@@ -547,7 +547,7 @@ fn parallel_steps_overlap_when_allowed() {
         .collect();
     engine.submit(request(flow(nodes, &[]), dir.path()));
     let events = events_until_finished(&mut engine);
-    assert_eq!(finished(&events).0, RunStatus::Done);
+    assert_eq!(finished(&events).0, RunState::Completed);
     let first_finish = events
         .iter()
         .position(|e| matches!(e, Event::NodeFinished { .. }))
@@ -562,7 +562,7 @@ fn parallel_steps_overlap_when_allowed() {
     );
 }
 
-fn queue_of(event: &Event) -> Option<Vec<(u64, flowcanvas::exec::QueueStatus)>> {
+fn queue_of(event: &Event) -> Option<Vec<(u64, RunState)>> {
     match event {
         Event::QueueChanged { items, .. } => {
             Some(items.iter().map(|i| (i.run, i.status)).collect())
@@ -588,7 +588,7 @@ fn events_until(engine: &mut Engine, mut done: impl FnMut(&Event) -> bool) -> Ve
 
 #[test]
 fn the_queue_can_be_reordered_cancelled_paused_and_resumed() {
-    use flowcanvas::exec::{QueueMove, QueueStatus};
+    use flowcanvas::exec::{QueueMove, RunState};
     let dir = tempfile::tempdir().unwrap();
     let mut engine = engine();
     let slow = flow(
@@ -609,7 +609,7 @@ fn the_queue_can_be_reordered_cancelled_paused_and_resumed() {
         &mut engine,
         |e| matches!(e, Event::RunFinished { run, .. } if *run == first),
     );
-    assert!(events.iter().any(|e| matches!(e, Event::RunFinished { run, status: RunStatus::Cancelled, .. } if *run == third)));
+    assert!(events.iter().any(|e| matches!(e, Event::RunFinished { run, status: RunState::Cancelled, .. } if *run == third)));
     let waited = engine.recv_timeout(Duration::from_millis(500));
     let queue_only = waited
         .as_ref()
@@ -637,10 +637,10 @@ fn the_queue_can_be_reordered_cancelled_paused_and_resumed() {
     assert_eq!(
         queue_of(after.last().unwrap()).unwrap(),
         [
-            (third, QueueStatus::Cancelled),
-            (first, QueueStatus::Done),
-            (fourth, QueueStatus::Done),
-            (second, QueueStatus::Done)
+            (third, RunState::Cancelled),
+            (first, RunState::Completed),
+            (fourth, RunState::Completed),
+            (second, RunState::Completed)
         ]
     );
     handle.clear_finished();
@@ -664,7 +664,7 @@ fn cancelling_the_running_item_lets_its_step_finish_and_starts_no_other() {
     engine.handle().cancel(run);
     let events = events_until(&mut engine, |e| matches!(e, Event::RunFinished { .. }));
     let (status, _, nodes) = finished(&events);
-    assert_eq!(status, RunStatus::Cancelled);
+    assert_eq!(status, RunState::Cancelled);
     assert_eq!(
         nodes,
         [
@@ -884,7 +884,7 @@ fn a_kind_limit_caps_how_many_steps_of_that_kind_run_at_once() {
     let mut engine = engine();
     engine.submit(request(flow, dir.path()));
     let events = events_until_finished(&mut engine);
-    assert_eq!(finished(&events).0, RunStatus::Done);
+    assert_eq!(finished(&events).0, RunState::Completed);
     let counts = std::fs::read_to_string(dir.path().join("counts")).unwrap();
     let most = counts
         .split_whitespace()
@@ -991,7 +991,7 @@ fn batch_items_count_one_by_one_against_their_kind_limit() {
     let mut engine = engine();
     engine.submit(request(flow.clone(), dir.path()));
     let events = events_until_finished(&mut engine);
-    assert_eq!(finished(&events).0, RunStatus::Done, "{events:?}");
+    assert_eq!(finished(&events).0, RunState::Completed, "{events:?}");
     let most = |dir: &Path| {
         std::fs::read_to_string(dir.join("counts"))
             .unwrap()
@@ -1007,6 +1007,6 @@ fn batch_items_count_one_by_one_against_their_kind_limit() {
     flow.settings.kind_limits.clear();
     engine.submit(request(flow, dir.path()));
     let events = events_until_finished(&mut engine);
-    assert_eq!(finished(&events).0, RunStatus::Done);
+    assert_eq!(finished(&events).0, RunState::Completed);
     assert!(most(dir.path()) > 2, "more than two without the limit");
 }

@@ -10,7 +10,7 @@ use flowcanvas::app::{FlowcanvasApp, StartOptions};
 use flowcanvas::model::NodeId;
 use flowcanvas::plan::Scope;
 use flowcanvas::session::commands::{AppCommand, DrawerTab};
-use flowcanvas::store::{ContinueHow, RecordStatus};
+use flowcanvas::store::{ContinueHow, RunState};
 
 use crate::support::{frame, settle};
 
@@ -182,7 +182,7 @@ fn a_run_killed_mid_way_is_resumed_from_the_app() {
         .unfinished_run()
         .expect("the killed run shows as unfinished")
         .clone();
-    assert_eq!(interrupted.status, RecordStatus::Interrupted);
+    assert_eq!(interrupted.status, RunState::Interrupted);
     assert_eq!(
         result_text(&app, "a", "text").as_deref(),
         Some("first"),
@@ -204,13 +204,13 @@ fn a_run_killed_mid_way_is_resumed_from_the_app() {
         |app| {
             let catalog = &app.session.catalog;
             catalog.runs.len() == 2
-                && catalog.runs[1].status != RecordStatus::Running
+                && catalog.runs[1].status != RunState::Running
                 && catalog.unfinished_run().is_none()
         },
     );
     let catalog = &app.session.catalog;
     let resumed = &catalog.runs[1];
-    assert_eq!(resumed.status, RecordStatus::Done);
+    assert_eq!(resumed.status, RunState::Completed);
     assert_eq!(
         resumed.continues.as_ref().map(|c| (c.run.as_str(), c.how)),
         Some((interrupted.id.as_str(), ContinueHow::Resume))

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use flowcanvas::exec::RunStatus;
+use flowcanvas::exec::RunState;
 use flowcanvas::model::{NodeId, NodeLabels};
 use flowcanvas::plan::{RunMode, Scope};
 use flowcanvas::session::commands::AppCommand;
@@ -71,7 +71,7 @@ fn a_step_waiting_to_retry_shows_its_next_attempt_on_the_node_and_in_the_monitor
         !app.session.run_view.is_running()
     });
     assert!(stopped.elapsed() < Duration::from_secs(10));
-    assert_eq!(app.session.run_view.status, Some(RunStatus::Cancelled));
+    assert_eq!(app.session.run_view.status, Some(RunState::Cancelled));
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn the_run_panel_s_time_limit_ends_the_run_timed_out() {
     app.push(queue(Some(Duration::from_millis(300))));
     frame(&ctx, &mut app);
     frames_until(&ctx, &mut app, "the run times out", |app, _| {
-        app.session.run_view.status == Some(RunStatus::TimedOut)
+        app.session.run_view.status == Some(RunState::TimedOut)
     });
     let summary = app.session.run_view.summary.clone().unwrap_or_default();
     assert!(summary.starts_with("Flow timed out"), "{summary}");

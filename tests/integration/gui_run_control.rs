@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use flowcanvas::app::FlowcanvasApp;
-use flowcanvas::exec::RunStatus;
+use flowcanvas::exec::RunState;
 use flowcanvas::model::NodeId;
 use flowcanvas::plan::{RunMode, Scope};
 use flowcanvas::session::commands::AppCommand;
@@ -113,7 +113,7 @@ fn pause_resume_and_cancel_from_the_monitor_hold_back_and_end_the_run() {
         !app.session.run_view.is_running()
     });
     let view = &app.session.run_view;
-    assert_eq!(view.status, Some(RunStatus::Cancelled));
+    assert_eq!(view.status, Some(RunState::Cancelled));
     assert_eq!(
         status(&app, "b"),
         NodeStatus::Succeeded,
@@ -178,7 +178,7 @@ fn the_running_item_of_the_queue_has_the_same_controls() {
         !app.session.run_view.is_running()
     });
     let view = &app.session.run_view;
-    assert_eq!(view.status, Some(RunStatus::Cancelled));
+    assert_eq!(view.status, Some(RunState::Cancelled));
     assert_eq!(
         status(&app, "a"),
         NodeStatus::Cancelled,

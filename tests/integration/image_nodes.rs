@@ -1,7 +1,7 @@
 //! Image nodes end to end: generate, transform, save in each format, load back; and their
 //! failures.
 
-use flowcanvas::exec::{Event, RunStatus};
+use flowcanvas::exec::{Event, RunState};
 use flowcanvas::model::{ImageData, Value};
 
 use crate::support::*;
@@ -54,7 +54,7 @@ fn a_generated_image_goes_through_every_operation_and_back_from_disk() {
         matches!(
             events.last(),
             Some(Event::RunFinished {
-                status: RunStatus::Done,
+                status: RunState::Completed,
                 ..
             })
         ),

@@ -84,7 +84,7 @@ fn a_failure_takes_the_fail_branch_and_a_handled_failure_completes_the_run() {
         Some("cleaned [none]")
     );
     let last = events.last().unwrap();
-    assert_eq!(last["status"], "done");
+    assert_eq!(last["status"], "completed");
     let summary = last["summary"].as_str().unwrap();
     assert!(summary.starts_with("Flow complete"), "{summary}");
     assert!(
@@ -113,7 +113,7 @@ fn a_success_takes_the_pass_branch_and_skips_the_failure_branch_without_a_proble
     let cleanup = text_output(&events, "cleanup").unwrap();
     assert!(cleanup.contains(r#""a": 1"#), "{cleanup}");
     let last = events.last().unwrap();
-    assert_eq!(last["status"], "done");
+    assert_eq!(last["status"], "completed");
     assert!(last["summary"]
         .as_str()
         .unwrap()
@@ -128,7 +128,7 @@ fn an_unhandled_failure_still_fails_the_run_even_with_a_cleanup_step() {
     assert_eq!(code, Some(1), "{events:?}");
     assert_eq!(status_of(&events, "cleanup"), "succeeded");
     let last = events.last().unwrap();
-    assert_eq!(last["status"], "partial");
+    assert_eq!(last["status"], "failed");
     assert_eq!(last["counts"]["handled"], 0);
 }
 

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunStatus};
+use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunState};
 use flowcanvas::model::{Retry, RetryOn};
 
 use crate::local_server::{respond, LocalServer, Received};
@@ -73,7 +73,7 @@ fn http_flow(path: &str, retry: &str) -> String {
     )
 }
 
-fn status(events: &[Event]) -> RunStatus {
+fn status(events: &[Event]) -> RunState {
     match events.last() {
         Some(Event::RunFinished { status, .. }) => *status,
         other => panic!("no run_finished: {other:?}"),
@@ -117,7 +117,7 @@ fn an_http_step_that_fails_twice_with_503_succeeds_on_its_third_attempt() {
         "Retry(attempts: 4, delay_ms: 50, factor: 2.0, max_delay_ms: 1000, on: [Http5xx])",
     );
     let events = run_ron(&text, dir.path());
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     let retries = retrying(&events);
     let attempts: Vec<(u32, u32, u64)> = retries.iter().map(|r| (r.0, r.1, r.2)).collect();
     assert_eq!(attempts, [(2, 4, 50), (3, 4, 100)]);
@@ -140,7 +140,7 @@ fn retry_after_from_a_429_sets_the_wait() {
         "Retry(attempts: 3, delay_ms: 10, on: [Http429])",
     );
     let events = run_ron(&text, dir.path());
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     let retries = retrying(&events);
     assert_eq!(retries.len(), 1, "{retries:?}");
     assert_eq!(retries[0].2, 1000);
@@ -160,7 +160,7 @@ fn a_failure_outside_the_chosen_causes_is_not_retried() {
         "Retry(attempts: 4, delay_ms: 10, on: [Http5xx, Http429, Timeout])",
     );
     let events = run_ron(&text, dir.path());
-    assert_eq!(status(&events), RunStatus::Failed);
+    assert_eq!(status(&events), RunState::Failed);
     assert!(retrying(&events).is_empty(), "{events:#?}");
 }
 
@@ -178,7 +178,7 @@ fn backoff_waits_grow_by_the_factor_measured_from_events() {
     let mut engine = Engine::start(test_registry()).unwrap();
     engine.submit(RunRequest::new(Arc::new(flow(vec![node], &[])), dir.path()));
     let events = events_until_finished(&mut engine);
-    assert_eq!(status(&events), RunStatus::Failed);
+    assert_eq!(status(&events), RunState::Failed);
     let retries = retrying(&events);
     let waits: Vec<u64> = retries.iter().map(|r| r.2).collect();
     assert_eq!(waits, [100, 300]);
@@ -213,7 +213,7 @@ fn a_shell_step_that_fails_twice_then_succeeds_keeps_every_error_in_its_record()
     let request = RunRequest::new(Arc::new(flow(vec![node], &[])), dir.path()).store(Some(store));
     engine.submit(request);
     let events = events_until_finished(&mut engine);
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     assert_eq!(retrying(&events).len(), 2);
     let store = flowcanvas::store::Store::at(dir.path().join("x.flow.d"));
     let record = store.runs().0.pop().unwrap();
@@ -271,7 +271,7 @@ fn stop_during_a_backoff_wait_ends_the_run_at_once() {
         asked.elapsed() < Duration::from_secs(10),
         "waited out the backoff"
     );
-    assert_eq!(status(&events), RunStatus::Cancelled);
+    assert_eq!(status(&events), RunState::Cancelled);
     assert!(
         events
             .iter()
@@ -296,7 +296,7 @@ fn cancel_during_a_backoff_wait_ends_the_run_at_once_without_a_new_attempt() {
         asked.elapsed() < Duration::from_secs(10),
         "waited out the backoff"
     );
-    assert_eq!(status(&events), RunStatus::Cancelled);
+    assert_eq!(status(&events), RunState::Cancelled);
     assert!(
         !events
             .iter()
@@ -325,7 +325,7 @@ fn a_flow_setting_gives_every_node_of_a_kind_a_policy() {
         server().base
     );
     let events = run_ron(&text, dir.path());
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     assert_eq!(retrying(&events).len(), 1);
 }
 
@@ -343,7 +343,7 @@ fn batch_items_retry_one_by_one_with_the_node_s_policy() {
         edges: ["items.items -> each.stdin"],
     )"#;
     let events = run_ron(text, dir.path());
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     assert!(retrying(&events).is_empty(), "items retry inside the step");
     let said: String = events
         .iter()
@@ -438,7 +438,7 @@ fn stop_during_a_batch_item_s_backoff_wait_ends_the_run_at_once() {
         asked.elapsed() < Duration::from_secs(10),
         "waited out the backoff"
     );
-    assert_eq!(status(&events), RunStatus::Cancelled);
+    assert_eq!(status(&events), RunState::Cancelled);
 }
 
 #[test]
@@ -453,7 +453,7 @@ fn cancel_during_a_batch_item_s_backoff_wait_ends_the_items_without_a_new_attemp
         asked.elapsed() < Duration::from_secs(10),
         "waited out the backoff"
     );
-    assert_eq!(status(&events), RunStatus::Cancelled);
+    assert_eq!(status(&events), RunState::Cancelled);
     let said: String = events
         .iter()
         .filter_map(|e| match e {
@@ -513,7 +513,7 @@ fn a_retried_step_s_fail_wire_fires_only_after_its_last_attempt() {
     let dir = tempfile::tempdir().unwrap();
     let events = run_ron(&text(3), dir.path());
     assert_eq!(retrying(&events).len(), 2);
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     assert!(crate::support::output(&events, "notify", "text").is_none());
     // Two attempts: both fail, and only then does the failure branch run, once.
     let dir = tempfile::tempdir().unwrap();

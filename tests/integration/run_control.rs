@@ -6,9 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flowcanvas::exec::{Engine, Event, RunId, RunRequest, RunStatus};
+use flowcanvas::exec::{Engine, Event, RunId, RunRequest, RunState};
 use flowcanvas::model::{Flow, Node};
-use flowcanvas::store::{RecordStatus, Store};
+use flowcanvas::store::Store;
 
 use crate::support::{events_until_finished, flow, test_registry};
 
@@ -65,7 +65,7 @@ fn finished_node(event: &Event, id: &str) -> bool {
     matches!(event, Event::NodeFinished { node, .. } if node.as_str() == id)
 }
 
-fn run_end(events: &[Event]) -> (RunStatus, String) {
+fn run_end(events: &[Event]) -> (RunState, String) {
     match events.last() {
         Some(Event::RunFinished {
             status, summary, ..
@@ -104,7 +104,7 @@ fn pause_lets_the_running_step_finish_and_starts_nothing_until_resumed() {
         matches!(events.first(), Some(Event::RunResumed { .. })),
         "{events:?}"
     );
-    assert_eq!(run_end(&events).0, RunStatus::Done);
+    assert_eq!(run_end(&events).0, RunState::Completed);
     assert_eq!(logged(dir.path()), ["a", "b", "c", "d"]);
 }
 
@@ -139,7 +139,7 @@ fn cancel_lets_running_steps_finish_and_cancels_the_ones_not_started() {
     }
     assert!(!events.iter().any(|e| started(e, "c") || started(e, "d")));
     let (status, summary) = run_end(&events);
-    assert_eq!(status, RunStatus::Cancelled);
+    assert_eq!(status, RunState::Cancelled);
     assert!(
         summary.starts_with("Flow cancelled: 2 succeeded, 2 cancelled"),
         "{summary}"
@@ -147,7 +147,7 @@ fn cancel_lets_running_steps_finish_and_cancels_the_ones_not_started() {
     drop(engine);
     let (runs, _) = Store::for_flow(&file).runs();
     let record = runs.last().unwrap();
-    assert_eq!(record.status, RecordStatus::Cancelled);
+    assert_eq!(record.status, RunState::Cancelled);
     let note = |id: &str| {
         record
             .nodes
@@ -177,7 +177,7 @@ fn stop_kills_the_running_steps_now() {
         );
     }
     let (status, summary) = run_end(&events);
-    assert_eq!(status, RunStatus::Cancelled);
+    assert_eq!(status, RunState::Cancelled);
     assert!(
         summary.starts_with("Flow stopped: 4 cancelled"),
         "{summary}"
@@ -213,7 +213,7 @@ fn a_paused_run_can_be_cancelled_or_stopped_and_a_cancelled_one_is_not_resumed()
         "{events:?}"
     );
     let (status, summary) = run_end(&events);
-    assert_eq!(status, RunStatus::Cancelled);
+    assert_eq!(status, RunState::Cancelled);
     assert!(
         summary.starts_with("Flow cancelled: 1 succeeded, 3 cancelled"),
         "{summary}"
@@ -248,19 +248,13 @@ fn the_queue_shows_the_running_run_paused_then_cancelling() {
     let events = until(&mut engine, "queue change", |e| {
         matches!(e, Event::QueueChanged { .. })
     });
-    assert_eq!(
-        status_of(&events),
-        Some(flowcanvas::exec::QueueStatus::Paused)
-    );
+    assert_eq!(status_of(&events), Some(RunState::Paused));
     engine.handle().cancel(run);
     let events = until(&mut engine, "queue change", |e| {
         matches!(e, Event::QueueChanged { .. })
     });
-    assert_eq!(
-        status_of(&events),
-        Some(flowcanvas::exec::QueueStatus::Cancelling)
-    );
+    assert_eq!(status_of(&events), Some(RunState::Cancelling));
     open_gate(dir.path(), "a");
     let events = events_until_finished(&mut engine);
-    assert_eq!(run_end(&events).0, RunStatus::Cancelled);
+    assert_eq!(run_end(&events).0, RunState::Cancelled);
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flowcanvas::check::validate;
-use flowcanvas::exec::{Engine, Event, RunRequest, RunStatus};
+use flowcanvas::exec::{Engine, Event, RunRequest, RunState};
 use flowcanvas::model::{Flow, Node};
 use flowcanvas::nodes::Registry;
 use flowcanvas::plan::{find_loops, plan, RunMode, Scope};
@@ -58,7 +58,7 @@ fn validate_plan_and_run_a_million_node_chain_without_stack_overflow() {
             Err(err) => panic!("no event: {err}"),
         }
     };
-    assert_eq!(finished.0, RunStatus::Done);
+    assert_eq!(finished.0, RunState::Completed);
     assert_eq!(finished.1.succeeded, NODES);
 }
 

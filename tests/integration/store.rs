@@ -74,7 +74,7 @@ fn concurrent_runs_keep_every_result() {
     }
     let (runs, _) = store.runs();
     assert_eq!(runs.len(), PROCESSES * ROUNDS, "every run is recorded");
-    assert!(runs.iter().all(|r| r.status.label() == "done"));
+    assert!(runs.iter().all(|r| r.status.label() == "completed"));
     let (results, problems) = store.load_results();
     assert!(problems.is_empty(), "{problems:?}");
     let active_runs: Vec<&str> = NODES

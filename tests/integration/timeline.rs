@@ -147,7 +147,7 @@ fn timeline_trace_of_a_parallel_run_has_overlapping_lanes_titles_and_statuses() 
         [(1, "lane 1".to_owned()), (2, "lane 2".to_owned())]
     );
     assert_eq!(trace["otherData"]["run_number"], 1);
-    assert_eq!(trace["otherData"]["status"], "done");
+    assert_eq!(trace["otherData"]["status"], "completed");
 
     // `#1`, the run's id and no RUN at all (the latest) name the same run; `-` writes the
     // same trace to standard output.

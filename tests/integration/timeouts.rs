@@ -5,13 +5,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunStatus};
+use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunState};
 use flowcanvas::model::{Retry, RetryOn};
 
 use crate::cli::{flowcanvas, json_lines};
 use crate::support::{events_until_finished, failure, flow, read_pid, shell, test_registry};
 
-fn finished(events: &[Event]) -> (RunStatus, String, Vec<(String, NodeStatus)>) {
+fn finished(events: &[Event]) -> (RunState, String, Vec<(String, NodeStatus)>) {
     match events.last() {
         Some(Event::RunFinished {
             status,
@@ -56,7 +56,7 @@ fn a_step_past_its_time_limit_is_killed_and_fails_timed_out() {
         "waited for the sleep"
     );
     assert_eq!(failure(&events, "slow"), "timed out after 300 ms");
-    assert_eq!(finished(&events).0, RunStatus::Failed);
+    assert_eq!(finished(&events).0, RunState::Failed);
     let deadline = Instant::now() + Duration::from_secs(5);
     while !gone(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
@@ -103,7 +103,7 @@ fn a_run_past_its_time_limit_stops_running_steps_and_cancels_the_rest() {
     assert!(took >= Duration::from_millis(250), "ended after {took:?}");
     assert!(took < Duration::from_secs(20), "waited for the sleep");
     let (status, summary, nodes) = finished(&events);
-    assert_eq!(status, RunStatus::TimedOut);
+    assert_eq!(status, RunState::TimedOut);
     assert!(summary.starts_with("Flow timed out"), "{summary}");
     assert_eq!(
         nodes,
@@ -204,5 +204,5 @@ fn a_fail_wire_routes_around_a_step_that_found_no_slot() {
         .to_text();
     assert!(said.contains("no slot within 200 ms"), "{said}");
     let (status, summary, _) = finished(&events);
-    assert_eq!(status, RunStatus::Done, "a handled failure: {summary}");
+    assert_eq!(status, RunState::Completed, "a handled failure: {summary}");
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunStatus};
+use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunState};
 use flowcanvas::model::Value;
 use serde_json::json;
 
@@ -88,7 +88,7 @@ fn run(text: &str, dir: &Path) -> Vec<Event> {
     run_ron(&text.replace("{base}", &server().base), dir)
 }
 
-fn status(events: &[Event]) -> RunStatus {
+fn status(events: &[Event]) -> RunState {
     match events.last() {
         Some(Event::RunFinished { status, .. }) => *status,
         other => panic!("no run_finished: {other:?}"),
@@ -106,7 +106,7 @@ fn http_json_goes_through_pick_and_template() {
         ], edges: ["get.json -> pick.json", "pick.text -> say.name"])"#,
         dir.path(),
     );
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     assert_eq!(output(&events, "get", "status"), Some(Value::Number(200.0)));
     assert_eq!(
         output(&events, "say", "text"),
@@ -149,7 +149,7 @@ fn a_json_body_is_sent_as_json_with_the_headers() {
         ], edges: ["doc.json -> post.body"])"#,
         dir.path(),
     );
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     let Some(Value::Json(echo)) = output(&events, "post", "json") else {
         panic!("no json output")
     };
@@ -193,7 +193,7 @@ fn timeouts_refusals_and_stop_end_a_request_clearly() {
     }
     engine.stop();
     let events = events_until_finished(&mut engine);
-    assert_eq!(status(&events), RunStatus::Cancelled);
+    assert_eq!(status(&events), RunState::Cancelled);
     assert!(events
         .iter()
         .any(|e| matches!(e, Event::NodeCancelled { node, .. } if node.as_str() == "slow")));
@@ -210,7 +210,7 @@ fn llm_tokens_stream_in_and_the_seed_is_sent() {
         ], edges: ["ask.text -> llm.prompt", "seed.seed -> llm.seed"])"#,
         dir.path(),
     );
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     let streamed: Vec<String> = events
         .iter()
         .filter_map(|e| match e {
@@ -268,7 +268,7 @@ fn the_api_key_comes_from_the_environment_and_is_never_stored() {
             .store(Some(flowcanvas::store::Store::for_flow(&file))),
     );
     let events = events_until_finished(&mut engine);
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     assert_eq!(
         output(&events, "llm", "text"),
         Some(Value::Text("You said: key test".into()))
@@ -373,6 +373,6 @@ fn a_file_read_parsed_and_scripted() {
         ], edges: ["read.content -> parse.text", "parse.json -> sum.doc"])"#,
         dir.path(),
     );
-    assert_eq!(status(&events), RunStatus::Done, "{events:#?}");
+    assert_eq!(status(&events), RunState::Completed, "{events:#?}");
     assert_eq!(output(&events, "sum", "result"), Some(Value::Number(12.0)));
 }
