@@ -294,6 +294,31 @@ impl HumanOutput {
                 self.line(&self.paint("33", &text));
             }
             Event::RunResumed { .. } => self.line(&self.paint("36", "  ▶ Resumed")),
+            Event::CheckpointReached {
+                node,
+                message,
+                previous,
+                ..
+            } => {
+                let after = previous
+                    .as_ref()
+                    .map(|p| format!(" (after {})", self.name(p)))
+                    .unwrap_or_default();
+                let text = format!(
+                    "  ⏸ Checkpoint before {}{after}: {message}",
+                    self.name(node)
+                );
+                self.line(&self.paint("1;35", &text));
+            }
+            Event::Decided { decision, .. } => {
+                let mark = match decision.verdict {
+                    crate::model::Verdict::Approve => "✔",
+                    crate::model::Verdict::Reject => "✋",
+                    crate::model::Verdict::Skip => "↷",
+                };
+                let text = format!("  {mark} {}", decision.describe(&self.name(&decision.node)));
+                self.line(&self.paint("36", &text));
+            }
             Event::RunCancelling { running, .. } => {
                 let text = format!(
                     "  ■ Cancelling: {running} running step{} finish, the rest will not start",

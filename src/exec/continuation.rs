@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use super::engine::RunRequest;
 use crate::check::apply_inputs;
-use crate::model::{Flow, NodeId};
+use crate::model::{Flow, NodeId, NodeLabels, Verdict};
 use crate::nodes::Registry;
 use crate::plan::{Plan, RunMode};
-use crate::store::{Continuation, ContinueHow, NodeHistory, RunRecord, RunState, Store};
+use crate::store::{
+    Continuation, ContinueHow, Decision, NodeHistory, RunRecord, RunState, Store, Waiting,
+};
 
 /// Why a run cannot be continued.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -21,6 +23,12 @@ pub enum ContinueError {
     /// It is still running (in this process or another).
     #[error("run {0} is still running")]
     StillRunning(String),
+    /// It is not paused at a checkpoint.
+    #[error("run {0} is not waiting for a decision (it is {1})")]
+    NotWaiting(String, &'static str),
+    /// The store could not be written.
+    #[error("{0}")]
+    Store(String),
     /// Its input values no longer fit the flow.
     #[error("run {run}'s inputs no longer fit the flow: {problems}")]
     Inputs {
@@ -90,6 +98,85 @@ pub fn continue_run(
         how,
     });
     Ok(request)
+}
+
+/// What a decision at a parked run's checkpoint leads to.
+#[derive(Debug)]
+pub enum Decided {
+    /// Approve or skip: the run goes on, under its own record, when this request runs.
+    Continue(Box<RunRequest>),
+    /// Reject: the run ended rejected; this is its record as written.
+    Rejected(Box<RunRecord>),
+}
+
+/// Applies a person's `verdict` (with `comment`) to `record`, a run parked at a
+/// checkpoint: the one path the app and `flowcanvas decide` share. Reject ends the run
+/// (its record is rewritten at once, the decision in it); approve and skip give the
+/// request that continues it (submit it to an engine; its record gets the decision when it
+/// starts). `histories` and the rest are as for [`continue_run`].
+#[allow(clippy::too_many_arguments)]
+pub fn decide(
+    flow: &Flow,
+    registry: &Registry,
+    record: &RunRecord,
+    histories: &BTreeMap<NodeId, NodeHistory>,
+    verdict: Verdict,
+    comment: &str,
+    base_dir: impl Into<PathBuf>,
+    store: &Store,
+) -> Result<Decided, ContinueError> {
+    let node = match (&record.waiting, record.status) {
+        (Some(Waiting::Checkpoint { node, .. }), RunState::Paused) => node.clone(),
+        _ => {
+            return Err(ContinueError::NotWaiting(
+                record.id.clone(),
+                record.status.label(),
+            ))
+        }
+    };
+    let decision = Decision::now(node, verdict, comment);
+    if verdict == Verdict::Reject {
+        let mut rejected = record.clone();
+        let title = NodeLabels::of(flow).quoted(&decision.node);
+        rejected.summary = Some(match decision.comment.as_str() {
+            "" => format!("Flow rejected at {title}"),
+            comment => format!("Flow rejected at {title}: {comment}"),
+        });
+        for line in rejected.nodes.iter_mut().filter(|n| n.status.is_none()) {
+            line.status = Some(crate::status::NodeStatus::Cancelled);
+            line.note = Some("not started: the run was rejected at a checkpoint".to_owned());
+        }
+        rejected.status = RunState::Rejected;
+        rejected.waiting = None;
+        rejected.finished_at_ms = Some(crate::store::now_ms());
+        rejected.decisions.push(decision);
+        store
+            .write_run(&rejected)
+            .map_err(|problem| ContinueError::Store(problem.to_string()))?;
+        return Ok(Decided::Rejected(Box::new(rejected)));
+    }
+    let mut request = continue_run(
+        flow,
+        registry,
+        record,
+        histories,
+        ContinueHow::Resume,
+        base_dir,
+        Some(store.clone()),
+    )?;
+    request.continues = None;
+    request.checkpoints = record.checkpoints;
+    request.decisions = vec![decision];
+    request.resumes = Some(Box::new(record.clone()));
+    Ok(Decided::Continue(Box::new(request)))
+}
+
+/// The latest run parked at a checkpoint, or the run named `wanted` (as [`pick_run`]).
+pub fn pick_parked<'a>(runs: &'a [RunRecord], wanted: Option<&str>) -> Option<&'a RunRecord> {
+    match wanted {
+        Some(_) => pick_run(runs, wanted),
+        None => runs.iter().rev().find(|r| r.status == RunState::Paused),
+    }
 }
 
 /// The steps of `record` that run afresh when it is continued `how`, given those that
@@ -204,6 +291,9 @@ mod tests {
             summary: None,
             continues: None,
             restricted: false,
+            checkpoints: Default::default(),
+            decisions: Vec::new(),
+            waiting: None,
         }
     }
 

@@ -13,10 +13,10 @@ use super::channel::{event_channel, EventStream, Waker};
 use super::events::{Event, RunId};
 use super::executor::Executor;
 use super::queue::QueueMove;
-use crate::model::{Flow, NodeId, ParamValue};
+use crate::model::{CheckpointMode, Flow, NodeId, ParamValue};
 use crate::nodes::Registry;
 use crate::plan::{RunMode, Scope};
-use crate::store::{Continuation, Store};
+use crate::store::{Continuation, Decision, RunRecord, Store};
 
 /// What to run: a snapshot of the flow, the scope and the mode.
 #[derive(Clone, Debug)]
@@ -68,6 +68,17 @@ pub struct RunRequest {
     /// The run's time limit: past it running steps are stopped, the rest cancelled, and the
     /// run ends timed out. `None` uses the flow's `settings.timeout_ms` (else no limit).
     pub timeout: Option<Duration>,
+    /// Which steps stop for a person's decision before they run (see
+    /// [`crate::model::CheckpointMode`]). A run with a checkpoint among its steps runs one
+    /// step at a time, whatever its parallelism.
+    pub checkpoints: CheckpointMode,
+    /// Decisions made at this run's checkpoints before it (re)started: each step named
+    /// runs (approve) or is skipped (skip) without stopping again. Recorded in the run's
+    /// record.
+    pub decisions: Vec<Decision>,
+    /// The record of a paused run this request continues after a decision: the run goes on
+    /// under the same record (its id, start and earlier steps), rather than a new one.
+    pub resumes: Option<Box<RunRecord>>,
 }
 
 impl RunRequest {
@@ -90,6 +101,9 @@ impl RunRequest {
             max_parallel: None,
             fail_fast: None,
             timeout: None,
+            checkpoints: CheckpointMode::default(),
+            decisions: Vec::new(),
+            resumes: None,
         }
     }
 
@@ -123,6 +137,12 @@ impl RunRequest {
         self
     }
 
+    /// Sets which steps stop for a decision (builder style).
+    pub fn checkpoints(mut self, mode: CheckpointMode) -> Self {
+        self.checkpoints = mode;
+        self
+    }
+
     /// Sets the mode (builder style).
     pub fn mode(mut self, mode: RunMode) -> Self {
         self.mode = mode;
@@ -137,6 +157,8 @@ pub(crate) enum Command {
     Stop,
     Cancel(RunId),
     PauseRun(RunId, bool),
+    /// A decision at the checkpoint the run waits at in place (a run without a store).
+    Decide(RunId, Decision),
     Move(RunId, QueueMove),
     Pause(bool),
     ClearFinished,
@@ -205,6 +227,13 @@ impl EngineHandle {
     /// (`run_paused`). Nothing happens to a run that is not running.
     pub fn pause_run(&self, run: RunId) {
         let _ = self.commands.send(Command::PauseRun(run, true));
+    }
+
+    /// Records a decision at the checkpoint run `run` waits at in place (a run without a
+    /// store; a run with one parks instead, and is continued by submitting
+    /// [`crate::exec::decide`]'s request). Nothing happens to a run not waiting there.
+    pub fn decide(&self, run: RunId, decision: Decision) {
+        let _ = self.commands.send(Command::Decide(run, decision));
     }
 
     /// Lets a paused run go on (`run_resumed`).

@@ -156,6 +156,32 @@ pub enum Event {
         /// How many steps are still running.
         running: usize,
     },
+    /// The run stopped at a checkpoint: it waits for a person to approve, reject or skip
+    /// `node`. With a store the run parks (its record says where; `run_finished` with
+    /// status `paused` follows and the queue moves on); without one it waits in place for
+    /// [`super::EngineHandle::decide`].
+    CheckpointReached {
+        /// The run.
+        run: RunId,
+        /// The step that waits.
+        node: NodeId,
+        /// The checkpoint's message.
+        message: String,
+        /// The step whose result is the context for the decision, if any ran.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous: Option<NodeId>,
+        /// The record of the parked run (`None`: the run waits in place).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record: Option<String>,
+    },
+    /// A decision at a checkpoint was applied: the step runs (approve), is skipped (skip),
+    /// or the run ends rejected (reject).
+    Decided {
+        /// The run.
+        run: RunId,
+        /// The decision, with its step, comment, time and author.
+        decision: crate::store::Decision,
+    },
     /// The result store could not be read or written (the run goes on; the message names
     /// the file).
     StoreProblem {
@@ -210,6 +236,8 @@ impl Event {
             | Event::RunPaused { run, .. }
             | Event::RunResumed { run }
             | Event::RunCancelling { run, .. }
+            | Event::CheckpointReached { run, .. }
+            | Event::Decided { run, .. }
             | Event::StoreProblem { run, .. }
             | Event::RunFinished { run, .. } => *run,
         }
@@ -227,6 +255,10 @@ pub enum Ending {
     Cancelled,
     /// The run's time limit passed: running steps were killed, the rest never started.
     TimedOut,
+    /// Parked at a checkpoint: the steps not started wait for a decision.
+    Parked,
+    /// Rejected at a checkpoint: the steps not started never will.
+    Rejected,
 }
 
 pub use crate::status::NodeStatus;

@@ -28,6 +28,7 @@ use crate::plan::{Plan, Scope};
 use crate::store::{Store, StoreProblem};
 
 mod attempts;
+mod checkpoints;
 mod limits;
 mod outcomes;
 
@@ -64,6 +65,10 @@ enum RunEnd {
     Cancelled,
     /// The run's time limit passed.
     TimedOut,
+    /// Parked at a checkpoint (`ActiveRun::parked_at`): it goes on when someone decides.
+    Parked,
+    /// Rejected at the checkpoint it waited at in place.
+    Rejected,
     Shutdown,
 }
 
@@ -101,10 +106,17 @@ struct ActiveRun {
     notes: Vec<Option<String>>,
     /// Steps skipped because no wire into them fired.
     no_fire: Vec<bool>,
+    /// Steps a person skipped at their checkpoint (a branch not taken, by decision).
+    skipped_by_decision: Vec<bool>,
     /// For a failed step, the first step a fail wire from it started (it handled it).
     handled_by: Vec<Option<usize>>,
     /// Paused: no new step starts until resumed.
     paused: bool,
+    /// The step whose checkpoint the run waits at in place for a decision (a run without
+    /// a store): nothing starts meanwhile.
+    waiting_at: Option<usize>,
+    /// The step whose checkpoint the run parked at (it ends, its record waiting).
+    parked_at: Option<usize>,
     /// Cancelled gracefully: no new step starts; once the running steps end, the rest are
     /// cancelled.
     cancelling: bool,
@@ -199,7 +211,7 @@ impl Executor {
             }
             Command::Stop => return active.map(|_| RunEnd::Stopped),
             // Only the running run can be paused (handled while it runs).
-            Command::PauseRun(..) => return None,
+            Command::PauseRun(..) | Command::Decide(..) => return None,
             Command::Cancel(id) => match self.queue.cancel(id) {
                 Cancelled::Running => return Some(RunEnd::Stopped),
                 Cancelled::NotFound => return None,
@@ -445,6 +457,13 @@ impl Executor {
             plan: plan.clone(),
             seeds,
         });
+        // A run continued after a decision says which, before its steps go on.
+        for decision in (request.decisions.iter()).filter(|_| request.resumes.is_some()) {
+            self.sink.emit(Event::Decided {
+                run: id,
+                decision: decision.clone(),
+            });
+        }
         for skipped in &plan.skipped {
             self.sink.emit(Event::NodeSkipped {
                 run: id,
@@ -472,8 +491,13 @@ impl Executor {
         if matches!(end, RunEnd::Stopped | RunEnd::Shutdown | RunEnd::TimedOut) {
             self.cancel_remaining(run);
         }
+        if matches!(end, RunEnd::Rejected) {
+            self.reject_unstarted(run);
+        }
         let ending = match end {
             RunEnd::Finished => Ending::Finished,
+            RunEnd::Parked => Ending::Parked,
+            RunEnd::Rejected => Ending::Rejected,
             RunEnd::Cancelled => Ending::Cancelled,
             RunEnd::TimedOut => Ending::TimedOut,
             RunEnd::Stopped | RunEnd::Shutdown => Ending::Stopped,
@@ -491,6 +515,9 @@ impl Executor {
             .or(settings.max_parallel.map(|n| n as usize))
             .unwrap_or(self.max_parallel)
             .max(1);
+        // A run that stops at checkpoints goes one step at a time: when it stops, nothing
+        // else is running, and each decision is made on everything before it.
+        let limit = if run.has_checkpoints() { 1 } else { limit };
         loop {
             let mut deferred = Vec::new();
             while run.running.len() < limit && !run.holds_back() {
@@ -501,6 +528,26 @@ impl Executor {
                     run.attempts.no_slot(step, run.plan.steps[step].kind);
                     deferred.push(Reverse(step));
                     continue;
+                }
+                match run.gate(step) {
+                    checkpoints::Gate::Open => {}
+                    checkpoints::Gate::Skip(reason) => {
+                        run.notes[step] = Some(reason.clone());
+                        run.skipped_by_decision[step] = true;
+                        self.mark_skipped(run, step, &reason);
+                        self.release_dependents(run, step);
+                        continue;
+                    }
+                    checkpoints::Gate::Stop(_) if !run.running.is_empty() => {
+                        run.ready.push(Reverse(step));
+                        break;
+                    }
+                    checkpoints::Gate::Stop(message) => {
+                        match self.stop_at_checkpoint(run, step, message) {
+                            Some(end) => return end,
+                            None => break,
+                        }
+                    }
                 }
                 self.dispatch(run, step);
                 match self.commands.try_recv() {
@@ -597,6 +644,7 @@ impl Executor {
                 }
                 None
             }
+            Command::Decide(id, decision) if id == run.id => self.decide_in_place(run, decision),
             // Pausing a run that is not the running one changes nothing.
             Command::PauseRun(..) => None,
             command => self.queue_command(command, Some(run.id)),
@@ -1058,6 +1106,8 @@ impl Executor {
                 node: step.node.clone(),
                 status: match state {
                     StepState::Ended(status) => *status,
+                    // A parked run's steps not reached yet wait for it to go on.
+                    StepState::Waiting if ending == Ending::Parked => NodeStatus::Queued,
                     // Unreachable once the loop ends; counted as cancelled to stay honest.
                     StepState::Waiting | StepState::Running => NodeStatus::Cancelled,
                 },
@@ -1075,10 +1125,20 @@ impl Executor {
         let handlers = run.count_handling(&mut counts);
         let status = match ending {
             Ending::TimedOut => RunState::TimedOut,
+            Ending::Parked => RunState::Paused,
+            Ending::Rejected => RunState::Rejected,
             _ => counts.status(ending != Ending::Finished),
         };
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
-        let summary = summary_line_for(ending, status, &counts, elapsed_ms, &handlers);
+        let mut summary = summary_line_for(ending, status, &counts, elapsed_ms, &handlers);
+        if let Some(step) = run.parked_at.filter(|_| ending == Ending::Parked) {
+            let at = run.quoted(&run.plan.steps[step].node);
+            summary = summary.replacen(
+                "Flow paused",
+                &format!("Flow paused before {at} for a decision"),
+                1,
+            );
+        }
         if let Some(recorder) = run.recorder.take() {
             let problem = recorder.finish(status, &summary, &nodes);
             self.store_problem(run.id, problem);
@@ -1137,8 +1197,11 @@ impl ActiveRun {
             tripped: None,
             notes: vec![None; count],
             no_fire: vec![false; count],
+            skipped_by_decision: vec![false; count],
             handled_by: vec![None; count],
             paused: false,
+            waiting_at: None,
+            parked_at: None,
             cancelling: false,
             base_dir,
             plan,
@@ -1163,7 +1226,7 @@ impl ActiveRun {
 
     /// Whether no new step may start now: paused, being cancelled, or fail fast tripped.
     fn holds_back(&self) -> bool {
-        self.paused || self.cancelling || self.tripped.is_some()
+        self.paused || self.cancelling || self.tripped.is_some() || self.waiting_at.is_some()
     }
 
     /// Milliseconds from the run's start to now.

@@ -15,7 +15,9 @@ mod seeds;
 
 pub use batch::{batch_len, failed_items, item_outputs};
 pub use channel::{EventStream, Waker};
-pub use continuation::{continue_run, continued_by, fresh_steps, pick_run, ContinueError};
+pub use continuation::{
+    continue_run, continued_by, decide, fresh_steps, pick_parked, pick_run, ContinueError, Decided,
+};
 pub use engine::{Engine, EngineHandle, EngineOptions, RunRequest};
 pub use events::{
     format_duration_ms, summary_line, summary_line_for, Counts, Ending, Event, ItemFailure,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::engine::RunRequest;
-use super::events::{NodeOutcome, RunId, RunState};
+use super::events::{NodeOutcome, NodeStatus, RunId, RunState};
 use crate::model::NodeId;
 use crate::nodes::Outputs;
 use crate::plan::Plan;
@@ -30,6 +30,12 @@ pub struct RunRecorder {
     positions: FxHashMap<NodeId, usize>,
     /// What each step streamed so far, by plan step: standard output and standard error.
     transcripts: FxHashMap<usize, Transcript>,
+    /// For a run continued after a decision: milliseconds from the record's start to this
+    /// part's start (step times count from the record's start).
+    offset_ms: f64,
+    /// For a run continued after a decision: the nodes whose lines the earlier part wrote
+    /// and this part only reuses (their line stays as it was).
+    earlier: rustc_hash::FxHashSet<NodeId>,
 }
 
 /// One step's streams, each capped.
@@ -55,12 +61,42 @@ impl RunRecorder {
             .map(|step| NodeRecord::new(step.node.clone()))
             .collect();
         nodes.extend(plan.skipped.iter().map(|skipped| NodeRecord {
-            status: Some(super::events::NodeStatus::Skipped),
+            status: Some(NodeStatus::Skipped),
             note: Some(skipped.reason.clone()),
             ..NodeRecord::new(skipped.node.clone())
         }));
+        // A run continued after a decision keeps its record: its id, its start, the lines
+        // of the steps its earlier part ended and this part does not run again.
+        let (id, started_at_ms, offset_ms, mut decisions, continues) = match &request.resumes {
+            Some(parked) => (
+                parked.id.clone(),
+                parked.started_at_ms,
+                now_ms().saturating_sub(parked.started_at_ms) as f64,
+                parked.decisions.clone(),
+                parked.continues.clone(),
+            ),
+            None => (
+                format!("{started_at_ms}-{}-{run}", std::process::id()),
+                started_at_ms,
+                0.0,
+                Vec::new(),
+                request.continues.clone(),
+            ),
+        };
+        decisions.extend(request.decisions.iter().cloned());
+        let mut earlier = rustc_hash::FxHashSet::default();
+        if let Some(parked) = &request.resumes {
+            let planned: rustc_hash::FxHashSet<NodeId> =
+                nodes.iter().map(|n| n.node.clone()).collect();
+            for line in &parked.nodes {
+                if line.status.is_some() && !planned.contains(&line.node) {
+                    earlier.insert(line.node.clone());
+                    nodes.push(line.clone());
+                }
+            }
+        }
         let record = RunRecord {
-            id: format!("{started_at_ms}-{}-{run}", std::process::id()),
+            id,
             pid: std::process::id(),
             started_at_ms,
             finished_at_ms: None,
@@ -71,8 +107,11 @@ impl RunRecorder {
             status: RunState::Running,
             nodes,
             summary: None,
-            continues: request.continues.clone(),
+            continues,
             restricted: request.restricted,
+            checkpoints: request.checkpoints,
+            decisions,
+            waiting: None,
         };
         // Live first: a running record without a live run reads as interrupted.
         let live = store
@@ -92,6 +131,8 @@ impl RunRecorder {
             live,
             positions,
             transcripts: FxHashMap::default(),
+            offset_ms,
+            earlier,
         };
         (recorder, problems)
     }
@@ -137,8 +178,8 @@ impl RunRecorder {
     /// plan order, so the step's index is its line's.)
     pub fn step_started(&mut self, step: usize, ready_ms: f64, started_ms: f64) {
         if let Some(record) = self.record.nodes.get_mut(step) {
-            record.ready_ms = Some(ready_ms);
-            record.started_ms = Some(started_ms);
+            record.ready_ms = Some(ready_ms + self.offset_ms);
+            record.started_ms = Some(started_ms + self.offset_ms);
         }
     }
 
@@ -176,6 +217,21 @@ impl RunRecorder {
             .push(text.as_bytes());
     }
 
+    /// Notes what the run, ending now, waits for (a decision at a checkpoint).
+    pub fn set_waiting(&mut self, waiting: crate::store::Waiting) {
+        self.record.waiting = Some(waiting);
+    }
+
+    /// Notes a decision made while the run went on.
+    pub fn decided(&mut self, decision: crate::store::Decision) {
+        self.record.decisions.push(decision);
+    }
+
+    /// The record's id.
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
     /// A failed node no longer has an active result.
     pub fn node_failed(&mut self, node: &NodeId) -> Option<StoreProblem> {
         self.store.clear_active(node, &self.record.id).err()
@@ -202,11 +258,17 @@ impl RunRecorder {
         outcomes: &[NodeOutcome],
     ) -> Option<StoreProblem> {
         for outcome in outcomes {
+            // A step a parked run has not reached yet has no status; a line the earlier
+            // part of a continued run wrote stays as it was.
+            let status = Some(outcome.status).filter(|s| *s != NodeStatus::Queued);
+            if outcome.status == NodeStatus::Reused && self.earlier.contains(&outcome.node) {
+                continue;
+            }
             let position = self.positions.get(&outcome.node).copied();
             match position.and_then(|i| self.record.nodes.get_mut(i)) {
-                Some(record) => record.status = Some(outcome.status),
+                Some(record) => record.status = status,
                 None => self.record.nodes.push(NodeRecord {
-                    status: Some(outcome.status),
+                    status,
                     ..NodeRecord::new(outcome.node.clone())
                 }),
             }

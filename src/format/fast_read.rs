@@ -128,6 +128,7 @@ fn node(scan: &mut Scan<'_>) -> Option<Node> {
             "concurrency" => node.concurrency = option(scan, unsigned)?,
             "retry" => node.retry = option(scan, retry)?,
             "timeout_ms" => node.timeout_ms = option(scan, unsigned64)?,
+            "checkpoint" => node.checkpoint = option(scan, |s| Some(s.string()?.into_owned()))?,
             _ => return None,
         }
         Some(())

@@ -168,6 +168,7 @@ fn node_strategy() -> impl Strategy<Value = Node> {
             proptest::option::of(any::<u32>()),
             proptest::option::of(retry_strategy()),
             proptest::option::of(any::<u64>()),
+            proptest::option::of(text_strategy()),
         ),
     )
         .prop_map(
@@ -183,6 +184,7 @@ fn node_strategy() -> impl Strategy<Value = Node> {
                 concurrency: limits.0,
                 retry: limits.1,
                 timeout_ms: limits.2,
+                checkpoint: limits.3,
             },
         )
 }

@@ -446,6 +446,7 @@ fn retry_policies_and_time_limits_round_trip_and_are_checked_where_written() {
         ],
     });
     node.timeout_ms = Some(30_000);
+    node.checkpoint = Some("Sign off \"before\" the upload".to_owned());
     flow.nodes.push(node);
     flow.nodes.push(Node::new("plain", "text"));
     flow.settings.timeout_ms = Some(600_000);
@@ -458,6 +459,7 @@ fn retry_policies_and_time_limits_round_trip_and_are_checked_where_written() {
         "jitter: 0.1,\n",
         "Exit(1),\n",
         "timeout_ms: Some(30000),\n",
+        "checkpoint: Some(r#\"Sign off \"before\" the upload\"#),\n",
     ] {
         assert!(text.contains(written), "{written:?} in\n{text}");
     }

@@ -100,6 +100,12 @@ pub struct Node {
     /// step is stopped and fails "timed out after …" (`None`: no limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// A checkpoint before the node's step: with the checkpoint mode `marked` (the
+    /// default) a run stops here for a person to approve, reject or skip the step. The text
+    /// is the message they read ("Sign off before the upload"); empty means a plain
+    /// "Approve before this step runs".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
 
 /// How a node appears as an input of the flow (a field of the run form, a `--set` label).
@@ -150,6 +156,7 @@ impl Node {
             concurrency: None,
             retry: None,
             timeout_ms: None,
+            checkpoint: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! the `check` module, one layer up.
 
 mod auto_layout;
+mod checkpoint;
 mod flow;
 mod group;
 mod ids;
@@ -14,6 +15,7 @@ mod types;
 mod value;
 
 pub use auto_layout::place_unplaced;
+pub use checkpoint::{CheckpointMode, Verdict};
 pub use flow::{Edge, Flow, Layout, Node, Outcome, Promotion, FORMAT_VERSION};
 pub use group::{Group, GroupColor};
 pub use ids::{NodeId, PortRef};

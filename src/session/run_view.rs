@@ -148,6 +148,21 @@ impl NodeView {
     }
 }
 
+/// A checkpoint a run stopped at, as the `checkpoint_reached` event told it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Awaiting {
+    /// The run (of this engine) that stopped.
+    pub run: RunId,
+    /// The step that waits.
+    pub node: NodeId,
+    /// The checkpoint's message.
+    pub message: String,
+    /// The step whose result is the context for the decision.
+    pub previous: Option<NodeId>,
+    /// The parked run's record (`None`: the run waits in place, holding the queue).
+    pub record: Option<String>,
+}
+
 /// Run state for the whole canvas.
 #[derive(Default)]
 pub struct RunView {
@@ -168,6 +183,11 @@ pub struct RunView {
     pub held: Option<Held>,
     /// A run that could not start, and why.
     pub rejected: Option<String>,
+    /// The checkpoint a run of this window stopped at, waiting for a decision (it stays
+    /// while later runs go on, until someone decides).
+    pub awaiting: Option<Awaiting>,
+    /// The decisions made in the followed run, in order.
+    pub decisions: Vec<crate::store::Decision>,
     /// The engine's run queue as last reported.
     pub queue: Vec<crate::exec::QueueItem>,
     /// Whether the queue is paused.
@@ -370,6 +390,7 @@ impl RunView {
                 self.status = None;
                 self.held = None;
                 self.rejected = None;
+                self.decisions.clear();
                 for view in self.nodes.values_mut() {
                     view.status = NodeStatus::Idle;
                     view.order = None;
@@ -519,6 +540,37 @@ impl RunView {
                 self.held = Some(Held::Cancelling);
             }
             Event::RunPaused { .. } | Event::RunResumed { .. } | Event::RunCancelling { .. } => {}
+            Event::CheckpointReached {
+                run,
+                node,
+                message,
+                previous,
+                record,
+            } => {
+                self.awaiting = Some(Awaiting {
+                    run: *run,
+                    node: node.clone(),
+                    message: message.clone(),
+                    previous: previous.clone(),
+                    record: record.clone(),
+                });
+                if self.run == Some(*run) && record.is_none() {
+                    self.held = Some(Held::Paused);
+                }
+            }
+            Event::Decided { run, decision } => {
+                if self
+                    .awaiting
+                    .as_ref()
+                    .is_some_and(|a| a.node == decision.node)
+                {
+                    self.awaiting = None;
+                }
+                if self.run == Some(*run) {
+                    self.held = None;
+                    self.decisions.push(decision.clone());
+                }
+            }
             Event::RunFinished {
                 status,
                 summary,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{NodeId, ParamValue};
+use crate::model::{CheckpointMode, NodeId, ParamValue, Verdict};
 use crate::plan::{RunMode, Scope};
 use crate::status::NodeStatus;
 pub use crate::status::RunState;
@@ -172,6 +172,89 @@ pub struct RunRecord {
     /// of it is restricted too. Records written before this field read as unrestricted.
     #[serde(default)]
     pub restricted: bool,
+    /// Which steps stop for a decision (records written before checkpoints read `marked`).
+    #[serde(default)]
+    pub checkpoints: CheckpointMode,
+    /// Every decision made at its checkpoints, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<Decision>,
+    /// What a paused or blocked run waits for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
+}
+
+/// A decision a person made at a checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The step the checkpoint stood before.
+    pub node: NodeId,
+    /// Approve, reject or skip.
+    pub verdict: Verdict,
+    /// What they wrote with it (may be empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// Who: the user name of the process that recorded it (`$USER`), if known.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
+}
+
+impl Decision {
+    /// A decision made now by the user running this process.
+    pub fn now(node: NodeId, verdict: Verdict, comment: impl Into<String>) -> Self {
+        Self {
+            node,
+            verdict,
+            comment: comment.into().trim().to_owned(),
+            at_ms: super::now_ms(),
+            by: std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl Decision {
+    /// The decision for people, `step` naming its step: "Approved Upload (alice): looks
+    /// good".
+    pub fn describe(&self, step: &str) -> String {
+        let verdict = self.verdict.past();
+        let mut line = format!("{}{} {step}", verdict[..1].to_uppercase(), &verdict[1..]);
+        if !self.by.is_empty() {
+            line.push_str(&format!(" ({})", self.by));
+        }
+        if !self.comment.is_empty() {
+            line.push_str(&format!(": {}", self.comment));
+        }
+        line
+    }
+}
+
+/// What a run that ended waiting needs before it can go on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "for", rename_all = "snake_case")]
+pub enum Waiting {
+    /// A decision at the checkpoint before `node` (the run is paused).
+    Checkpoint {
+        /// The step that waits.
+        node: NodeId,
+        /// The checkpoint's message ("Sign off before the upload"), or a default.
+        message: String,
+        /// The step whose result is the context for the decision (the last one the step
+        /// depends on that ran, else the last step that ended before it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous: Option<NodeId>,
+    },
+}
+
+impl Waiting {
+    /// The step that waits.
+    pub fn node(&self) -> &NodeId {
+        match self {
+            Waiting::Checkpoint { node, .. } => node,
+        }
+    }
 }
 
 impl RunRecord {

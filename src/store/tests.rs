@@ -34,6 +34,9 @@ fn record(id: &str, pid: u32) -> RunRecord {
         summary: None,
         continues: None,
         restricted: false,
+        checkpoints: Default::default(),
+        decisions: Vec::new(),
+        waiting: None,
     }
 }
 

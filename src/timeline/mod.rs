@@ -343,6 +343,9 @@ mod tests {
             summary: None,
             continues: None,
             restricted: false,
+            checkpoints: Default::default(),
+            decisions: Vec::new(),
+            waiting: None,
         }
     }
 

@@ -7,6 +7,7 @@
 )]
 
 mod batch_runs;
+mod checkpoints;
 mod cli;
 mod dag_props;
 mod engine;

@@ -80,6 +80,10 @@ impl ActiveRun {
     pub(super) fn count_handling(&self, counts: &mut Counts) -> Vec<String> {
         let mut not_taken = vec![false; self.plan.steps.len()];
         for step in 0..self.plan.steps.len() {
+            if self.skipped_by_decision[step] {
+                not_taken[step] = true;
+                continue;
+            }
             if !self.no_fire[step] {
                 continue;
             }

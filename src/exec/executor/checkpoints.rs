@@ -1,0 +1,184 @@
+//! Checkpoints in a run: which steps stop for a person's decision, parking the run there
+//! (a run with a store) or waiting in place (a run without one), and applying decisions.
+
+use std::cmp::Reverse;
+
+use super::{ActiveRun, Executor, RunEnd};
+use crate::exec::events::{Event, NodeStatus};
+use crate::model::{CheckpointMode, NodeId, Verdict};
+use crate::plan::InputSource;
+use crate::status::RunState;
+use crate::store::{Decision, Waiting};
+
+/// What a step's checkpoint lets happen when the step's turn comes.
+pub(super) enum Gate {
+    /// No checkpoint, or it was approved: the step starts.
+    Open,
+    /// Skipped at its checkpoint: why, for its line and its failure port.
+    Skip(String),
+    /// A decision is needed first: the checkpoint's message.
+    Stop(String),
+}
+
+impl ActiveRun {
+    /// The message of the checkpoint before `step` under the run's checkpoint mode, if it
+    /// has one.
+    fn checkpoint_message(&self, step: usize) -> Option<String> {
+        let node = &self.request.flow.nodes[self.plan.steps[step].node_index];
+        let message = match self.request.checkpoints {
+            CheckpointMode::None => None,
+            CheckpointMode::Every => Some(node.checkpoint.clone().unwrap_or_default()),
+            CheckpointMode::Marked => node.checkpoint.clone(),
+        }?;
+        Some(match message.trim() {
+            "" => format!("Approve before {} runs", self.quoted(&node.id)),
+            text => text.to_owned(),
+        })
+    }
+
+    /// Whether some step of the run has a checkpoint (the run then goes one step at a
+    /// time, so that nothing else is running when it stops).
+    pub(super) fn has_checkpoints(&self) -> bool {
+        (0..self.plan.steps.len()).any(|step| self.checkpoint_message(step).is_some())
+    }
+
+    /// What the checkpoint before `step` lets happen, given the decisions made so far.
+    pub(super) fn gate(&self, step: usize) -> Gate {
+        let Some(message) = self.checkpoint_message(step) else {
+            return Gate::Open;
+        };
+        let node = &self.plan.steps[step].node;
+        let earlier = self.request.resumes.iter().flat_map(|r| r.decisions.iter());
+        let decided = (earlier.chain(&self.request.decisions))
+            .rev()
+            .find(|d| &d.node == node);
+        match decided.map(|d| (d.verdict, d.comment.as_str())) {
+            Some((Verdict::Approve, _)) => Gate::Open,
+            Some((Verdict::Skip, "")) => Gate::Skip("skipped at its checkpoint".to_owned()),
+            Some((Verdict::Skip, comment)) => {
+                Gate::Skip(format!("skipped at its checkpoint: {comment}"))
+            }
+            Some((Verdict::Reject, _)) | None => Gate::Stop(message),
+        }
+    }
+
+    /// The step whose result is the context for a decision at `step`: the latest step of
+    /// this run it takes an input from, else a node it reads a kept result of, else the
+    /// last step that ended.
+    fn previous_of(&self, step: usize) -> Option<NodeId> {
+        let inputs = &self.plan.steps[step].inputs;
+        let from_step = (inputs.iter())
+            .filter_map(|input| match &input.source {
+                InputSource::Step { step, node, .. } => Some((*step, node)),
+                _ => None,
+            })
+            .max_by_key(|(step, _)| *step)
+            .map(|(_, node)| node.clone());
+        let from_result = || {
+            inputs.iter().find_map(|input| match &input.source {
+                InputSource::Result { node, .. } => Some(node.clone()),
+                _ => None,
+            })
+        };
+        let last_ended = || {
+            (0..step)
+                .rev()
+                .find(|&s| {
+                    matches!(
+                        self.state[s],
+                        super::StepState::Ended(NodeStatus::Succeeded | NodeStatus::Failed)
+                    )
+                })
+                .map(|s| self.plan.steps[s].node.clone())
+        };
+        from_step.or_else(from_result).or_else(last_ended)
+    }
+}
+
+impl Executor {
+    /// `step`'s turn came and its checkpoint wants a decision. A run with a store parks:
+    /// its loop ends and its record says what it waits for. One without waits in place,
+    /// holding the queue, for [`crate::exec::EngineHandle::decide`].
+    pub(super) fn stop_at_checkpoint(
+        &mut self,
+        run: &mut ActiveRun,
+        step: usize,
+        message: String,
+    ) -> Option<RunEnd> {
+        let node = run.plan.steps[step].node.clone();
+        let previous = run.previous_of(step);
+        let record = run.recorder.as_ref().map(|r| r.id().to_owned());
+        self.sink.emit(Event::CheckpointReached {
+            run: run.id,
+            node: node.clone(),
+            message: message.clone(),
+            previous: previous.clone(),
+            record: record.clone(),
+        });
+        run.ready.push(Reverse(step));
+        if let Some(recorder) = run.recorder.as_mut() {
+            recorder.set_waiting(Waiting::Checkpoint {
+                node,
+                message,
+                previous,
+            });
+            run.parked_at = Some(step);
+            return Some(RunEnd::Parked);
+        }
+        run.waiting_at = Some(step);
+        if self.queue.set_active_status(run.id, RunState::Paused) {
+            self.queue_changed();
+        }
+        None
+    }
+
+    /// A decision for the run waiting in place: approve or skip lets its step's turn come
+    /// again (the gate now lets it through); reject ends the run.
+    pub(super) fn decide_in_place(
+        &mut self,
+        run: &mut ActiveRun,
+        decision: Decision,
+    ) -> Option<RunEnd> {
+        let waiting = run.waiting_at?;
+        if run.plan.steps[waiting].node != decision.node {
+            return None;
+        }
+        run.waiting_at = None;
+        let verdict = decision.verdict;
+        if let Some(recorder) = run.recorder.as_mut() {
+            recorder.decided(decision.clone());
+        }
+        run.request.decisions.push(decision.clone());
+        self.sink.emit(Event::Decided {
+            run: run.id,
+            decision,
+        });
+        if verdict == Verdict::Reject {
+            return Some(RunEnd::Rejected);
+        }
+        if self.queue.set_active_status(run.id, RunState::Running) {
+            self.queue_changed();
+        }
+        None
+    }
+
+    /// The steps a rejected run never started: cancelled, saying so.
+    pub(super) fn reject_unstarted(&mut self, run: &mut ActiveRun) {
+        run.ready.clear();
+        for step in 0..run.plan.steps.len() {
+            if run.state[step] == super::StepState::Waiting {
+                run.state[step] = super::StepState::Ended(NodeStatus::Cancelled);
+                let node = run.plan.steps[step].node.clone();
+                let reason = "not started: the run was rejected at a checkpoint";
+                if let Some(recorder) = run.recorder.as_mut() {
+                    recorder.note(&node, None, Some(reason.to_owned()));
+                }
+                self.sink.emit(Event::NodeCancelled {
+                    run: run.id,
+                    node,
+                    reason: Some(reason.to_owned()),
+                });
+            }
+        }
+    }
+}
