@@ -106,6 +106,12 @@ impl HumanOutput {
         }
     }
 
+    /// Shows a run's summary line that came from elsewhere than `run_finished` (a run
+    /// rejected at a checkpoint).
+    pub fn summary(&mut self, summary: &str) {
+        self.line(&self.paint("1;31", summary));
+    }
+
     /// Shows one event.
     #[allow(
         clippy::too_many_lines,

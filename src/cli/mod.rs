@@ -1,8 +1,10 @@
 //! The command line: `run`, `plan` and `validate`, as a client of the engine. Errors become
 //! exit codes here, at the edge: 0 success, 1 a run with failures, skips or a stop,
-//! 2 an invalid file or arguments or a loop, 124 a run past its time limit, 130/143/129
+//! 2 an invalid file or arguments or a loop, 4 a run paused at a checkpoint, 124 a run past its time limit, 130/143/129
 //! stopped by Ctrl-C, `SIGTERM` or `SIGHUP`, 141 when whoever read the output went away.
 
+mod checkpoint_prompt;
+mod decide_cmd;
 mod fmt_cmd;
 mod human;
 mod inputs_cmd;
@@ -33,6 +35,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_RUN_PROBLEMS: i32 = 1;
 /// Exit code: an invalid file or arguments, or a loop.
 pub const EXIT_INVALID: i32 = 2;
+/// Exit code: the run stopped at a checkpoint and waits for a decision (`flowcanvas
+/// decide`), with no terminal to ask.
+pub const EXIT_PAUSED: i32 = 4;
 /// Exit code: the run went past its time limit (`--timeout`, `settings.timeout_ms`); the
 /// number `timeout(1)` uses.
 pub const EXIT_TIMED_OUT: i32 = 124;
@@ -93,6 +98,10 @@ pub enum Command {
     /// on them start clean; independent steps keep their results (same scope, inputs and
     /// seeds).
     Retry(ContinueArgs),
+    /// Decide at the checkpoint a paused run waits at: approve (the step runs and the run
+    /// goes on to its end, here), reject (the run ends rejected) or skip (the step is left
+    /// out and the run goes on).
+    Decide(DecideArgs),
     /// List every node kind with its ports and parameters.
     Kinds(KindsArgs),
     /// Trust a folder: the app runs flows in it (and below it) without restriction. With
@@ -130,6 +139,24 @@ pub struct ContinueArgs {
     /// continuation of a restricted run is restricted anyway); exit 3 if any was left out.
     #[arg(long)]
     pub restricted: bool,
+}
+
+/// Arguments of `flowcanvas decide`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The .flow file.
+    pub file: PathBuf,
+    /// `[RUN] approve|reject|skip`: the run (its number in `flowcanvas runs FILE` or its
+    /// id; by default the latest paused run), then the decision.
+    #[arg(required = true, num_args = 1..=2, value_name = "[RUN] DECISION")]
+    pub words: Vec<String>,
+    /// What to record with the decision (for a reject: the reason).
+    #[arg(long, short = 'm', value_name = "TEXT", default_value = "")]
+    pub comment: String,
+    /// Print one JSON object per event per line for the rest of the run (schema:
+    /// docs/cli.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `flowcanvas runs`.
@@ -194,6 +221,10 @@ pub struct TargetArgs {
     /// (commands, requests, writes, reads outside its folder); exit 3 if any was left out.
     #[arg(long)]
     pub restricted: bool,
+    /// Which steps stop for a decision: `marked` (the steps the flow marks; the default),
+    /// `every` step, or `none`. A run with checkpoints goes one step at a time.
+    #[arg(long, value_name = "MODE", default_value = "marked", value_parser = parse_checkpoints)]
+    pub checkpoints: crate::model::CheckpointMode,
 }
 
 impl TargetArgs {
@@ -260,6 +291,12 @@ pub struct RunArgs {
     pub timeout: Option<std::time::Duration>,
 }
 
+/// Reads `--checkpoints`.
+fn parse_checkpoints(text: &str) -> Result<crate::model::CheckpointMode, String> {
+    crate::model::CheckpointMode::from_name(text)
+        .ok_or_else(|| format!("`{text}` is not a checkpoint mode: use marked, every or none"))
+}
+
 /// Arguments of `flowcanvas plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -310,6 +347,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Retry(args)) => {
             run_cmd::continue_cmd(&args, crate::store::ContinueHow::Retry)
         }
+        Some(Command::Decide(args)) => decide_cmd::decide(&args),
         Some(Command::Kinds(args)) => kinds_cmd::kinds(&args),
         Some(Command::Trust(args)) => trust_cmd::trust(&args),
         None => open_app(cli),

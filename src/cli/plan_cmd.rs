@@ -19,6 +19,15 @@ struct PlanJson<'a> {
     /// Whether the plan is the restricted one (`--restricted`).
     restricted: bool,
     side_effects: &'a FlowEffects,
+    /// The steps that stop for a decision (`--checkpoints`), in plan order.
+    checkpoints: Vec<CheckpointJson>,
+}
+
+/// A step that stops for a decision, in `plan --json`.
+#[derive(serde::Serialize)]
+struct CheckpointJson {
+    node: NodeId,
+    message: String,
 }
 
 /// Prints the plan; exit 0, or 2 for an invalid file, unknown node or a loop.
@@ -73,11 +82,15 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
         true => restrict(planned, &flow, &registry, &base_dir),
         false => planned,
     };
+    let checkpoints = crate::plan::checkpoints(&flow, &planned, args.target.checkpoints);
     if args.json {
         let json = PlanJson {
             plan: &planned,
             restricted: args.target.restricted,
             side_effects: &effects,
+            checkpoints: (checkpoints.iter().cloned())
+                .map(|(node, message)| CheckpointJson { node, message })
+                .collect(),
         };
         match serde_json::to_string(&json) {
             Ok(json) => println!("{json}"),
@@ -88,14 +101,14 @@ pub fn plan_cmd(args: &PlanArgs) -> i32 {
         }
         return EXIT_OK;
     }
-    print_plan(&args.file, &planned, &NodeLabels::of(&flow));
+    print_plan(&args.file, &planned, &NodeLabels::of(&flow), &checkpoints);
     print_side_effects(&effects);
     EXIT_OK
 }
 
 /// The plan as text: a header, one line per step with its inputs' sources, then what is
 /// skipped, reused or rerun, and the warnings. Nodes are named by their titles.
-fn print_plan(file: &Path, planned: &Plan, labels: &NodeLabels) {
+fn print_plan(file: &Path, planned: &Plan, labels: &NodeLabels, checkpoints: &[(NodeId, String)]) {
     let name = |id: &NodeId| visible_controls(&labels.name(id));
     println!(
         "Plan for {}: {}, mode {}: {} step{}",
@@ -139,6 +152,12 @@ fn print_plan(file: &Path, planned: &Plan, labels: &NodeLabels) {
             "  {:>3}. {step_name}{:pad$}  {}{sources}",
             step.order, "", step.kind
         );
+        if let Some((_, message)) = checkpoints.iter().find(|(node, _)| *node == step.node) {
+            println!("       ⏸ checkpoint: {}", visible_controls(message));
+        }
+    }
+    if !checkpoints.is_empty() {
+        println!("  The run stops at each checkpoint for a decision, and runs one step at a time.");
     }
     for skipped in &planned.skipped {
         println!("    ↷ {} skipped: {}", name(&skipped.node), skipped.reason);

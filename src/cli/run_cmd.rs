@@ -11,11 +11,14 @@ use super::{
     apply_set, load_or_report, ContinueArgs, RunArgs, EXIT_CLOSED_PIPE, EXIT_INVALID, EXIT_OK,
     EXIT_RUN_PROBLEMS,
 };
-use crate::exec::{continue_run, pick_run, Engine, Event, RunRequest, RunState};
+use crate::exec::{
+    continue_run, decide, pick_parked, pick_run, Decided, Engine, Event, RunRequest, RunState,
+};
+use crate::model::{Flow, NodeId, Verdict};
 use crate::nodes::{Outputs, Registry};
 use crate::plan::RunMode;
 use crate::signals::{self, StopSignal};
-use crate::store::{ContinueHow, Store};
+use crate::store::{ContinueHow, Decision, Store};
 
 /// Runs the flow; returns the exit code.
 pub fn run(args: &RunArgs) -> i32 {
@@ -60,6 +63,7 @@ pub fn run(args: &RunArgs) -> i32 {
     request.max_parallel = args.parallel.map(usize::from);
     request.fail_fast = args.fail_fast.then_some(true);
     request.timeout = args.timeout;
+    request.checkpoints = args.target.checkpoints;
     request.inputs = inputs;
     if args.target.items.contains(&0) {
         eprintln!("error: --items counts from 1");
@@ -73,7 +77,7 @@ pub fn run(args: &RunArgs) -> i32 {
 }
 
 /// Starts the engine, or says why it could not.
-fn start_engine(registry: &Arc<Registry>) -> Option<Engine> {
+pub(super) fn start_engine(registry: &Arc<Registry>) -> Option<Engine> {
     match Engine::start(registry.clone()) {
         Ok(engine) => Some(engine),
         Err(err) => {
@@ -168,7 +172,7 @@ pub fn continue_cmd(args: &ContinueArgs, how: ContinueHow) -> i32 {
 ///
 /// Ctrl-C, `SIGTERM` and `SIGHUP` stop the run (its processes are killed and its record
 /// says cancelled) and exit 130, 143 or 129; so does a closed standard output, with 141.
-fn execute(
+pub(super) fn execute(
     file: &Path,
     registry: &Arc<Registry>,
     mut engine: Engine,
@@ -176,6 +180,7 @@ fn execute(
     json: bool,
 ) -> i32 {
     let flow = request.flow.clone();
+    let labels = crate::model::NodeLabels::of(&flow);
     // From here on a closed pipe must not end the process before the run is stopped.
     signals::notice_closed_pipe();
 
@@ -193,7 +198,9 @@ fn execute(
         }
     }
 
-    let run_id = engine.submit(request);
+    let store = request.store.clone();
+    let base_dir = request.base_dir.clone();
+    let mut run_id = engine.submit(request);
     // A signal that came before the run was submitted had nothing to stop yet.
     if lock(&stopped_by).is_some() {
         engine.stop();
@@ -204,6 +211,10 @@ fn execute(
     let mut json_closed = false;
     let mut produced: HashMap<String, Arc<Outputs>> = HashMap::new();
     let mut needs_trust = 0usize;
+    let mut prompt = super::checkpoint_prompt::Prompt::default();
+    let stopped = || lock(&stopped_by).is_some();
+    // The checkpoint the run stopped at: its step, message and context step.
+    let mut at_checkpoint: Option<(NodeId, String, Option<NodeId>)> = None;
 
     let status = loop {
         let Some(event) = engine.recv() else {
@@ -241,7 +252,77 @@ fn execute(
             Event::NodeFailed { ref error, .. } if crate::nodes::is_needs_trust(error) => {
                 needs_trust += 1;
             }
-            Event::RunFinished { status, .. } => break status,
+            Event::CheckpointReached {
+                node,
+                message,
+                previous,
+                record,
+                ..
+            } => {
+                if record.is_some() {
+                    // The run parks; it is asked about once it has (`run_finished`).
+                    at_checkpoint = Some((node, message, previous));
+                    continue;
+                }
+                // No store: the run waits in place for the answer, or is stopped.
+                let context = previous
+                    .as_ref()
+                    .and_then(|p| result_line(&flow, p, &produced));
+                let name = labels.quoted(&node);
+                let answer = super::checkpoint_prompt::can_ask()
+                    .then(|| prompt.ask(&name, &message, context.as_deref(), &stopped))
+                    .flatten();
+                match answer {
+                    Some((verdict, comment)) => {
+                        engine
+                            .handle()
+                            .decide(run_id, Decision::now(node, verdict, comment));
+                    }
+                    None => {
+                        report(format_args!(
+                            "error: {}: the run stopped at the checkpoint before {name}, with no terminal to ask and no store to park it in (--no-store); it was stopped",
+                            file.display()
+                        ));
+                        engine.stop();
+                    }
+                }
+            }
+            Event::RunFinished { status, .. } => {
+                let parked = at_checkpoint.take().filter(|_| status == RunState::Paused);
+                let (Some((node, message, previous)), Some(store)) = (parked, store.as_ref())
+                else {
+                    break status;
+                };
+                let name = labels.quoted(&node);
+                let context = previous
+                    .as_ref()
+                    .and_then(|p| result_line(&flow, p, &produced));
+                let answer = super::checkpoint_prompt::can_ask()
+                    .then(|| prompt.ask(&name, &message, context.as_deref(), &stopped))
+                    .flatten();
+                let Some((verdict, comment)) = answer else {
+                    if !stopped() {
+                        report(format_args!(
+                            "paused: {name} waits for a decision: {message}\n  decide with: flowcanvas decide {} approve|reject|skip [--comment TEXT]",
+                            shell_word(&file.display().to_string())
+                        ));
+                    }
+                    break status;
+                };
+                match decide_parked(&flow, registry, store, &base_dir, verdict, &comment) {
+                    Ok(Decided::Continue(request)) => run_id = engine.submit(*request),
+                    Ok(Decided::Rejected(record)) => {
+                        if let Some(human) = human.as_mut() {
+                            human.summary(record.summary.as_deref().unwrap_or_default());
+                        }
+                        break RunState::Rejected;
+                    }
+                    Err(err) => {
+                        report(format_args!("error: {}: {err}", file.display()));
+                        break status;
+                    }
+                }
+            }
             _ => {}
         }
     };
@@ -264,6 +345,8 @@ fn execute(
         EXIT_OK
     } else if status == RunState::TimedOut {
         super::EXIT_TIMED_OUT
+    } else if status == RunState::Paused {
+        super::EXIT_PAUSED
     } else if needs_trust > 0 {
         // A restricted run that left nodes out (a stop keeps its own exit code).
         eprintln!(
@@ -275,6 +358,54 @@ fn execute(
         super::trust_cmd::EXIT_NEEDS_TRUST
     } else {
         EXIT_RUN_PROBLEMS
+    }
+}
+
+/// Applies a decision to the run parked in `store` (its latest paused run).
+fn decide_parked(
+    flow: &Flow,
+    registry: &Registry,
+    store: &Store,
+    base_dir: &Path,
+    verdict: Verdict,
+    comment: &str,
+) -> Result<Decided, String> {
+    let (runs, _) = store.runs();
+    let record = pick_parked(&runs, None).ok_or("the paused run's record is gone")?;
+    let (histories, _) = store.histories();
+    let decided = decide(
+        flow, registry, record, &histories, verdict, comment, base_dir, store,
+    );
+    decided.map_err(|err| err.to_string())
+}
+
+/// The previous step's result in one line, for the context of a decision: `Fetch gave:
+/// …` (its main value, cut short).
+fn result_line(
+    flow: &Flow,
+    node: &NodeId,
+    produced: &HashMap<String, Arc<Outputs>>,
+) -> Option<String> {
+    let outputs = produced.get(node.as_str())?;
+    let text = crate::results::main_text(outputs);
+    let first = text.lines().next().unwrap_or_default();
+    let mut shown: String = first.chars().take(200).collect();
+    if shown.len() < text.trim_end().len() {
+        shown.push('…');
+    }
+    let name = crate::model::NodeLabels::of(flow).quoted(node);
+    Some(format!(
+        "  {name} gave: {}",
+        crate::trust::visible_controls(&shown)
+    ))
+}
+
+/// A path as a shell word: quoted when it has anything but plain characters.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@".contains(c);
+    match text.chars().all(plain) && !text.is_empty() {
+        true => text.to_owned(),
+        false => format!("'{}'", text.replace('\'', r"'\''")),
     }
 }
 

@@ -1117,9 +1117,16 @@ impl Executor {
             node: s.node.clone(),
             status: NodeStatus::Skipped,
         }));
+        // A run continued after a decision counts the steps its earlier part ran as they
+        // ended then, not as reused.
+        let earlier = |node: &NodeId| {
+            let parked = run.request.resumes.as_ref()?;
+            let line = parked.nodes.iter().find(|line| &line.node == node)?;
+            line.status.filter(|status| status.has_result())
+        };
         nodes.extend(run.plan.reused.iter().map(|node| NodeOutcome {
             node: node.clone(),
-            status: NodeStatus::Reused,
+            status: earlier(node).unwrap_or(NodeStatus::Reused),
         }));
         let mut counts = Counts::of(&nodes);
         let handlers = run.count_handling(&mut counts);
@@ -1138,6 +1145,10 @@ impl Executor {
                 &format!("Flow paused before {at} for a decision"),
                 1,
             );
+            if let Some(at) = summary.find(": nothing to run in ") {
+                summary.truncate(at);
+                summary.push_str(": nothing ran yet");
+            }
         }
         if let Some(recorder) = run.recorder.take() {
             let problem = recorder.finish(status, &summary, &nodes);

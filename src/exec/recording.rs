@@ -100,8 +100,9 @@ impl RunRecorder {
             pid: std::process::id(),
             started_at_ms,
             finished_at_ms: None,
-            scope: request.scope.clone(),
-            mode: request.mode,
+            scope: (request.resumes.as_ref())
+                .map_or_else(|| request.scope.clone(), |r| r.scope.clone()),
+            mode: request.resumes.as_ref().map_or(request.mode, |r| r.mode),
             inputs: request.inputs.clone(),
             seeds: seeds.clone(),
             status: RunState::Running,

@@ -2,6 +2,7 @@
 //! pass-through nodes, in dependency order, with skips for missing inputs and run modes.
 
 mod arriving;
+mod checkpoints;
 mod fan_out;
 mod graph;
 mod loops;
@@ -12,6 +13,7 @@ mod staleness;
 mod types;
 
 pub use arriving::{arriving_inputs, Arrives, ArrivingInput};
+pub use checkpoints::{checkpoint_message, checkpoints};
 pub use fan_out::fan_out;
 pub use loops::find_loops;
 pub use planner::plan;

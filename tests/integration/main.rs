@@ -7,6 +7,7 @@
 )]
 
 mod batch_runs;
+mod checkpoint_cli;
 mod checkpoints;
 mod cli;
 mod dag_props;

@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 
 use super::{ActiveRun, Executor, RunEnd};
 use crate::exec::events::{Event, NodeStatus};
-use crate::model::{CheckpointMode, NodeId, Verdict};
+use crate::model::{CheckpointMode, NodeId, NodeLabels, Verdict};
 use crate::plan::InputSource;
 use crate::status::RunState;
 use crate::store::{Decision, Waiting};
@@ -24,16 +24,14 @@ impl ActiveRun {
     /// The message of the checkpoint before `step` under the run's checkpoint mode, if it
     /// has one.
     fn checkpoint_message(&self, step: usize) -> Option<String> {
+        if self.request.checkpoints == CheckpointMode::None {
+            return None;
+        }
         let node = &self.request.flow.nodes[self.plan.steps[step].node_index];
-        let message = match self.request.checkpoints {
-            CheckpointMode::None => None,
-            CheckpointMode::Every => Some(node.checkpoint.clone().unwrap_or_default()),
-            CheckpointMode::Marked => node.checkpoint.clone(),
-        }?;
-        Some(match message.trim() {
-            "" => format!("Approve before {} runs", self.quoted(&node.id)),
-            text => text.to_owned(),
-        })
+        let labels = self
+            .labels
+            .get_or_init(|| NodeLabels::of(&self.request.flow));
+        crate::plan::checkpoint_message(node, self.request.checkpoints, labels)
     }
 
     /// Whether some step of the run has a checkpoint (the run then goes one step at a

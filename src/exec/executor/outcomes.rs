@@ -79,8 +79,15 @@ impl ActiveRun {
     /// branch not taken. Steps are in dependency order, so one pass settles chains.
     pub(super) fn count_handling(&self, counts: &mut Counts) -> Vec<String> {
         let mut not_taken = vec![false; self.plan.steps.len()];
+        // Skipped because a person skipped it, or something it needed, at a checkpoint.
+        let mut decided = vec![false; self.plan.steps.len()];
         for step in 0..self.plan.steps.len() {
-            if self.skipped_by_decision[step] {
+            decided[step] = self.skipped_by_decision[step]
+                || (self.status_of(step) == NodeStatus::Skipped
+                    && self.plan.steps[step].inputs.iter().any(|input| {
+                        matches!(input.source, InputSource::Step { step: source, .. } if decided[source])
+                    }));
+            if decided[step] {
                 not_taken[step] = true;
                 continue;
             }
