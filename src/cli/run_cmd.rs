@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use super::checkpoint_prompt::Prompt;
 use super::human::HumanOutput;
 use super::{
     apply_set, load_or_report, ContinueArgs, RunArgs, EXIT_CLOSED_PIPE, EXIT_INVALID, EXIT_OK,
@@ -184,19 +185,7 @@ pub(super) fn execute(
     // From here on a closed pipe must not end the process before the run is stopped.
     signals::notice_closed_pipe();
 
-    let stopped_by: Arc<Mutex<Option<StopSignal>>> = Arc::default();
-    {
-        let (handle, stopped_by) = (engine.handle(), stopped_by.clone());
-        let installed = signals::on_stop_signal(move |signal| {
-            lock(&stopped_by).get_or_insert(signal);
-            handle.stop();
-        });
-        if let Err(err) = installed {
-            report(format_args!(
-                "warning: a signal will end flowcanvas without stopping the run first: {err}"
-            ));
-        }
-    }
+    let stopped_by = stop_on_signals(&engine);
 
     let store = request.store.clone();
     let base_dir = request.base_dir.clone();
@@ -211,10 +200,10 @@ pub(super) fn execute(
     let mut json_closed = false;
     let mut produced: HashMap<String, Arc<Outputs>> = HashMap::new();
     let mut needs_trust = 0usize;
-    let mut prompt = super::checkpoint_prompt::Prompt::default();
+    let mut prompt = Prompt::default();
     let stopped = || lock(&stopped_by).is_some();
-    // The checkpoint the run stopped at: its step, message and context step.
-    let mut at_checkpoint: Option<(NodeId, String, Option<NodeId>)> = None;
+    // The checkpoint the run parked at.
+    let mut at_checkpoint: Option<Checkpoint> = None;
 
     let status = loop {
         let Some(event) = engine.recv() else {
@@ -224,19 +213,9 @@ pub(super) fn execute(
         if event.run() != run_id {
             continue;
         }
-        if json {
-            if !json_closed {
-                json_closed = !write_json_line(&event);
-                if json_closed {
-                    engine.stop();
-                }
-            }
-        } else if let Some(human) = human.as_mut() {
-            let was_closed = human.output_closed();
-            human.event(&event);
-            if human.output_closed() && !was_closed {
-                engine.stop();
-            }
+        if show(&event, json, &mut json_closed, human.as_mut()) {
+            // Nobody reads what the run says any more: stop it.
+            engine.stop();
         }
         match event {
             Event::RunRejected { error, .. } => {
@@ -259,68 +238,43 @@ pub(super) fn execute(
                 record,
                 ..
             } => {
-                if record.is_some() {
-                    // The run parks; it is asked about once it has (`run_finished`).
-                    at_checkpoint = Some((node, message, previous));
-                    continue;
-                }
-                // No store: the run waits in place for the answer, or is stopped.
                 let context = previous
                     .as_ref()
                     .and_then(|p| result_line(&flow, p, &produced));
-                let name = labels.quoted(&node);
-                let answer = super::checkpoint_prompt::can_ask()
-                    .then(|| prompt.ask(&name, &message, context.as_deref(), &stopped))
-                    .flatten();
-                match answer {
-                    Some((verdict, comment)) => {
-                        engine
-                            .handle()
-                            .decide(run_id, Decision::now(node, verdict, comment));
-                    }
-                    None => {
-                        report(format_args!(
-                            "error: {}: the run stopped at the checkpoint before {name}, with no terminal to ask and no store to park it in (--no-store); it was stopped",
-                            file.display()
-                        ));
-                        engine.stop();
-                    }
+                let at = Checkpoint {
+                    name: labels.quoted(&node),
+                    node,
+                    message,
+                    context,
+                };
+                match record {
+                    // The run parks; it is asked about once it has (`run_finished`).
+                    Some(_) => at_checkpoint = Some(at),
+                    // No store: the run waits in place for the answer, or is stopped.
+                    None => decide_in_place(&engine, run_id, at, &mut prompt, &stopped, file),
                 }
             }
             Event::RunFinished { status, .. } => {
                 let parked = at_checkpoint.take().filter(|_| status == RunState::Paused);
-                let (Some((node, message, previous)), Some(store)) = (parked, store.as_ref())
-                else {
+                let (Some(at), Some(store)) = (parked, store.as_ref()) else {
                     break status;
                 };
-                let name = labels.quoted(&node);
-                let context = previous
-                    .as_ref()
-                    .and_then(|p| result_line(&flow, p, &produced));
-                let answer = super::checkpoint_prompt::can_ask()
-                    .then(|| prompt.ask(&name, &message, context.as_deref(), &stopped))
-                    .flatten();
-                let Some((verdict, comment)) = answer else {
-                    if !stopped() {
-                        report(format_args!(
-                            "paused: {name} waits for a decision: {message}\n  decide with: flowcanvas decide {} approve|reject|skip [--comment TEXT]",
-                            shell_word(&file.display().to_string())
-                        ));
-                    }
-                    break status;
+                let here = Parked {
+                    flow: &flow,
+                    registry,
+                    store,
+                    base_dir: &base_dir,
+                    file,
                 };
-                match decide_parked(&flow, registry, store, &base_dir, verdict, &comment) {
-                    Ok(Decided::Continue(request)) => run_id = engine.submit(*request),
-                    Ok(Decided::Rejected(record)) => {
+                match here.ask_and_decide(at, &mut prompt, &stopped) {
+                    Ok(request) => run_id = engine.submit(request),
+                    Err(Ok(summary)) => {
                         if let Some(human) = human.as_mut() {
-                            human.summary(record.summary.as_deref().unwrap_or_default());
+                            human.summary(&summary);
                         }
                         break RunState::Rejected;
                     }
-                    Err(err) => {
-                        report(format_args!("error: {}: {err}", file.display()));
-                        break status;
-                    }
+                    Err(Err(())) => break status,
                 }
             }
             _ => {}
@@ -337,6 +291,56 @@ pub(super) fn execute(
     std::mem::forget(produced);
     let output_closed = json_closed || human.as_ref().is_some_and(HumanOutput::output_closed);
     let stopped_by = *lock(&stopped_by);
+    exit_code(file, status, stopped_by, output_closed, needs_trust)
+}
+
+/// Shows one event as a JSON line or for people; true when that found standard output
+/// closed just now.
+fn show(
+    event: &Event,
+    json: bool,
+    json_closed: &mut bool,
+    human: Option<&mut HumanOutput>,
+) -> bool {
+    if json {
+        if *json_closed {
+            return false;
+        }
+        *json_closed = !write_json_line(event);
+        return *json_closed;
+    }
+    let Some(human) = human else {
+        return false;
+    };
+    let was_closed = human.output_closed();
+    human.event(event);
+    human.output_closed() && !was_closed
+}
+
+/// Stops the engine's run on Ctrl-C, `SIGTERM` or `SIGHUP`; tells which came.
+fn stop_on_signals(engine: &Engine) -> Arc<Mutex<Option<StopSignal>>> {
+    let stopped_by: Arc<Mutex<Option<StopSignal>>> = Arc::default();
+    let (handle, seen) = (engine.handle(), stopped_by.clone());
+    let installed = signals::on_stop_signal(move |signal| {
+        lock(&seen).get_or_insert(signal);
+        handle.stop();
+    });
+    if let Err(err) = installed {
+        report(format_args!(
+            "warning: a signal will end flowcanvas without stopping the run first: {err}"
+        ));
+    }
+    stopped_by
+}
+
+/// The exit code of a run that ended `status` (see docs/cli.md, "Exit codes").
+fn exit_code(
+    file: &Path,
+    status: RunState,
+    stopped_by: Option<StopSignal>,
+    output_closed: bool,
+    needs_trust: usize,
+) -> i32 {
     if let Some(signal) = stopped_by {
         signal.exit_code()
     } else if output_closed {
@@ -358,6 +362,100 @@ pub(super) fn execute(
         super::trust_cmd::EXIT_NEEDS_TRUST
     } else {
         EXIT_RUN_PROBLEMS
+    }
+}
+
+/// A checkpoint the run stopped at, as the prompt shows it.
+struct Checkpoint {
+    node: NodeId,
+    /// The step's name for people.
+    name: String,
+    message: String,
+    /// The previous step's result in a line.
+    context: Option<String>,
+}
+
+/// Asks about the checkpoint a run without a store waits at, and tells the engine; with
+/// no terminal (or a stop) the run is stopped.
+fn decide_in_place(
+    engine: &Engine,
+    run: crate::exec::RunId,
+    at: Checkpoint,
+    prompt: &mut Prompt,
+    stopped: &dyn Fn() -> bool,
+    file: &Path,
+) {
+    let answer = super::checkpoint_prompt::can_ask()
+        .then(|| prompt.ask(&at.name, &at.message, at.context.as_deref(), stopped))
+        .flatten();
+    match answer {
+        Some((verdict, comment)) => {
+            (engine.handle()).decide(run, Decision::now(at.node, verdict, comment));
+        }
+        None => {
+            report(format_args!(
+                "error: {}: the run stopped at the checkpoint before {}, with no terminal to ask and no store to park it in (--no-store); it was stopped",
+                file.display(),
+                at.name
+            ));
+            engine.stop();
+        }
+    }
+}
+
+/// Where a parked run is decided.
+struct Parked<'a> {
+    flow: &'a Flow,
+    registry: &'a Registry,
+    store: &'a Store,
+    base_dir: &'a Path,
+    file: &'a Path,
+}
+
+impl Parked<'_> {
+    /// Asks about the checkpoint the run parked at and applies the answer: the request
+    /// that continues the run, or `Err(Ok(summary))` for a run rejected, or `Err(Err(()))`
+    /// when no answer came (no terminal: how to decide later is said) or it failed.
+    #[allow(
+        clippy::result_unit_err,
+        reason = "the caller only ends the loop on it"
+    )]
+    fn ask_and_decide(
+        &self,
+        at: Checkpoint,
+        prompt: &mut Prompt,
+        stopped: &dyn Fn() -> bool,
+    ) -> Result<RunRequest, Result<String, ()>> {
+        let answer = super::checkpoint_prompt::can_ask()
+            .then(|| prompt.ask(&at.name, &at.message, at.context.as_deref(), stopped))
+            .flatten();
+        let Some((verdict, comment)) = answer else {
+            if !stopped() {
+                report(format_args!(
+                    "paused: {} waits for a decision: {}\n  decide with: flowcanvas decide {} approve|reject|skip [--comment TEXT]",
+                    at.name,
+                    at.message,
+                    shell_word(&self.file.display().to_string())
+                ));
+            }
+            return Err(Err(()));
+        };
+        let decided = decide_parked(
+            self.flow,
+            self.registry,
+            self.store,
+            self.base_dir,
+            verdict,
+            &comment,
+        );
+        match decided {
+            Ok(Decided::Continue(request)) => Ok(*request),
+            Ok(Decided::Rejected(record)) => Err(Ok(record.summary.unwrap_or_default())),
+            Err(err) => {
+                report(format_args!("error: {}: {err}", self.file.display()));
+                Err(Err(()))
+            }
+        }
     }
 }
 
