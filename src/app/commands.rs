@@ -51,6 +51,7 @@ impl FlowcanvasApp {
             | AppCommand::Stop
             | AppCommand::SetActiveResult { .. }
             | AppCommand::ContinueRun { .. }
+            | AppCommand::Decide { .. }
             | AppCommand::RetryItems { .. }
             | AppCommand::AddFiles(..)
             | AppCommand::TrustFolder => self.apply_running(command),
@@ -166,6 +167,7 @@ impl FlowcanvasApp {
                 parallel,
                 fail_fast,
                 timeout,
+                checkpoints,
             } => {
                 self.run_panel.plan_queued();
                 // The queued run is a snapshot: later edits and input changes do not touch it.
@@ -180,6 +182,7 @@ impl FlowcanvasApp {
                         request.max_parallel = parallel.map(|n| n.max(1) as usize);
                         request.fail_fast = fail_fast;
                         request.timeout = timeout;
+                        request.checkpoints = checkpoints;
                         self.submit(request);
                     }
                     Err(err) => self.notice(&format!("Cannot run: {err}")),
@@ -197,6 +200,7 @@ impl FlowcanvasApp {
                 None => self.notice("Save the flow first: results are kept beside the file"),
             },
             AppCommand::ContinueRun { run, how } => self.continue_run(&run, how),
+            AppCommand::Decide { verdict, comment } => self.decide(verdict, &comment),
             AppCommand::RetryItems { node, items } => {
                 let doc = &self.session.doc;
                 let mut request = RunRequest::new(Arc::new(doc.flow().clone()), doc.base_dir())
@@ -352,12 +356,12 @@ impl FlowcanvasApp {
 
     /// Submits a run of the open document: restricted when its folder is not trusted, or
     /// when it continues a restricted run (a Resume or Retry never lifts a restriction).
-    pub(super) fn submit(&mut self, request: RunRequest) {
+    pub(super) fn submit(&mut self, request: RunRequest) -> Option<crate::exec::RunId> {
         let restricted = request.restricted || self.session.doc.is_restricted();
         let request = request.restricted(restricted);
-        self.with_engine(move |engine| {
-            engine.submit(request);
-        });
+        let mut run = None;
+        self.with_engine(|engine| run = Some(engine.submit(request)));
+        run
     }
 
     /// Resumes or retries a recorded run on the current flow.
@@ -382,6 +386,55 @@ impl FlowcanvasApp {
                 self.submit(request);
             }
             Err(err) => self.notice(&format!("Cannot {}: {err}", how.label())),
+        }
+    }
+
+    /// Applies a decision to the checkpoint a run waits at: through the engine for a run
+    /// waiting in place, else through the store (the path `flowcanvas decide` takes): a
+    /// parked run goes on next in the queue, or ends rejected.
+    fn decide(&mut self, verdict: crate::model::Verdict, comment: &str) {
+        let Some(awaiting) = self.session.awaiting() else {
+            self.notice("No run waits for a decision");
+            return;
+        };
+        let Some(record_id) = awaiting.record.clone() else {
+            if let Some(run) = awaiting.run {
+                let decision = crate::store::Decision::now(awaiting.node, verdict, comment);
+                self.with_engine(|engine| engine.decide(run, decision));
+            }
+            return;
+        };
+        let session = &self.session;
+        let (Some(store), Some(record)) = (session.store(), session.catalog.run(&record_id)) else {
+            self.notice("That run is no longer in the store");
+            return;
+        };
+        let decided = crate::exec::decide(
+            session.doc.flow(),
+            &session.registry,
+            record,
+            &session.catalog.histories,
+            verdict,
+            comment,
+            session.doc.base_dir(),
+            &store,
+        );
+        self.session.run_view.awaiting = None;
+        match decided {
+            Ok(crate::exec::Decided::Continue(request)) => {
+                // Until the store says it runs, the card must not offer the decision again.
+                self.session.catalog.mark_continuing(&record_id);
+                let run = self.submit(*request);
+                if let Some(run) = run {
+                    self.with_engine(|engine| engine.move_run(run, crate::exec::QueueMove::Next));
+                }
+            }
+            Ok(crate::exec::Decided::Rejected(record)) => {
+                let summary = record.summary.clone().unwrap_or_default();
+                self.session.catalog.replace_run(*record);
+                self.notice(&summary);
+            }
+            Err(err) => self.notice(&format!("Cannot decide: {err}")),
         }
     }
 }

@@ -259,6 +259,7 @@ impl FlowcanvasApp {
                 parallel: None,
                 fail_fast: None,
                 timeout: None,
+                checkpoints: Default::default(),
             });
         }
         app
@@ -466,12 +467,16 @@ impl FlowcanvasApp {
     /// panel is drawn earlier, before the banners).
     fn canvas_and_panels(&mut self, ctx: &egui::Context, now: Instant) {
         let session = &mut self.session;
+        let awaiting = session.awaiting();
         let commands = monitor::show(
             ctx,
-            &session.run_view,
-            session.doc.flow(),
-            &session.derived.labels,
-            &session.catalog.runs,
+            &monitor::MonitorInput {
+                run_view: &session.run_view,
+                flow: session.doc.flow(),
+                names: &session.derived.labels,
+                runs: &session.catalog.runs,
+                awaiting: awaiting.as_ref(),
+            },
             &mut self.monitor,
             now,
         );

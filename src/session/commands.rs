@@ -38,10 +38,19 @@ pub enum AppCommand {
         fail_fast: Option<bool>,
         /// The run's time limit (`None`: the flow's `timeout_ms` setting, else none).
         timeout: Option<std::time::Duration>,
+        /// Which steps stop for a decision.
+        checkpoints: crate::model::CheckpointMode,
     },
     /// Cancel a run gracefully: a queued one never starts; the running one starts no new
     /// step, lets its running steps finish, and cancels the rest.
     CancelRun(RunId),
+    /// A decision at the checkpoint a run waits at (see `Session::awaiting`).
+    Decide {
+        /// Approve, reject or skip.
+        verdict: crate::model::Verdict,
+        /// What the person wrote with it.
+        comment: String,
+    },
     /// Pause (true) or resume (false) the running run: while paused no new step starts.
     PauseRun(RunId, bool),
     /// Move a queued run.

@@ -155,6 +155,17 @@ impl Document {
             DocEdit::SetSettings(_) => Some(UndoGroup::Settings),
             DocEdit::SetRetry { node, .. } => Some(UndoGroup::Retry(node.clone())),
             DocEdit::SetTimeLimit { node, .. } => Some(UndoGroup::TimeLimit(node.clone())),
+            // Typing a message is one undo step; turning the mark on or off is one of its own.
+            DocEdit::SetCheckpoint {
+                node,
+                checkpoint: Some(_),
+            } if self
+                .flow
+                .node(node.as_str())
+                .is_some_and(|n| n.checkpoint.is_some()) =>
+            {
+                Some(UndoGroup::Checkpoint(node.clone()))
+            }
             _ => None,
         };
         if let DocEdit::SetView { pan, zoom } = edit {
@@ -298,6 +309,11 @@ impl Document {
                     target.timeout_ms = timeout_ms;
                 }
             }
+            DocEdit::SetCheckpoint { node, checkpoint } => {
+                if let Some(target) = self.flow.node_mut(node.as_str()) {
+                    target.checkpoint = checkpoint;
+                }
+            }
             DocEdit::SetConcurrency { node, concurrency } => {
                 if let Some(target) = self.flow.node_mut(node.as_str()) {
                     target.concurrency = concurrency;
@@ -368,6 +384,7 @@ impl Document {
             | DocEdit::SetBypassed { .. }
             | DocEdit::SetRetry { .. }
             | DocEdit::SetTimeLimit { .. }
+            | DocEdit::SetCheckpoint { .. }
             | DocEdit::SetConcurrency { .. } => self.set_node_property(edit),
             DocEdit::SetSettings(settings) => self.flow.settings = *settings,
             DocEdit::SetOutcome { edge, outcome } => self.set_outcome(&edge, outcome),

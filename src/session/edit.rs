@@ -134,6 +134,13 @@ pub enum DocEdit {
         /// The policy (`None`: its kind's from the settings, else no retry).
         retry: Option<crate::model::Retry>,
     },
+    /// Mark a node as a checkpoint (with its message) or clear the mark.
+    SetCheckpoint {
+        /// The node.
+        node: NodeId,
+        /// The message (`Some("")`: a checkpoint with the default message; `None`: none).
+        checkpoint: Option<String>,
+    },
     /// Set or clear a node's time limit per attempt.
     SetTimeLimit {
         /// The node.
@@ -232,6 +239,8 @@ pub enum UndoGroup {
     Retry(NodeId),
     /// Changing a node's time limit.
     TimeLimit(NodeId),
+    /// Typing a node's checkpoint message.
+    Checkpoint(NodeId),
 }
 
 /// What an edit did.

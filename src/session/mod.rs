@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use crate::model::{Flow, NodeId, NodeLabels};
 use crate::nodes::Registry;
-use crate::store::Store;
+use crate::store::{RunState, Store};
 use document::{DocIdentity, Document};
 use edit::{Applied, DocEdit, EditRefused};
 use run_view::RunView;
@@ -116,6 +116,32 @@ impl Session {
     pub fn toggle_expanded(&mut self, node: NodeId) {
         if !self.expanded.remove(&node) {
             self.expanded.insert(node);
+        }
+    }
+
+    /// The checkpoint a run of this flow waits at for a decision, if any: one this window
+    /// ran (as its events told), else the latest recorded run found paused in the store.
+    pub fn awaiting(&self) -> Option<run_view::Awaiting> {
+        if let Some(awaiting) = &self.run_view.awaiting {
+            return Some(awaiting.clone());
+        }
+        let record = self.catalog.runs.last()?;
+        match (&record.waiting, record.status) {
+            (
+                Some(crate::store::Waiting::Checkpoint {
+                    node,
+                    message,
+                    previous,
+                }),
+                RunState::Paused,
+            ) => Some(run_view::Awaiting {
+                run: None,
+                node: node.clone(),
+                message: message.clone(),
+                previous: previous.clone(),
+                record: Some(record.id.clone()),
+            }),
+            _ => None,
         }
     }
 

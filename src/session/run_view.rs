@@ -151,8 +151,9 @@ impl NodeView {
 /// A checkpoint a run stopped at, as the `checkpoint_reached` event told it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Awaiting {
-    /// The run (of this engine) that stopped.
-    pub run: RunId,
+    /// The run of this window's engine that stopped (`None`: a run recorded earlier, by
+    /// this window or another process, found paused in the store).
+    pub run: Option<RunId>,
     /// The step that waits.
     pub node: NodeId,
     /// The checkpoint's message.
@@ -548,7 +549,7 @@ impl RunView {
                 record,
             } => {
                 self.awaiting = Some(Awaiting {
-                    run: *run,
+                    run: Some(*run),
                     node: node.clone(),
                     message: message.clone(),
                     previous: previous.clone(),

@@ -208,6 +208,22 @@ impl StoreCatalog {
         self.runs.iter().find(|r| r.id == id)
     }
 
+    /// Notes that run `id`, paused at a checkpoint, was decided here and goes on: until the
+    /// store is read again it no longer reads as waiting.
+    pub fn mark_continuing(&mut self, id: &str) {
+        if let Some(record) = self.runs.iter_mut().find(|r| r.id == id) {
+            record.status = crate::store::RunState::Pending;
+            record.waiting = None;
+        }
+    }
+
+    /// Puts `record` in place of the run with its id (a record this window just wrote).
+    pub fn replace_run(&mut self, record: RunRecord) {
+        if let Some(old) = self.runs.iter_mut().find(|r| r.id == record.id) {
+            *old = record;
+        }
+    }
+
     /// The latest run that did not complete and that nothing continued yet (an app or CLI
     /// that died mid-run leaves one).
     pub fn unfinished_run(&self) -> Option<&RunRecord> {

@@ -93,6 +93,7 @@ pub fn show(
                     parallel: None,
                     fail_fast: None,
                     timeout: None,
+                    checkpoints: Default::default(),
                 });
             }
             if run_view.is_running() {

@@ -3,6 +3,7 @@
 
 pub mod app_mode;
 pub mod canvas;
+pub mod checkpoint_card;
 pub mod dialogs;
 pub mod drawer;
 pub mod find_bar;

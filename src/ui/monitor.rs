@@ -54,6 +54,8 @@ pub enum MonitorTab {
 /// The monitor's own state, kept by the app.
 #[derive(Debug, Default)]
 pub struct MonitorState {
+    /// The comment being typed on the checkpoint card.
+    pub decision_comment: String,
     /// Steps or Timeline.
     pub tab: MonitorTab,
     /// The recorded run the Timeline shows (its id); `None`: this window's run, else the
@@ -185,22 +187,41 @@ fn row(ui: &mut egui::Ui, status: NodeStatus, text: String, selected: bool) -> e
     ui.add(egui::SelectableLabel::new(selected, text))
 }
 
+/// What the monitor shows.
+#[derive(Clone, Copy)]
+pub struct MonitorInput<'a> {
+    /// This window's runs.
+    pub run_view: &'a RunView,
+    /// The open flow.
+    pub flow: &'a Flow,
+    /// Its node names.
+    pub names: &'a NodeLabels,
+    /// The flow's recorded runs, oldest first.
+    pub runs: &'a [RunRecord],
+    /// The checkpoint a run waits at, if any (its card shows above the steps).
+    pub awaiting: Option<&'a crate::session::run_view::Awaiting>,
+}
+
 /// Draws the monitor docked at the bottom of the window; returns commands (Focus, Export
 /// trace). `runs` are the flow's recorded runs, oldest first: the newest is shown when this
 /// window has no run of its own.
 pub fn show(
     ctx: &egui::Context,
-    run_view: &RunView,
-    flow: &Flow,
-    names: &NodeLabels,
-    runs: &[RunRecord],
+    input: &MonitorInput<'_>,
     state: &mut MonitorState,
     now: Instant,
 ) -> Vec<AppCommand> {
+    let MonitorInput {
+        run_view,
+        flow,
+        names,
+        runs,
+        awaiting,
+    } = *input;
     let mut commands = Vec::new();
     let last_run = runs.last();
     let record = last_run.filter(|_| run_view.rows.is_empty() && run_view.rejected.is_none());
-    let empty = record.is_none() && run_view.rows.is_empty();
+    let empty = record.is_none() && run_view.rows.is_empty() && awaiting.is_none();
     // The folded panel and the open one keep their sizes apart, so unfolding (or the first
     // run) brings back the open panel's height rather than the header's.
     let panel = if state.collapsed || empty {
@@ -219,6 +240,23 @@ pub fn show(
     };
     panel.show(ctx, |ui| {
         header(ui, run_view, record, state, now, &mut commands);
+        // A decision to make shows even on a folded monitor: the run waits for it.
+        if let Some(awaiting) = awaiting {
+            let previous_result = (awaiting.previous.as_ref())
+                .and_then(|p| run_view.node(p)?.result.as_deref())
+                .map(crate::results::main_text);
+            let context = super::checkpoint_card::CardContext {
+                names,
+                previous_result,
+            };
+            super::checkpoint_card::show(
+                ui,
+                awaiting,
+                &context,
+                &mut state.decision_comment,
+                &mut commands,
+            );
+        }
         if state.collapsed || empty {
             return;
         }

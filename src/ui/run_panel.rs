@@ -213,6 +213,7 @@ impl RunPanel {
                             parallel: self.schedule.parallel,
                             fail_fast: self.schedule.fail_fast,
                             timeout: self.schedule.time_limit(),
+                            checkpoints: self.schedule.checkpoints,
                         });
                     }
                     if !self.values.is_empty() && ui.button("Reset inputs").clicked() {
@@ -239,9 +240,13 @@ impl RunPanel {
                             ui,
                             &preview,
                             missing.as_ref(),
-                            labels,
-                            run_view,
-                            &derived.fan_out,
+                            &PreviewContext {
+                                flow: doc.flow(),
+                                labels,
+                                run_view,
+                                fan_out: &derived.fan_out,
+                                checkpoints: self.schedule.checkpoints,
+                            },
                         );
                         ui.separator();
                         queue_list(ui, run_view, labels, &mut commands);
@@ -346,14 +351,27 @@ fn branch_condition(
     })
 }
 
+/// What the plan preview needs besides the plans.
+struct PreviewContext<'a> {
+    flow: &'a crate::model::Flow,
+    labels: &'a NodeLabels,
+    run_view: &'a RunView,
+    fan_out: &'a std::collections::HashMap<crate::model::NodeId, usize>,
+    checkpoints: crate::model::CheckpointMode,
+}
+
 fn plan_preview(
     ui: &mut egui::Ui,
     preview: &Result<Arc<Plan>, String>,
     missing: Option<&Result<Arc<Plan>, String>>,
-    labels: &NodeLabels,
-    run_view: &RunView,
-    fan_out: &std::collections::HashMap<crate::model::NodeId, usize>,
+    context: &PreviewContext<'_>,
 ) {
+    let PreviewContext {
+        labels,
+        run_view,
+        fan_out,
+        ..
+    } = *context;
     let plan = match preview {
         Ok(plan) => plan,
         Err(error) => {
@@ -361,6 +379,7 @@ fn plan_preview(
             return;
         }
     };
+    let checkpoints = crate::plan::checkpoints(context.flow, plan, context.checkpoints);
     let steps = plan.steps.len();
     ui.label(
         RichText::new(format!(
@@ -383,6 +402,20 @@ fn plan_preview(
         if let Some((when, color)) = branch_condition(plan, step, labels) {
             ui.label(RichText::new(format!("    ↳ {when}")).color(color));
         }
+        if let Some((_, message)) = checkpoints.iter().find(|(node, _)| *node == step.node) {
+            ui.label(
+                RichText::new(format!("    ⏸ stops for your decision: {message}"))
+                    .color(theme::WARNING_TEXT),
+            );
+        }
+    }
+    if !checkpoints.is_empty() {
+        ui.label(
+            RichText::new(
+                "⏸ This run stops at its checkpoints for a decision, and runs one step at a time (whatever Steps at once says).",
+            )
+            .color(theme::WARNING_TEXT),
+        );
     }
     for skipped in &plan.skipped {
         let text = format!(

@@ -4,7 +4,7 @@
 
 use eframe::egui::{self, RichText};
 
-use crate::model::Settings;
+use crate::model::{CheckpointMode, Settings};
 use crate::nodes::{Registry, Role};
 use crate::session::commands::AppCommand;
 use crate::session::edit::DocEdit;
@@ -18,6 +18,8 @@ pub struct ScheduleChoice {
     pub fail_fast: Option<bool>,
     /// The run's time limit in seconds, 0 for none (`None`: the flow's `timeout_ms`).
     pub time_limit_s: Option<u32>,
+    /// Which steps stop for a decision (a per-run choice; the flow's marks by default).
+    pub checkpoints: CheckpointMode,
 }
 
 impl ScheduleChoice {
@@ -101,6 +103,21 @@ pub fn show(
         if changed {
             choice.time_limit_s = Some(limit_s);
         }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Checkpoints");
+        egui::ComboBox::from_id_salt("checkpoint_mode")
+            .selected_text(choice.checkpoints.label())
+            .show_ui(ui, |ui| {
+                for mode in CheckpointMode::ALL {
+                    ui.selectable_value(&mut choice.checkpoints, mode, mode.label());
+                }
+            })
+            .response
+            .on_hover_text(
+                "Which steps stop for your decision before they run: the steps the flow \
+                 marks, every step (to walk a new flow one step at a time), or none",
+            );
     });
     let wanted = choice.applied_to(settings);
     if wanted != *settings {
@@ -203,6 +220,7 @@ mod tests {
             parallel: Some(1),
             fail_fast: Some(true),
             time_limit_s: Some(90),
+            checkpoints: CheckpointMode::Every,
         };
         let applied = choice.applied_to(&settings);
         assert_eq!(applied.max_parallel, None, "1 is written as the default");

@@ -73,6 +73,7 @@ fn pressing_run_on_the_welcome_flow_runs_every_node_live() {
         parallel: None,
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut saw_running = false;
@@ -420,6 +421,7 @@ fn queued_runs_keep_the_inputs_and_flow_they_were_queued_with() {
             parallel: None,
             fail_fast: None,
             timeout: None,
+            checkpoints: Default::default(),
         });
     }
     frame(&ctx, &mut app);
@@ -483,6 +485,7 @@ fn promoting_marking_and_app_mode_work_from_the_app() {
         parallel: None,
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     run_until_idle(&ctx, &mut app, 1);
     let value = flowcanvas::ui::app_mode::output_value(

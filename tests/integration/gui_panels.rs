@@ -280,6 +280,7 @@ fn steps_at_once_from_the_run_panel_runs_independent_steps_together_on_the_canva
         parallel: Some(3),
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut most_running = 0;

@@ -19,6 +19,7 @@ fn queue(timeout: Option<Duration>) -> AppCommand {
         parallel: None,
         fail_fast: None,
         timeout,
+        checkpoints: Default::default(),
     }
 }
 

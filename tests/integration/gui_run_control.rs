@@ -77,6 +77,7 @@ fn pause_resume_and_cancel_from_the_monitor_hold_back_and_end_the_run() {
         parallel: None,
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     wait_for(&ctx, &mut app, "a to start", |app| {
         status(app, "a") == NodeStatus::Running
@@ -149,6 +150,7 @@ fn the_running_item_of_the_queue_has_the_same_controls() {
         parallel: None,
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     wait_for(&ctx, &mut app, "a to start", |app| {
         status(app, "a") == NodeStatus::Running
@@ -306,6 +308,7 @@ fn steps_running_side_by_side_do_not_keep_the_window_redrawing() {
         parallel: Some(3),
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     wait_for(&ctx, &mut app, "the three to run", |app| {
         ["a", "b", "c"]

@@ -192,6 +192,7 @@ fn gui_timeline_of_this_windows_run_draws_its_lanes() {
         parallel: Some(2),
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     frames_until(&ctx, &mut app, "the run to end", |app, _| {
         let view = &app.session.run_view;

@@ -20,6 +20,8 @@ mod gui_add_node;
 #[cfg(feature = "gui")]
 mod gui_canvas_view;
 #[cfg(feature = "gui")]
+mod gui_checkpoints;
+#[cfg(feature = "gui")]
 mod gui_node_data;
 #[cfg(feature = "gui")]
 mod gui_outcomes;

@@ -293,6 +293,7 @@ fn closing_the_window_stops_the_run_kills_its_processes_and_records_it_cancelled
         parallel: None,
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     wait_until("the run to start its processes", || {
         frame(&ctx, &mut app);

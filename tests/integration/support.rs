@@ -309,6 +309,7 @@ pub fn run_flow_in_app(ctx: &egui::Context, app: &mut FlowcanvasApp) {
         parallel: None,
         fail_fast: None,
         timeout: None,
+        checkpoints: Default::default(),
     });
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -56,6 +56,8 @@ pub struct EditorNode {
     pub retry: Option<crate::model::Retry>,
     /// Its own time limit per attempt, in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// Its checkpoint message, when runs stop before it for a decision.
+    pub checkpoint: Option<String>,
 }
 
 impl EditorNode {
@@ -268,6 +270,8 @@ pub enum CanvasResponse {
     SetRetry(NodeId, Option<crate::model::Retry>),
     /// Set or clear a node's time limit per attempt, in milliseconds.
     SetTimeLimit(NodeId, Option<u64>),
+    /// Mark a node as a checkpoint with this message, or clear the mark.
+    SetCheckpoint(NodeId, Option<String>),
     /// Pick files to add to a batch node.
     AddFiles(NodeId),
     /// Open the node data panel on a node.
@@ -670,6 +674,7 @@ impl NodeTemplateTrait for KindTemplate {
             concurrency: None,
             retry: None,
             timeout_ms: None,
+            checkpoint: None,
         }
     }
 

@@ -600,6 +600,9 @@ impl Canvas {
             CanvasResponse::SetTimeLimit(node, timeout_ms) => {
                 edit(DocEdit::SetTimeLimit { node, timeout_ms })
             }
+            CanvasResponse::SetCheckpoint(node, checkpoint) => {
+                edit(DocEdit::SetCheckpoint { node, checkpoint })
+            }
             CanvasResponse::AddFiles(node) => AppCommand::AddFiles(node),
             CanvasResponse::SetActiveResult(node, index) => {
                 AppCommand::SetActiveResult { node, index }

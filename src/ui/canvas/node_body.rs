@@ -417,6 +417,14 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                 .weak(),
         );
     }
+    if let Some(message) = &node.checkpoint {
+        let text = match message.trim() {
+            "" => "⏸ checkpoint: runs stop here for a decision".to_owned(),
+            message => format!("⏸ checkpoint: {message}"),
+        };
+        ui.label(RichText::new(text).strong().color(theme::WARNING_TEXT))
+            .on_hover_text("Runs stop before this step for someone to approve, reject or skip it");
+    }
     match node.role {
         Role::Viewer if visible => {
             let shown = node.shows.as_ref().and_then(|source| {

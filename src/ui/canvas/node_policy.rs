@@ -1,5 +1,6 @@
-//! The node menu's "Retries and time limit" rows: how many attempts a failing step gets and
-//! how long it waits between them, and how long one attempt may take before it is stopped.
+//! The node menu's run policy rows: a checkpoint before the step (and its message), how
+//! many attempts a failing step gets and how long it waits between them, and how long one
+//! attempt may take before it is stopped.
 
 use eframe::egui;
 
@@ -9,6 +10,7 @@ use crate::model::Retry;
 /// Draws the rows for `node`; changes come back as responses.
 pub fn show(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasResponse>) {
     let id = node.doc_id.clone();
+    checkpoint(ui, node, responses);
     ui.horizontal(|ui| {
         let mut on = node.retry.is_some();
         if ui
@@ -87,4 +89,33 @@ pub fn show(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasResp
             }
         }
     });
+}
+
+/// The checkpoint row: the mark, and the message people read when the run stops here.
+fn checkpoint(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasResponse>) {
+    let id = node.doc_id.clone();
+    let mut on = node.checkpoint.is_some();
+    if ui
+        .checkbox(&mut on, "⏸ Checkpoint before this step")
+        .on_hover_text(
+            "Runs stop before this step and wait for someone to approve, reject or skip it \
+             (with the run panel's Checkpoints on \"Flow defaults\")",
+        )
+        .changed()
+    {
+        let checkpoint = on.then(String::new);
+        responses.push(CanvasResponse::SetCheckpoint(id.clone(), checkpoint));
+    }
+    if let Some(message) = &node.checkpoint {
+        let mut typed = message.clone();
+        ui.horizontal(|ui| {
+            ui.label("Message");
+            let edit = egui::TextEdit::singleline(&mut typed)
+                .hint_text("Approve before this step runs")
+                .desired_width(220.0);
+            if ui.add(edit).changed() {
+                responses.push(CanvasResponse::SetCheckpoint(id, Some(typed)));
+            }
+        });
+    }
 }

@@ -135,6 +135,7 @@ pub fn build(flow: &Flow, registry: &Registry) -> (EditorGraph, Vec<EditorNodeId
             concurrency: node.concurrency,
             retry: node.retry.clone(),
             timeout_ms: node.timeout_ms,
+            checkpoint: node.checkpoint.clone(),
         };
         let mut ports = (Vec::new(), Vec::new());
         let id = graph.add_node(label, data, |graph, id| {
