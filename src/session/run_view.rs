@@ -212,6 +212,11 @@ pub struct RunView {
 }
 
 impl RunView {
+    /// Whether a run of this window waits at the checkpoint before `node`.
+    pub fn waits_at(&self, node: &NodeId) -> bool {
+        self.awaiting.as_ref().is_some_and(|a| &a.node == node)
+    }
+
     /// The view of one node (a default, idle view when nothing happened to it).
     pub fn node(&self, id: &NodeId) -> Option<&NodeView> {
         self.nodes.get(id)
@@ -555,9 +560,6 @@ impl RunView {
                     previous: previous.clone(),
                     record: record.clone(),
                 });
-                if self.run == Some(*run) && record.is_none() {
-                    self.held = Some(Held::Paused);
-                }
             }
             Event::Decided { run, decision } => {
                 if self
@@ -568,7 +570,6 @@ impl RunView {
                     self.awaiting = None;
                 }
                 if self.run == Some(*run) {
-                    self.held = None;
                     self.decisions.push(decision.clone());
                 }
             }

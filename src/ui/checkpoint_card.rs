@@ -42,7 +42,7 @@ pub fn show(
                     .size(16.0)
                     .color(theme::WARNING_TEXT),
             );
-            ui.label(RichText::new(&awaiting.message).size(15.0));
+            ui.label(RichText::new(&awaiting.message).size(15.0).strong());
             if let Some(previous) = &awaiting.previous {
                 previous_result(ui, context, previous, commands);
             }
@@ -78,7 +78,7 @@ pub fn show(
                     ),
                     (
                         ui.add(
-                            egui::Button::new("↷ Skip this step")
+                            egui::Button::new("» Skip this step")
                                 .min_size(egui::vec2(110.0, 28.0)),
                         ),
                         Verdict::Skip,
@@ -137,7 +137,11 @@ fn previous_result(
     if lines.is_empty() {
         lines.push("(empty)");
     }
-    let mut shown = crate::trust::visible_controls(&lines.join("\n"));
+    let lines: Vec<String> = lines
+        .into_iter()
+        .map(crate::trust::visible_controls)
+        .collect();
+    let mut shown = lines.join("\n");
     if more {
         shown.push_str("\n…");
     }

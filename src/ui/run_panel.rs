@@ -514,7 +514,12 @@ fn queue_list(
 
 /// A queue item's line: number, scope by title, status, inputs, time, when it started.
 fn queue_item_text(item: &QueueItem, labels: &NodeLabels) -> String {
-    let status = format!("{:?}", item.status).to_lowercase();
+    // A paused item that is over in the queue is a run parked at a checkpoint.
+    let parked = item.status == RunState::Paused && item.elapsed_ms.is_some();
+    let status = match parked {
+        true => "paused for a decision (see the Flow Monitor)",
+        false => item.status.label(),
+    };
     let mut text = format!("#{} {} — {status}", item.run, item.scope.describe(labels));
     if !item.inputs.is_empty() {
         let shown: Vec<String> = item
@@ -570,10 +575,13 @@ fn queue_row(
         }
         response.on_hover_text(hover);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if matches!(
-                item.status,
-                RunState::Running | RunState::Paused | RunState::Cancelling
-            ) {
+            let over = item.elapsed_ms.is_some();
+            if !over
+                && matches!(
+                    item.status,
+                    RunState::Running | RunState::Paused | RunState::Cancelling
+                )
+            {
                 // Right to left: the buttons read Pause, Cancel, Stop from the left.
                 let mut controls = Vec::new();
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {

@@ -148,7 +148,7 @@ fn skip_on_the_card_leaves_the_step_out_and_the_run_completes() {
     let path = reviewed_flow(dir.path());
     let (ctx, mut app) = open_settled(path.clone());
     park(&ctx, &mut app, &path);
-    let skip = find_text(&ctx, &mut app, "↷ Skip this step");
+    let skip = find_text(&ctx, &mut app, "» Skip this step");
     click_at(&ctx, &mut app, skip.center());
     wait_for(&ctx, &mut app, "the run to end", |_| {
         records(&path).last().is_some_and(|r| r.status.is_over())

@@ -433,7 +433,14 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
             responses.extend(super::viewer_area::show(ui, node, state, shown));
         }
         Role::Step(_) if !node.bypassed => {
-            if let Some(view) = view {
+            if state.run_view.waits_at(&node.doc_id) {
+                ui.label(
+                    RichText::new("⏸ waiting for your decision")
+                        .strong()
+                        .color(theme::WARNING_TEXT),
+                )
+                .on_hover_text("Decide on the checkpoint card in the Flow Monitor");
+            } else if let Some(view) = view {
                 if visible {
                     let exit_code = match view.result.as_ref().and_then(|r| r.get("exit_code")) {
                         Some(Value::Number(code)) => Some(*code),
