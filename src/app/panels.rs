@@ -98,7 +98,7 @@ impl FlowcanvasApp {
             // banner is the question to answer first.
             .filter(|_| !session.doc.is_restricted())
         {
-            let commands = drawer::unfinished_banner(ctx, catalog, run);
+            let commands = drawer::unfinished_banner(ctx, session.doc.flow(), catalog, run);
             self.commands.extend(commands);
         }
         if let Some(tab) = self.drawer {

@@ -316,6 +316,16 @@ impl HumanOutput {
                 );
                 self.line(&self.paint("1;35", &text));
             }
+            Event::RunBlocked {
+                node, cause, fix, ..
+            } => {
+                let text = format!(
+                    "  ⛔ Blocked at {}: {cause}\n     To go on: {fix}, then `flowcanvas resume {}`",
+                    self.name(node),
+                    self.file
+                );
+                self.line(&self.paint("1;35", &text));
+            }
             Event::Decided { decision, .. } => {
                 let mark = match decision.verdict {
                     crate::model::Verdict::Approve => "✔",

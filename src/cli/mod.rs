@@ -38,6 +38,9 @@ pub const EXIT_INVALID: i32 = 2;
 /// Exit code: the run stopped at a checkpoint and waits for a decision (`flowcanvas
 /// decide`), with no terminal to ask.
 pub const EXIT_PAUSED: i32 = 4;
+/// Exit code: a step needs something only a person can supply (a key variable, an input
+/// file): the run is blocked until `flowcanvas resume`.
+pub const EXIT_BLOCKED: i32 = 5;
 /// Exit code: the run went past its time limit (`--timeout`, `settings.timeout_ms`); the
 /// number `timeout(1)` uses.
 pub const EXIT_TIMED_OUT: i32 = 124;

@@ -351,6 +351,8 @@ fn exit_code(
         super::EXIT_TIMED_OUT
     } else if status == RunState::Paused {
         super::EXIT_PAUSED
+    } else if status == RunState::Blocked {
+        super::EXIT_BLOCKED
     } else if needs_trust > 0 {
         // A restricted run that left nodes out (a stop keeps its own exit code).
         eprintln!(

@@ -167,10 +167,8 @@ pub fn run_batch(
                 let took = format_duration_ms(started.elapsed().as_secs_f64() * 1000.0);
                 let line = match &outcome {
                     Ok(_) => format!("item {} of {total}: done in {took}\n", index + 1),
-                    Err(error @ (NodeError::Failed(_) | NodeError::FailedWith { .. })) => {
-                        format!("item {} of {total} failed: {error}\n", index + 1)
-                    }
                     Err(NodeError::Cancelled) => return,
+                    Err(error) => format!("item {} of {total} failed: {error}\n", index + 1),
                 };
                 // Counting and reporting under the lock keeps the counts in order: two items
                 // finishing at once must not leave "5 of 6" as the last word.

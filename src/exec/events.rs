@@ -174,6 +174,19 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         record: Option<String>,
     },
+    /// A step needs something only a person can supply (a key variable, an input file): the
+    /// run is blocked. Steps already running finish, nothing new starts, and the run ends
+    /// `blocked` (`run_finished` follows); Resume runs the step again once fixed.
+    RunBlocked {
+        /// The run.
+        run: RunId,
+        /// The step that could not go on.
+        node: NodeId,
+        /// What is missing.
+        cause: String,
+        /// How to fix it.
+        fix: String,
+    },
     /// A decision at a checkpoint was applied: the step runs (approve), is skipped (skip),
     /// or the run ends rejected (reject).
     Decided {
@@ -238,6 +251,7 @@ impl Event {
             | Event::RunCancelling { run, .. }
             | Event::CheckpointReached { run, .. }
             | Event::Decided { run, .. }
+            | Event::RunBlocked { run, .. }
             | Event::StoreProblem { run, .. }
             | Event::RunFinished { run, .. } => *run,
         }
@@ -259,6 +273,8 @@ pub enum Ending {
     Parked,
     /// Rejected at a checkpoint: the steps not started never will.
     Rejected,
+    /// Blocked: a step needs a person; it and the steps not started wait for Resume.
+    Blocked,
 }
 
 pub use crate::status::NodeStatus;

@@ -69,6 +69,8 @@ enum RunEnd {
     Parked,
     /// Rejected at the checkpoint it waited at in place.
     Rejected,
+    /// A step needs a person (`ActiveRun::blocked_at`).
+    Blocked,
     Shutdown,
 }
 
@@ -117,6 +119,9 @@ struct ActiveRun {
     waiting_at: Option<usize>,
     /// The step whose checkpoint the run parked at (it ends, its record waiting).
     parked_at: Option<usize>,
+    /// The step that blocked the run: nothing new starts, and once the running steps end
+    /// the run ends blocked.
+    blocked_at: Option<usize>,
     /// Cancelled gracefully: no new step starts; once the running steps end, the rest are
     /// cancelled.
     cancelling: bool,
@@ -498,6 +503,7 @@ impl Executor {
             RunEnd::Finished => Ending::Finished,
             RunEnd::Parked => Ending::Parked,
             RunEnd::Rejected => Ending::Rejected,
+            RunEnd::Blocked => Ending::Blocked,
             RunEnd::Cancelled => Ending::Cancelled,
             RunEnd::TimedOut => Ending::TimedOut,
             RunEnd::Stopped | RunEnd::Shutdown => Ending::Stopped,
@@ -563,6 +569,9 @@ impl Executor {
             run.ready.extend(deferred);
             if (run.cancelling || run.tripped.is_some()) && !run.attempts.waits_ended() {
                 self.end_backoffs(run);
+            }
+            if run.running.is_empty() && !run.attempts.backing_off() && run.blocked_at.is_some() {
+                return RunEnd::Blocked;
             }
             if run.running.is_empty() && !run.attempts.backing_off() {
                 // Fail fast and Cancel wait for the running steps, then settle the rest: fail
@@ -960,7 +969,10 @@ impl Executor {
             }
             Err(error) => {
                 let status = match error {
-                    NodeError::Failed(message) | NodeError::FailedWith { message, .. } => {
+                    // A block where the run cannot park on it (one batch item's) is a failure.
+                    NodeError::Failed(message)
+                    | NodeError::FailedWith { message, .. }
+                    | NodeError::Blocked { cause: message, .. } => {
                         self.results.remove(&node);
                         self.results_digest = None;
                         if let Some(recorder) = run.recorder.as_mut() {
@@ -1107,7 +1119,9 @@ impl Executor {
                 status: match state {
                     StepState::Ended(status) => *status,
                     // A parked run's steps not reached yet wait for it to go on.
-                    StepState::Waiting if ending == Ending::Parked => NodeStatus::Queued,
+                    StepState::Waiting if matches!(ending, Ending::Parked | Ending::Blocked) => {
+                        NodeStatus::Queued
+                    }
                     // Unreachable once the loop ends; counted as cancelled to stay honest.
                     StepState::Waiting | StepState::Running => NodeStatus::Cancelled,
                 },
@@ -1134,10 +1148,22 @@ impl Executor {
             Ending::TimedOut => RunState::TimedOut,
             Ending::Parked => RunState::Paused,
             Ending::Rejected => RunState::Rejected,
+            Ending::Blocked => RunState::Blocked,
             _ => counts.status(ending != Ending::Finished),
         };
         let elapsed_ms = run.started.elapsed().as_secs_f64() * 1000.0;
         let mut summary = summary_line_for(ending, status, &counts, elapsed_ms, &handlers);
+        // A run that stops to wait for a person before any step ended says so.
+        if matches!(ending, Ending::Parked | Ending::Blocked) {
+            if let Some(at) = summary.find(": nothing to run in ") {
+                summary.truncate(at);
+                summary.push_str(": nothing ran yet");
+            }
+        }
+        if let Some(step) = run.blocked_at.filter(|_| ending == Ending::Blocked) {
+            let at = run.quoted(&run.plan.steps[step].node);
+            summary = summary.replacen("Flow blocked", &format!("Flow blocked at {at}"), 1);
+        }
         if let Some(step) = run.parked_at.filter(|_| ending == Ending::Parked) {
             let at = run.quoted(&run.plan.steps[step].node);
             summary = summary.replacen(
@@ -1145,10 +1171,6 @@ impl Executor {
                 &format!("Flow paused before {at} for a decision"),
                 1,
             );
-            if let Some(at) = summary.find(": nothing to run in ") {
-                summary.truncate(at);
-                summary.push_str(": nothing ran yet");
-            }
         }
         if let Some(recorder) = run.recorder.take() {
             let problem = recorder.finish(status, &summary, &nodes);
@@ -1213,6 +1235,7 @@ impl ActiveRun {
             paused: false,
             waiting_at: None,
             parked_at: None,
+            blocked_at: None,
             cancelling: false,
             base_dir,
             plan,
@@ -1237,7 +1260,11 @@ impl ActiveRun {
 
     /// Whether no new step may start now: paused, being cancelled, or fail fast tripped.
     fn holds_back(&self) -> bool {
-        self.paused || self.cancelling || self.tripped.is_some() || self.waiting_at.is_some()
+        self.paused
+            || self.cancelling
+            || self.tripped.is_some()
+            || self.waiting_at.is_some()
+            || self.blocked_at.is_some()
     }
 
     /// Milliseconds from the run's start to now.

@@ -129,13 +129,27 @@ impl NodeKind for HttpRequestKind {
             }
             // `${env:NAME}` takes a key from the environment; the context keeps its value
             // out of everything the node reports.
+            let mut unset = None;
             let value = expand_env_placeholders(value.trim(), |var| {
                 match ctx.key_from_env(var).map_err(|err| err.to_string())? {
                     Some(key) => Ok(key),
-                    None => Err(format!("environment variable `{var}` is not set")),
+                    None => {
+                        unset = Some(var.to_owned());
+                        Err(format!("environment variable `{var}` is not set"))
+                    }
                 }
             })
-            .map_err(|problem| NodeError::failed(format!("header `{name}`: {problem}")))?;
+            .map_err(|problem| {
+                let message = format!("header `{name}`: {problem}");
+                match &unset {
+                    // A key nobody set yet: a person can supply it, so the run waits.
+                    Some(var) => NodeError::blocked(
+                        message,
+                        format!("set {var} in the environment flowcanvas runs in"),
+                    ),
+                    None => NodeError::failed(message),
+                }
+            })?;
             headers.push((name.to_owned(), value));
         }
         let has_header = |headers: &[(String, String)], name: &str| {

@@ -97,6 +97,16 @@ pub enum NodeError {
     /// The run was stopped while the node worked.
     #[error("cancelled")]
     Cancelled,
+    /// The node needs something only a person can supply (a key variable that is not set,
+    /// an input file that does not exist): the run parks, blocked, rather than failing, and
+    /// Resume runs the node again once it is fixed.
+    #[error("{cause}")]
+    Blocked {
+        /// What is missing, for people: "environment variable `API_KEY` is not set".
+        cause: String,
+        /// How to fix it: "set API_KEY in the environment flowcanvas runs in".
+        fix: String,
+    },
 }
 
 /// Why a node's work failed, when the kind can say: what a retry policy matches on.
@@ -130,11 +140,19 @@ impl NodeError {
         }
     }
 
+    /// A block: the node needs `cause` fixed (how: `fix`) by a person.
+    pub fn blocked(cause: impl Into<String>, fix: impl Into<String>) -> Self {
+        NodeError::Blocked {
+            cause: cause.into(),
+            fix: fix.into(),
+        }
+    }
+
     /// The failure's cause, when it has one.
     pub fn cause(&self) -> Option<FailureCause> {
         match self {
             NodeError::FailedWith { cause, .. } => Some(*cause),
-            NodeError::Failed(_) | NodeError::Cancelled => None,
+            NodeError::Failed(_) | NodeError::Cancelled | NodeError::Blocked { .. } => None,
         }
     }
 }

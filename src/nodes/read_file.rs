@@ -30,8 +30,17 @@ pub(crate) fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, NodeError> 
             MAX_READ_BYTES / MIB
         ))
     };
-    // Asked before opening: opening a FIFO waits for a writer.
-    let meta = std::fs::metadata(path).map_err(cannot)?;
+    // Asked before opening: opening a FIFO waits for a writer. A file that is not there is
+    // something a person can supply: the run is blocked, not failed.
+    let meta = match std::fs::metadata(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(NodeError::blocked(
+                format!("cannot read {}: no such file", path.display()),
+                "put the file there, or change the path",
+            ));
+        }
+        meta => meta.map_err(cannot)?,
+    };
     if meta.is_dir() {
         return Err(NodeError::failed(format!(
             "{} is a folder, not a file",

@@ -187,6 +187,8 @@ pub struct RunView {
     /// The checkpoint a run of this window stopped at, waiting for a decision (it stays
     /// while later runs go on, until someone decides).
     pub awaiting: Option<Awaiting>,
+    /// What blocked the followed run: the step, the cause and the fix.
+    pub blocked: Option<(NodeId, String, String)>,
     /// The decisions made in the followed run, in order.
     pub decisions: Vec<crate::store::Decision>,
     /// The engine's run queue as last reported.
@@ -212,6 +214,14 @@ pub struct RunView {
 }
 
 impl RunView {
+    /// What blocks `node` in the followed run, if it is the step that blocked it.
+    pub fn blocked_at(&self, node: &NodeId) -> Option<&str> {
+        match &self.blocked {
+            Some((at, cause, _)) if at == node => Some(cause),
+            _ => None,
+        }
+    }
+
     /// Whether a run of this window waits at the checkpoint before `node`.
     pub fn waits_at(&self, node: &NodeId) -> bool {
         self.awaiting.as_ref().is_some_and(|a| &a.node == node)
@@ -397,6 +407,7 @@ impl RunView {
                 self.held = None;
                 self.rejected = None;
                 self.decisions.clear();
+                self.blocked = None;
                 for view in self.nodes.values_mut() {
                     view.status = NodeStatus::Idle;
                     view.order = None;
@@ -560,6 +571,19 @@ impl RunView {
                     previous: previous.clone(),
                     record: record.clone(),
                 });
+            }
+            Event::RunBlocked {
+                run,
+                node,
+                cause,
+                fix,
+            } => {
+                if self.run == Some(*run) {
+                    self.blocked = Some((node.clone(), cause.clone(), fix.clone()));
+                    let view = self.nodes.entry(node.clone()).or_default();
+                    view.status = NodeStatus::Queued;
+                    view.started_at = None;
+                }
             }
             Event::Decided { run, decision } => {
                 if self

@@ -246,13 +246,23 @@ pub enum Waiting {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         previous: Option<NodeId>,
     },
+    /// Something only a person can supply, for `node` (the run is blocked; Resume runs the
+    /// step again once it is fixed).
+    Blocked {
+        /// The step that could not go on.
+        node: NodeId,
+        /// What is missing: "environment variable `API_KEY` is not set".
+        cause: String,
+        /// How to fix it.
+        fix: String,
+    },
 }
 
 impl Waiting {
     /// The step that waits.
     pub fn node(&self) -> &NodeId {
         match self {
-            Waiting::Checkpoint { node, .. } => node,
+            Waiting::Checkpoint { node, .. } | Waiting::Blocked { node, .. } => node,
         }
     }
 }
@@ -263,7 +273,11 @@ impl RunRecord {
     pub fn is_unfinished(&self) -> bool {
         matches!(
             self.status,
-            RunState::Failed | RunState::Cancelled | RunState::TimedOut | RunState::Interrupted
+            RunState::Failed
+                | RunState::Blocked
+                | RunState::Cancelled
+                | RunState::TimedOut
+                | RunState::Interrupted
         )
     }
 

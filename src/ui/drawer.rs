@@ -325,6 +325,7 @@ fn status_word(status: NodeStatus) -> &'static str {
 /// (typically: the app or the CLI died mid-run). Returns the commands chosen.
 pub fn unfinished_banner(
     ctx: &egui::Context,
+    flow: &Flow,
     catalog: &StoreCatalog,
     run: &RunRecord,
 ) -> Vec<AppCommand> {
@@ -334,6 +335,27 @@ pub fn unfinished_banner(
         .map_or_else(|| run.id.clone(), |n| format!("#{n}"));
     let completed = run.completed_nodes(&catalog.histories).len();
     let steps = run.nodes.len();
+    if let Some(crate::store::Waiting::Blocked { node, cause, fix }) = &run.waiting {
+        egui::TopBottomPanel::top("unfinished_run").show(ctx, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                let names = crate::model::NodeLabels::of(flow);
+                ui.label(
+                    RichText::new(format!(
+                        "⛔ Run {number} is blocked at {}: {cause}.",
+                        names.quoted(node)
+                    ))
+                    .strong()
+                    .color(theme::WARNING_TEXT),
+                );
+                ui.label(format!("To go on: {fix}, then Resume."));
+                continue_buttons(ui, &run.id, &mut commands);
+                if ui.small_button("Dismiss").clicked() {
+                    commands.push(AppCommand::DismissInterrupted(run.id.clone()));
+                }
+            });
+        });
+        return commands;
+    }
     let what = match run.status {
         RunState::Interrupted => "was interrupted: the program running it stopped mid-run",
         RunState::Cancelled => "was stopped",

@@ -116,6 +116,9 @@ pub fn row_text(run_view: &RunView, names: &NodeLabels, id: &NodeId, now: Instan
     if let Some(retry) = view.and_then(|v| v.retry_text(now)) {
         state = format!("{state}, {retry}");
     }
+    if let Some(cause) = run_view.blocked_at(id) {
+        return format!("⛔ {order}. {} — blocked: {cause}", names.name(id));
+    }
     if run_view.waits_at(id) {
         return format!("⏸ {order}. {} — waiting for your decision", names.name(id));
     }

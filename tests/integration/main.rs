@@ -7,6 +7,7 @@
 )]
 
 mod batch_runs;
+mod blocked;
 mod checkpoint_cli;
 mod checkpoints;
 mod cli;

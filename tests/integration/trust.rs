@@ -395,10 +395,10 @@ fn header_env_placeholder_is_resolved_and_redacted() {
     let stored = all_text_under(&dir.path().join("get.flow.d"));
     assert!(!stored.contains(secret), "the token leaked into the store");
 
-    // An unset variable fails the node, naming it.
+    // An unset variable blocks the run (exit 5), naming it.
     let out = run(None);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(5));
     assert!(
         stdout.contains(
             "header `Authorization`: environment variable `FLOWCANVAS_TEST_TOKEN` is not set"

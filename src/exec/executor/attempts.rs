@@ -154,6 +154,12 @@ impl Executor {
             }
             _ => result,
         };
+        if let Err(NodeError::Blocked { cause, fix }) = &result {
+            if !run.attempts.per_item.contains(&step) {
+                let (cause, fix) = (cause.clone(), fix.clone());
+                return self.block(run, step, cause, fix);
+            }
+        }
         let error = match &result {
             Err(error)
                 if !(run.cancelling

@@ -1,5 +1,6 @@
-//! Checkpoints in a run: which steps stop for a person's decision, parking the run there
-//! (a run with a store) or waiting in place (a run without one), and applying decisions.
+//! Where a run waits for a person: checkpoints (which steps stop for a decision, parking the
+//! run there with a store or waiting in place without one, applying decisions), and blocks
+//! (a step that needs something only a person can supply ends the run blocked).
 
 use std::cmp::Reverse;
 
@@ -158,6 +159,27 @@ impl Executor {
             self.queue_changed();
         }
         None
+    }
+
+    /// `step` needs something only a person can supply: it goes back to waiting (Resume
+    /// runs it again), nothing new starts, and once the running steps end the run ends
+    /// blocked, its record saying why and how to fix it.
+    pub(super) fn block(&mut self, run: &mut ActiveRun, step: usize, cause: String, fix: String) {
+        run.state[step] = super::StepState::Waiting;
+        let node = run.plan.steps[step].node.clone();
+        self.sink.settle(run.id, &node);
+        self.sink.emit(Event::RunBlocked {
+            run: run.id,
+            node: node.clone(),
+            cause: cause.clone(),
+            fix: fix.clone(),
+        });
+        if let Some(recorder) = run.recorder.as_mut() {
+            recorder.note(&node, None, Some(cause.clone()));
+            recorder.set_waiting(Waiting::Blocked { node, cause, fix });
+        }
+        // The first block is the one told; a second one waits behind it.
+        run.blocked_at.get_or_insert(step);
     }
 
     /// The steps a rejected run never started: cancelled, saying so.

@@ -440,6 +440,13 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                         .color(theme::WARNING_TEXT),
                 )
                 .on_hover_text("Decide on the checkpoint card in the Flow Monitor");
+            } else if let Some(cause) = state.run_view.blocked_at(&node.doc_id) {
+                ui.label(
+                    RichText::new(format!("⛔ blocked: {cause}"))
+                        .strong()
+                        .color(theme::WARNING_TEXT),
+                )
+                .on_hover_text("Fix it, then Resume the run (the banner above the canvas)");
             } else if let Some(view) = view {
                 if visible {
                     let exit_code = match view.result.as_ref().and_then(|r| r.get("exit_code")) {
