@@ -146,7 +146,8 @@ fn chosen_run<'r>(args: &RunsArgs, runs: &'r [RunRecord]) -> Option<&'r RunRecor
 }
 
 /// `runs FILE [RUN] --transcript`: each step of the run, in plan order, with how it ended
-/// and what it streamed: standard output lines after `│`, standard error after `!`.
+/// and what it streamed: decisions at its checkpoint, failed attempts after `↻`, notes on its
+/// work (HTTP requests) after `·`, standard output after `│`, standard error after `!`.
 fn transcript(args: &RunsArgs, runs: &[RunRecord]) -> i32 {
     let Some(record) = chosen_run(args, runs) else {
         return EXIT_INVALID;
@@ -172,11 +173,9 @@ fn transcript(args: &RunsArgs, runs: &[RunRecord]) -> i32 {
             line.push_str(&format!(": {note}"));
         }
         lines.push(line);
-        lines.extend(
-            node.transcript_lines()
-                .iter()
-                .map(|line| format!("    {line}")),
-        );
+        let name = labels.name(&node.node);
+        lines
+            .extend((record.step_transcript(node, &name).iter()).map(|line| format!("    {line}")));
     }
     for line in lines {
         if let Err(err) = writeln!(out, "{line}") {

@@ -36,13 +36,12 @@ pub struct RunRecorder {
     /// For a run continued after a decision: the nodes whose lines the earlier part wrote
     /// and this part only reuses (their line stays as it was).
     earlier: rustc_hash::FxHashSet<NodeId>,
+    /// Where each plan step's line is in `record.nodes`.
+    step_lines: Vec<usize>,
 }
 
-/// One step's streams, each capped.
-type Transcript = (
-    Option<crate::nodes::HeadTail>,
-    Option<crate::nodes::HeadTail>,
-);
+/// One step's streams, each capped: standard output, standard error, info.
+type Transcript = [Option<crate::nodes::HeadTail>; 3];
 
 impl RunRecorder {
     /// Writes the record of a run that starts now.
@@ -84,15 +83,26 @@ impl RunRecorder {
             ),
         };
         decisions.extend(request.decisions.iter().cloned());
+        // The lines keep the earlier part's order: this part's lines take the places of
+        // theirs (and a node it did not plan then goes last).
         let mut earlier = rustc_hash::FxHashSet::default();
         if let Some(parked) = &request.resumes {
-            let planned: rustc_hash::FxHashSet<NodeId> =
-                nodes.iter().map(|n| n.node.clone()).collect();
+            let mut fresh: FxHashMap<NodeId, NodeRecord> =
+                nodes.drain(..).map(|n| (n.node.clone(), n)).collect();
             for line in &parked.nodes {
-                if line.status.is_some() && !planned.contains(&line.node) {
-                    earlier.insert(line.node.clone());
-                    nodes.push(line.clone());
+                match fresh.remove(&line.node) {
+                    Some(now) => nodes.push(now),
+                    None if line.status.is_some() => {
+                        earlier.insert(line.node.clone());
+                        nodes.push(line.clone());
+                    }
+                    None => {}
                 }
+            }
+            let planned =
+                (plan.steps.iter().map(|s| &s.node)).chain(plan.skipped.iter().map(|s| &s.node));
+            for node in planned {
+                nodes.extend(fresh.remove(node));
             }
         }
         let record = RunRecord {
@@ -125,6 +135,9 @@ impl RunRecorder {
             .iter()
             .enumerate()
             .map(|(i, n)| (n.node.clone(), i))
+            .collect::<FxHashMap<NodeId, usize>>();
+        let step_lines = (plan.steps.iter())
+            .map(|step| positions.get(&step.node).copied().unwrap_or(usize::MAX))
             .collect();
         let recorder = Self {
             store,
@@ -134,6 +147,7 @@ impl RunRecorder {
             transcripts: FxHashMap::default(),
             offset_ms,
             earlier,
+            step_lines,
         };
         (recorder, problems)
     }
@@ -175,10 +189,10 @@ impl RunRecorder {
     }
 
     /// Notes when the plan's step number `step` (from 0) became ready and when it started,
-    /// in milliseconds from the run's start. (The record lists the plan's steps first, in
-    /// plan order, so the step's index is its line's.)
+    /// in milliseconds from the run's start.
     pub fn step_started(&mut self, step: usize, ready_ms: f64, started_ms: f64) {
-        if let Some(record) = self.record.nodes.get_mut(step) {
+        let line = self.step_lines.get(step).copied().unwrap_or(usize::MAX);
+        if let Some(record) = self.record.nodes.get_mut(line) {
             record.ready_ms = Some(ready_ms + self.offset_ms);
             record.started_ms = Some(started_ms + self.offset_ms);
         }
@@ -208,10 +222,11 @@ impl RunRecorder {
             return;
         };
         let kept = crate::store::TRANSCRIPT_KEPT_BYTES;
-        let (out, err) = self.transcripts.entry(step).or_insert_with(|| (None, None));
+        let [out, err, info] = self.transcripts.entry(step).or_default();
         let channel = match stream {
             crate::nodes::Stream::Stdout => out,
             crate::nodes::Stream::Stderr => err,
+            crate::nodes::Stream::Info => info,
         };
         channel
             .get_or_insert_with(|| crate::nodes::HeadTail::new(kept, kept))
@@ -275,10 +290,12 @@ impl RunRecorder {
             }
         }
         self.record.status = status;
-        for (step, (out, err)) in std::mem::take(&mut self.transcripts) {
-            if let Some(record) = self.record.nodes.get_mut(step) {
+        for (step, [out, err, info]) in std::mem::take(&mut self.transcripts) {
+            let line = self.step_lines.get(step).copied().unwrap_or(usize::MAX);
+            if let Some(record) = self.record.nodes.get_mut(line) {
                 record.stdout = out.map(crate::nodes::HeadTail::into_text);
                 record.stderr = err.map(crate::nodes::HeadTail::into_text);
+                record.info = info.map(crate::nodes::HeadTail::into_text);
             }
         }
         self.record.summary = Some(summary.to_owned());

@@ -39,6 +39,9 @@ pub enum Stream {
     Stdout,
     /// Standard error.
     Stderr,
+    /// Notes on the work itself, not its output: the request an HTTP step sent and the
+    /// answer's status line.
+    Info,
 }
 
 /// Where a node's progress goes (the executor turns it into events).

@@ -3,11 +3,11 @@
 //! helper's connection is dropped when it next hears from the server, or at the timeout).
 
 use std::io::{BufRead, BufReader, Read};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{select, Receiver};
 
-use super::context::NodeContext;
+use super::context::{NodeContext, Progress, Stream};
 use super::kind::{FailureCause, NodeError};
 
 /// The most of a response body kept (larger bodies are cut there, with a note).
@@ -172,6 +172,12 @@ fn exchange(
         let _ = stop_tx.try_send(());
     });
     let url = call.url.clone();
+    let asked = Instant::now();
+    // The request and the answer's status go to the transcript's info channel.
+    ctx.progress(Progress::Output {
+        stream: Stream::Info,
+        text: format!("→ {} {url}\n", call.method),
+    });
     std::thread::Builder::new()
         .name("flowcanvas-http".to_owned())
         .spawn(move || talk(call, by_line, &tx))
@@ -182,6 +188,20 @@ fn exchange(
             Piece::End => return Ok(()),
             Piece::Failed(message) => {
                 return Err(NodeError::failed(format!("{url}: {message}")));
+            }
+            Piece::Head {
+                status,
+                ref status_text,
+                ..
+            } => {
+                let took_ms = asked.elapsed().as_millis();
+                ctx.progress(Progress::Output {
+                    stream: Stream::Info,
+                    text: format!("← {status} {status_text} after {took_ms} ms\n"),
+                });
+                if !on_piece(piece)? {
+                    return Ok(());
+                }
             }
             piece => {
                 if !on_piece(piece)? {

@@ -260,7 +260,7 @@ fn spawn_reader(
             "flowcanvas-{}",
             match stream {
                 Stream::Stdout => "stdout",
-                Stream::Stderr => "stderr",
+                Stream::Stderr | Stream::Info => "stderr",
             }
         ))
         .spawn(move || {

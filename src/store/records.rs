@@ -81,6 +81,10 @@ pub struct NodeRecord {
     /// What it streamed on standard error, kept the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
+    /// Notes on its work, kept the same way: the requests an HTTP step sent and the status
+    /// lines of the answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<String>,
     /// The errors of its earlier attempts, oldest first, when its retry policy tried it
     /// again (the last attempt's error, if it failed too, is `note`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -104,8 +108,9 @@ pub const TRANSCRIPT_KEPT_BYTES: usize = 16 * 1024;
 
 impl NodeRecord {
     /// What the step said while it ran, a line each: its failed attempts (`↻ attempt 1
-    /// failed: …`, the error's first line), then its standard output (`│ …`) and standard
-    /// error (`! …`). The one reading of a transcript, for `runs --transcript` and the app.
+    /// failed: …`, the error's first line), then its info (`· → GET …`), standard output
+    /// (`│ …`: a command's lines, a model's tokens, a script's prints) and standard error
+    /// (`! …`). The one reading of a transcript, for `runs --transcript` and the app.
     pub fn transcript_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         for (attempt, error) in self.attempts.iter().enumerate() {
@@ -115,7 +120,7 @@ impl NodeRecord {
                 one_line(error)
             ));
         }
-        for (mark, text) in [("│", &self.stdout), ("!", &self.stderr)] {
+        for (mark, text) in [("·", &self.info), ("│", &self.stdout), ("!", &self.stderr)] {
             for piece in (text.iter()).flat_map(|t| t.trim_end_matches('\n').split('\n')) {
                 lines.push(format!("{mark} {piece}"));
             }
@@ -135,6 +140,7 @@ impl NodeRecord {
             output_bytes: BTreeMap::new(),
             stdout: None,
             stderr: None,
+            info: None,
             attempts: Vec::new(),
         }
     }
@@ -279,6 +285,24 @@ impl RunRecord {
                 | RunState::TimedOut
                 | RunState::Interrupted
         )
+    }
+
+    /// What step `node` said and what happened to it, a line each: the decisions made at
+    /// its checkpoint (`✔ Approved …`), then [`NodeRecord::transcript_lines`].
+    pub fn step_transcript(&self, line: &NodeRecord, name: &str) -> Vec<String> {
+        let mut lines: Vec<String> = (self.decisions.iter())
+            .filter(|d| d.node == line.node)
+            .map(|d| {
+                let mark = match d.verdict {
+                    Verdict::Approve => "✔",
+                    Verdict::Reject => "✋",
+                    Verdict::Skip => "»",
+                };
+                format!("{mark} {}", d.describe(name))
+            })
+            .collect();
+        lines.extend(line.transcript_lines());
+        lines
     }
 
     /// The planned nodes that completed in this run (ran well, or kept their result). The

@@ -495,7 +495,7 @@ fn selected_output(
             .find(|n| n.node == *id)
             .map(|n| {
                 let mut lines: Vec<String> = n.note.iter().cloned().collect();
-                lines.extend(n.transcript_lines());
+                lines.extend(record.step_transcript(n, &names.name(&n.node)));
                 lines.join("\n")
             })
             .unwrap_or_default(),

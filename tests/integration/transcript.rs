@@ -64,3 +64,59 @@ fn a_runs_transcript_shows_each_steps_streams_and_cuts_long_ones_in_the_middle()
         "no noise on a closed pipe"
     );
 }
+
+#[test]
+fn a_transcript_keeps_http_requests_script_prints_and_decisions_through_the_store() {
+    use crate::local_server::{respond, LocalServer};
+    let server = LocalServer::start(|_, stream| respond(stream, "200 OK", "text/plain", "pong"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calls.flow");
+    std::fs::write(
+        &file,
+        format!(
+            r#"Flow(version: 1, nodes: [
+    Node(id: "call", kind: "http_request", title: "Call", values: {{"url": "{}/ping"}}),
+    Node(id: "say", kind: "script", title: "Say", params: {{"script": "print(\"said \" + x); x", "vars": ["x"]}},
+         checkpoint: Some("Look at the answer first")),
+], edges: ["call.body -> say.x"])"#,
+            server.base
+        ),
+    )
+    .unwrap();
+    let output = flowcanvas(&["run"], &file);
+    assert_eq!(output.status.code(), Some(4), "parked: {}", stderr(&output));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flowcanvas"))
+        .arg("decide")
+        .arg(&file)
+        .args(["approve", "--comment", "the answer is fine"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let output = flowcanvas(&["runs", "--transcript"], &file);
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let call = lines
+        .iter()
+        .position(|l| l.starts_with("[1] Call — succeeded"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        lines[call + 1],
+        format!("    · → GET {}/ping", server.base),
+        "{text}"
+    );
+    assert!(
+        lines[call + 2].starts_with("    · ← 200 OK after "),
+        "{text}"
+    );
+    let say = lines
+        .iter()
+        .position(|l| l.starts_with("[2] Say — succeeded"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        lines[say + 1].starts_with("    ✔ Approved Say")
+            && lines[say + 1].ends_with(": the answer is fine"),
+        "{text}"
+    );
+    assert_eq!(lines[say + 2], "    │ said pong", "{text}");
+}
