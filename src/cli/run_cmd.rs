@@ -218,10 +218,7 @@ pub(super) fn execute(
             engine.stop();
         }
         match event {
-            Event::RunRejected { error, .. } => {
-                report(format_args!("error: {}: {error}", file.display()));
-                return EXIT_INVALID;
-            }
+            Event::RunRejected { error, .. } => return not_started(file, &error),
             Event::NodeFinished { node, outputs, .. } => {
                 produced.insert(node.to_string(), outputs);
             }
@@ -315,6 +312,15 @@ fn show(
     let was_closed = human.output_closed();
     human.event(event);
     human.output_closed() && !was_closed
+}
+
+/// Says why a run did not start (before anything ran); returns the exit code, 2.
+fn not_started(file: &Path, error: &str) -> i32 {
+    report(format_args!(
+        "error: {}: not started: {error}",
+        file.display()
+    ));
+    EXIT_INVALID
 }
 
 /// Stops the engine's run on Ctrl-C, `SIGTERM` or `SIGHUP`; tells which came.

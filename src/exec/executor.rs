@@ -445,12 +445,19 @@ impl Executor {
             true => crate::trust::restrict(plan, &request.flow, &self.registry, &request.base_dir),
             false => plan,
         });
+        let planned = planned
+            .map_err(|err| err.to_string())
+            .and_then(something_to_run);
         let plan = match planned {
             Ok(plan) => Arc::new(plan),
-            Err(err) => {
-                let error = err.to_string();
-                self.queue
-                    .finish(id, RunState::Failed, format!("Could not run: {error}"), 0.0);
+            Err(error) => {
+                // It never started: told apart from a run that ran and failed.
+                self.queue.finish(
+                    id,
+                    RunState::NotStarted,
+                    format!("Not started: {error}"),
+                    0.0,
+                );
                 self.sink.emit(Event::RunRejected { run: id, error });
                 self.queue_changed();
                 return;
@@ -1282,6 +1289,17 @@ impl ActiveRun {
         self.labels
             .get_or_init(|| NodeLabels::of(&self.request.flow))
             .quoted(node)
+    }
+}
+
+/// `plan`, unless it has no step at all: then the run does not start (a plan whose steps
+/// all kept their results is a run, complete at once).
+fn something_to_run(plan: Plan) -> Result<Plan, String> {
+    match plan.steps.is_empty() && plan.reused.is_empty() && plan.skipped.is_empty() {
+        true => Err("nothing to run: no step in the flow does work \
+             (add a node that runs, such as text, template or shell)"
+            .to_owned()),
+        false => Ok(plan),
     }
 }
 

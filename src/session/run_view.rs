@@ -392,8 +392,8 @@ impl RunView {
             Event::RunRejected { run, error } => {
                 self.run = Some(*run);
                 self.rejected = Some(error.clone());
-                self.summary = Some(format!("Could not run: {error}"));
-                self.status = None;
+                self.summary = Some(format!("Not started: {error}"));
+                self.status = Some(RunState::NotStarted);
                 self.rows.clear();
             }
             Event::RunStarted { run, plan, seeds } => {

@@ -44,6 +44,7 @@ mod outcomes;
 mod retries;
 mod run_control;
 mod run_from_here;
+mod run_states;
 mod scale;
 mod script_limits;
 mod stopping;

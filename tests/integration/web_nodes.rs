@@ -216,7 +216,11 @@ fn llm_tokens_stream_in_and_the_seed_is_sent() {
         .filter_map(|e| match e {
             Event::NodeProgress {
                 node,
-                progress: flowcanvas::nodes::Progress::Output { text, .. },
+                progress:
+                    flowcanvas::nodes::Progress::Output {
+                        text,
+                        stream: flowcanvas::nodes::Stream::Stdout,
+                    },
                 ..
             } if node.as_str() == "llm" => Some(text.clone()),
             _ => None,
