@@ -111,6 +111,7 @@ fn mid_run(app: &mut AppCanvas, plan: &Arc<flowcanvas::plan::Plan>, running: usi
             run: 1,
             plan: plan.clone(),
             seeds: Default::default(),
+            record: None,
         },
         now,
     );

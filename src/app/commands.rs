@@ -52,6 +52,7 @@ impl FlowcanvasApp {
             | AppCommand::SetActiveResult { .. }
             | AppCommand::ContinueRun { .. }
             | AppCommand::Decide { .. }
+            | AppCommand::CancelWaiting(..)
             | AppCommand::RetryItems { .. }
             | AppCommand::AddFiles(..)
             | AppCommand::TrustFolder => self.apply_running(command),
@@ -74,7 +75,8 @@ impl FlowcanvasApp {
             | AppCommand::OpenFolder(..)
             | AppCommand::DismissInterrupted(..)
             | AppCommand::ShowTimeline(..)
-            | AppCommand::ExportTrace { .. } => self.apply_window(ctx, command),
+            | AppCommand::ExportTrace { .. }
+            | AppCommand::OpenRunPage(..) => self.apply_window(ctx, command),
         }
     }
 
@@ -201,6 +203,7 @@ impl FlowcanvasApp {
             },
             AppCommand::ContinueRun { run, how } => self.continue_run(&run, how),
             AppCommand::Decide { verdict, comment } => self.decide(verdict, &comment),
+            AppCommand::CancelWaiting(run) => self.cancel_waiting(&run),
             AppCommand::RetryItems { node, items } => {
                 let doc = &self.session.doc;
                 let mut request = RunRequest::new(Arc::new(doc.flow().clone()), doc.base_dir())
@@ -287,6 +290,9 @@ impl FlowcanvasApp {
             }
             AppCommand::DismissInterrupted(run) => {
                 self.dismissed_unfinished.insert(run);
+            }
+            AppCommand::OpenRunPage(run) => {
+                self.run_page = Some(crate::ui::run_page::RunPage::new(run));
             }
             AppCommand::ShowTimeline(run) => {
                 // The Timeline is a tab of the monitor, which app mode does not show.
@@ -435,6 +441,31 @@ impl FlowcanvasApp {
                 self.notice(&summary);
             }
             Err(err) => self.notice(&format!("Cannot decide: {err}")),
+        }
+    }
+
+    /// Cancels a recorded run that waits (paused at a checkpoint, or blocked).
+    fn cancel_waiting(&mut self, run: &str) {
+        let session = &self.session;
+        let (Some(store), Some(record)) = (session.store(), session.catalog.run(run)) else {
+            self.notice("That run is no longer in the store");
+            return;
+        };
+        match crate::exec::cancel_waiting(session.doc.flow(), record, &store) {
+            Ok(record) => {
+                if self
+                    .session
+                    .run_view
+                    .awaiting
+                    .as_ref()
+                    .and_then(|a| a.record.as_deref())
+                    == Some(record.id.as_str())
+                {
+                    self.session.run_view.awaiting = None;
+                }
+                self.session.catalog.replace_run(record);
+            }
+            Err(err) => self.notice(&format!("Cannot cancel: {err}")),
         }
     }
 }

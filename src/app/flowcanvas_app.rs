@@ -105,6 +105,8 @@ pub struct FlowcanvasApp {
     pub drawer: Option<DrawerTab>,
     /// The results window (a node's history and Compare), if open.
     pub results_window: Option<ResultsWindow>,
+    /// The run page, when one is open.
+    pub run_page: Option<crate::ui::run_page::RunPage>,
     /// The node data panel's own state (its open flag and node are the session's).
     pub node_data_view: NodeDataView,
     /// What to do once a panel that just opened has taken its room from the canvas.
@@ -230,6 +232,7 @@ impl FlowcanvasApp {
             recovery_offer: None,
             drawer: None,
             results_window: None,
+            run_page: None,
             node_data_view: NodeDataView::default(),
             image_viewer: None,
             after_layout: Some(AfterLayout::ShowSomeNodes),

@@ -101,6 +101,11 @@ impl FlowcanvasApp {
             let commands = drawer::unfinished_banner(ctx, session.doc.flow(), catalog, run);
             self.commands.extend(commands);
         }
+        // The notice that a run waits for a decision, with the way to its page.
+        if let Some(record) = awaiting_record(session) {
+            let commands = drawer::decision_banner(ctx, catalog, &record.0, &record.1);
+            self.commands.extend(commands);
+        }
         if let Some(tab) = self.drawer {
             let commands = drawer::show(
                 ctx,
@@ -116,6 +121,36 @@ impl FlowcanvasApp {
             let open = crate::ui::image_viewer::show(ctx, title, image, &mut self.textures);
             if !open {
                 self.image_viewer = None;
+            }
+        }
+        let awaiting = session.awaiting();
+        if let Some(page) = &mut self.run_page {
+            let live = session.run_view.run.filter(|_| {
+                session.run_view.is_running()
+                    && session.run_view.record.as_deref() == Some(page.run.as_str())
+            });
+            let input = crate::ui::run_page::RunPageInput {
+                flow: session.doc.flow(),
+                names: &session.derived.labels,
+                catalog,
+                awaiting: awaiting.as_ref(),
+                live,
+                base_dir: &session.doc.base_dir(),
+                previous_result: (awaiting.as_ref())
+                    .and_then(|a| {
+                        session
+                            .run_view
+                            .node(a.previous.as_ref()?)?
+                            .result
+                            .as_deref()
+                    })
+                    .map(crate::results::main_text),
+            };
+            let (commands, open) =
+                crate::ui::run_page::show(ctx, page, &input, &mut self.monitor.decision_comment);
+            self.commands.extend(commands);
+            if !open {
+                self.run_page = None;
             }
         }
         if let Some(window) = &mut self.results_window {
@@ -190,4 +225,11 @@ impl FlowcanvasApp {
             }
         }
     }
+}
+
+/// The record of the run waiting for a decision, and the step it waits at (named).
+fn awaiting_record(session: &crate::session::Session) -> Option<(String, String)> {
+    let awaiting = session.awaiting()?;
+    let record = awaiting.record?;
+    Some((record, session.derived.labels.quoted(&awaiting.node)))
 }

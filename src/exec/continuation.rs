@@ -171,6 +171,40 @@ pub fn decide(
     Ok(Decided::Continue(Box::new(request)))
 }
 
+/// Cancels `record`, a run that waits (paused at a checkpoint, or blocked): it ends
+/// `cancelled`, the steps it had not reached cancelled too; Resume can still continue it
+/// (from the step it waited at). Its record is rewritten at once.
+pub fn cancel_waiting(
+    flow: &Flow,
+    record: &RunRecord,
+    store: &Store,
+) -> Result<RunRecord, ContinueError> {
+    let Some(waiting) = record
+        .waiting
+        .as_ref()
+        .filter(|_| matches!(record.status, RunState::Paused | RunState::Blocked))
+    else {
+        return Err(ContinueError::NotWaiting(
+            record.id.clone(),
+            record.status.label(),
+        ));
+    };
+    let mut cancelled = record.clone();
+    let at = NodeLabels::of(flow).quoted(waiting.node());
+    cancelled.summary = Some(format!("Flow cancelled while it waited at {at}"));
+    for line in cancelled.nodes.iter_mut().filter(|n| n.status.is_none()) {
+        line.status = Some(crate::status::NodeStatus::Cancelled);
+        line.note = Some("not started: the run was cancelled".to_owned());
+    }
+    cancelled.status = RunState::Cancelled;
+    cancelled.waiting = None;
+    cancelled.finished_at_ms = Some(crate::store::now_ms());
+    store
+        .write_run(&cancelled)
+        .map_err(|problem| ContinueError::Store(problem.to_string()))?;
+    Ok(cancelled)
+}
+
 /// The latest run parked at a checkpoint, or the run named `wanted` (as [`pick_run`]).
 pub fn pick_parked<'a>(runs: &'a [RunRecord], wanted: Option<&str>) -> Option<&'a RunRecord> {
     match wanted {
@@ -294,6 +328,7 @@ mod tests {
             checkpoints: Default::default(),
             decisions: Vec::new(),
             waiting: None,
+            started_by: String::new(),
         }
     }
 

@@ -44,6 +44,9 @@ pub enum Event {
         plan: Arc<Plan>,
         /// Seeds rolled for this run ("new each run" seed nodes), by node.
         seeds: BTreeMap<NodeId, u64>,
+        /// The id of its record in the store (`None`: it runs without one).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record: Option<String>,
     },
     /// A step started work.
     NodeStarted {

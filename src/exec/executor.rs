@@ -463,11 +463,18 @@ impl Executor {
                 return;
             }
         };
-        let seeds_for_record = seeds.clone();
+        let recorder = request.store.clone().map(|store| {
+            let (recorder, problems) = RunRecorder::start(store, id, &request, &plan, &seeds);
+            for problem in problems {
+                self.store_problem(id, Some(problem));
+            }
+            recorder
+        });
         self.sink.emit(Event::RunStarted {
             run: id,
             plan: plan.clone(),
             seeds,
+            record: recorder.as_ref().map(|r| r.id().to_owned()),
         });
         // A run continued after a decision says which, before its steps go on.
         for decision in (request.decisions.iter()).filter(|_| request.resumes.is_some()) {
@@ -483,14 +490,6 @@ impl Executor {
                 reason: skipped.reason.clone(),
             });
         }
-        let recorder = request.store.clone().map(|store| {
-            let (recorder, problems) =
-                RunRecorder::start(store, id, &request, &plan, &seeds_for_record);
-            for problem in problems {
-                self.store_problem(id, Some(problem));
-            }
-            recorder
-        });
         let mut run = ActiveRun::new(id, request, plan, &self.registry, started);
         run.recorder = recorder;
         let end = self.drive(&mut run);

@@ -16,7 +16,8 @@ mod seeds;
 pub use batch::{batch_len, failed_items, item_outputs};
 pub use channel::{EventStream, Waker};
 pub use continuation::{
-    continue_run, continued_by, decide, fresh_steps, pick_parked, pick_run, ContinueError, Decided,
+    cancel_waiting, continue_run, continued_by, decide, fresh_steps, pick_parked, pick_run,
+    ContinueError, Decided,
 };
 pub use engine::{Engine, EngineHandle, EngineOptions, RunRequest};
 pub use events::{

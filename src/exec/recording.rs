@@ -123,6 +123,8 @@ impl RunRecorder {
             checkpoints: request.checkpoints,
             decisions,
             waiting: None,
+            started_by: (request.resumes.as_ref())
+                .map_or_else(crate::store::user_name, |r| r.started_by.clone()),
         };
         // Live first: a running record without a live run reads as interrupted.
         let live = store

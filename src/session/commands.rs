@@ -44,6 +44,10 @@ pub enum AppCommand {
     /// Cancel a run gracefully: a queued one never starts; the running one starts no new
     /// step, lets its running steps finish, and cancels the rest.
     CancelRun(RunId),
+    /// Open the page of a recorded run (its record id).
+    OpenRunPage(String),
+    /// Cancel a recorded run that waits (paused at a checkpoint, or blocked).
+    CancelWaiting(String),
     /// A decision at the checkpoint a run waits at (see `Session::awaiting`).
     Decide {
         /// Approve, reject or skip.

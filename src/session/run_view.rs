@@ -189,6 +189,8 @@ pub struct RunView {
     pub awaiting: Option<Awaiting>,
     /// What blocked the followed run: the step, the cause and the fix.
     pub blocked: Option<(NodeId, String, String)>,
+    /// The store record of the followed run, when it has one.
+    pub record: Option<String>,
     /// The decisions made in the followed run, in order.
     pub decisions: Vec<crate::store::Decision>,
     /// The engine's run queue as last reported.
@@ -396,8 +398,14 @@ impl RunView {
                 self.status = Some(RunState::NotStarted);
                 self.rows.clear();
             }
-            Event::RunStarted { run, plan, seeds } => {
+            Event::RunStarted {
+                run,
+                plan,
+                seeds,
+                record,
+            } => {
                 self.seeds = seeds.clone();
+                self.record = record.clone();
                 self.run = Some(*run);
                 self.started_at = Some(now);
                 self.run_clock_lead_ms = 0.0;
@@ -705,6 +713,7 @@ mod tests {
                 run: 1,
                 plan: plan(),
                 seeds: Default::default(),
+                record: None,
             },
             t0,
         );
@@ -837,6 +846,7 @@ mod tests {
                 run: 1,
                 plan: plan(),
                 seeds: Default::default(),
+                record: None,
             },
             t0,
         );
@@ -893,6 +903,7 @@ mod tests {
                 run: 1,
                 plan: plan(),
                 seeds: Default::default(),
+                record: None,
             },
             t0,
         );
@@ -913,6 +924,7 @@ mod tests {
                 run: 2,
                 plan: plan(),
                 seeds: Default::default(),
+                record: None,
             },
             t0,
         );

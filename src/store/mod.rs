@@ -27,8 +27,8 @@ use sha2::{Digest, Sha256};
 
 pub use fresh::results_digest;
 pub use records::{
-    one_line, Continuation, ContinueHow, Decision, NodeHistory, NodeRecord, ResultEntry, RunRecord,
-    RunState, Waiting, TRANSCRIPT_KEPT_BYTES,
+    one_line, user_name, Continuation, ContinueHow, Decision, NodeHistory, NodeRecord, ResultEntry,
+    RunRecord, RunState, Waiting, TRANSCRIPT_KEPT_BYTES,
 };
 
 use crate::fsutil::{atomic_write, atomic_write_unsynced, process_alive};

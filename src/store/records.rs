@@ -187,6 +187,9 @@ pub struct RunRecord {
     /// What a paused or blocked run waits for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<Waiting>,
+    /// Who started it: the user name of the process that did (`$USER`), if known.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub started_by: String,
 }
 
 /// A decision a person made at a checkpoint.
@@ -214,9 +217,7 @@ impl Decision {
             verdict,
             comment: comment.into().trim().to_owned(),
             at_ms: super::now_ms(),
-            by: std::env::var("USER")
-                .or_else(|_| std::env::var("USERNAME"))
-                .unwrap_or_default(),
+            by: user_name(),
         }
     }
 }
@@ -235,6 +236,13 @@ impl Decision {
         }
         line
     }
+}
+
+/// The user running this process, for records (`$USER`, else `$USERNAME`, else empty).
+pub fn user_name() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_default()
 }
 
 /// What a run that ended waiting needs before it can go on.

@@ -37,6 +37,7 @@ fn record(id: &str, pid: u32) -> RunRecord {
         checkpoints: Default::default(),
         decisions: Vec::new(),
         waiting: None,
+        started_by: String::new(),
     }
 }
 

@@ -346,6 +346,7 @@ mod tests {
             checkpoints: Default::default(),
             decisions: Vec::new(),
             waiting: None,
+            started_by: String::new(),
         }
     }
 

@@ -274,19 +274,63 @@ fn run_entry(
                         ui.end_row();
                     }
                 });
-            ui.horizontal(|ui| {
-                if ui
-                    .button("Timeline")
-                    .on_hover_text("Show this run's steps on a time axis in the Flow Monitor")
-                    .clicked()
-                {
-                    commands.push(AppCommand::ShowTimeline(Some(run.id.clone())));
-                }
-                if run.is_unfinished() {
-                    continue_buttons(ui, &run.id, commands);
-                }
-            });
+            run_actions(ui, run, commands);
         });
+}
+
+/// A recorded run's buttons: its page, its timeline, and Resume / Retry when it did not
+/// complete.
+fn run_actions(ui: &mut egui::Ui, run: &RunRecord, commands: &mut Vec<AppCommand>) {
+    ui.horizontal(|ui| {
+        if ui
+            .button("Run page")
+            .on_hover_text("This run on its own: state, summary, steps, parameters, transcript")
+            .clicked()
+        {
+            commands.push(AppCommand::OpenRunPage(run.id.clone()));
+        }
+        if ui
+            .button("Timeline")
+            .on_hover_text("Show this run's steps on a time axis in the Flow Monitor")
+            .clicked()
+        {
+            commands.push(AppCommand::ShowTimeline(Some(run.id.clone())));
+        }
+        if run.is_unfinished() {
+            continue_buttons(ui, &run.id, commands);
+        }
+    });
+}
+
+/// The notice that a run waits for a decision at the checkpoint before `step`, with the
+/// way to its page (the card itself is in the Flow Monitor and on the page).
+pub fn decision_banner(
+    ctx: &egui::Context,
+    catalog: &StoreCatalog,
+    record: &str,
+    step: &str,
+) -> Vec<AppCommand> {
+    let mut commands = Vec::new();
+    let number = catalog
+        .run_number(record)
+        .map_or_else(|| "A run".to_owned(), |n| format!("Run #{n}"));
+    egui::TopBottomPanel::top("decision_banner").show(ctx, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!("⏸ {number} waits for your decision before {step}."))
+                    .strong()
+                    .color(theme::WARNING_TEXT),
+            );
+            if ui
+                .button("Open its run page")
+                .on_hover_text("Decide there (or on the card in the Flow Monitor)")
+                .clicked()
+            {
+                commands.push(AppCommand::OpenRunPage(record.to_owned()));
+            }
+        });
+    });
+    commands
 }
 
 /// Resume and Retry, for a run that did not complete.

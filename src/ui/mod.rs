@@ -15,6 +15,7 @@ pub mod node_data_panel;
 pub mod result_buttons;
 pub mod results_window;
 pub mod run_controls;
+pub mod run_page;
 pub mod run_panel;
 pub mod run_schedule;
 pub mod text_rows;

@@ -328,25 +328,7 @@ fn header(
         {
             state.collapsed = !state.collapsed;
         }
-        for (tab, label) in [
-            (MonitorTab::Steps, "Steps"),
-            (MonitorTab::Timeline, "Timeline"),
-        ] {
-            let hint = match tab {
-                MonitorTab::Steps => "The steps in order, with the selected step's output",
-                MonitorTab::Timeline => {
-                    "The steps on a time axis: what ran at once, and what waited"
-                }
-            };
-            if ui
-                .selectable_label(state.tab == tab && !state.collapsed, label)
-                .on_hover_text(hint)
-                .clicked()
-            {
-                state.tab = tab;
-                state.collapsed = false;
-            }
-        }
+        tabs(ui, state);
         ui.separator();
         let (done, total, summary, total_ms) = match record {
             Some(record) => {
@@ -393,6 +375,18 @@ fn header(
             ui.separator();
             ui.label(RichText::new(summary).strong());
         }
+        let page_of = record
+            .map(|r| r.id.clone())
+            .or_else(|| run_view.record.clone());
+        if let Some(id) = page_of {
+            if ui
+                .small_button("Run page…")
+                .on_hover_text("This run on its own: state, summary, steps, parameters, transcript")
+                .clicked()
+            {
+                commands.push(AppCommand::OpenRunPage(id));
+            }
+        }
         if let (None, Some(run), true) = (record, run_view.run, run_view.is_running()) {
             ui.separator();
             if let Some(held) = run_view.held {
@@ -407,6 +401,27 @@ fn header(
             super::run_controls::show(ui, run, run_view.held, commands);
         }
     });
+}
+
+/// The Steps and Timeline tabs' buttons.
+fn tabs(ui: &mut egui::Ui, state: &mut MonitorState) {
+    for (tab, label) in [
+        (MonitorTab::Steps, "Steps"),
+        (MonitorTab::Timeline, "Timeline"),
+    ] {
+        let hint = match tab {
+            MonitorTab::Steps => "The steps in order, with the selected step's output",
+            MonitorTab::Timeline => "The steps on a time axis: what ran at once, and what waited",
+        };
+        if ui
+            .selectable_label(state.tab == tab && !state.collapsed, label)
+            .on_hover_text(hint)
+            .clicked()
+        {
+            state.tab = tab;
+            state.collapsed = false;
+        }
+    }
 }
 
 fn live_rows(

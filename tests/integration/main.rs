@@ -35,6 +35,8 @@ mod gui_retries;
 #[cfg(feature = "gui")]
 mod gui_run_control;
 #[cfg(feature = "gui")]
+mod gui_run_page;
+#[cfg(feature = "gui")]
 mod gui_timeline;
 mod headless;
 mod image_nodes;

@@ -26,7 +26,11 @@ fn a_flow_with_nothing_to_run_is_not_started() {
         "{}",
         stderr(&output)
     );
-    assert!(stdout(&output).is_empty(), "nothing ran: {}", stdout(&output));
+    assert!(
+        stdout(&output).is_empty(),
+        "nothing ran: {}",
+        stdout(&output)
+    );
     let (runs, _) = flowcanvas::store::Store::for_flow(&file).runs();
     assert!(runs.is_empty(), "a run that never started leaves no record");
 
@@ -48,7 +52,10 @@ fn the_queue_shows_a_run_that_could_not_be_planned_as_not_started() {
     let mut queued = None;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while std::time::Instant::now() < deadline && (rejected.is_none() || queued.is_none()) {
-        match engine.recv_timeout(std::time::Duration::from_secs(10)).unwrap() {
+        match engine
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap()
+        {
             Event::RunRejected { error, .. } => rejected = Some(error),
             Event::QueueChanged { items, .. } => {
                 queued = items
