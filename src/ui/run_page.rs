@@ -89,10 +89,16 @@ pub fn show(
         return (commands, catalog.loaded);
     };
     let number = catalog.run_number(&record.id).unwrap_or(0);
+    // Kept below the menu bar and banners, and never taller than the room under them: its
+    // lists scroll inside it rather than pushing it off the screen.
+    let screen = ctx.screen_rect();
     egui::Window::new(format!("Run #{number}"))
         .id(egui::Id::new("run_page"))
         .open(&mut open)
+        .default_pos(screen.left_top() + egui::vec2(24.0, 72.0))
         .default_size(egui::vec2(820.0, 600.0))
+        .max_height((screen.height() - 140.0).max(300.0))
+        .constrain_to(screen.with_min_y(screen.top() + 60.0))
         .collapsible(false)
         .show(ctx, |ui| {
             header(ui, record, input, comment, &mut commands);

@@ -82,6 +82,16 @@ impl TimeAxis {
     }
 }
 
+/// A tick's time: as durations read elsewhere, but with the decimals ticks under a
+/// millisecond apart need to differ ("0.2 ms", not "0 ms" twice).
+fn tick_label(at_ms: f64, step_ms: f64) -> String {
+    if step_ms >= 1.0 || at_ms == 0.0 {
+        return format_duration_ms(at_ms);
+    }
+    let decimals = (-step_ms.log10()).ceil().clamp(1.0, 3.0) as usize;
+    format!("{at_ms:.decimals$} ms")
+}
+
 /// The step between ticks: 1, 2 or 5 times a power of ten milliseconds, at least `raw_ms`.
 fn tick_step_ms(raw_ms: f64) -> f64 {
     let raw_ms = raw_ms.max(1e-3);
@@ -178,7 +188,7 @@ fn paint_axis(ui: &egui::Ui, rect: Rect, axis: &TimeAxis, step_ms: f64) {
         painter.text(
             Pos2::new(x, rect.center().y - 2.0),
             align,
-            format_duration_ms(at_ms),
+            tick_label(at_ms, step_ms),
             font.clone(),
             color,
         );
@@ -392,6 +402,14 @@ pub fn legend(ui: &mut egui::Ui) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_under_a_millisecond_apart_keep_their_decimals() {
+        assert_eq!(tick_label(0.0, 0.2), "0 ms");
+        assert_eq!(tick_label(0.4, 0.2), "0.4 ms");
+        assert_eq!(tick_label(0.05, 0.05), "0.05 ms");
+        assert_eq!(tick_label(2000.0, 1000.0), "2.0 s");
+    }
 
     #[test]
     fn ticks_fall_on_round_times() {
