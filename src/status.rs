@@ -28,11 +28,14 @@ pub enum NodeStatus {
     Reused,
     /// Ran once per batch item; some items failed, the others succeeded.
     Partial,
+    /// Needs something only a person can supply (a key variable, an input file); the run
+    /// is blocked, and Resume runs the step again once it is fixed.
+    Blocked,
 }
 
 impl NodeStatus {
     /// Every status, in the order a run moves through them.
-    pub const ALL: [NodeStatus; 9] = [
+    pub const ALL: [NodeStatus; 10] = [
         NodeStatus::Idle,
         NodeStatus::Queued,
         NodeStatus::Running,
@@ -42,6 +45,7 @@ impl NodeStatus {
         NodeStatus::Cancelled,
         NodeStatus::Reused,
         NodeStatus::Partial,
+        NodeStatus::Blocked,
     ];
 
     /// The word for people (and the name in JSON): "succeeded", "skipped", …
@@ -56,6 +60,7 @@ impl NodeStatus {
             NodeStatus::Cancelled => "cancelled",
             NodeStatus::Reused => "reused",
             NodeStatus::Partial => "partial",
+            NodeStatus::Blocked => "blocked",
         }
     }
 
@@ -73,6 +78,9 @@ impl NodeStatus {
             NodeStatus::Cancelled => "Stopped, or never started because the run was stopped.",
             NodeStatus::Reused => "Not run: kept its earlier result.",
             NodeStatus::Partial => "Ran once per batch item; some items failed.",
+            NodeStatus::Blocked => {
+                "Needs something only a person can supply; Resume runs it again once fixed."
+            }
         }
     }
 

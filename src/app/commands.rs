@@ -364,7 +364,9 @@ impl FlowcanvasApp {
     /// when it continues a restricted run (a Resume or Retry never lifts a restriction).
     pub(super) fn submit(&mut self, request: RunRequest) -> Option<crate::exec::RunId> {
         let restricted = request.restricted || self.session.doc.is_restricted();
-        let request = request.restricted(restricted);
+        let mut request = request.restricted(restricted);
+        // In the app, a step left out for want of trust blocks the run on it.
+        request.block_on_trust = self.session.doc.is_restricted();
         let mut run = None;
         self.with_engine(|engine| run = Some(engine.submit(request)));
         run

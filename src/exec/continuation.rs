@@ -73,8 +73,9 @@ pub fn continue_run(
         .scope(record.scope.clone())
         .mode(RunMode::Missing)
         .store(store)
-        // Continuing a restricted run must not run what it left out.
-        .restricted(record.restricted);
+        // Continuing a restricted run must not run what it left out; a run blocked on
+        // trust was restricted only for want of it: the client says whether it still is.
+        .restricted(record.restricted && record.status != RunState::Blocked);
     request.inputs = record.inputs.clone();
     request.seeds = record.seeds.clone();
     // What depends on what, as the record's scope plans on the flow as it is now.

@@ -68,6 +68,10 @@ pub struct RunRequest {
     /// The run's time limit: past it running steps are stopped, the rest cancelled, and the
     /// run ends timed out. `None` uses the flow's `settings.timeout_ms` (else no limit).
     pub timeout: Option<Duration>,
+    /// A run of a flow nobody trusted yet (the app's restricted mode): when it leaves out a
+    /// step that needs trust, it ends `blocked` on it (trust the folder, then Resume) rather
+    /// than failed. `run --restricted` leaves this off: there the restriction is the point.
+    pub block_on_trust: bool,
     /// Which steps stop for a person's decision before they run (see
     /// [`crate::model::CheckpointMode`]). A run with a checkpoint among its steps runs one
     /// step at a time, whatever its parallelism.
@@ -101,6 +105,7 @@ impl RunRequest {
             max_parallel: None,
             fail_fast: None,
             timeout: None,
+            block_on_trust: false,
             checkpoints: CheckpointMode::default(),
             decisions: Vec::new(),
             resumes: None,

@@ -337,8 +337,13 @@ impl Counts {
                 NodeStatus::Cancelled => counts.cancelled += 1,
                 NodeStatus::Reused => counts.reused += 1,
                 NodeStatus::Partial => counts.partial += 1,
-                // Not an ending: a run's outcomes never hold these.
-                NodeStatus::Idle | NodeStatus::Queued | NodeStatus::Running => {}
+                // Not an ending: they wait for the run to go on (a blocked step, the steps
+                // a paused or blocked run has not reached), or a run's outcomes never hold
+                // them.
+                NodeStatus::Idle
+                | NodeStatus::Queued
+                | NodeStatus::Running
+                | NodeStatus::Blocked => {}
             }
         }
         counts

@@ -1120,9 +1120,12 @@ impl Executor {
             .steps
             .iter()
             .zip(&run.state)
-            .map(|(step, state)| NodeOutcome {
+            .enumerate()
+            .map(|(index, (step, state))| NodeOutcome {
                 node: step.node.clone(),
                 status: match state {
+                    // The step that blocked the run says so.
+                    StepState::Waiting if run.blocked_at == Some(index) => NodeStatus::Blocked,
                     StepState::Ended(status) => *status,
                     // A parked run's steps not reached yet wait for it to go on.
                     StepState::Waiting if matches!(ending, Ending::Parked | Ending::Blocked) => {
@@ -1150,7 +1153,9 @@ impl Executor {
         }));
         let mut counts = Counts::of(&nodes);
         let handlers = run.count_handling(&mut counts);
+        let blocked_on_trust = ending == Ending::Finished && self.blocked_on_trust(run);
         let status = match ending {
+            _ if blocked_on_trust => RunState::Blocked,
             Ending::TimedOut => RunState::TimedOut,
             Ending::Parked => RunState::Paused,
             Ending::Rejected => RunState::Rejected,

@@ -216,10 +216,14 @@ pub struct RunView {
 }
 
 impl RunView {
-    /// What blocks `node` in the followed run, if it is the step that blocked it.
+    /// What blocks `node` in the followed run, if it is the step that blocked it while it
+    /// ran (a step left out for want of trust says so as a skip).
     pub fn blocked_at(&self, node: &NodeId) -> Option<&str> {
+        let status = self.nodes.get(node).map(|v| v.status);
         match &self.blocked {
-            Some((at, cause, _)) if at == node => Some(cause),
+            Some((at, cause, _)) if at == node && status == Some(NodeStatus::Blocked) => {
+                Some(cause)
+            }
             _ => None,
         }
     }
@@ -588,9 +592,13 @@ impl RunView {
             } => {
                 if self.run == Some(*run) {
                     self.blocked = Some((node.clone(), cause.clone(), fix.clone()));
+                    // A step that blocked while it ran waits again (a step left out for
+                    // want of trust stays skipped).
                     let view = self.nodes.entry(node.clone()).or_default();
-                    view.status = NodeStatus::Queued;
-                    view.started_at = None;
+                    if view.status == NodeStatus::Running {
+                        view.status = NodeStatus::Blocked;
+                        view.started_at = None;
+                    }
                 }
             }
             Event::Decided { run, decision } => {

@@ -297,7 +297,7 @@ fn run_actions(ui: &mut egui::Ui, run: &RunRecord, commands: &mut Vec<AppCommand
             commands.push(AppCommand::ShowTimeline(Some(run.id.clone())));
         }
         if run.is_unfinished() {
-            continue_buttons(ui, &run.id, commands);
+            continue_buttons(ui, run, commands);
         }
     });
 }
@@ -333,30 +333,26 @@ pub fn decision_banner(
     commands
 }
 
-/// Resume and Retry, for a run that did not complete.
-pub fn continue_buttons(ui: &mut egui::Ui, run: &str, commands: &mut Vec<AppCommand>) {
-    if ui
-        .button("Resume")
-        .on_hover_text(
+/// The action that fits a run that did not complete: Resume for one that stopped cleanly
+/// (blocked, now fixed, or cancelled), Retry for one that went wrong (failed, interrupted,
+/// timed out). The command line has both for every such run (`resume`, `retry`).
+pub fn continue_buttons(ui: &mut egui::Ui, run: &RunRecord, commands: &mut Vec<AppCommand>) {
+    let (how, label, hint) = match run.status {
+        RunState::Blocked | RunState::Cancelled => (
+            ContinueHow::Resume,
+            "▶ Resume",
             "Run the steps that did not complete; keep every result that did (same inputs and seeds)",
-        )
-        .clicked()
-    {
-        commands.push(AppCommand::ContinueRun {
-            run: run.to_owned(),
-            how: ContinueHow::Resume,
-        });
-    }
-    if ui
-        .button("Retry")
-        .on_hover_text(
+        ),
+        _ => (
+            ContinueHow::Retry,
+            "↻ Retry",
             "Rerun the steps that did not complete and everything that depends on them; other results are kept",
-        )
-        .clicked()
-    {
+        ),
+    };
+    if ui.button(label).on_hover_text(hint).clicked() {
         commands.push(AppCommand::ContinueRun {
-            run: run.to_owned(),
-            how: ContinueHow::Retry,
+            run: run.id.clone(),
+            how,
         });
     }
 }
@@ -392,7 +388,7 @@ pub fn unfinished_banner(
                     .color(theme::WARNING_TEXT),
                 );
                 ui.label(format!("To go on: {fix}, then Resume."));
-                continue_buttons(ui, &run.id, &mut commands);
+                continue_buttons(ui, run, &mut commands);
                 if ui.small_button("Dismiss").clicked() {
                     commands.push(AppCommand::DismissInterrupted(run.id.clone()));
                 }
@@ -415,7 +411,7 @@ pub fn unfinished_banner(
                 ))
                 .color(theme::WARNING_TEXT),
             );
-            continue_buttons(ui, &run.id, &mut commands);
+            continue_buttons(ui, run, &mut commands);
             if ui.button("Runs…").clicked() {
                 commands.push(AppCommand::ToggleDrawer(DrawerTab::Runs));
             }

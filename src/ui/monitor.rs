@@ -32,6 +32,7 @@ pub fn status_icon(status: NodeStatus) -> &'static str {
         NodeStatus::Cancelled => "■",
         NodeStatus::Reused => "=",
         NodeStatus::Partial => "⚠",
+        NodeStatus::Blocked => "⛔",
     }
 }
 

@@ -59,6 +59,7 @@ pub fn status(status: NodeStatus) -> Color32 {
         NodeStatus::Cancelled => Color32::from_rgb(190, 120, 220),
         NodeStatus::Reused => Color32::from_rgb(110, 170, 150),
         NodeStatus::Partial => Color32::from_rgb(230, 180, 80),
+        NodeStatus::Blocked => Color32::from_rgb(240, 150, 60),
     }
 }
 

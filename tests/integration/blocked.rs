@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::sync::Arc;
 
-use flowcanvas::exec::{Engine, Event, RunRequest, RunState};
+use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunState};
 use flowcanvas::store::{Store, Waiting};
 
 use crate::cli::{stderr, stdout};
@@ -47,10 +47,17 @@ fn a_missing_input_file_blocks_the_run_and_resume_goes_on_once_it_is_there() {
         }
         other => panic!("the record says what blocks it: {other:?}"),
     }
-    assert!(
-        runs[0].nodes.iter().all(|n| n.status.is_none()),
-        "nothing ended: {:?}",
-        runs[0].nodes
+    let statuses: Vec<(&str, Option<NodeStatus>)> = (runs[0].nodes.iter())
+        .map(|n| (n.node.as_str(), n.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("read", Some(NodeStatus::Blocked)),
+            ("shout", None),
+            ("side", None)
+        ],
+        "the blocked step says so; nothing after it started"
     );
 
     std::fs::create_dir(dir.path().join("data")).unwrap();

@@ -770,3 +770,46 @@ fn plan_shows_escape_sequences_hidden_in_a_command_instead_of_sending_them() {
     );
     assert!(stdout.contains(r"Say \e[8mhi (sh)"), "{stdout}");
 }
+
+#[cfg(feature = "gui")]
+#[test]
+fn an_untrusted_run_in_the_app_is_blocked_on_trust_and_resumes_once_trusted() {
+    use flowcanvas::exec::RunState;
+    use flowcanvas::store::{Store, Waiting};
+    let (root, file) = mixed_flow();
+    let config = root.path().join("config");
+    let (ctx, mut app) = app_on(&file, &config);
+    frame(&ctx, &mut app);
+    assert!(app.is_restricted());
+    crate::support::run_flow_in_app(&ctx, &mut app);
+    assert_eq!(app.session.run_view.status, Some(RunState::Blocked));
+    let (runs, _) = Store::for_flow(&file).runs();
+    let record = runs.last().unwrap();
+    assert_eq!(record.status, RunState::Blocked);
+    match &record.waiting {
+        Some(Waiting::Blocked { cause, fix, .. }) => {
+            assert!(cause.starts_with("needs trust: "), "{cause}");
+            assert!(fix.starts_with("trust this folder"), "{fix}");
+        }
+        other => panic!("the record says it waits for trust: {other:?}"),
+    }
+    assert!(!file.with_file_name("marker.txt").exists());
+
+    // Trusted, the run is resumed: what was left out runs now.
+    app.push(AppCommand::TrustFolder);
+    frame(&ctx, &mut app);
+    assert!(!app.is_restricted());
+    app.push(AppCommand::ContinueRun {
+        run: record.id.clone(),
+        how: flowcanvas::store::ContinueHow::Resume,
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !file.with_file_name("marker.txt").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the resumed run never ran the shell step"
+        );
+        frame(&ctx, &mut app);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

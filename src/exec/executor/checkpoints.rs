@@ -182,6 +182,33 @@ impl Executor {
         run.blocked_at.get_or_insert(step);
     }
 
+    /// For a run that blocks on trust (`RunRequest::block_on_trust`) and ran all it could:
+    /// the first step it left out for want of trust, told and recorded as what blocks it.
+    pub(super) fn blocked_on_trust(&mut self, run: &mut ActiveRun) -> bool {
+        if !run.request.block_on_trust {
+            return false;
+        }
+        let planned = (run.plan.skipped.iter()).map(|s| (&s.node, Some(s.reason.as_str())));
+        let steps = (run.plan.steps.iter().zip(&run.notes)).map(|(s, n)| (&s.node, n.as_deref()));
+        let Some((node, reason)) = planned.chain(steps).find_map(|(node, note)| {
+            Some((node, note.filter(|n| crate::nodes::is_needs_trust(n))?))
+        }) else {
+            return false;
+        };
+        let (node, cause) = (node.clone(), reason.to_owned());
+        let fix = "trust this folder (Trust this folder, above the canvas)".to_owned();
+        self.sink.emit(Event::RunBlocked {
+            run: run.id,
+            node: node.clone(),
+            cause: cause.clone(),
+            fix: fix.clone(),
+        });
+        if let Some(recorder) = run.recorder.as_mut() {
+            recorder.set_waiting(Waiting::Blocked { node, cause, fix });
+        }
+        true
+    }
+
     /// The steps a rejected run never started: cancelled, saying so.
     pub(super) fn reject_unstarted(&mut self, run: &mut ActiveRun) {
         run.ready.clear();

@@ -261,7 +261,7 @@ fn cell_image(
 /// Which status a cell shared by several nodes shows: the one a user most needs to see.
 fn urgency(status: NodeStatus) -> u8 {
     match status {
-        NodeStatus::Failed => 8,
+        NodeStatus::Failed | NodeStatus::Blocked => 8,
         NodeStatus::Running => 7,
         NodeStatus::Partial => 6,
         NodeStatus::Cancelled => 5,
