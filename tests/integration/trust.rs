@@ -803,13 +803,13 @@ fn an_untrusted_run_in_the_app_is_blocked_on_trust_and_resumes_once_trusted() {
         run: record.id.clone(),
         how: flowcanvas::store::ContinueHow::Resume,
     });
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
     while !file.with_file_name("marker.txt").exists() {
         assert!(
             Instant::now() < deadline,
             "the resumed run never ran the shell step"
         );
         frame(&ctx, &mut app);
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
