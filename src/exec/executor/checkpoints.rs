@@ -25,10 +25,13 @@ impl ActiveRun {
     /// The message of the checkpoint before `step` under the run's checkpoint mode, if it
     /// has one.
     fn checkpoint_message(&self, step: usize) -> Option<String> {
-        if self.request.checkpoints == CheckpointMode::None {
-            return None;
-        }
         let node = &self.request.flow.nodes[self.plan.steps[step].node_index];
+        match self.request.checkpoints {
+            CheckpointMode::None => return None,
+            // The usual case, asked once per step: no names are worked out for it.
+            CheckpointMode::Marked if node.checkpoint.is_none() => return None,
+            _ => {}
+        }
         let labels = self
             .labels
             .get_or_init(|| NodeLabels::of(&self.request.flow));
