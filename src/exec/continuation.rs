@@ -29,6 +29,9 @@ pub enum ContinueError {
     /// The store could not be written.
     #[error("{0}")]
     Store(String),
+    /// Someone else is deciding or continuing it right now.
+    #[error("run {0} is being decided or continued elsewhere right now")]
+    Busy(String),
     /// Its input values no longer fit the flow.
     #[error("run {run}'s inputs no longer fit the flow: {problems}")]
     Inputs {
@@ -126,6 +129,16 @@ pub fn decide(
     base_dir: impl Into<PathBuf>,
     store: &Store,
 ) -> Result<Decided, ContinueError> {
+    // Only one decision per checkpoint: the run is claimed, then read afresh (another
+    // process may have decided it since `record` was read).
+    let store_problem =
+        |problem: crate::store::StoreProblem| ContinueError::Store(problem.to_string());
+    let claim = store
+        .claim_run_alone(&record.id)
+        .map_err(store_problem)?
+        .ok_or_else(|| ContinueError::Busy(record.id.clone()))?;
+    let fresh = store.run_record(&record.id).map_err(store_problem)?;
+    let record = fresh.as_ref().unwrap_or(record);
     let node = match (&record.waiting, record.status) {
         (Some(Waiting::Checkpoint { node, .. }), RunState::Paused) => node.clone(),
         _ => {
@@ -169,6 +182,7 @@ pub fn decide(
     request.checkpoints = record.checkpoints;
     request.decisions = vec![decision];
     request.resumes = Some(Box::new(record.clone()));
+    request.claimed = Some(Arc::new(std::sync::Mutex::new(Some(claim))));
     Ok(Decided::Continue(Box::new(request)))
 }
 

@@ -83,6 +83,9 @@ pub struct RunRequest {
     /// The record of a paused run this request continues after a decision: the run goes on
     /// under the same record (its id, start and earlier steps), rather than a new one.
     pub resumes: Option<Box<RunRecord>>,
+    /// The record's live claim, taken when the decision was made (so that nobody else
+    /// decides or continues the run meanwhile); the run's recorder keeps it.
+    pub claimed: Option<Arc<std::sync::Mutex<Option<crate::store::LiveRun>>>>,
 }
 
 impl RunRequest {
@@ -109,6 +112,7 @@ impl RunRequest {
             checkpoints: CheckpointMode::default(),
             decisions: Vec::new(),
             resumes: None,
+            claimed: None,
         }
     }
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
+use std::sync::PoisonError;
 
 use super::engine::RunRequest;
 use super::events::{NodeOutcome, NodeStatus, RunId, RunState};
@@ -126,11 +127,17 @@ impl RunRecorder {
             started_by: (request.resumes.as_ref())
                 .map_or_else(crate::store::user_name, |r| r.started_by.clone()),
         };
-        // Live first: a running record without a live run reads as interrupted.
-        let live = store
-            .claim_run(&record.id)
-            .map_err(|problem| problems.push(problem))
-            .ok();
+        // Live first: a running record without a live run reads as interrupted. A run
+        // continued after a decision was claimed when it was decided.
+        let claimed = (request.claimed.as_ref())
+            .and_then(|claim| claim.lock().unwrap_or_else(PoisonError::into_inner).take());
+        let live = match claimed {
+            Some(live) => Some(live),
+            None => store
+                .claim_run(&record.id)
+                .map_err(|problem| problems.push(problem))
+                .ok(),
+        };
         problems.extend(store.write_run(&record).err());
         let positions = record
             .nodes

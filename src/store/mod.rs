@@ -612,6 +612,31 @@ impl Store {
         Ok(LiveRun { path, _file: file })
     }
 
+    /// Like [`Self::claim_run`], for a run another process may be about to continue too (two
+    /// people deciding at one checkpoint): `Ok(None)` when someone holds it already.
+    pub fn claim_run_alone(&self, id: &str) -> Result<Option<LiveRun>, StoreProblem> {
+        let path = self.live_path(id);
+        self.guard(&path)?;
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| StoreProblem::new(dir, e))?;
+        }
+        let file = no_follow(fs::OpenOptions::new().write(true).create(true))
+            .open(&path)
+            .map_err(|e| open_problem(&path, e))?;
+        match lock::try_lock_exclusive(&file) {
+            Ok(false) => Ok(None),
+            // Without lock support nothing can tell; the record's state is checked anyway.
+            Ok(true) | Err(_) => Ok(Some(LiveRun { path, _file: file })),
+        }
+    }
+
+    /// The record of run `id`, read afresh (`None`: there is none).
+    pub fn run_record(&self, id: &str) -> Result<Option<RunRecord>, StoreProblem> {
+        let path = self.run_path(id);
+        self.guard(&path)?;
+        read_json::<RunRecord>(&path)
+    }
+
     /// Whether the run of a record still marked running is in progress: its `.live` file
     /// is locked (by the process running it). Where locks are not available, whether its
     /// process is.

@@ -363,3 +363,54 @@ fn rejecting_a_run_waiting_in_place_ends_it_rejected() {
     assert_eq!(status, RunState::Rejected, "{summary}");
     assert!(summary.starts_with("Flow rejected"), "{summary}");
 }
+
+#[test]
+fn two_deciders_at_one_checkpoint_cannot_both_continue_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = reviewed_flow();
+    let mut engine = Engine::start(test_registry()).unwrap();
+    let parked = run_until_parked(&mut engine, &flow, dir.path());
+    // The first decision holds the run until its continuation runs.
+    let first = decided(&flow, dir.path(), &parked, Verdict::Approve, "first");
+    let store = Store::at(dir.path().join("store"));
+    let second = decide(
+        &flow,
+        &test_registry(),
+        &parked,
+        &BTreeMap::new(),
+        Verdict::Reject,
+        "second",
+        dir.path(),
+        &store,
+    );
+    assert_eq!(
+        second.unwrap_err().to_string(),
+        format!(
+            "run {} is being decided or continued elsewhere right now",
+            parked.id
+        )
+    );
+    let events = continue_run(&mut engine, first);
+    assert_eq!(finished(&events).0, RunState::Completed);
+    // Afterwards the stale copy of the record is refused: the store's says completed.
+    let late = decide(
+        &flow,
+        &test_registry(),
+        &parked,
+        &BTreeMap::new(),
+        Verdict::Reject,
+        "late",
+        dir.path(),
+        &store,
+    );
+    assert_eq!(
+        late.unwrap_err().to_string(),
+        format!(
+            "run {} is not waiting for a decision (it is completed)",
+            parked.id
+        )
+    );
+    let record = only_run(dir.path());
+    assert_eq!(record.decisions.len(), 1, "{:?}", record.decisions);
+    assert_eq!(record.decisions[0].comment, "first");
+}
