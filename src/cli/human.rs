@@ -310,9 +310,12 @@ impl HumanOutput {
                     .as_ref()
                     .map(|p| format!(" (after {})", self.name(p)))
                     .unwrap_or_default();
+                // What a flow says goes to a terminal: its control characters are shown,
+                // not obeyed (a flow from elsewhere could hide escape sequences in it).
                 let text = format!(
-                    "  ⏸ Checkpoint before {}{after}: {message}",
-                    self.name(node)
+                    "  ⏸ Checkpoint before {}{after}: {}",
+                    self.name(node),
+                    crate::trust::visible_controls(message)
                 );
                 self.line(&self.paint("1;35", &text));
             }
@@ -320,8 +323,10 @@ impl HumanOutput {
                 node, cause, fix, ..
             } => {
                 let text = format!(
-                    "  ⛔ Blocked at {}: {cause}\n     To go on: {fix}, then `flowcanvas resume {}`",
+                    "  ⛔ Blocked at {}: {}\n     To go on: {}, then `flowcanvas resume {}`",
                     self.name(node),
+                    crate::trust::visible_controls(cause),
+                    crate::trust::visible_controls(fix),
                     self.file
                 );
                 self.line(&self.paint("1;35", &text));
@@ -330,9 +335,12 @@ impl HumanOutput {
                 let mark = match decision.verdict {
                     crate::model::Verdict::Approve => "✔",
                     crate::model::Verdict::Reject => "✋",
-                    crate::model::Verdict::Skip => "↷",
+                    crate::model::Verdict::Skip => "»",
                 };
-                let text = format!("  {mark} {}", decision.describe(&self.name(&decision.node)));
+                let text = format!(
+                    "  {mark} {}",
+                    crate::trust::visible_controls(&decision.describe(&self.name(&decision.node)))
+                );
                 self.line(&self.paint("36", &text));
             }
             Event::RunCancelling { running, .. } => {

@@ -239,9 +239,9 @@ pub(super) fn execute(
                     .as_ref()
                     .and_then(|p| result_line(&flow, p, &produced));
                 let at = Checkpoint {
-                    name: labels.quoted(&node),
+                    name: crate::trust::visible_controls(&labels.quoted(&node)),
                     node,
-                    message,
+                    message: crate::trust::visible_controls(&message),
                     context,
                 };
                 match record {

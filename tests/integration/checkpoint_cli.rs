@@ -175,3 +175,55 @@ fn in_a_terminal_run_asks_and_goes_on() {
     assert_eq!(record["status"], "completed");
     assert_eq!(record["decisions"][0]["comment"], "ship it");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_signal_at_the_prompt_ends_the_process_and_leaves_the_run_parked() {
+    use std::io::Read;
+    let (dir, file) = checkpoint_flow();
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["run", file.to_str().unwrap()])
+        .stdin(Stdio::from(pty.slave))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let said = said.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                said.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !said.lock().unwrap().contains("[a/r/s]") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no prompt: {}",
+            said.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    drop(pty.master);
+    assert_eq!(status.code(), Some(143), "{}", said.lock().unwrap());
+    let record = &records(&file)[0];
+    assert_eq!(record["status"], "paused", "the run still waits: {record}");
+    assert_eq!(published(dir.path()), None);
+    // And can be decided later.
+    let output = run(&["decide", file.to_str().unwrap(), "approve"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
