@@ -193,17 +193,19 @@ fn a_signal_at_the_prompt_ends_the_process_and_leaves_the_run_parked() {
     let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let reader = {
         let said = said.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 256];
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    break;
+        std::thread::Builder::new()
+            .name("stderr-reader".to_owned())
+            .spawn(move || {
+                let mut buf = [0u8; 256];
+                while let Ok(n) = err.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    said.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
-                said.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        })
+            })
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !said.lock().unwrap().contains("[a/r/s]") {
