@@ -206,6 +206,7 @@ fn a_signal_at_the_prompt_ends_the_process_and_leaves_the_run_parked() {
                         .push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
             })
+            .unwrap()
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !said.lock().unwrap().contains("[a/r/s]") {
