@@ -110,6 +110,9 @@ struct ActiveRun {
     no_fire: Vec<bool>,
     /// Steps a person skipped at their checkpoint (a branch not taken, by decision).
     skipped_by_decision: Vec<bool>,
+    /// The routing nodes this run reads from (its `if` and switch-by-value steps, and
+    /// those whose kept results it uses): see `firing::Sources::not_taken`.
+    routed: rustc_hash::FxHashSet<NodeId>,
     /// For a failed step, the first step a fail wire from it started (it handled it).
     handled_by: Vec<Option<usize>>,
     /// Paused: no new step starts until resumed.
@@ -492,6 +495,7 @@ impl Executor {
         }
         let mut run = ActiveRun::new(id, request, plan, &self.registry, started);
         run.recorder = recorder;
+        self.skip_branches_not_taken_at_start(&mut run);
         let end = self.drive(&mut run);
         self.end_run(&mut run, &end);
     }
@@ -1073,6 +1077,41 @@ impl Executor {
         }
     }
 
+    /// Steps ready from the start that read a kept result of a routing node through the
+    /// branch it did not take (Missing mode, after an `if` ran): skipped as not taken, as a
+    /// step fed by one that ran in this run would be.
+    fn skip_branches_not_taken_at_start(&mut self, run: &mut ActiveRun) {
+        if run.routed.is_empty() {
+            return;
+        }
+        let reads_a_router = |run: &ActiveRun, step: usize| {
+            (run.plan.steps[step].inputs.iter()).any(|input| match &input.source {
+                crate::plan::InputSource::Result { node, .. } => run.routed.contains(node),
+                _ => false,
+            })
+        };
+        let ready: Vec<usize> = run.ready.iter().map(|Reverse(step)| *step).collect();
+        let mut kept = BinaryHeap::with_capacity(ready.len());
+        for step in ready {
+            if !reads_a_router(run, step) {
+                kept.push(Reverse(step));
+                continue;
+            }
+            match run.may_start(step, &self.results) {
+                Ok(()) => kept.push(Reverse(step)),
+                Err((reason, no_fire)) => {
+                    run.no_fire[step] = no_fire;
+                    run.notes[step] = Some(reason.clone());
+                    self.mark_skipped(run, step, &reason);
+                    run.ready = std::mem::take(&mut kept);
+                    self.release_dependents(run, step);
+                    kept = std::mem::take(&mut run.ready);
+                }
+            }
+        }
+        run.ready = kept;
+    }
+
     /// After a graceful Cancel, once no step runs: every step not started is cancelled.
     fn cancel_unstarted(&mut self, run: &mut ActiveRun) {
         run.ready.clear();
@@ -1235,6 +1274,7 @@ impl ActiveRun {
         // The steps that depend on nothing are ready now; the others when their last
         // dependency ends.
         let ready_ms = vec![started.elapsed().as_secs_f64() * 1000.0; count];
+        let routed = routed_nodes(&plan, &request.flow, registry);
         Self {
             id,
             request,
@@ -1242,6 +1282,7 @@ impl ActiveRun {
             notes: vec![None; count],
             no_fire: vec![false; count],
             skipped_by_decision: vec![false; count],
+            routed,
             handled_by: vec![None; count],
             paused: false,
             waiting_at: None,
@@ -1294,6 +1335,30 @@ impl ActiveRun {
             .get_or_init(|| NodeLabels::of(&self.request.flow))
             .quoted(node)
     }
+}
+
+/// The routing nodes `plan` reads from: its steps whose kind routes, and the nodes whose
+/// kept results it uses that are of such a kind.
+fn routed_nodes(
+    plan: &Plan,
+    flow: &crate::model::Flow,
+    registry: &Registry,
+) -> rustc_hash::FxHashSet<NodeId> {
+    let routes = |kind: &str| registry.get(kind).is_some_and(|k| k.routes());
+    let mut routed: rustc_hash::FxHashSet<NodeId> = (plan.steps.iter())
+        .filter(|step| routes(step.kind))
+        .map(|step| step.node.clone())
+        .collect();
+    for step in &plan.steps {
+        for input in &step.inputs {
+            if let crate::plan::InputSource::Result { node, .. } = &input.source {
+                if flow.node(node.as_str()).is_some_and(|n| routes(&n.kind)) {
+                    routed.insert(node.clone());
+                }
+            }
+        }
+    }
+    routed
 }
 
 /// `plan`, unless it has no step at all: then the run does not start (a plan whose steps

@@ -70,9 +70,39 @@ pub struct Sources<'a> {
     pub notes: &'a [Option<String>],
     /// A node's name for messages and failure values.
     pub title: &'a dyn Fn(&NodeId) -> String,
+    /// The nodes that route (`if`, switch by value): a pass wire from an output of theirs
+    /// they left empty does not fire.
+    pub routed: &'a rustc_hash::FxHashSet<NodeId>,
 }
 
 impl Sources<'_> {
+    /// Whether `input` is wired to a branch its router did not take: a pass wire from an
+    /// output the routing node left empty (the router itself succeeded).
+    pub fn not_taken(&self, input: &StepInput) -> bool {
+        if input.outcome != Outcome::Pass {
+            return false;
+        }
+        match &input.source {
+            InputSource::Step { step, node, port } if self.routed.contains(node) => {
+                (self.outputs[*step].as_ref()).is_some_and(|outputs| outputs.get(port).is_none())
+            }
+            InputSource::Result { node, port } if self.routed.contains(node) => {
+                (self.results.get(node)).is_some_and(|outputs| outputs.get(port).is_none())
+            }
+            _ => false,
+        }
+    }
+
+    /// The branch a router took (the output it filled), for messages.
+    fn branch_taken(&self, input: &StepInput) -> Option<String> {
+        let outputs = match &input.source {
+            InputSource::Step { step, .. } => self.outputs[*step].as_ref()?,
+            InputSource::Result { node, .. } => self.results.get(node)?,
+            _ => return None,
+        };
+        outputs.iter().next().map(|(port, _)| port.to_owned())
+    }
+
     /// What arrives at `input`, given how each step ended (`status_of`).
     pub fn arrival<'s>(
         &'s self,
@@ -83,6 +113,9 @@ impl Sources<'_> {
             Some(value) => Arrival::Constant(value),
             None => Arrival::Nothing,
         };
+        if self.not_taken(input) {
+            return otherwise();
+        }
         match &input.source {
             InputSource::Value { value } => Arrival::Constant(value),
             InputSource::Unset => Arrival::Nothing,
@@ -173,6 +206,19 @@ impl Sources<'_> {
     /// wire's outcome: "no wire into it fired: `Fetch` failed (pass wire)".
     pub fn why_none_fired(&self, step: usize, status_of: impl Fn(usize) -> NodeStatus) -> String {
         let inputs = &self.plan.steps[step].inputs;
+        // A branch its router did not take: not a problem, the condition said so.
+        if let Some(input) = inputs.iter().find(|input| self.not_taken(input)) {
+            let router = match &input.source {
+                InputSource::Step { node, .. } | InputSource::Result { node, .. } => {
+                    (self.title)(node)
+                }
+                _ => String::new(),
+            };
+            return match self.branch_taken(input) {
+                Some(taken) => format!("condition false: {router} took `{taken}`"),
+                None => format!("condition false: {router}"),
+            };
+        }
         // Plain data wires only: say which upstream step did not succeed, as a failure
         // passes down a chain ("upstream `Fetch` failed" all the way).
         if inputs.iter().all(|input| input.outcome == Outcome::Pass) {

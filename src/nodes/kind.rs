@@ -49,6 +49,13 @@ pub trait NodeKind: Send + Sync + 'static {
         1
     }
 
+    /// Whether a node of this kind routes: it passes its value on through one of its
+    /// outputs only (the branch taken), and a pass wire from an output it left empty does
+    /// not fire (what it feeds is skipped, "condition false", a branch not taken).
+    fn routes(&self) -> bool {
+        false
+    }
+
     /// Whether the kind takes a batch whole (Collect Results, Batch) rather than running
     /// once per item.
     fn takes_batches(&self) -> bool {

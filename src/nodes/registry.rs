@@ -52,6 +52,8 @@ impl Registry {
         registry.register(super::collect::CollectKind::new());
         registry.register(super::viewer::ViewerKind::new());
         registry.register(super::switch::SwitchKind::new());
+        registry.register(super::if_kind::IfKind::new());
+        registry.register(super::switch_value::SwitchValueKind::new());
         registry.register(super::note::NoteKind::new());
         registry
     }

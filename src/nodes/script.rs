@@ -151,7 +151,7 @@ impl NodeKind for ScriptKind {
 }
 
 /// Sets the size and depth limits (the constants above) on a Rhai engine.
-fn limit(engine: &mut Engine) {
+pub(super) fn limit(engine: &mut Engine) {
     engine
         .set_max_string_size(MAX_STRING_BYTES)
         .set_max_array_size(MAX_ARRAY_ITEMS)
@@ -210,7 +210,7 @@ fn evaluate(ctx: &NodeContext) -> Result<Outputs, NodeError> {
 }
 
 /// A value as a script variable.
-fn to_dynamic(value: &Value) -> Result<Dynamic, NodeError> {
+pub(super) fn to_dynamic(value: &Value) -> Result<Dynamic, NodeError> {
     Ok(match value {
         Value::Text(text) => Dynamic::from(text.clone()),
         Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Dynamic::from(*n as i64),

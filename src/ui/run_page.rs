@@ -292,12 +292,12 @@ fn summary_card(
                     false => crate::ui::canvas::node_body::snippet(&inputs.join(", "), 1, 90),
                 };
                 row(ui, "Inputs", &inputs);
-            if !record.seeds.is_empty() {
-                let seeds: Vec<String> = (record.seeds.iter())
-                    .map(|(node, seed)| format!("{} = {seed}", input.names.quoted(node)))
-                    .collect();
-                row(ui, "Seeds rolled", &seeds.join(", "));
-            }
+                if !record.seeds.is_empty() {
+                    let seeds: Vec<String> = (record.seeds.iter())
+                        .map(|(node, seed)| format!("{} = {seed}", input.names.quoted(node)))
+                        .collect();
+                    row(ui, "Seeds rolled", &seeds.join(", "));
+                }
                 if !record.decisions.is_empty() {
                     let decisions: Vec<String> = (record.decisions.iter())
                         .map(|d| d.describe(&input.names.quoted(&d.node)))

@@ -11,6 +11,7 @@ mod blocked;
 mod checkpoint_cli;
 mod checkpoints;
 mod cli;
+mod conditions;
 mod dag_props;
 mod engine;
 mod fresh_check;

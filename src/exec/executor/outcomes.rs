@@ -38,6 +38,7 @@ impl ActiveRun {
             results,
             notes: &self.notes,
             title,
+            routed: &self.routed,
         }
     }
 
@@ -51,16 +52,16 @@ impl ActiveRun {
     ) -> Result<(), (String, bool)> {
         use crate::exec::firing::{fires, wire_source, Arrival};
         let inputs = &self.plan.steps[step].inputs;
+        let title = |node: &NodeId| self.title_of(node);
+        let sources = self.sources(results, &title);
         let mut wires = 0;
         let mut fired = false;
         for input in inputs {
             if let Some((_, status)) = wire_source(input, |s| self.status_of(s)) {
                 wires += 1;
-                fired |= fires(input.outcome, status);
+                fired |= fires(input.outcome, status) && !sources.not_taken(input);
             }
         }
-        let title = |node: &NodeId| self.title_of(node);
-        let sources = self.sources(results, &title);
         if wires > 0 && !fired {
             return Err((sources.why_none_fired(step, |s| self.status_of(s)), true));
         }
