@@ -17,7 +17,7 @@ impl IfKind {
             "if",
             "If",
             groups::FLOW,
-            "Routes its value to `then` or `else` by a test on it; the other branch is skipped (not failed).",
+            "Sends its value to `then` or `else` by a test on it. The branch not taken is skipped, not failed.",
             Placement::Inline,
             Effects::Pure,
         )

@@ -19,7 +19,7 @@ impl SwitchValueKind {
             "switch_value",
             "Switch by value",
             groups::FLOW,
-            "Routes its value to the output of the case it equals, else to `default`; the others are skipped.",
+            "Sends its value to the output of the case it equals, else `default`. Other branches are skipped.",
             Placement::Inline,
             Effects::Pure,
         )
