@@ -2,7 +2,6 @@
 //! checkpoint card, and its buttons (clicked, with a typed comment) approve, skip or reject.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 use flowcanvas::app::FlowcanvasApp;
@@ -10,7 +9,7 @@ use flowcanvas::exec::RunState;
 use flowcanvas::model::Verdict;
 use flowcanvas::store::{RunRecord, Store};
 
-use crate::support::{button, frame, frame_with, open_settled, painted_texts, pointer_frame};
+use crate::support::{click_at, find_text, frame, frame_with, open_settled, wait_for};
 
 /// Draft → Review (a checkpoint) → Send, nothing outside the flow.
 fn reviewed_flow(dir: &Path) -> PathBuf {
@@ -26,43 +25,6 @@ fn reviewed_flow(dir: &Path) -> PathBuf {
     )
     .unwrap();
     path
-}
-
-fn click_at(ctx: &egui::Context, app: &mut FlowcanvasApp, at: egui::Pos2) {
-    pointer_frame(ctx, app, vec![egui::Event::PointerMoved(at)]);
-    pointer_frame(ctx, app, vec![button(at, true)]);
-    pointer_frame(ctx, app, vec![button(at, false)]);
-    frame(ctx, app);
-}
-
-/// Where the painted text `label` is (fails the test when it is not shown).
-fn find_text(ctx: &egui::Context, app: &mut FlowcanvasApp, label: &str) -> egui::Rect {
-    let output = frame_with(ctx, app, Vec::new());
-    let texts = painted_texts(&output);
-    match texts.iter().find(|(text, _)| text == label) {
-        Some((_, rect)) => *rect,
-        None => {
-            let shown: Vec<&String> = texts.iter().map(|(t, _)| t).collect();
-            panic!("no `{label}` on screen: {shown:?}");
-        }
-    }
-}
-
-fn wait_for(
-    ctx: &egui::Context,
-    app: &mut FlowcanvasApp,
-    what: &str,
-    done: impl Fn(&FlowcanvasApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        frame(ctx, app);
-        if done(app) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "waited in vain for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn records(path: &Path) -> Vec<RunRecord> {

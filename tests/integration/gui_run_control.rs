@@ -2,7 +2,7 @@
 //! on the queue's running item act on the running run; Run from here in a node's menu opens
 //! the run panel on that scope.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 use flowcanvas::app::FlowcanvasApp;
@@ -13,27 +13,9 @@ use flowcanvas::session::commands::AppCommand;
 use flowcanvas::session::run_view::Held;
 use flowcanvas::status::NodeStatus;
 
-use crate::support::{button, frame, frame_with, open_settled, painted_texts, pointer_frame};
-
-/// Clicks the painted text equal to `label` (the lowest on screen when there are several;
-/// fails the test when none is shown).
-fn click_text(ctx: &egui::Context, app: &mut FlowcanvasApp, label: &str) {
-    let output = frame_with(ctx, app, Vec::new());
-    let texts = painted_texts(&output);
-    let lowest = texts
-        .iter()
-        .filter(|(text, _)| text == label)
-        .max_by(|a, b| a.1.top().total_cmp(&b.1.top()));
-    let Some((_, rect)) = lowest else {
-        let shown: Vec<&String> = texts.iter().map(|(t, _)| t).collect();
-        panic!("no `{label}` on screen: {shown:?}");
-    };
-    let at = rect.center();
-    pointer_frame(ctx, app, vec![egui::Event::PointerMoved(at)]);
-    pointer_frame(ctx, app, vec![button(at, true)]);
-    pointer_frame(ctx, app, vec![button(at, false)]);
-    frame(ctx, app);
-}
+use crate::support::{
+    button, click_text, frame, frame_with, open_settled, painted_texts, pointer_frame, wait_for,
+};
 
 fn shows(ctx: &egui::Context, app: &mut FlowcanvasApp, label: &str) -> bool {
     let output = frame_with(ctx, app, Vec::new());
@@ -45,24 +27,6 @@ fn status(app: &FlowcanvasApp, id: &str) -> NodeStatus {
         .run_view
         .node(&NodeId::from(id))
         .map_or(NodeStatus::Idle, |v| v.status)
-}
-
-/// Draws frames until `done` holds (20 s at most).
-fn wait_for(
-    ctx: &egui::Context,
-    app: &mut FlowcanvasApp,
-    what: &str,
-    done: impl Fn(&FlowcanvasApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        frame(ctx, app);
-        if done(app) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "waited in vain for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 use flowcanvas::app::FlowcanvasApp;
@@ -12,7 +11,7 @@ use flowcanvas::exec::RunState;
 use flowcanvas::session::commands::AppCommand;
 use flowcanvas::store::Store;
 
-use crate::support::{button, frame, frame_with, open_settled, painted_texts, pointer_frame};
+use crate::support::{click_text, frame, frame_with, open_settled, painted_texts, wait_for};
 
 const BIN: &str = env!("CARGO_BIN_EXE_flowcanvas");
 
@@ -28,36 +27,6 @@ fn texts(ctx: &egui::Context, app: &mut FlowcanvasApp) -> Vec<(String, egui::Rec
 
 fn shows(ctx: &egui::Context, app: &mut FlowcanvasApp, wanted: &str) -> bool {
     texts(ctx, app).iter().any(|(t, _)| t.contains(wanted))
-}
-
-fn click(ctx: &egui::Context, app: &mut FlowcanvasApp, label: &str) {
-    let shown = texts(ctx, app);
-    let Some((_, rect)) = shown.iter().rev().find(|(t, _)| t == label) else {
-        let all: Vec<&String> = shown.iter().map(|(t, _)| t).collect();
-        panic!("no `{label}` on screen: {all:?}");
-    };
-    let at = rect.center();
-    pointer_frame(ctx, app, vec![egui::Event::PointerMoved(at)]);
-    pointer_frame(ctx, app, vec![button(at, true)]);
-    pointer_frame(ctx, app, vec![button(at, false)]);
-    frame(ctx, app);
-}
-
-fn wait_for(
-    ctx: &egui::Context,
-    app: &mut FlowcanvasApp,
-    what: &str,
-    done: impl Fn(&FlowcanvasApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        frame(ctx, app);
-        if done(app) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "waited in vain for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]
@@ -86,7 +55,7 @@ fn the_notice_of_a_parked_run_opens_its_page_with_the_card_summary_steps_and_tab
         &mut app,
         "Run #1 waits for your decision before `Review`."
     ));
-    click(&ctx, &mut app, "Open its run page");
+    click_text(&ctx, &mut app, "Open its run page");
     assert!(app.run_page.is_some(), "the page opened");
     for wanted in [
         "⏸ paused",
@@ -101,19 +70,19 @@ fn the_notice_of_a_parked_run_opens_its_page_with_the_card_summary_steps_and_tab
         assert!(shows(&ctx, &mut app, wanted), "the page shows {wanted:?}");
     }
     // Inspect output: the whole result and its raw JSON.
-    click(&ctx, &mut app, "Inspect output");
-    click(&ctx, &mut app, "Raw JSON");
+    click_text(&ctx, &mut app, "Inspect output");
+    click_text(&ctx, &mut app, "Raw JSON");
     assert!(
         shows(&ctx, &mut app, "\"text\": \"Hello all\""),
         "the raw JSON"
     );
-    click(&ctx, &mut app, "Parameters");
+    click_text(&ctx, &mut app, "Parameters");
     assert!(shows(&ctx, &mut app, "Input “Opening”"));
-    click(&ctx, &mut app, "Transcript");
+    click_text(&ctx, &mut app, "Transcript");
     assert!(shows(&ctx, &mut app, "1. Draft — succeeded"));
 
     // The card on the page decides the run.
-    click(&ctx, &mut app, "✔ Approve");
+    click_text(&ctx, &mut app, "✔ Approve");
     wait_for(&ctx, &mut app, "the run to complete", |_| {
         Store::for_flow(&path)
             .runs()
@@ -151,7 +120,7 @@ fn a_blocked_run_s_page_offers_resume_and_resume_goes_on() {
         "To go on: put the file there, or change the path, then Resume."
     ));
     std::fs::write(dir.path().join("input.txt"), "now here").unwrap();
-    click(&ctx, &mut app, "▶ Resume");
+    click_text(&ctx, &mut app, "▶ Resume");
     wait_for(&ctx, &mut app, "the resumed run to complete", |_| {
         let runs = Store::for_flow(&path).runs().0;
         runs.len() == 2 && runs[1].status == RunState::Completed

@@ -346,3 +346,57 @@ pub fn frames_until(
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// Draws frames until `done` holds (20 s at most; then the test fails naming `what`).
+#[cfg(feature = "gui")]
+pub fn wait_for(
+    ctx: &egui::Context,
+    app: &mut FlowcanvasApp,
+    what: &str,
+    done: impl Fn(&FlowcanvasApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        frame(ctx, app);
+        if done(app) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "waited in vain for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Where the painted text equal to `label` is (the lowest on screen when there are
+/// several); fails the test, listing what is painted, when none is shown.
+#[cfg(feature = "gui")]
+pub fn find_text(ctx: &egui::Context, app: &mut FlowcanvasApp, label: &str) -> egui::Rect {
+    let output = frame_with(ctx, app, Vec::new());
+    let texts = painted_texts(&output);
+    let lowest = texts
+        .iter()
+        .filter(|(text, _)| text == label)
+        .max_by(|a, b| a.1.top().total_cmp(&b.1.top()));
+    match lowest {
+        Some((_, rect)) => *rect,
+        None => {
+            let shown: Vec<&String> = texts.iter().map(|(t, _)| t).collect();
+            panic!("no `{label}` on screen: {shown:?}");
+        }
+    }
+}
+
+/// Clicks at `at` (move, press, release) and draws a frame after.
+#[cfg(feature = "gui")]
+pub fn click_at(ctx: &egui::Context, app: &mut FlowcanvasApp, at: egui::Pos2) {
+    pointer_frame(ctx, app, vec![egui::Event::PointerMoved(at)]);
+    pointer_frame(ctx, app, vec![button(at, true)]);
+    pointer_frame(ctx, app, vec![button(at, false)]);
+    frame(ctx, app);
+}
+
+/// Clicks the painted text equal to `label` (see [`find_text`]).
+#[cfg(feature = "gui")]
+pub fn click_text(ctx: &egui::Context, app: &mut FlowcanvasApp, label: &str) {
+    let at = find_text(ctx, app, label).center();
+    click_at(ctx, app, at);
+}
