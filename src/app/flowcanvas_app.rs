@@ -471,6 +471,8 @@ impl FlowcanvasApp {
     fn canvas_and_panels(&mut self, ctx: &egui::Context, now: Instant) {
         let session = &mut self.session;
         let awaiting = session.awaiting();
+        // The nodes read it from the run view: a run parked by another process too.
+        session.run_view.awaiting_node = awaiting.as_ref().map(|a| a.node.clone());
         let commands = monitor::show(
             ctx,
             &monitor::MonitorInput {

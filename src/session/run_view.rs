@@ -41,6 +41,9 @@ pub enum Held {
     Paused,
     /// Being cancelled: steps already running finish, the rest will not start.
     Cancelling,
+    /// Waiting in place at a checkpoint for a decision (a run without a store): it is
+    /// decided on its card, or cancelled or stopped.
+    AtCheckpoint,
 }
 
 /// Everything the canvas shows on one node about runs.
@@ -191,6 +194,10 @@ pub struct RunView {
     pub blocked: Option<(NodeId, String, String)>,
     /// The store record of the followed run, when it has one.
     pub record: Option<String>,
+    /// The step whose checkpoint a run of this flow waits at, whichever process ran it: set
+    /// by the app each frame from `Session::awaiting` (which also reads the store), for the
+    /// nodes and rows to say so.
+    pub awaiting_node: Option<NodeId>,
     /// The decisions made in the followed run, in order.
     pub decisions: Vec<crate::store::Decision>,
     /// The engine's run queue as last reported.
@@ -228,9 +235,11 @@ impl RunView {
         }
     }
 
-    /// Whether a run of this window waits at the checkpoint before `node`.
+    /// Whether a run of this flow waits at the checkpoint before `node` (this window's, or one
+    /// parked by another process).
     pub fn waits_at(&self, node: &NodeId) -> bool {
         self.awaiting.as_ref().is_some_and(|a| &a.node == node)
+            || self.awaiting_node.as_ref() == Some(node)
     }
 
     /// The view of one node (a default, idle view when nothing happened to it).
@@ -583,6 +592,9 @@ impl RunView {
                     previous: previous.clone(),
                     record: record.clone(),
                 });
+                if self.run == Some(*run) && record.is_none() {
+                    self.held = Some(Held::AtCheckpoint);
+                }
             }
             Event::RunBlocked {
                 run,
@@ -611,6 +623,9 @@ impl RunView {
                 }
                 if self.run == Some(*run) {
                     self.decisions.push(decision.clone());
+                    if self.held == Some(Held::AtCheckpoint) {
+                        self.held = None;
+                    }
                 }
             }
             Event::RunFinished {
@@ -631,6 +646,41 @@ impl RunView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_waiting_in_place_at_a_checkpoint_is_held_there_until_decided() {
+        let mut view = RunView::default();
+        let now = Instant::now();
+        view.run = Some(1);
+        let node = NodeId::from("review");
+        let reached = |record: Option<&str>| Event::CheckpointReached {
+            run: 1,
+            node: node.clone(),
+            message: "Read it first".into(),
+            previous: None,
+            record: record.map(str::to_owned),
+        };
+        view.apply(&reached(None), now);
+        assert_eq!(view.held, Some(Held::AtCheckpoint));
+        assert!(view.waits_at(&node));
+        view.apply(
+            &Event::Decided {
+                run: 1,
+                decision: crate::store::Decision::now(
+                    node.clone(),
+                    crate::model::Verdict::Approve,
+                    "",
+                ),
+            },
+            now,
+        );
+        assert_eq!(view.held, None);
+        assert!(view.awaiting.is_none());
+        // A parked run (it has a record) is not held: it ended, and the queue went on.
+        view.apply(&reached(Some("r1")), now);
+        assert_eq!(view.held, None);
+        assert!(view.waits_at(&node));
+    }
 
     #[test]
     fn a_retrying_step_says_which_attempt_is_next_and_when() {

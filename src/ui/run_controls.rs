@@ -29,13 +29,16 @@ pub fn held_text(held: Held, running: usize) -> String {
         (Held::Paused, 0) => "⏸ Paused".to_owned(),
         (Held::Paused, _) => format!("⏸ Pausing{finishing}"),
         (Held::Cancelling, _) => format!("■ Cancelling{finishing}"),
+        (Held::AtCheckpoint, _) => "⏸ Waiting for your decision (the card below)".to_owned(),
     }
 }
 
 /// The buttons for `run`, which is running and held by `held`; pushes what is clicked.
 pub fn show(ui: &mut egui::Ui, run: RunId, held: Option<Held>, commands: &mut Vec<AppCommand>) {
     let cancelling = held == Some(Held::Cancelling);
-    if held == Some(Held::Paused) {
+    if held == Some(Held::AtCheckpoint) {
+        // Decided on its card: neither Pause nor Resume means anything here.
+    } else if held == Some(Held::Paused) {
         let resume =
             egui::Button::new(RichText::new("▶ Resume").color(theme::GO_TEXT)).fill(theme::GO_FILL);
         if ui

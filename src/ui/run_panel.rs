@@ -506,8 +506,11 @@ fn queue_list(
                 .filter(|i| i.status == RunState::Pending)
                 .map(|i| i.run)
                 .collect();
+            let waiting = (run_view.awaiting.as_ref())
+                .filter(|a| a.record.is_none())
+                .and_then(|a| a.run);
             for item in &run_view.queue {
-                queue_row(ui, item, &queued, labels, commands);
+                queue_row(ui, item, &queued, labels, waiting, commands);
             }
         });
 }
@@ -550,11 +553,13 @@ fn queue_item_text(item: &QueueItem, labels: &NodeLabels) -> String {
     text
 }
 
+/// One queue item; `waiting` is the run that waits in place at a checkpoint, if any.
 fn queue_row(
     ui: &mut egui::Ui,
     item: &QueueItem,
     queued: &[u64],
     labels: &NodeLabels,
+    waiting: Option<crate::exec::RunId>,
     commands: &mut Vec<AppCommand>,
 ) {
     ui.horizontal(|ui| {
@@ -588,7 +593,10 @@ fn queue_row(
                     super::run_controls::show(
                         ui,
                         item.run,
-                        super::run_controls::held_of(item.status),
+                        match waiting == Some(item.run) {
+                            true => Some(crate::session::run_view::Held::AtCheckpoint),
+                            false => super::run_controls::held_of(item.status),
+                        },
                         &mut controls,
                     );
                 });

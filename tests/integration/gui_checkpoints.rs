@@ -138,6 +138,8 @@ fn a_run_parked_by_another_process_shows_its_card_when_the_flow_opens() {
         &mut app,
         "⏸ Checkpoint before `Review`: your decision",
     );
+    // The step says so on the canvas too, though another process ran it.
+    find_text(&ctx, &mut app, "⏸ waiting for your decision");
     let approve = find_text(&ctx, &mut app, "✔ Approve");
     click_at(&ctx, &mut app, approve.center());
     wait_for(&ctx, &mut app, "the run to complete", |_| {
