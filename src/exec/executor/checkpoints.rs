@@ -171,6 +171,16 @@ impl Executor {
         run.state[step] = super::StepState::Waiting;
         let node = run.plan.steps[step].node.clone();
         self.sink.settle(run.id, &node);
+        if let Some(recorder) = run.recorder.as_mut() {
+            recorder.note(&node, None, Some(cause.clone()));
+        }
+        self.tell_blocked(run, node, cause, fix);
+        // The first block is the one told; a second one waits behind it.
+        run.blocked_at.get_or_insert(step);
+    }
+
+    /// Tells clients what blocks the run, and keeps it in its record.
+    fn tell_blocked(&mut self, run: &mut ActiveRun, node: NodeId, cause: String, fix: String) {
         self.sink.emit(Event::RunBlocked {
             run: run.id,
             node: node.clone(),
@@ -178,11 +188,8 @@ impl Executor {
             fix: fix.clone(),
         });
         if let Some(recorder) = run.recorder.as_mut() {
-            recorder.note(&node, None, Some(cause.clone()));
             recorder.set_waiting(Waiting::Blocked { node, cause, fix });
         }
-        // The first block is the one told; a second one waits behind it.
-        run.blocked_at.get_or_insert(step);
     }
 
     /// For a run that blocks on trust (`RunRequest::block_on_trust`) and ran all it could:
@@ -200,15 +207,7 @@ impl Executor {
         };
         let (node, cause) = (node.clone(), reason.to_owned());
         let fix = "trust this folder (Trust this folder, above the canvas)".to_owned();
-        self.sink.emit(Event::RunBlocked {
-            run: run.id,
-            node: node.clone(),
-            cause: cause.clone(),
-            fix: fix.clone(),
-        });
-        if let Some(recorder) = run.recorder.as_mut() {
-            recorder.set_waiting(Waiting::Blocked { node, cause, fix });
-        }
+        self.tell_blocked(run, node, cause, fix);
         true
     }
 
