@@ -507,7 +507,7 @@ impl Executor {
             self.cancel_remaining(run);
         }
         if matches!(end, RunEnd::Rejected) {
-            self.reject_unstarted(run);
+            self.cancel_unstarted(run, "not started: the run was rejected at a checkpoint");
         }
         let ending = match end {
             RunEnd::Finished => Ending::Finished,
@@ -591,7 +591,7 @@ impl Executor {
                     return RunEnd::Finished;
                 }
                 if run.cancelling {
-                    self.cancel_unstarted(run);
+                    self.cancel_unstarted(run, "not started: the run was cancelled");
                     return RunEnd::Cancelled;
                 }
                 // A paused run with steps ready waits here for Resume, Cancel or Stop.
@@ -1112,10 +1112,10 @@ impl Executor {
         run.ready = kept;
     }
 
-    /// After a graceful Cancel, once no step runs: every step not started is cancelled.
-    fn cancel_unstarted(&mut self, run: &mut ActiveRun) {
+    /// After a graceful Cancel (or a rejection at a checkpoint), once no step runs: every
+    /// step not started is cancelled, `reason` saying why.
+    fn cancel_unstarted(&mut self, run: &mut ActiveRun, reason: &str) {
         run.ready.clear();
-        let reason = "not started: the run was cancelled";
         for step in 0..run.plan.steps.len() {
             if run.state[step] == StepState::Waiting {
                 run.state[step] = StepState::Ended(NodeStatus::Cancelled);

@@ -210,24 +210,4 @@ impl Executor {
         self.tell_blocked(run, node, cause, fix);
         true
     }
-
-    /// The steps a rejected run never started: cancelled, saying so.
-    pub(super) fn reject_unstarted(&mut self, run: &mut ActiveRun) {
-        run.ready.clear();
-        for step in 0..run.plan.steps.len() {
-            if run.state[step] == super::StepState::Waiting {
-                run.state[step] = super::StepState::Ended(NodeStatus::Cancelled);
-                let node = run.plan.steps[step].node.clone();
-                let reason = "not started: the run was rejected at a checkpoint";
-                if let Some(recorder) = run.recorder.as_mut() {
-                    recorder.note(&node, None, Some(reason.to_owned()));
-                }
-                self.sink.emit(Event::NodeCancelled {
-                    run: run.id,
-                    node,
-                    reason: Some(reason.to_owned()),
-                });
-            }
-        }
-    }
 }
