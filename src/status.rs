@@ -48,6 +48,22 @@ impl NodeStatus {
         NodeStatus::Blocked,
     ];
 
+    /// The symbol shown beside the status in the monitor and the CLI: ✔ ✖ » ■ …
+    pub const fn icon(self) -> &'static str {
+        match self {
+            NodeStatus::Idle => "·",
+            NodeStatus::Queued => "○",
+            NodeStatus::Running => "▶",
+            NodeStatus::Succeeded => "✔",
+            NodeStatus::Failed => "✖",
+            NodeStatus::Skipped => "»",
+            NodeStatus::Cancelled => "■",
+            NodeStatus::Reused => "=",
+            NodeStatus::Partial => "⚠",
+            NodeStatus::Blocked => "⛔",
+        }
+    }
+
     /// The word for people (and the name in JSON): "succeeded", "skipped", …
     pub const fn label(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::exec::{format_duration_ms, Event, RunState};
+use crate::exec::{format_duration_ms, Event, NodeStatus, RunState};
 use crate::model::{Flow, NodeId, NodeLabels};
 use crate::nodes::{Outputs, Progress, Registry, Role, Stream};
 use crate::plan::producer_of_input;
@@ -194,6 +194,34 @@ impl HumanOutput {
                 Progress::Count { done, total } => {
                     let text = format!("      {done} / {total}");
                     self.line(&text);
+                }
+                Progress::Iteration { iteration, total } => {
+                    let text = match total {
+                        Some(total) => format!("      ↻ iteration {iteration} / {total}"),
+                        None => format!("      ↻ iteration {iteration}"),
+                    };
+                    self.line(&self.paint("36", &text));
+                }
+                Progress::Member {
+                    title,
+                    status,
+                    elapsed_ms,
+                    message,
+                    ..
+                } => {
+                    // The inner steps that ended, nested under their unit.
+                    let took = elapsed_ms.map(format_duration_ms).unwrap_or_default();
+                    let text = match (status, message) {
+                        (NodeStatus::Running | NodeStatus::Queued, _) => return,
+                        (_, Some(message)) => format!(
+                            "      ├ {} {title}  {}: {}",
+                            status.icon(),
+                            status.label(),
+                            one_line(message)
+                        ),
+                        (_, None) => format!("      ├ {} {title}  {took}", status.icon()),
+                    };
+                    self.line(text.trim_end());
                 }
             },
             Event::NodeFinished {

@@ -82,6 +82,8 @@ pub struct BatchJob {
     /// Ends the items' backoff waits without another attempt (Cancel, fail fast); `cancel`
     /// (Stop) ends them too.
     pub retry_stop: CancelToken,
+    /// Runs inner flows, for a kind that runs one (a subflow, a loop).
+    pub runner: Option<Arc<dyn crate::nodes::FlowRunner>>,
 }
 
 /// Runs the items; the outputs are batches by port. Fails only when every item that ran
@@ -161,7 +163,12 @@ pub fn run_batch(
                     job.cancel.clone(),
                     None,
                 )
-                .restricted(job.restricted);
+                .restricted(job.restricted)
+                .winding_down_on(job.retry_stop.clone());
+                let context = match &job.runner {
+                    Some(runner) => context.with_runner(runner.clone()),
+                    None => context,
+                };
                 let started = Instant::now();
                 let outcome = run_with_retries(&job, index, total, &context, run_item, &report);
                 let took = format_duration_ms(started.elapsed().as_secs_f64() * 1000.0);

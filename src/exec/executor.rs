@@ -773,6 +773,12 @@ impl Executor {
             progress,
         )
         .restricted(run.request.restricted);
+        let context = match kind.runs_flow() {
+            true => context
+                .with_runner(self.unit_runner(run))
+                .winding_down_on(run.attempts.wind_down_switch()),
+            false => context,
+        };
         match placement {
             Placement::Inline => {
                 let result = run_guarded(kind.as_ref(), &context);
@@ -786,6 +792,14 @@ impl Executor {
                 });
             }
         }
+    }
+
+    /// What runs inner flows for the steps of `run` (subflows, loops).
+    fn unit_runner(&self, run: &ActiveRun) -> Arc<dyn crate::nodes::FlowRunner> {
+        Arc::new(super::unit::UnitRunner {
+            registry: self.registry.clone(),
+            keep_results: run.request.store.is_some(),
+        })
     }
 
     /// Where a worker step's progress goes: to the executor, which turns it into events.
@@ -875,6 +889,7 @@ impl Executor {
         };
         let sink = self.progress_sink(run.id, step);
         let cancel = CancelToken::new();
+        let kind_runs_flow = kind.runs_flow();
         let job = super::batch::BatchJob {
             kind,
             flow: run.request.flow.clone(),
@@ -891,6 +906,7 @@ impl Executor {
             restricted: run.request.restricted,
             retry: super::retry::policy_for(&run.request.flow, node_index).cloned(),
             retry_stop,
+            runner: kind_runs_flow.then(|| self.unit_runner(run)),
         };
         let name = format!("flowcanvas-batch-{node}");
         self.spawn_step(run, step, name, cancel, started, move || {

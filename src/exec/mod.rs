@@ -12,6 +12,7 @@ mod queue;
 mod recording;
 mod retry;
 mod seeds;
+mod unit;
 
 pub use batch::{batch_len, failed_items, item_outputs};
 pub use channel::{EventStream, Waker};

@@ -185,6 +185,7 @@ fn node_strategy() -> impl Strategy<Value = Node> {
                 retry: limits.1,
                 timeout_ms: limits.2,
                 checkpoint: limits.3,
+                subflow: None,
             },
         )
 }

@@ -4,9 +4,11 @@
 
 mod diagnostic;
 mod fast_read;
+mod link;
 mod locate;
 mod scan;
 
+pub use link::{link_subflows, FLOW_PARAM, MAX_NESTING};
 pub use locate::{locate, Locator};
 
 use std::path::Path;
@@ -22,7 +24,7 @@ use crate::nodes::Registry;
 /// Reads and checks a `.flow` file. Every problem is reported, each with its place.
 pub fn load(path: &Path, registry: &Registry) -> Result<Flow, LoadError> {
     let text = read_text(path)?;
-    parse(&text, registry).map_err(|diagnostics| LoadError::Invalid {
+    parse_at(&text, registry, path).map_err(|diagnostics| LoadError::Invalid {
         path: path.to_path_buf(),
         diagnostics,
     })
@@ -32,17 +34,25 @@ pub fn load(path: &Path, registry: &Registry) -> Result<Flow, LoadError> {
 /// text read, which names exactly this flow (see `RunRequest::flow_digest`).
 pub fn load_with_digest(path: &Path, registry: &Registry) -> Result<(Flow, String), LoadError> {
     let text = read_text(path)?;
-    let flow = parse(&text, registry).map_err(|diagnostics| LoadError::Invalid {
+    let flow = parse_at(&text, registry, path).map_err(|diagnostics| LoadError::Invalid {
         path: path.to_path_buf(),
         diagnostics,
     })?;
-    Ok((flow, digest(&text)))
+    let digest = digest(&text, &flow);
+    Ok((flow, digest))
 }
 
-/// The SHA-256 of `text`, in hex.
-fn digest(text: &str) -> String {
+/// The SHA-256 of `text` and of the flows its nodes run (so editing an inner file changes
+/// it), in hex.
+fn digest(text: &str, flow: &Flow) -> String {
     use sha2::{Digest, Sha256};
-    crate::hex::encode(&Sha256::digest(text.as_bytes()))
+    let mut hasher = Sha256::new();
+    hasher.update(text.as_bytes());
+    for link in flow.nodes.iter().filter_map(|node| node.subflow.as_ref()) {
+        hasher.update([0]);
+        hasher.update(link.digest.as_bytes());
+    }
+    crate::hex::encode(&hasher.finalize())
 }
 
 /// The largest `.flow` file read, in bytes (256 MiB: a 100,000-node flow is a few MiB).
@@ -110,13 +120,55 @@ const BOM: char = '\u{FEFF}';
 
 /// Parses and checks `.flow` text (a leading byte-order mark is skipped). Never panics;
 /// returns every problem found.
+///
+/// Subflows are linked relative to the current folder; use [`parse_at`] for text read from
+/// a file.
 pub fn parse(text: &str, registry: &Registry) -> Result<Flow, Vec<Diagnostic>> {
+    parse_linking(text, registry, Path::new("."), &mut link::Linker::new(registry, None))
+}
+
+/// Parses and checks the text of the `.flow` file at `path`, linking its subflows relative
+/// to the file's folder (see [`link_subflows`]).
+pub fn parse_at(text: &str, registry: &Registry, path: &Path) -> Result<Flow, Vec<Diagnostic>> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    parse_linking(text, registry, dir, &mut link::Linker::new(registry, Some(path)))
+}
+
+/// Parses flow text, links its subflows (relative to `dir`) with `linker`, then checks it.
+fn parse_linking(
+    text: &str,
+    registry: &Registry,
+    dir: &Path,
+    linker: &mut link::Linker<'_>,
+) -> Result<Flow, Vec<Diagnostic>> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
-    let flow = match read_flow(text) {
+    let mut flow = match read_flow(text) {
         Ok(flow) => flow,
         Err(err) => return Err(vec![syntax_diagnostic(text, &err)]),
     };
-    let problems = validate(&flow, registry);
+    let linked = linker.link(&mut flow, dir);
+    let mut problems = validate(&flow, registry);
+    // A node whose flow could not be linked has no ports: say why once, not once per wire.
+    if !linked.is_empty() {
+        let unlinked: std::collections::HashSet<&str> =
+            linked.iter().map(|(id, _)| id.as_str()).collect();
+        problems.retain(|problem| match &problem.subject {
+            crate::check::Subject::Edge(edge) => {
+                !unlinked.contains(edge.from.node.as_str())
+                    && !unlinked.contains(edge.to.node.as_str())
+            }
+            _ => true,
+        });
+        problems.extend(linked.into_iter().map(|(id, message)| crate::check::Problem {
+            subject: crate::check::Subject::Node(id),
+            message: format!("its flow cannot be run: {message}"),
+        }));
+    }
     if problems.is_empty() {
         return Ok(flow);
     }

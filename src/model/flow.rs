@@ -106,6 +106,10 @@ pub struct Node {
     /// "Approve before this step runs".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<String>,
+    /// For a node that runs another flow (a subflow, a loop): that flow, linked when the
+    /// outer flow is loaded (see `crate::subflow`). Not part of the file.
+    #[serde(skip)]
+    pub subflow: Option<std::sync::Arc<super::SubflowLink>>,
 }
 
 /// How a node appears as an input of the flow (a field of the run form, a `--set` label).
@@ -157,6 +161,7 @@ impl Node {
             retry: None,
             timeout_ms: None,
             checkpoint: None,
+            subflow: None,
         }
     }
 

@@ -11,6 +11,7 @@ mod image_data;
 mod labels;
 mod retry;
 mod settings;
+mod subflow_link;
 mod types;
 mod value;
 
@@ -23,5 +24,6 @@ pub use image_data::ImageData;
 pub use labels::{visible_controls, NodeLabels};
 pub use retry::{Retry, RetryOn};
 pub use settings::Settings;
+pub use subflow_link::{LinkedPort, SubflowLink};
 pub use types::DataType;
 pub use value::{format_number, BatchItem, ParamValue, Value};

@@ -29,6 +29,49 @@ pub enum Progress {
         /// Units in all.
         total: u64,
     },
+    /// A step of the flow this node runs (a subflow, a loop's body) changed status.
+    Member {
+        /// The loop's iteration, from 1 (`None`: a subflow run once).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        iteration: Option<u64>,
+        /// The inner step's node, in the inner flow.
+        node: crate::model::NodeId,
+        /// Its title (else its id), for people.
+        title: String,
+        /// Its status now.
+        status: crate::status::NodeStatus,
+        /// How long it worked, once it ended.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        elapsed_ms: Option<f64>,
+        /// Why it failed or was skipped.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// A loop began iteration `iteration` (from 1) of `total` (`None`: not known ahead, a
+    /// repeat-until).
+    Iteration {
+        /// The iteration, from 1.
+        iteration: u64,
+        /// How many there will be, when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        total: Option<u64>,
+    },
+}
+
+/// Runs a linked flow as one unit for a node (a subflow, a loop's body); the executor
+/// provides it (see `crate::exec`), so node kinds need not know the engine.
+pub trait FlowRunner: Send + Sync {
+    /// Runs `link`'s flow with `inputs` (by port name) set as its promoted inputs; returns
+    /// its marked outputs by port name. The inner steps' statuses are reported through
+    /// `ctx` as [`Progress::Member`] (tagged with `iteration`); Stop on `ctx` stops the
+    /// inner run, its wind-down (Cancel) cancels it.
+    fn run_flow(
+        &self,
+        ctx: &NodeContext,
+        link: &crate::model::SubflowLink,
+        inputs: &[(String, Value)],
+        iteration: Option<u64>,
+    ) -> Result<Outputs, NodeError>;
 }
 
 /// Which stream a chunk of output came from.
@@ -161,6 +204,11 @@ pub struct NodeContext {
     restricted: bool,
     /// Key values read from the environment, kept out of everything the node reports.
     secrets: Secrets,
+    /// Runs inner flows (subflows, loops), when the node runs inside an engine.
+    runner: Option<Arc<dyn FlowRunner>>,
+    /// Flipped when the run is cancelled (or fails fast): work made of several units (a
+    /// loop) starts no new unit.
+    winding_down: CancelToken,
 }
 
 impl NodeContext {
@@ -184,6 +232,40 @@ impl NodeContext {
             progress,
             restricted: false,
             secrets: Secrets::new(),
+            runner: None,
+            winding_down: CancelToken::new(),
+        }
+    }
+
+    /// Gives the node a way to run inner flows (builder style).
+    pub fn with_runner(mut self, runner: Arc<dyn FlowRunner>) -> Self {
+        self.runner = Some(runner);
+        self
+    }
+
+    /// Sets the switch that says the run is being cancelled (builder style).
+    pub fn winding_down_on(mut self, token: CancelToken) -> Self {
+        self.winding_down = token;
+        self
+    }
+
+    /// Flipped when the run is cancelled: start no new unit of work.
+    pub fn winding_down(&self) -> &CancelToken {
+        &self.winding_down
+    }
+
+    /// Runs `link`'s flow as one unit (see [`FlowRunner::run_flow`]).
+    pub fn run_flow(
+        &self,
+        link: &crate::model::SubflowLink,
+        inputs: &[(String, Value)],
+        iteration: Option<u64>,
+    ) -> Result<Outputs, NodeError> {
+        match &self.runner {
+            Some(runner) => runner.run_flow(self, link, inputs, iteration),
+            None => Err(NodeError::failed(
+                "inner flows can only run inside a flow run",
+            )),
         }
     }
 

@@ -56,6 +56,14 @@ pub trait NodeKind: Send + Sync + 'static {
         false
     }
 
+    /// Whether a node of this kind runs another flow, named by its `flow` parameter (a
+    /// path relative to the outer flow's folder): a subflow or a loop. Such a node is
+    /// linked to that flow when the outer flow is loaded, and its ports are that flow's
+    /// interface (see `crate::format::link_subflows`).
+    fn runs_flow(&self) -> bool {
+        false
+    }
+
     /// Whether the kind takes a batch whole (Collect Results, Batch) rather than running
     /// once per item.
     fn takes_batches(&self) -> bool {

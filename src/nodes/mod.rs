@@ -14,6 +14,7 @@ mod choice;
 mod collect;
 mod condition;
 mod delay;
+mod for_each;
 mod http_client;
 mod http_request;
 mod if_kind;
@@ -36,9 +37,11 @@ mod note;
 mod number;
 mod path;
 mod read_file;
+mod repeat_until;
 mod script;
 mod seed;
 mod shell;
+mod subflow;
 mod switch;
 mod switch_value;
 mod template;
@@ -51,11 +54,12 @@ pub(crate) mod testing;
 
 pub use batch::{typed_items, BATCH_KIND};
 pub use capped::{cut_note, HeadTail};
-pub use context::{CancelToken, NodeContext, Progress, ProgressSink, Stream};
+pub use context::{CancelToken, FlowRunner, NodeContext, Progress, ProgressSink, Stream};
 pub use kind::{FailureCause, NodeError, NodeKind, Outputs, Params};
 pub use node_work::{as_node_work, is_running_node};
 pub use registry::Registry;
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
+pub use subflow::SUBFLOW_KIND;
 pub use shell::{KEPT_HEAD_BYTES, KEPT_TAIL_BYTES};
 pub use spec::{
     groups, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role, SUMMARY_MAX_CHARS,

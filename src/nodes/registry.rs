@@ -54,6 +54,9 @@ impl Registry {
         registry.register(super::switch::SwitchKind::new());
         registry.register(super::if_kind::IfKind::new());
         registry.register(super::switch_value::SwitchValueKind::new());
+        registry.register(super::subflow::SubflowKind::new());
+        registry.register(super::for_each::ForEachKind::new());
+        registry.register(super::repeat_until::RepeatUntilKind::new());
         registry.register(super::note::NoteKind::new());
         registry
     }

@@ -27,6 +27,11 @@ pub fn signature<'a>(
     json_into(&mut hasher, &mut buffer, &node.params);
     hasher.update([0]);
     json_into(&mut hasher, &mut buffer, &node.values);
+    // A node that runs another flow is made from that flow's content too.
+    if let Some(link) = &node.subflow {
+        hasher.update([1]);
+        hasher.update(link.digest.as_bytes());
+    }
     let mut inputs: Vec<(&str, &Value)> = inputs.into_iter().collect();
     inputs.sort_by(|a, b| a.0.cmp(b.0));
     for (name, value) in inputs {

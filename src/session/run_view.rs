@@ -80,6 +80,51 @@ pub struct NodeView {
     pub started_ms: Option<f64>,
     /// Its retry policy's latest word in the current run, while it has one.
     pub retry: Option<RetryView>,
+    /// For a step that runs another flow (a subflow, a loop): that flow's steps as they
+    /// stand in its current (or last) run, in the order they were first heard of.
+    pub members: Vec<MemberView>,
+    /// For a loop: the iteration running (or last run), from 1, and how many there are
+    /// when known.
+    pub iteration: Option<(u64, Option<u64>)>,
+}
+
+/// One step of the flow a subflow or loop step runs, as the monitor nests it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberView {
+    /// The inner node.
+    pub node: NodeId,
+    /// Its title, for people.
+    pub title: String,
+    /// Its status.
+    pub status: NodeStatus,
+    /// How long it worked, once ended.
+    pub elapsed_ms: Option<f64>,
+    /// Why it failed or was skipped.
+    pub message: Option<String>,
+}
+
+impl NodeView {
+    /// A loop's progress for people: "iteration 3 / 10", or "iteration 3" when the number
+    /// of iterations is not known ahead.
+    pub fn iteration_text(&self) -> Option<String> {
+        match self.iteration? {
+            (k, Some(n)) => Some(format!("iteration {k} / {n}")),
+            (k, None) => Some(format!("iteration {k}")),
+        }
+    }
+
+    /// Progress for people: a loop's iteration, else k / N items.
+    pub fn progress_text(&self) -> Option<String> {
+        self.iteration_text()
+            .or_else(|| self.count.map(|(done, total)| format!("{done} / {total}")))
+    }
+
+    fn member(&mut self, member: MemberView) {
+        match self.members.iter_mut().find(|m| m.node == member.node) {
+            Some(known) => *known = member,
+            None => self.members.push(member),
+        }
+    }
 }
 
 /// Where a retrying step stands: which attempt, and when the next one starts.
@@ -135,6 +180,8 @@ impl Default for NodeView {
             ready_ms: None,
             started_ms: None,
             retry: None,
+            members: Vec::new(),
+            iteration: None,
         }
     }
 }
@@ -446,6 +493,8 @@ impl RunView {
                     view.skip_reason = None;
                     view.log.clear();
                     view.count = None;
+                    view.members.clear();
+                    view.iteration = None;
                     view.failed_items.clear();
                     view.ready_ms = None;
                     view.started_ms = None;
@@ -503,6 +552,29 @@ impl RunView {
                         }
                     }
                     Progress::Count { done, total } => view.count = Some((*done, *total)),
+                    Progress::Iteration { iteration, total } => {
+                        view.iteration = Some((*iteration, *total));
+                        // Each iteration's steps start afresh.
+                        for member in &mut view.members {
+                            member.status = NodeStatus::Queued;
+                            member.elapsed_ms = None;
+                            member.message = None;
+                        }
+                    }
+                    Progress::Member {
+                        node,
+                        title,
+                        status,
+                        elapsed_ms,
+                        message,
+                        ..
+                    } => view.member(MemberView {
+                        node: node.clone(),
+                        title: title.clone(),
+                        status: *status,
+                        elapsed_ms: *elapsed_ms,
+                        message: message.clone(),
+                    }),
                 }
             }
             Event::NodeFinished {

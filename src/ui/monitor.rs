@@ -17,23 +17,12 @@ use crate::exec::format_duration_ms;
 use crate::model::{Flow, NodeId, NodeLabels};
 use crate::session::commands::AppCommand;
 use crate::session::run_timeline::TimelineRun;
-use crate::session::run_view::{NodeStatus, RunView};
+use crate::session::run_view::{MemberView, NodeStatus, NodeView, RunView};
 use crate::store::RunRecord;
 
 /// The symbol shown for a status (so a status is never told by colour alone).
 pub fn status_icon(status: NodeStatus) -> &'static str {
-    match status {
-        NodeStatus::Idle => "·",
-        NodeStatus::Queued => "○",
-        NodeStatus::Running => "▶",
-        NodeStatus::Succeeded => "✔",
-        NodeStatus::Failed => "✖",
-        NodeStatus::Skipped => "»",
-        NodeStatus::Cancelled => "■",
-        NodeStatus::Reused => "=",
-        NodeStatus::Partial => "⚠",
-        NodeStatus::Blocked => "⛔",
-    }
+    status.icon()
 }
 
 /// The Timeline tab's first height: its header, the axis and about six lanes.
@@ -106,8 +95,8 @@ pub fn row_text(run_view: &RunView, names: &NodeLabels, id: &NodeId, now: Instan
         .and_then(|v| v.elapsed_ms_at(now))
         .map(format_duration_ms)
         .unwrap_or_default();
-    if let Some((done, total)) = view.and_then(|v| v.count) {
-        elapsed = format!("{done} / {total}  {elapsed}");
+    if let Some(progress) = view.and_then(NodeView::progress_text) {
+        elapsed = format!("{progress}  {elapsed}");
     }
     let note = view.and_then(|v| match status {
         NodeStatus::Failed | NodeStatus::Partial => v.error.as_deref(),
@@ -130,6 +119,18 @@ pub fn row_text(run_view: &RunView, names: &NodeLabels, id: &NodeId, now: Instan
     )
     .trim_end()
     .to_owned()
+}
+
+/// One nested row: a step of the flow a subflow or loop step runs, under that step.
+pub fn member_row_text(member: &MemberView) -> String {
+    let took = member
+        .elapsed_ms
+        .map(format_duration_ms)
+        .unwrap_or_default();
+    let state = state_text(member.status, member.message.as_deref());
+    format!("      ↳ {} {} — {state} {took}", member.status.icon(), member.title)
+        .trim_end()
+        .to_owned()
 }
 
 /// One row of a recorded run as text.
@@ -460,6 +461,12 @@ fn live_rows(
                 {
                     state.selected = Some(id.clone());
                     commands.push(AppCommand::Focus(id.clone()));
+                }
+                // The steps of the flow it runs, nested under it.
+                for member in run_view.node(id).map_or(&[][..], |v| &v.members[..]) {
+                    ui.label(
+                        RichText::new(member_row_text(member)).color(theme::status(member.status)),
+                    );
                 }
             }
         });

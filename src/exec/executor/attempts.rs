@@ -94,6 +94,18 @@ impl Attempts {
         token
     }
 
+    /// A switch flipped when the run is cancelled or fails fast (at once if it already
+    /// was), for a step made of several units (a loop) to start no new one.
+    pub(super) fn wind_down_switch(&mut self) -> CancelToken {
+        let token = CancelToken::new();
+        if self.waits_ended {
+            token.cancel();
+        } else {
+            self.item_retry_stops.push(token.clone());
+        }
+        token
+    }
+
     /// Whether some step waits out a backoff.
     pub(super) fn backing_off(&self) -> bool {
         !self.backing_off.is_empty()

@@ -457,7 +457,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
                         ui,
                         status,
                         view.elapsed_ms_at(state.now),
-                        view.count,
+                        view.progress_text(),
                         exit_code,
                         view.retry_text(state.now),
                     );
@@ -586,7 +586,7 @@ fn status_line(
     ui: &mut egui::Ui,
     status: NodeStatus,
     elapsed_ms: Option<f64>,
-    count: Option<(u64, u64)>,
+    progress: Option<String>,
     exit_code: Option<f64>,
     retry: Option<String>,
 ) {
@@ -602,8 +602,8 @@ fn status_line(
     if let Some(retry) = retry {
         text.push_str(&format!(" · {retry}"));
     }
-    if let Some((done, total)) = count {
-        text.push_str(&format!(" · {done} / {total}"));
+    if let Some(progress) = progress {
+        text.push_str(&format!(" · {progress}"));
     }
     if let Some(ms) = elapsed_ms {
         text.push_str(&format!(" · {}", format_duration_ms(ms)));
