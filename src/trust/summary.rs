@@ -243,6 +243,13 @@ impl<'a> Wiring<'a> {
         let Some(kind) = registry.get(&node.kind) else {
             return Vec::new();
         };
+        if kind.runs_flow() {
+            // What the flow it runs does (subflows nest a bounded number of levels).
+            return node
+                .subflow
+                .as_ref()
+                .map_or_else(Vec::new, |link| inner_effects(&link.flow, registry));
+        }
         let input = |port: &str| self.known_input(node, port);
         kind.side_effects(&Params::new(node, kind.info()), &input)
     }
@@ -352,4 +359,18 @@ mod tests {
             Some("needs trust: a Mystery node acts outside the flow")
         );
     }
+}
+
+/// Every side effect of the steps of `flow` (a subflow's inner flow), each once.
+fn inner_effects(flow: &Flow, registry: &Registry) -> Vec<SideEffect> {
+    let wiring = Wiring::new(flow);
+    let mut effects: Vec<SideEffect> = Vec::new();
+    for node in flow.nodes.iter().filter(|node| !node.bypassed) {
+        for effect in wiring.effects_of(node, registry) {
+            if !effects.contains(&effect) {
+                effects.push(effect);
+            }
+        }
+    }
+    effects
 }
