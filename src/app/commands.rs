@@ -77,6 +77,10 @@ impl FlowcanvasApp {
             | AppCommand::ShowTimeline(..)
             | AppCommand::ExportTrace { .. }
             | AppCommand::OpenRunPage(..) => self.apply_window(ctx, command),
+            AppCommand::OpenSubflow(..)
+            | AppCommand::LeaveSubflow(..)
+            | AppCommand::GroupIntoSubflow
+            | AppCommand::InlineSubflow(..) => self.apply_subflow(command),
         }
     }
 
@@ -148,6 +152,8 @@ impl FlowcanvasApp {
 
     /// Runs, the queue, result history, trust, and picking files for a batch.
     fn apply_running(&mut self, command: AppCommand) {
+        // A run uses the flows its nodes run as they are on disk now.
+        self.session.doc.relink();
         match command {
             AppCommand::Run(scope) => {
                 let doc = &self.session.doc;
@@ -340,7 +346,7 @@ impl FlowcanvasApp {
     }
 
     /// Applies an edit to the document; a refused one is explained in a notice.
-    fn edit(&mut self, edit: DocEdit) {
+    pub(super) fn edit(&mut self, edit: DocEdit) {
         let wire = matches!(edit, DocEdit::Connect { .. });
         if let Err(refused) = self.session.edit(edit) {
             let text = if wire {
@@ -369,6 +375,9 @@ impl FlowcanvasApp {
         request.block_on_trust = self.session.doc.is_restricted();
         let mut run = None;
         self.with_engine(|engine| run = Some(engine.submit(request)));
+        if let Some(run) = run {
+            self.run_owners.insert(run, self.outer.len());
+        }
         run
     }
 

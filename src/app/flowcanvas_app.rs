@@ -121,6 +121,11 @@ pub struct FlowcanvasApp {
     pub(super) save_job: Option<Job<Result<PathBuf, String>>>,
     /// The stored results of the open flow, being read (and decoded) off the UI thread.
     pub(super) stored_results: Option<Job<StoredResults>>,
+    /// The flows the window went into subflows from, outermost first (empty: the open flow
+    /// is the one the window opened).
+    pub(super) outer: Vec<super::subflows::OuterFlow>,
+    /// The level (see `outer`) each run was asked from: its events go to that level.
+    pub(super) run_owners: HashMap<crate::exec::RunId, usize>,
     /// When the store catalog was last asked to read the store again.
     pub(super) catalog_read_at: Option<Instant>,
     /// Results changed since that read (the catalog is behind).
@@ -240,6 +245,8 @@ impl FlowcanvasApp {
             save_job: None,
             picked_files: None,
             stored_results: None,
+            outer: Vec::new(),
+            run_owners: HashMap::new(),
             catalog_read_at: None,
             catalog_behind: false,
             trust: None,
@@ -313,6 +320,8 @@ impl FlowcanvasApp {
                 .any(|e| matches!(e, egui::Event::WindowFocused(true)))
         }) {
             self.catalog_behind = true;
+            // A flow a node runs may have been edited meanwhile.
+            self.session.doc.relink();
         }
         self.update_catalog(now);
         self.poll_jobs(now);
@@ -331,6 +340,9 @@ impl FlowcanvasApp {
         };
         let commands = top_bar::show(ctx, &bar);
         self.commands.extend(commands);
+        if let Some(command) = super::subflows::breadcrumb_bar(ctx, &self.breadcrumb()) {
+            self.commands.push(command);
+        }
         if !self.app_mode {
             let commands = self.find.show(ctx, self.session.doc.flow());
             self.commands.extend(commands);
@@ -397,8 +409,9 @@ impl FlowcanvasApp {
             return false;
         };
         let started = Instant::now();
-        for event in engine.drain(EVENT_BUDGET) {
-            self.session.run_view.apply(&event, now);
+        let events = engine.drain(EVENT_BUDGET);
+        for event in events {
+            self.route_event(&event, now);
             self.catalog_behind |= matches!(
                 event,
                 Event::NodeFinished { .. }

@@ -48,6 +48,19 @@ impl FlowcanvasApp {
                 }
             }
         });
+        // Esc goes back out of an opened subflow, when nothing else takes it (a menu, the
+        // find bar, a dialog).
+        let esc_free = !typing
+            && !self.outer.is_empty()
+            && !self.find.open
+            && !self.canvas.add_menu.is_open()
+            && self.error.is_none()
+            && self.confirm.is_none();
+        if esc_free
+            && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
+        {
+            found.push(AppCommand::LeaveSubflow(self.outer.len() - 1));
+        }
         if !typing {
             // A paste of .flow text copied elsewhere becomes the clipboard.
             let pasted = ctx.input(|i| {

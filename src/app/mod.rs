@@ -10,6 +10,7 @@ pub mod jobs;
 mod panels;
 pub mod screenshot;
 mod store_sync;
+mod subflows;
 
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;

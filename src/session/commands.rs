@@ -46,6 +46,16 @@ pub enum AppCommand {
     CancelRun(RunId),
     /// Open the page of a recorded run (its record id).
     OpenRunPage(String),
+    /// Open the flow a subflow or loop node runs, in place of this one (a breadcrumb
+    /// leads back; so does Esc).
+    OpenSubflow(NodeId),
+    /// Go back out to the flow at this depth of the breadcrumb (0: the outermost).
+    LeaveSubflow(usize),
+    /// Write the selected nodes to a new `.flow` file and put a subflow node running it in
+    /// their place, wired the same (one undo step).
+    GroupIntoSubflow,
+    /// Put the nodes of the flow a subflow node runs in its place (one undo step).
+    InlineSubflow(NodeId),
     /// Cancel a recorded run that waits (paused at a checkpoint, or blocked).
     CancelWaiting(String),
     /// A decision at the checkpoint a run waits at (see `Session::awaiting`).

@@ -32,6 +32,8 @@ pub struct Document {
     generation: u64,
     /// The node kinds, to check wires.
     registry: Arc<Registry>,
+    /// Nodes that run another flow whose flow could not be linked, and why.
+    link_problems: Vec<(NodeId, String)>,
     /// Runs are restricted: the file lies in a folder nobody trusted (see `crate::trust`).
     restricted: bool,
 }
@@ -41,7 +43,7 @@ impl Document {
     pub fn new(mut flow: Flow, path: Option<PathBuf>, registry: Arc<Registry>) -> Self {
         // Nodes without a position (a hand-written flow) are laid out rather than stacked.
         crate::model::place_unplaced(&mut flow);
-        Self {
+        let mut doc = Self {
             flow,
             path,
             dirty: false,
@@ -52,7 +54,47 @@ impl Document {
             generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
             registry,
             restricted: false,
+            link_problems: Vec::new(),
+        };
+        doc.relink();
+        doc
+    }
+
+    /// Links the nodes that run another flow (subflows, loops) to that flow as it is on
+    /// disk now: their ports follow its interface, their staleness its content. Not an
+    /// edit (nothing to save or undo); the revision moves when a link changed, so views
+    /// rebuild. Returns whether something changed.
+    pub fn relink(&mut self) -> bool {
+        let runs_flow = |node: &Node| {
+            self.registry
+                .get(&node.kind)
+                .is_some_and(|kind| kind.runs_flow())
+        };
+        if !self.flow.nodes.iter().any(runs_flow) {
+            let changed = !self.link_problems.is_empty();
+            self.link_problems.clear();
+            return changed;
         }
+        let before: Vec<Option<Arc<crate::model::SubflowLink>>> =
+            self.flow.nodes.iter().map(|n| n.subflow.clone()).collect();
+        let dir = self.base_dir();
+        let problems =
+            crate::format::link_subflows(&mut self.flow, self.path.as_deref(), &dir, &self.registry);
+        let after = self.flow.nodes.iter().map(|n| &n.subflow);
+        let changed = problems != self.link_problems || !before.iter().eq(after);
+        self.link_problems = problems;
+        if changed {
+            self.revision += 1;
+        }
+        changed
+    }
+
+    /// Why a node that runs another flow has none (its file is missing, invalid, or
+    /// includes the flow itself), if so.
+    pub fn link_problem(&self, node: &NodeId) -> Option<&str> {
+        (self.link_problems.iter())
+            .find(|(id, _)| id == node)
+            .map(|(_, why)| why.as_str())
     }
 
     /// Whether runs of this document are restricted (its folder is not trusted): nodes
@@ -135,6 +177,8 @@ impl Document {
         crate::format::save(path, &self.flow)?;
         self.path = Some(path.to_path_buf());
         self.dirty = false;
+        // Paths inside are relative to the file's folder, which may have changed.
+        self.relink();
         Ok(())
     }
 
@@ -201,9 +245,13 @@ impl Document {
             }
         }
         self.redo.clear();
+        let dragged = matches!(group, Some(UndoGroup::Drag(_)));
         self.last_group = group;
         self.dirty = true;
         self.revision += 1;
+        if !dragged {
+            self.relink();
+        }
         Ok(Applied {
             created,
             changed: true,
@@ -340,6 +388,18 @@ impl Document {
                 created.push(id);
             }
             DocEdit::RemoveNodes(ids) => self.remove_nodes(&ids),
+            DocEdit::Replace(replacement) => {
+                self.remove_nodes(&replacement.remove);
+                for (node, at) in replacement.add {
+                    self.flow.layout.positions.insert(node.id.clone(), at);
+                    created.push(node.id.clone());
+                    self.flow.nodes.push(node);
+                }
+                for wire in replacement.wires {
+                    self.flow.edges.retain(|edge| edge.to != wire.to);
+                    self.flow.edges.push(wire);
+                }
+            }
             DocEdit::MoveNodes { ids, delta, .. } => {
                 for id in ids {
                     let pos = self.flow.layout.positions.entry(id).or_insert((0.0, 0.0));
@@ -477,6 +537,7 @@ impl Document {
         self.last_group = None;
         self.dirty = true;
         self.revision += 1;
+        self.relink();
     }
 
     fn remove_nodes(&mut self, ids: &[NodeId]) {
@@ -665,7 +726,7 @@ impl Document {
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
 /// An id not used yet, made from `stem` (`shell`, `shell_2`, …).
-fn fresh_id(flow: &Flow, stem: &str) -> NodeId {
+pub(crate) fn fresh_id(flow: &Flow, stem: &str) -> NodeId {
     let stem: String = stem
         .chars()
         .map(|c| {

@@ -43,6 +43,9 @@ pub enum DocEdit {
     },
     /// Remove nodes and every wire touching them.
     RemoveNodes(Vec<NodeId>),
+    /// Take nodes out and put others in, with their wires, as one undo step (Group into
+    /// subflow, Inline).
+    Replace(crate::session::compose::Replacement),
     /// Move nodes by a graph-space offset. The moves of one drag are one undo step.
     MoveNodes {
         /// The nodes.

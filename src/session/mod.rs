@@ -4,9 +4,11 @@
 //! applies commands to it.
 
 pub mod commands;
+pub mod compose;
 pub mod document;
 pub mod edit;
 pub mod find;
+pub mod my_flows;
 pub mod node_data;
 pub mod recent;
 pub mod recovery;

@@ -418,6 +418,22 @@ impl RunView {
         Timeline::build(self.step_times(), self.elapsed_ms)
     }
 
+    /// Shows on a node what the run of an outer flow reported for it, while this flow is
+    /// open as that run's subflow: its status, time and message.
+    pub fn show_member(&mut self, member: &MemberView) {
+        self.changes += 1;
+        let view = self.nodes.entry(member.node.clone()).or_default();
+        view.status = member.status;
+        view.elapsed_ms = member.elapsed_ms;
+        view.started_at = (member.status == NodeStatus::Running).then(Instant::now);
+        view.error = None;
+        view.skip_reason = None;
+        match member.status {
+            NodeStatus::Failed => view.error.clone_from(&member.message),
+            _ => view.skip_reason.clone_from(&member.message),
+        }
+    }
+
     /// Forgets a node (it was deleted).
     pub fn forget(&mut self, id: &NodeId) {
         self.changes += 1;

@@ -11,6 +11,7 @@ use eframe::egui::{self, Key, Modifiers, Pos2, Rect};
 
 use crate::nodes::{groups, NodeKind, Registry};
 use crate::session::edit::NewWire;
+use crate::session::my_flows::MyFlow;
 use crate::session::wiring::DraggedPort;
 
 mod rows;
@@ -18,11 +19,16 @@ mod rows;
 /// The menu's width, in screen points.
 const MENU_WIDTH: f32 = 600.0;
 
-/// One node kind as the menu lists it.
+/// The heading of the flows offered as subflows.
+pub const MY_FLOWS: &str = "My flows";
+
+/// One node kind as the menu lists it, or one of "My flows" (a subflow running it).
 struct KindEntry {
     kind: Arc<dyn NodeKind>,
     /// Lower-case text the search looks in: name, id, group and description.
     haystack: String,
+    /// For an entry of "My flows": the flow it runs.
+    my_flow: Option<MyFlow>,
 }
 
 impl KindEntry {
@@ -31,7 +37,37 @@ impl KindEntry {
     }
 
     fn group(&self) -> &'static str {
-        self.kind.info().category
+        match self.my_flow {
+            Some(_) => MY_FLOWS,
+            None => self.kind.info().category,
+        }
+    }
+
+    /// The name the row shows.
+    fn name(&self) -> &str {
+        match &self.my_flow {
+            Some(flow) => &flow.name,
+            None => self.kind.info().name,
+        }
+    }
+
+    /// The row's whole description (its tooltip).
+    fn description(&self) -> String {
+        match &self.my_flow {
+            Some(flow) => format!(
+                "Adds a subflow node running {}: its inputs and outputs are that flow's promoted inputs and marked outputs",
+                flow.file
+            ),
+            None => self.kind.info().description.to_owned(),
+        }
+    }
+
+    /// The row's summary.
+    fn summary(&self) -> String {
+        match &self.my_flow {
+            Some(flow) => format!("A subflow running {}", flow.file),
+            None => self.kind.info().summary().to_owned(),
+        }
     }
 
     /// How well the entry matches a lower-case query (lower is better), or `None`.
@@ -45,7 +81,7 @@ impl KindEntry {
         {
             return None;
         }
-        let name = self.kind.info().name.to_lowercase();
+        let name = self.name().to_lowercase();
         Some(if name.starts_with(query) {
             0
         } else if name.contains(query) {
@@ -89,6 +125,8 @@ pub struct MenuChoice {
     pub at_screen: Pos2,
     /// The wire to make with the new node, when the menu was opened by dropping one.
     pub wire: Option<NewWire>,
+    /// For an entry of "My flows": the flow the new subflow node runs.
+    pub my_flow: Option<MyFlow>,
 }
 
 /// The add-node menu's state: closed, or open with its query, highlight and wire. The
@@ -122,6 +160,7 @@ impl AddNodeMenu {
                 KindEntry {
                     kind: kind.clone(),
                     haystack,
+                    my_flow: None,
                 }
             })
             .collect();
@@ -159,6 +198,38 @@ impl AddNodeMenu {
         };
         menu.highlight = self.best(&menu);
         self.open = Some(menu);
+    }
+
+    /// Lists `flows` under "My flows" (after the kinds), in place of those listed before;
+    /// `subflow` is the subflow kind the entries add.
+    pub fn set_my_flows(&mut self, subflow: Option<&Arc<dyn NodeKind>>, flows: Vec<MyFlow>) {
+        self.entries.retain(|entry| entry.my_flow.is_none());
+        let Some(subflow) = subflow else {
+            return;
+        };
+        for flow in flows {
+            let haystack = format!("{} {} {MY_FLOWS} subflow", flow.name, flow.file).to_lowercase();
+            self.entries.push(KindEntry {
+                kind: subflow.clone(),
+                haystack,
+                my_flow: Some(flow),
+            });
+        }
+        // The wire a dropped wire would make is per entry: a subflow's ports are known
+        // only once its flow is read, so these take none.
+        if let Some(menu) = &mut self.open {
+            if let Some((_, ports)) = &mut menu.wire {
+                ports.resize(self.entries.len(), None);
+            }
+            menu.highlight = menu.highlight.filter(|&h| h < self.entries.len());
+        }
+    }
+
+    /// The flows listed under "My flows", by name.
+    pub fn my_flow_names(&self) -> Vec<&str> {
+        (self.entries.iter())
+            .filter_map(|entry| entry.my_flow.as_ref().map(|f| f.name.as_str()))
+            .collect()
     }
 
     /// Closes the menu.
@@ -337,6 +408,7 @@ impl AddNodeMenu {
             kind: self.entries[index].id(),
             at_screen: menu.at_screen,
             wire,
+            my_flow: self.entries[index].my_flow.clone(),
         }
     }
 }

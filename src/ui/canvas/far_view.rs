@@ -145,8 +145,9 @@ impl Canvas {
                 self.add_menu.open_at(at, None);
             }
         }
+        self.list_my_flows(doc);
         if let Some(choice) = self.add_menu.show(ui.ctx(), ui.max_rect().shrink(4.0)) {
-            commands.push(AppCommand::Edit(Self::add_edit(choice, view)));
+            commands.push(AppCommand::Edit(Self::add_edit(doc, choice, view)));
         }
         commands
     }

@@ -58,6 +58,9 @@ pub struct EditorNode {
     pub timeout_ms: Option<u64>,
     /// Its checkpoint message, when runs stop before it for a decision.
     pub checkpoint: Option<String>,
+    /// For a node that runs another flow (a subflow, a loop): that flow's file as the node
+    /// names it, and whether it was read (linked).
+    pub runs_flow: Option<(String, bool)>,
 }
 
 impl EditorNode {
@@ -278,6 +281,12 @@ pub enum CanvasResponse {
     ShowData(NodeId),
     /// Resize a viewer's result area (graph units; `None`: back to the default size).
     ResizeView(NodeId, Option<(f32, f32)>),
+    /// Open the flow a subflow or loop node runs.
+    OpenSubflow(NodeId),
+    /// Put a subflow node's inner nodes in its place.
+    InlineSubflow(NodeId),
+    /// Write the selection to a new subflow.
+    GroupIntoSubflow,
 }
 
 impl UserResponseTrait for CanvasResponse {}
@@ -675,6 +684,7 @@ impl NodeTemplateTrait for KindTemplate {
             retry: None,
             timeout_ms: None,
             checkpoint: None,
+            runs_flow: None,
         }
     }
 

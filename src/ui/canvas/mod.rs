@@ -71,6 +71,8 @@ pub struct Canvas {
     pub rect: Rect,
     /// The add-node menu (right-click, or a wire dropped on empty canvas).
     pub add_menu: AddNodeMenu,
+    /// The add-node menu was open last frame (its "My flows" are read as it opens).
+    add_menu_was_open: bool,
     /// The wire being dragged was pulled off an input it fed: dropping it on empty canvas
     /// only disconnects it.
     wire_detached: bool,
@@ -156,6 +158,7 @@ impl Canvas {
             editor: EditorState::new(1.0),
             kinds: AllKinds::of(&registry),
             add_menu: AddNodeMenu::new(&registry),
+            add_menu_was_open: false,
             wire_detached: false,
             state: CanvasState::new(registry),
             map: IdMap::default(),
@@ -363,6 +366,9 @@ impl Canvas {
             commands.push(AppCommand::Select(selected));
         }
 
+        if let Some(node) = self.double_clicked_flow_node(ui, doc) {
+            commands.push(AppCommand::OpenSubflow(node));
+        }
         overlay::paint(ui.painter(), &self.state, time_s);
         self.state.marked_stale = (self.state.node_rects.keys())
             .filter(|id| overlay::is_marked_stale(&self.state, id))
@@ -371,10 +377,28 @@ impl Canvas {
         if let Some((dragged, at)) = self.add_menu.pending_wire() {
             overlay::pending_wire(ui.painter(), &self.state, dragged, at);
         }
+        self.list_my_flows(doc);
         if let Some(choice) = self.add_menu.show(ui.ctx(), rect.shrink(4.0)) {
-            commands.push(AppCommand::Edit(Self::add_edit(choice, view)));
+            commands.push(AppCommand::Edit(Self::add_edit(doc, choice, view)));
         }
         commands
+    }
+
+    /// The node that runs another flow (a subflow, a loop) double-clicked this frame, if
+    /// any: double-clicking it opens that flow.
+    fn double_clicked_flow_node(&self, ui: &egui::Ui, doc: &Document) -> Option<NodeId> {
+        let double = ui.input(|i| i.pointer.button_double_clicked(egui::PointerButton::Primary));
+        if !double {
+            return None;
+        }
+        let at = ui.input(|i| i.pointer.interact_pos())?;
+        if !self.rect.contains(at) || ui.ctx().layer_id_at(at) != Some(ui.layer_id()) {
+            return None;
+        }
+        let (id, _) = self.state.node_rects.iter().find(|(_, rect)| rect.contains(at))?;
+        let node = doc.flow().node(id.as_str())?;
+        let runs_flow = doc.registry().get(&node.kind).is_some_and(|k| k.runs_flow());
+        runs_flow.then(|| id.clone())
     }
 
     /// The viewer whose result area (as drawn last frame) is under the pointer, if any.
@@ -470,14 +494,38 @@ impl Canvas {
         ctx.request_repaint();
     }
 
+    /// Reads the flows offered under "My flows" as the add-node menu opens.
+    fn list_my_flows(&mut self, doc: &Document) {
+        let open = self.add_menu.is_open();
+        if open && !self.add_menu_was_open {
+            let library = crate::session::my_flows::library_folder();
+            let flows = crate::session::my_flows::my_flows(doc.path(), library.as_deref());
+            let subflow = doc.registry().get(crate::nodes::SUBFLOW_KIND);
+            self.add_menu.set_my_flows(subflow, flows);
+        }
+        self.add_menu_was_open = open;
+    }
+
     /// The document edit for a kind chosen in the add-node menu: the node where the menu
     /// was opened (a node feeding a dropped input ends there instead of starting there).
-    fn add_edit(choice: MenuChoice, view: CanvasTransform) -> DocEdit {
+    /// One of "My flows" is a subflow node running that flow, titled by it.
+    fn add_edit(doc: &Document, choice: MenuChoice, view: CanvasTransform) -> DocEdit {
         let mut at = view.to_graph(choice.at_screen);
         if let Some(NewWire::IntoInput { .. }) = choice.wire {
             at.x -= NEW_NODE_WIDTH;
         }
         let at = (at.x, at.y);
+        if let Some(flow) = choice.my_flow {
+            let id = crate::session::document::fresh_id(doc.flow(), &flow.name);
+            let mut node = crate::model::Node::new(id, crate::nodes::SUBFLOW_KIND)
+                .with_param(crate::format::FLOW_PARAM, flow.file.as_str());
+            node.title = flow.name;
+            return DocEdit::Replace(crate::session::compose::Replacement {
+                remove: Vec::new(),
+                add: vec![(node, at)],
+                wires: Vec::new(),
+            });
+        }
         let kind = choice.kind.to_owned();
         match choice.wire {
             Some(wire) => DocEdit::AddWiredNode { kind, at, wire },
@@ -618,6 +666,9 @@ impl Canvas {
             }
             CanvasResponse::ToggleExpanded(node) => AppCommand::ToggleExpanded(node),
             CanvasResponse::ShowData(node) => AppCommand::ShowNodeData(node),
+            CanvasResponse::OpenSubflow(node) => AppCommand::OpenSubflow(node),
+            CanvasResponse::InlineSubflow(node) => AppCommand::InlineSubflow(node),
+            CanvasResponse::GroupIntoSubflow => AppCommand::GroupIntoSubflow,
             CanvasResponse::ResizeView(node, size_in_graph) => {
                 // The frames of one drag of the corner are one undo step, as moves are.
                 let drag = *self.drag.get_or_insert_with(|| {

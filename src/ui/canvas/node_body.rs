@@ -264,6 +264,7 @@ fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasRes
         responses.push(CanvasResponse::ShowData(node.doc_id.clone()));
         ui.memory_mut(|m| m.close_popup());
     }
+    subflow_menu_rows(ui, node, responses);
     let title_id = egui::Id::new(("menu_title", node.doc_id.as_str()));
     let mut title = ui
         .data_mut(|d| d.get_temp::<String>(title_id))
@@ -395,6 +396,9 @@ fn node_menu(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasRes
     }
 }
 
+/// How many inner steps a subflow node lists under it (the monitor lists them all).
+const MEMBER_LINES: usize = 6;
+
 /// The footer: status, the latest result (expandable), errors with Retry, and the
 /// "Run node" bar for nodes that run.
 #[allow(
@@ -425,6 +429,7 @@ pub fn footer(ui: &mut egui::Ui, node: &EditorNode, state: &CanvasState) -> Vec<
         ui.label(RichText::new(text).strong().color(theme::WARNING_TEXT))
             .on_hover_text("Runs stop before this step for someone to approve, reject or skip it");
     }
+    runs_flow_lines(ui, node, view, &mut responses);
     match node.role {
         Role::Viewer if visible => {
             let shown = node.shows.as_ref().and_then(|source| {
@@ -830,5 +835,80 @@ mod tests {
         assert_eq!(log_tail("one\ntwo\nthree\n", 2, 10), "two\nthree");
         assert_eq!(log_tail("abcdefghij", 2, 4), "efgh\nij");
         assert_eq!(log_tail("", 3, 4), "");
+    }
+}
+
+/// The node menu's rows for a node that runs another flow: open that flow; for a subflow,
+/// put its nodes in its place. For any other node: put the selection in a new subflow.
+fn subflow_menu_rows(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasResponse>) {
+    let mut row = |ui: &mut egui::Ui, label: &str, hover: &str, response: CanvasResponse| {
+        if ui.button(label).on_hover_text(hover).clicked() {
+            responses.push(response);
+            ui.memory_mut(|m| m.close_popup());
+        }
+    };
+    let id = node.doc_id.clone();
+    match &node.runs_flow {
+        Some(_) => {
+            row(
+                ui,
+                "↗ Open its flow",
+                "Show the flow this node runs, with what its last run did (double-click the node; Esc comes back)",
+                CanvasResponse::OpenSubflow(id.clone()),
+            );
+            if node.kind == crate::nodes::SUBFLOW_KIND {
+                row(
+                    ui,
+                    "⤵ Inline subflow",
+                    "Put the nodes of its flow here in its place, wired the same (one undo step)",
+                    CanvasResponse::InlineSubflow(id),
+                );
+            }
+        }
+        None => row(
+            ui,
+            "⤴ Group into subflow",
+            "Write the selected nodes to a new flow in flows/ and put a subflow node running it in their place (one undo step)",
+            CanvasResponse::GroupIntoSubflow,
+        ),
+    }
+}
+
+/// For a node that runs another flow: which file (double-click opens it) and the inner
+/// steps of its current or last run.
+fn runs_flow_lines(
+    ui: &mut egui::Ui,
+    node: &EditorNode,
+    view: Option<&crate::session::run_view::NodeView>,
+    responses: &mut Vec<CanvasResponse>,
+) {
+    let Some((file, linked)) = &node.runs_flow else {
+        return;
+    };
+    {
+        let (text, color) = match (file.trim(), linked) {
+            ("", _) => ("⚠ choose the flow it runs (its `flow` field)".to_owned(), theme::WARNING_TEXT),
+            (file, true) => (format!("↗ runs {file} · double-click to open"), ui.visuals().text_color()),
+            (file, false) => (format!("⚠ cannot read {file}"), theme::WARNING_TEXT),
+        };
+        if ui
+            .add(egui::Label::new(RichText::new(text).color(color)).sense(egui::Sense::click()))
+            .on_hover_text("Double-click the node (or this line) to open the flow it runs; Esc comes back")
+            .double_clicked()
+        {
+            responses.push(CanvasResponse::OpenSubflow(node.doc_id.clone()));
+        }
+        if let Some(members) = view.map(|v| &v.members).filter(|m| !m.is_empty()) {
+            // The inner steps of its current (or last) run, one line each.
+            for member in members.iter().take(MEMBER_LINES) {
+                ui.label(
+                    RichText::new(format!("  {} {}", member.status.icon(), member.title))
+                        .color(theme::status(member.status)),
+                );
+            }
+            if members.len() > MEMBER_LINES {
+                ui.label(RichText::new(format!("  … {} more", members.len() - MEMBER_LINES)).weak());
+            }
+        }
     }
 }

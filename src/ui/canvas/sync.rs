@@ -136,6 +136,16 @@ pub fn build(flow: &Flow, registry: &Registry) -> (EditorGraph, Vec<EditorNodeId
             retry: node.retry.clone(),
             timeout_ms: node.timeout_ms,
             checkpoint: node.checkpoint.clone(),
+            runs_flow: registry
+                .get(&node.kind)
+                .filter(|kind| kind.runs_flow())
+                .map(|_| {
+                    let file = match node.params.get(crate::format::FLOW_PARAM) {
+                        Some(crate::model::ParamValue::Text(file)) => file.clone(),
+                        _ => String::new(),
+                    };
+                    (file, node.subflow.is_some())
+                }),
         };
         let mut ports = (Vec::new(), Vec::new());
         let id = graph.add_node(label, data, |graph, id| {

@@ -4,7 +4,6 @@
 use eframe::egui::{self, RichText, Sense, TextStyle, Vec2};
 
 use super::{AddNodeMenu, KindEntry, OpenMenu};
-use crate::nodes::KindInfo;
 
 /// About how tall the search box and what is above it are, before they are first drawn.
 pub(super) const HEADER_HEIGHT_GUESS: f32 = 30.0;
@@ -98,7 +97,7 @@ impl AddNodeMenu {
                 group = Some(entry.group());
             }
             let highlighted = menu.highlight == Some(index);
-            let response = kind_row(ui, entry.kind.info(), highlighted);
+            let response = kind_row(ui, entry.name(), &entry.summary(), &entry.description(), highlighted);
             if highlighted && menu.scroll_to_highlight {
                 response.scroll_to_me(None);
             }
@@ -164,7 +163,13 @@ fn heading(ui: &mut egui::Ui, group: &str, first: bool) {
 }
 
 /// One kind's row: its name, then its summary cut to the row's width.
-fn kind_row(ui: &mut egui::Ui, info: &KindInfo, highlighted: bool) -> egui::Response {
+fn kind_row(
+    ui: &mut egui::Ui,
+    name: &str,
+    summary: &str,
+    description: &str,
+    highlighted: bool,
+) -> egui::Response {
     let height = row_height(ui.style());
     let (rect, response) =
         ui.allocate_exact_size(egui::vec2(ui.available_width(), height), Sense::click());
@@ -188,7 +193,7 @@ fn kind_row(ui: &mut egui::Ui, info: &KindInfo, highlighted: bool) -> egui::Resp
             painter.rect_filled(rect, visuals.widgets.hovered.rounding, fill);
         }
         let font = TextStyle::Body.resolve(ui.style());
-        let name = painter.layout_no_wrap(info.name.to_owned(), font.clone(), name_color);
+        let name = painter.layout_no_wrap(name.to_owned(), font.clone(), name_color);
         let name_pos = egui::pos2(
             rect.left() + ROW_PADDING,
             rect.center().y - name.size().y / 2.0,
@@ -197,7 +202,7 @@ fn kind_row(ui: &mut egui::Ui, info: &KindInfo, highlighted: bool) -> egui::Resp
         let summary_left = rect.left() + NAME_COLUMN;
         // Parameter names are quoted with backticks for the docs and the CLI; not here.
         let mut job = egui::text::LayoutJob::simple_singleline(
-            info.summary().replace('`', ""),
+            summary.replace('`', ""),
             font,
             summary_color,
         );
@@ -207,9 +212,9 @@ fn kind_row(ui: &mut egui::Ui, info: &KindInfo, highlighted: bool) -> egui::Resp
         let summary_pos = egui::pos2(summary_left, rect.center().y - summary.size().y / 2.0);
         painter.galley(summary_pos, summary, summary_color);
     }
-    if info.summary() == info.description {
+    if summary == description {
         response
     } else {
-        response.on_hover_text(info.description)
+        response.on_hover_text(description)
     }
 }
