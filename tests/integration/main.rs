@@ -38,6 +38,8 @@ mod gui_run_control;
 #[cfg(feature = "gui")]
 mod gui_run_page;
 #[cfg(feature = "gui")]
+mod gui_subflows;
+#[cfg(feature = "gui")]
 mod gui_timeline;
 mod headless;
 mod image_nodes;

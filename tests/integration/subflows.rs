@@ -257,3 +257,86 @@ fn a_missing_or_invalid_inner_file_is_a_load_error_naming_both_files() {
     assert!(err.contains("gone.flow:2:"), "the inner place: {err}");
     assert!(err.contains("no_such_kind"), "{err}");
 }
+
+/// The values of the marked outputs of `file` as the CLI prints them after a run (each
+/// line after the summary, without its label), sorted.
+fn printed_outputs(file: &Path) -> Vec<String> {
+    let output = flowcanvas(&["run", "--no-store"], file);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let after = text.split_once("Flow complete").unwrap().1;
+    let mut values: Vec<String> = after
+        .lines()
+        .skip(1)
+        .map(|line| line.split_once(": ").map_or(line, |(_, v)| v).trim().to_owned())
+        .collect();
+    values.sort();
+    values
+}
+
+#[test]
+fn grouping_into_a_subflow_and_inlining_it_again_keep_the_flows_outputs() {
+    use flowcanvas::model::NodeId;
+    use flowcanvas::nodes::Registry;
+    use flowcanvas::session::compose::{group_into_subflow, inline_subflow};
+    use flowcanvas::session::document::Document;
+    use flowcanvas::session::edit::DocEdit;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "main.flow",
+        r#"Flow(version: 1, nodes: [
+    Node(id: "name", kind: "text", title: "Name", params: {"text": "Ada"}),
+    Node(id: "count", kind: "number", title: "Count", params: {"value": 2}),
+    Node(id: "hello", kind: "template", title: "Hello", params: {"template": "hello {n} x{c}", "vars": ["n", "c"]}),
+    Node(id: "loud", kind: "script", title: "Loud", params: {"script": "s.to_upper()", "vars": ["s"]}, output: true),
+    Node(id: "frame", kind: "template", title: "Frame", params: {"template": "[{x}] by {n}", "vars": ["x", "n"]}),
+    Node(id: "show", kind: "viewer", title: "Show", output: true),
+], edges: ["name.text -> hello.n", "count.value -> hello.c", "hello.text -> loud.s", "loud.result -> frame.x", "name.text -> frame.n", "frame.text -> show.in"])"#,
+    );
+    let before = printed_outputs(&file);
+    assert_eq!(before, ["HELLO ADA X2", "[HELLO ADA X2] by Ada"]);
+
+    let registry = Arc::new(Registry::builtin());
+    let flow = flowcanvas::format::load(&file, &registry).unwrap();
+    let mut doc = Document::new(flow, Some(file.clone()), registry.clone());
+    let selection = [NodeId::from("hello"), NodeId::from("loud")];
+    let (inner, replacement) = group_into_subflow(
+        doc.flow(),
+        &registry,
+        &selection,
+        "Shout",
+        "flows/shout.flow",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("flows")).unwrap();
+    flowcanvas::format::save(&dir.path().join("flows/shout.flow"), &inner).unwrap();
+    doc.apply(DocEdit::Replace(replacement)).unwrap();
+    let sub = NodeId::from("subflow");
+    let node = doc.flow().node("subflow").unwrap();
+    assert!(node.subflow.is_some(), "linked once the file is written");
+    assert!(doc.flow().node("hello").is_none() && doc.flow().node("loud").is_none());
+    // One undo step takes it all back; redo again.
+    let grouped = doc.flow().clone();
+    assert!(doc.undo());
+    assert!(doc.flow().node("hello").is_some() && doc.flow().node("subflow").is_none());
+    assert!(doc.redo());
+    assert_eq!(*doc.flow(), grouped);
+    doc.save_to(&file).unwrap();
+    let inner_text = std::fs::read_to_string(dir.path().join("flows/shout.flow")).unwrap();
+    assert!(inner_text.contains("promote"), "{inner_text}");
+    assert_eq!(printed_outputs(&file), before, "grouped: the same outputs");
+
+    let replacement = inline_subflow(doc.flow(), &registry, &sub).unwrap();
+    doc.apply(DocEdit::Replace(replacement)).unwrap();
+    assert!(doc.flow().node("subflow").is_none());
+    assert!(doc.flow().node("hello").is_some() && doc.flow().node("loud").is_some());
+    assert_eq!(doc.flow().nodes.len(), 6, "the helper input and output nodes went");
+    assert!(doc.flow().node("loud").unwrap().output, "still a marked output");
+    doc.save_to(&file).unwrap();
+    assert_eq!(printed_outputs(&file), before, "inlined: the same outputs");
+    assert!(doc.undo(), "inlining is one undo step");
+    assert!(doc.flow().node("subflow").is_some());
+}
