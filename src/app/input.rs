@@ -56,9 +56,7 @@ impl FlowcanvasApp {
             && !self.canvas.add_menu.is_open()
             && self.error.is_none()
             && self.confirm.is_none();
-        if esc_free
-            && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
-        {
+        if esc_free && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
             found.push(AppCommand::LeaveSubflow(self.outer.len() - 1));
         }
         if !typing {

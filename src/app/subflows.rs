@@ -85,7 +85,10 @@ impl FlowcanvasApp {
         let flow = match format::load(&path, &self.session.registry) {
             Ok(flow) => flow,
             Err(err) => {
-                self.notice(&format!("Cannot open `{title}`: {}", err.lines().join("; ")));
+                self.notice(&format!(
+                    "Cannot open `{title}`: {}",
+                    err.lines().join("; ")
+                ));
                 return;
             }
         };
@@ -274,7 +277,11 @@ fn free_file(folder: &Path, title: &str) -> (String, PathBuf) {
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let stem = if stem.is_empty() { "subflow".to_owned() } else { stem };
+    let stem = if stem.is_empty() {
+        "subflow".to_owned()
+    } else {
+        stem
+    };
     let mut n = 1;
     loop {
         let name = match n {
@@ -311,7 +318,11 @@ pub fn breadcrumb_bar(ctx: &egui::Context, crumbs: &[String]) -> Option<AppComma
                 }
                 if depth + 1 == crumbs.len() {
                     ui.label(egui::RichText::new(crumb).strong());
-                } else if ui.link(crumb).on_hover_text("Go back to this flow").clicked() {
+                } else if ui
+                    .link(crumb)
+                    .on_hover_text("Go back to this flow")
+                    .clicked()
+                {
                     chosen = Some(AppCommand::LeaveSubflow(depth));
                 }
             }

@@ -86,6 +86,25 @@ pub struct BatchJob {
     pub runner: Option<Arc<dyn crate::nodes::FlowRunner>>,
 }
 
+/// What one item's run of the step sees.
+fn item_context(job: &BatchJob, inputs: Inputs) -> NodeContext {
+    let context = NodeContext::new(
+        job.flow.clone(),
+        job.node_index,
+        job.kind.clone(),
+        inputs,
+        job.base_dir.clone(),
+        job.cancel.clone(),
+        None,
+    )
+    .restricted(job.restricted)
+    .winding_down_on(job.retry_stop.clone());
+    match &job.runner {
+        Some(runner) => context.with_runner(runner.clone()),
+        None => context,
+    }
+}
+
 /// Runs the items; the outputs are batches by port. Fails only when every item that ran
 /// failed (or on Stop).
 pub fn run_batch(
@@ -154,21 +173,7 @@ pub fn run_batch(
                 let Some(inputs) = job.items[index].clone() else {
                     continue;
                 };
-                let context = NodeContext::new(
-                    job.flow.clone(),
-                    job.node_index,
-                    job.kind.clone(),
-                    inputs,
-                    job.base_dir.clone(),
-                    job.cancel.clone(),
-                    None,
-                )
-                .restricted(job.restricted)
-                .winding_down_on(job.retry_stop.clone());
-                let context = match &job.runner {
-                    Some(runner) => context.with_runner(runner.clone()),
-                    None => context,
-                };
+                let context = item_context(&job, inputs);
                 let started = Instant::now();
                 let outcome = run_with_retries(&job, index, total, &context, run_item, &report);
                 let took = format_duration_ms(started.elapsed().as_secs_f64() * 1000.0);

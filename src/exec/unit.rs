@@ -32,7 +32,8 @@ impl FlowRunner for UnitRunner {
         inputs: &[(String, Value)],
         iteration: Option<u64>,
     ) -> Result<Outputs, NodeError> {
-        let flow = with_inputs(&link.flow, link, inputs, &self.registry).map_err(NodeError::Failed)?;
+        let flow =
+            with_inputs(&link.flow, link, inputs, &self.registry).map_err(NodeError::Failed)?;
         let flow = Arc::new(flow);
         let dir = link.path.parent().unwrap_or(Path::new("."));
         let store = self.keep_results.then(|| Store::for_flow(&link.path));
@@ -94,7 +95,13 @@ impl Watch<'_> {
         }
     }
 
-    fn report(&self, node: &NodeId, status: NodeStatus, elapsed_ms: Option<f64>, message: Option<String>) {
+    fn report(
+        &self,
+        node: &NodeId,
+        status: NodeStatus,
+        elapsed_ms: Option<f64>,
+        message: Option<String>,
+    ) {
         self.ctx.progress(Progress::Member {
             iteration: self.iteration,
             node: node.clone(),
@@ -145,7 +152,12 @@ impl Watch<'_> {
     }
 
     /// The unit's result, by how the inner run ended.
-    fn ending(self, state: RunState, link: &SubflowLink, registry: &Registry) -> Result<Outputs, NodeError> {
+    fn ending(
+        self,
+        state: RunState,
+        link: &SubflowLink,
+        registry: &Registry,
+    ) -> Result<Outputs, NodeError> {
         let file = link.path.display();
         match state {
             RunState::Completed => Ok(self.outputs(link, registry)),
@@ -191,7 +203,8 @@ impl Watch<'_> {
             .inputs(&crate::nodes::Params::new(node, kind.info()))
             .into_iter()
             .next()?;
-        let source = crate::plan::producer_of_input(self.flow, registry, id.as_str(), &primary_input.name)?;
+        let source =
+            crate::plan::producer_of_input(self.flow, registry, id.as_str(), &primary_input.name)?;
         self.results.get(&source.node)?.get(&source.port).cloned()
     }
 }

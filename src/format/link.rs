@@ -112,14 +112,11 @@ impl<'r> Linker<'r> {
             other => format!("cannot read {}", other),
         })?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        let flow = super::parse_linking(&text, self.registry, dir, self).map_err(|diagnostics| {
-            let lines: Vec<String> = diagnostics.iter().map(|d| d.with_path(path)).collect();
-            format!(
-                "{} is not a valid flow: {}",
-                shown(path),
-                lines.join("; ")
-            )
-        })?;
+        let flow =
+            super::parse_linking(&text, self.registry, dir, self).map_err(|diagnostics| {
+                let lines: Vec<String> = diagnostics.iter().map(|d| d.with_path(path)).collect();
+                format!("{} is not a valid flow: {}", shown(path), lines.join("; "))
+            })?;
         let mut hasher = Sha256::new();
         hasher.update(text.as_bytes());
         for node in &flow.nodes {
@@ -146,7 +143,9 @@ fn normalize(path: &Path) -> PathBuf {
     for part in path.components() {
         match part {
             Component::CurDir => {}
-            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
                 out.pop();
             }
             other => out.push(other),

@@ -124,7 +124,12 @@ const BOM: char = '\u{FEFF}';
 /// Subflows are linked relative to the current folder; use [`parse_at`] for text read from
 /// a file.
 pub fn parse(text: &str, registry: &Registry) -> Result<Flow, Vec<Diagnostic>> {
-    parse_linking(text, registry, Path::new("."), &mut link::Linker::new(registry, None))
+    parse_linking(
+        text,
+        registry,
+        Path::new("."),
+        &mut link::Linker::new(registry, None),
+    )
 }
 
 /// Parses and checks the text of the `.flow` file at `path`, linking its subflows relative
@@ -136,7 +141,12 @@ pub fn parse_at(text: &str, registry: &Registry, path: &Path) -> Result<Flow, Ve
     } else {
         dir
     };
-    parse_linking(text, registry, dir, &mut link::Linker::new(registry, Some(path)))
+    parse_linking(
+        text,
+        registry,
+        dir,
+        &mut link::Linker::new(registry, Some(path)),
+    )
 }
 
 /// Parses flow text, links its subflows (relative to `dir`) with `linker`, then checks it.
@@ -164,10 +174,14 @@ fn parse_linking(
             }
             _ => true,
         });
-        problems.extend(linked.into_iter().map(|(id, message)| crate::check::Problem {
-            subject: crate::check::Subject::Node(id),
-            message: format!("its flow cannot be run: {message}"),
-        }));
+        problems.extend(
+            linked
+                .into_iter()
+                .map(|(id, message)| crate::check::Problem {
+                    subject: crate::check::Subject::Node(id),
+                    message: format!("its flow cannot be run: {message}"),
+                }),
+        );
     }
     if problems.is_empty() {
         return Ok(flow);

@@ -62,13 +62,15 @@ struct LoopPorts<'a> {
 impl<'a> LoopPorts<'a> {
     fn of(params: &Params<'_>, link: &'a SubflowLink) -> Result<Self, String> {
         let input = |name: &str| -> Result<&'a LinkedPort, String> {
-            (link.inputs.iter()).find(|p| p.name == name).ok_or_else(|| {
-                format!(
-                    "{} has no input `{name}` (its inputs: {})",
-                    link.path.display(),
-                    names(&link.inputs)
-                )
-            })
+            (link.inputs.iter())
+                .find(|p| p.name == name)
+                .ok_or_else(|| {
+                    format!(
+                        "{} has no input `{name}` (its inputs: {})",
+                        link.path.display(),
+                        names(&link.inputs)
+                    )
+                })
         };
         let item = match params.text("item").trim() {
             "" => link.inputs.first().ok_or_else(|| {
@@ -275,7 +277,10 @@ pub(super) fn in_iteration(
     item: &Value,
 ) -> NodeError {
     let at = match total {
-        Some(total) => format!("iteration {iteration} of {total} (item {})", item.excerpt(60)),
+        Some(total) => format!(
+            "iteration {iteration} of {total} (item {})",
+            item.excerpt(60)
+        ),
         None => format!("iteration {iteration}"),
     };
     match err {

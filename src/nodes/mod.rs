@@ -59,11 +59,11 @@ pub use kind::{FailureCause, NodeError, NodeKind, Outputs, Params};
 pub use node_work::{as_node_work, is_running_node};
 pub use registry::Registry;
 pub use seed::{SEED_FIXED, SEED_KIND, SEED_NEW_EACH_RUN};
-pub use subflow::SUBFLOW_KIND;
 pub use shell::{KEPT_HEAD_BYTES, KEPT_TAIL_BYTES};
 pub use spec::{
     groups, Effects, KindInfo, ParamSpec, ParamType, Placement, PortSpec, Role, SUMMARY_MAX_CHARS,
 };
+pub use subflow::SUBFLOW_KIND;
 pub use switch::switch_input_name;
 
 // Trust: what nodes do outside the flow, and keys kept out of results.

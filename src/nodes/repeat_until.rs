@@ -92,16 +92,20 @@ struct RepeatPorts<'a> {
 
 impl<'a> RepeatPorts<'a> {
     fn of(params: &Params<'_>, link: &'a SubflowLink) -> Result<Self, String> {
-        let pick = |ports: &'a [LinkedPort], name: &str, what: &str| -> Result<&'a LinkedPort, String> {
-            let found = match name.trim() {
-                "" => ports.first(),
-                name => ports.iter().find(|p| p.name == name),
+        let pick =
+            |ports: &'a [LinkedPort], name: &str, what: &str| -> Result<&'a LinkedPort, String> {
+                let found = match name.trim() {
+                    "" => ports.first(),
+                    name => ports.iter().find(|p| p.name == name),
+                };
+                found.ok_or_else(|| match name.trim() {
+                    "" => format!(
+                        "{} has no {what} (mark or promote one)",
+                        link.path.display()
+                    ),
+                    name => format!("{} has no {what} `{name}`", link.path.display()),
+                })
             };
-            found.ok_or_else(|| match name.trim() {
-                "" => format!("{} has no {what} (mark or promote one)", link.path.display()),
-                name => format!("{} has no {what} `{name}`", link.path.display()),
-            })
-        };
         let check = pick(&link.outputs, params.text("check"), "marked output")?;
         let feed_from = match params.text("feed_from").trim() {
             "" => check,
@@ -151,11 +155,10 @@ impl NodeKind for RepeatUntilKind {
     }
 
     fn check(&self, params: &Params<'_>) -> Vec<String> {
-        let mut problems: Vec<String> =
-            check_operand(params.text("test"), params.text("operand"))
-                .err()
-                .into_iter()
-                .collect();
+        let mut problems: Vec<String> = check_operand(params.text("test"), params.text("operand"))
+            .err()
+            .into_iter()
+            .collect();
         if let Some(link) = link_of(params) {
             problems.extend(RepeatPorts::of(params, link).err());
         }

@@ -63,7 +63,11 @@ pub(super) fn inner_inputs(params: &Params<'_>, taken: &[&str]) -> Vec<PortSpec>
 }
 
 /// The values wired into the node for the inner flow's inputs (those not in `taken`).
-pub(super) fn passed_inputs(ctx: &NodeContext, link: &SubflowLink, taken: &[&str]) -> Vec<(String, Value)> {
+pub(super) fn passed_inputs(
+    ctx: &NodeContext,
+    link: &SubflowLink,
+    taken: &[&str],
+) -> Vec<(String, Value)> {
     (link.inputs.iter())
         .filter(|port| !taken.contains(&port.name.as_str()))
         .filter_map(|port| Some((port.name.clone(), ctx.input(&port.name)?.clone())))

@@ -78,8 +78,12 @@ impl Document {
         let before: Vec<Option<Arc<crate::model::SubflowLink>>> =
             self.flow.nodes.iter().map(|n| n.subflow.clone()).collect();
         let dir = self.base_dir();
-        let problems =
-            crate::format::link_subflows(&mut self.flow, self.path.as_deref(), &dir, &self.registry);
+        let problems = crate::format::link_subflows(
+            &mut self.flow,
+            self.path.as_deref(),
+            &dir,
+            &self.registry,
+        );
         let after = self.flow.nodes.iter().map(|n| &n.subflow);
         let changed = problems != self.link_problems || !before.iter().eq(after);
         self.link_problems = problems;

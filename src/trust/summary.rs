@@ -294,6 +294,20 @@ pub fn host_of(url: &str) -> String {
     }
 }
 
+/// Every side effect of the steps of `flow` (a subflow's inner flow), each once.
+fn inner_effects(flow: &Flow, registry: &Registry) -> Vec<SideEffect> {
+    let wiring = Wiring::new(flow);
+    let mut effects: Vec<SideEffect> = Vec::new();
+    for node in flow.nodes.iter().filter(|node| !node.bypassed) {
+        for effect in wiring.effects_of(node, registry) {
+            if !effects.contains(&effect) {
+                effects.push(effect);
+            }
+        }
+    }
+    effects
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,18 +373,4 @@ mod tests {
             Some("needs trust: a Mystery node acts outside the flow")
         );
     }
-}
-
-/// Every side effect of the steps of `flow` (a subflow's inner flow), each once.
-fn inner_effects(flow: &Flow, registry: &Registry) -> Vec<SideEffect> {
-    let wiring = Wiring::new(flow);
-    let mut effects: Vec<SideEffect> = Vec::new();
-    for node in flow.nodes.iter().filter(|node| !node.bypassed) {
-        for effect in wiring.effects_of(node, registry) {
-            if !effects.contains(&effect) {
-                effects.push(effect);
-            }
-        }
-    }
-    effects
 }

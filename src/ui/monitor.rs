@@ -128,9 +128,13 @@ pub fn member_row_text(member: &MemberView) -> String {
         .map(format_duration_ms)
         .unwrap_or_default();
     let state = state_text(member.status, member.message.as_deref());
-    format!("      ↳ {} {} — {state} {took}", member.status.icon(), member.title)
-        .trim_end()
-        .to_owned()
+    format!(
+        "      ↳ {} {} — {state} {took}",
+        member.status.icon(),
+        member.title
+    )
+    .trim_end()
+    .to_owned()
 }
 
 /// One row of a recorded run as text.

@@ -82,7 +82,9 @@ fn a_run_nests_the_inner_steps_and_double_click_opens_the_inner_flow_and_esc_com
     // The monitor nests them under the subflow step.
     let shown = texts(&ctx, &mut app);
     assert!(
-        shown.iter().any(|t| t.starts_with("      ↳ ✔ Headline — succeeded")),
+        shown
+            .iter()
+            .any(|t| t.starts_with("      ↳ ✔ Headline — succeeded")),
         "{shown:?}"
     );
     // Double-clicking the node opens its flow, with a way back.
@@ -108,7 +110,11 @@ fn a_run_nests_the_inner_steps_and_double_click_opens_the_inner_flow_and_esc_com
             .node(&NodeId::from("headline"))
             .is_some_and(|v| v.result.is_some())
     });
-    let headline = app.session.run_view.node(&NodeId::from("headline")).unwrap();
+    let headline = app
+        .session
+        .run_view
+        .node(&NodeId::from("headline"))
+        .unwrap();
     let text = format!("{:?}", headline.result);
     assert!(text.contains("LIGHTHOUSE KEEPER FINDS A"), "{text}");
     key(&ctx, &mut app, egui::Key::Escape);
@@ -168,7 +174,9 @@ fn the_add_node_menu_lists_my_flows_and_adds_a_subflow_running_one() {
     frame(&ctx, &mut app);
     let shown = texts(&ctx, &mut app);
     assert!(
-        shown.iter().any(|t| t == "A subflow running flows/tally.flow"),
+        shown
+            .iter()
+            .any(|t| t == "A subflow running flows/tally.flow"),
         "{shown:?}"
     );
     key(&ctx, &mut app, egui::Key::Enter);

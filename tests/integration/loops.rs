@@ -59,7 +59,10 @@ fn for_each_runs_the_items_in_order_carrying_a_value_and_collects_the_outputs() 
         .collect();
     let accs: Vec<&str> = results.iter().map(|r| r["Acc"].as_str().unwrap()).collect();
     assert_eq!(accs, [">a", ">ab", ">abc"], "{results:?}");
-    let seen: Vec<&str> = results.iter().map(|r| r["Seen"].as_str().unwrap()).collect();
+    let seen: Vec<&str> = results
+        .iter()
+        .map(|r| r["Seen"].as_str().unwrap())
+        .collect();
     assert_eq!(seen, ["a", "b", "c"]);
     assert_eq!(
         iterations(&events),
@@ -181,5 +184,9 @@ fn a_run_time_limit_stops_a_loop_within_its_iteration() {
     assert_ne!(code, Some(0));
     let end = events.last().unwrap();
     assert_eq!(end["status"], "timed_out", "{end}");
-    assert_eq!(iterations(&events), [(1, Some(3))], "no iteration after the stop");
+    assert_eq!(
+        iterations(&events),
+        [(1, Some(3))],
+        "no iteration after the stop"
+    );
 }

@@ -71,7 +71,10 @@ fn a_subflow_node_takes_the_inner_flows_inputs_and_gives_its_marked_outputs() {
     let sub = outputs_of(&events, "sub");
     assert_eq!(sub["Greeting"]["value"], "hello Ada x3", "{sub}");
     assert_eq!(sub["Echo"]["value"], "Ada", "{sub}");
-    assert_eq!(outputs_of(&events, "both")["text"]["value"], "hello Ada x3 / Ada");
+    assert_eq!(
+        outputs_of(&events, "both")["text"]["value"],
+        "hello Ada x3 / Ada"
+    );
     // In the outer plan it is one step; its inner steps are reported under it.
     assert_eq!(started(&events), ["who", "sub", "both"]);
     let members: Vec<(&str, &str)> = events
@@ -128,7 +131,10 @@ fn a_failure_inside_reruns_the_whole_unit_up_to_its_retry_count() {
     assert_eq!(retries.len(), 1, "{retries:?}");
     assert_eq!(retries[0]["node"], "unit");
     assert!(
-        retries[0]["error"].as_str().unwrap().contains("`Flaky` failed"),
+        retries[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("`Flaky` failed"),
         "{}",
         retries[0]["error"]
     );
@@ -214,7 +220,10 @@ fn a_flow_that_includes_itself_is_refused_with_the_chain_named() {
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.contains("includes itself"), "{err}");
-    assert!(err.contains("a.flow → ") && err.contains("b.flow → "), "{err}");
+    assert!(
+        err.contains("a.flow → ") && err.contains("b.flow → "),
+        "{err}"
+    );
     assert!(err.contains("a.flow:2:"), "the outer node's place: {err}");
     // Directly.
     let me = write(dir.path(), "me.flow", &sub("me.flow"));
@@ -268,7 +277,12 @@ fn printed_outputs(file: &Path) -> Vec<String> {
     let mut values: Vec<String> = after
         .lines()
         .skip(1)
-        .map(|line| line.split_once(": ").map_or(line, |(_, v)| v).trim().to_owned())
+        .map(|line| {
+            line.split_once(": ")
+                .map_or(line, |(_, v)| v)
+                .trim()
+                .to_owned()
+        })
         .collect();
     values.sort();
     values
@@ -333,8 +347,15 @@ fn grouping_into_a_subflow_and_inlining_it_again_keep_the_flows_outputs() {
     doc.apply(DocEdit::Replace(replacement)).unwrap();
     assert!(doc.flow().node("subflow").is_none());
     assert!(doc.flow().node("hello").is_some() && doc.flow().node("loud").is_some());
-    assert_eq!(doc.flow().nodes.len(), 6, "the helper input and output nodes went");
-    assert!(doc.flow().node("loud").unwrap().output, "still a marked output");
+    assert_eq!(
+        doc.flow().nodes.len(),
+        6,
+        "the helper input and output nodes went"
+    );
+    assert!(
+        doc.flow().node("loud").unwrap().output,
+        "still a marked output"
+    );
     doc.save_to(&file).unwrap();
     assert_eq!(printed_outputs(&file), before, "inlined: the same outputs");
     assert!(doc.undo(), "inlining is one undo step");

@@ -387,7 +387,10 @@ impl Canvas {
     /// The node that runs another flow (a subflow, a loop) double-clicked this frame, if
     /// any: double-clicking it opens that flow.
     fn double_clicked_flow_node(&self, ui: &egui::Ui, doc: &Document) -> Option<NodeId> {
-        let double = ui.input(|i| i.pointer.button_double_clicked(egui::PointerButton::Primary));
+        let double = ui.input(|i| {
+            i.pointer
+                .button_double_clicked(egui::PointerButton::Primary)
+        });
         if !double {
             return None;
         }
@@ -395,9 +398,16 @@ impl Canvas {
         if !self.rect.contains(at) || ui.ctx().layer_id_at(at) != Some(ui.layer_id()) {
             return None;
         }
-        let (id, _) = self.state.node_rects.iter().find(|(_, rect)| rect.contains(at))?;
+        let (id, _) = self
+            .state
+            .node_rects
+            .iter()
+            .find(|(_, rect)| rect.contains(at))?;
         let node = doc.flow().node(id.as_str())?;
-        let runs_flow = doc.registry().get(&node.kind).is_some_and(|k| k.runs_flow());
+        let runs_flow = doc
+            .registry()
+            .get(&node.kind)
+            .is_some_and(|k| k.runs_flow());
         runs_flow.then(|| id.clone())
     }
 

@@ -826,18 +826,6 @@ pub fn snippet(text: &str, lines: usize, width: usize) -> String {
     out.join("\n")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_log_tail_keeps_the_last_wrapped_lines() {
-        assert_eq!(log_tail("one\ntwo\nthree\n", 2, 10), "two\nthree");
-        assert_eq!(log_tail("abcdefghij", 2, 4), "efgh\nij");
-        assert_eq!(log_tail("", 3, 4), "");
-    }
-}
-
 /// The node menu's rows for a node that runs another flow: open that flow; for a subflow,
 /// put its nodes in its place. For any other node: put the selection in a new subflow.
 fn subflow_menu_rows(ui: &mut egui::Ui, node: &EditorNode, responses: &mut Vec<CanvasResponse>) {
@@ -887,13 +875,21 @@ fn runs_flow_lines(
     };
     {
         let (text, color) = match (file.trim(), linked) {
-            ("", _) => ("⚠ choose the flow it runs (its `flow` field)".to_owned(), theme::WARNING_TEXT),
-            (file, true) => (format!("↗ runs {file} · double-click to open"), ui.visuals().text_color()),
+            ("", _) => (
+                "⚠ choose the flow it runs (its `flow` field)".to_owned(),
+                theme::WARNING_TEXT,
+            ),
+            (file, true) => (
+                format!("↗ runs {file} · double-click to open"),
+                ui.visuals().text_color(),
+            ),
             (file, false) => (format!("⚠ cannot read {file}"), theme::WARNING_TEXT),
         };
         if ui
             .add(egui::Label::new(RichText::new(text).color(color)).sense(egui::Sense::click()))
-            .on_hover_text("Double-click the node (or this line) to open the flow it runs; Esc comes back")
+            .on_hover_text(
+                "Double-click the node (or this line) to open the flow it runs; Esc comes back",
+            )
             .double_clicked()
         {
             responses.push(CanvasResponse::OpenSubflow(node.doc_id.clone()));
@@ -907,8 +903,22 @@ fn runs_flow_lines(
                 );
             }
             if members.len() > MEMBER_LINES {
-                ui.label(RichText::new(format!("  … {} more", members.len() - MEMBER_LINES)).weak());
+                ui.label(
+                    RichText::new(format!("  … {} more", members.len() - MEMBER_LINES)).weak(),
+                );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_tail_keeps_the_last_wrapped_lines() {
+        assert_eq!(log_tail("one\ntwo\nthree\n", 2, 10), "two\nthree");
+        assert_eq!(log_tail("abcdefghij", 2, 4), "efgh\nij");
+        assert_eq!(log_tail("", 3, 4), "");
     }
 }

@@ -97,7 +97,13 @@ impl AddNodeMenu {
                 group = Some(entry.group());
             }
             let highlighted = menu.highlight == Some(index);
-            let response = kind_row(ui, entry.name(), &entry.summary(), &entry.description(), highlighted);
+            let response = kind_row(
+                ui,
+                entry.name(),
+                &entry.summary(),
+                &entry.description(),
+                highlighted,
+            );
             if highlighted && menu.scroll_to_highlight {
                 response.scroll_to_me(None);
             }
@@ -201,11 +207,8 @@ fn kind_row(
         painter.galley(name_pos, name, name_color);
         let summary_left = rect.left() + NAME_COLUMN;
         // Parameter names are quoted with backticks for the docs and the CLI; not here.
-        let mut job = egui::text::LayoutJob::simple_singleline(
-            summary.replace('`', ""),
-            font,
-            summary_color,
-        );
+        let mut job =
+            egui::text::LayoutJob::simple_singleline(summary.replace('`', ""), font, summary_color);
         job.wrap =
             egui::text::TextWrapping::truncate_at_width(rect.right() - ROW_PADDING - summary_left);
         let summary = ui.fonts(|fonts| fonts.layout_job(job));
