@@ -18,7 +18,7 @@ use crate::nodes::Registry;
 fn shipped_flows() -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in ["saves", "assets"] {
+    for dir in ["saves", "saves/flows", "assets"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|ext| ext == "flow") {

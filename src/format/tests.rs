@@ -9,8 +9,10 @@ fn registry() -> Registry {
 
 fn saves() -> Vec<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("saves");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
+    // The examples, and the flows they run as subflows.
+    let mut files: Vec<_> = [dir.clone(), dir.join("flows")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "flow"))
         .collect();
@@ -23,8 +25,8 @@ fn saves() -> Vec<std::path::PathBuf> {
 fn example_flows_are_valid_and_canonical() {
     for path in saves() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let flow =
-            parse(&text, &registry()).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        let flow = super::parse_at(&text, &registry(), &path)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         assert_eq!(
             to_text(&flow),
             text,
@@ -37,13 +39,40 @@ fn example_flows_are_valid_and_canonical() {
 #[test]
 fn load_save_load_is_lossless() {
     let dir = tempfile::tempdir().unwrap();
+    // The flows the examples run sit beside the copies as beside the originals.
+    let saves_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("saves");
+    std::fs::create_dir_all(dir.path().join("flows")).unwrap();
+    for inner in std::fs::read_dir(saves_dir.join("flows")).unwrap() {
+        let inner = inner.unwrap().path();
+        if !inner.is_file() {
+            continue;
+        }
+        std::fs::copy(
+            &inner,
+            dir.path().join("flows").join(inner.file_name().unwrap()),
+        )
+        .unwrap();
+    }
     for path in saves() {
         let flow = load(&path, &registry()).unwrap();
         let copy = dir.path().join("copy.flow");
         save(&copy, &flow).unwrap();
-        let again = load(&copy, &registry()).unwrap();
+        let mut again = load(&copy, &registry()).unwrap();
         let mut expected = flow.clone();
         expected.normalize();
+        // A subflow's link names the inner file where it was found (beside the copy now):
+        // the same content, another place.
+        let digests = |flow: &mut Flow| -> Vec<Option<String>> {
+            (flow.nodes.iter_mut())
+                .map(|node| node.subflow.take().map(|link| link.digest.clone()))
+                .collect()
+        };
+        assert_eq!(
+            digests(&mut again),
+            digests(&mut expected),
+            "{}",
+            path.display()
+        );
         assert_eq!(again, expected, "{}", path.display());
     }
 }

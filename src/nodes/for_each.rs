@@ -20,7 +20,7 @@ impl ForEachKind {
             "for_each",
             "For each",
             groups::FLOW,
-            "Runs another flow once per item of a list, one after another, optionally carrying a value from each run to the next; collects the outputs as a list.",
+            "Runs another flow once per item of a list, one after another. It can carry a value from each run to the next, and collects the outputs as a list.",
             Placement::Worker,
             Effects::SideEffects,
         )

@@ -24,7 +24,7 @@ impl RepeatUntilKind {
             "repeat_until",
             "Repeat until",
             groups::FLOW,
-            "Runs another flow again and again, feeding an output back into an input, until a test on its output says stop (or fails at the most runs allowed).",
+            "Runs another flow again and again until a test on its output says stop. An output is fed back into an input; reaching the most runs allowed is a failure.",
             Placement::Worker,
             Effects::SideEffects,
         )

@@ -22,7 +22,7 @@ impl SubflowKind {
             SUBFLOW_KIND,
             "Subflow",
             groups::FLOW,
-            "Runs another flow as one step: its promoted inputs are this node's inputs, its marked outputs this node's outputs.",
+            "Runs another flow as one step. Its promoted inputs are this node's inputs, its marked outputs this node's outputs.",
             Placement::Worker,
             Effects::SideEffects,
         )
