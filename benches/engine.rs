@@ -227,6 +227,44 @@ fn parallel_sleeps(c: &mut Criterion) {
     group.finish();
 }
 
+/// A For each over 100 items whose inner flow is a text input and a template: what running
+/// one unit (an engine of its own, the inputs applied, the events relayed) costs per item.
+fn loops(c: &mut Criterion) {
+    const ITEMS: usize = 100;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let inner = r#"Flow(version: 1, nodes: [
+    Node(id: "item", kind: "text", title: "Item", promote: Some(Promotion(label: "Item"))),
+    Node(id: "out", kind: "template", title: "Out", params: {"template": "<{x}>", "vars": ["x"]}, output: true),
+], edges: ["item.text -> out.x"])"#;
+    std::fs::write(dir.path().join("inner.flow"), inner).expect("the inner flow");
+    let items: Vec<String> = (0..ITEMS).map(|i| format!("item {i}")).collect();
+    let outer = format!(
+        r#"Flow(version: 1, nodes: [
+    Node(id: "list", kind: "text", params: {{"text": "{}"}}),
+    Node(id: "each", kind: "for_each", params: {{"flow": "inner.flow"}}),
+], edges: ["list.text -> each.list"])"#,
+        items.join("\\n")
+    );
+    let path = dir.path().join("outer.flow");
+    std::fs::write(&path, outer).expect("the outer flow");
+    let registry = registry();
+    let flow = Arc::new(flowcanvas::format::load(&path, &registry).expect("the outer flow loads"));
+    let mut group = c.benchmark_group("loops");
+    group.throughput(Throughput::Elements(ITEMS as u64));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
+    let mut engine = Engine::start(registry).expect("executor thread");
+    group.bench_function(BenchmarkId::new("for_each", ITEMS), |b| {
+        b.iter(|| {
+            let request = RunRequest::new(flow.clone(), dir.path());
+            let counts = run_request(&mut engine, request);
+            assert_eq!(counts.succeeded, 2);
+        });
+    });
+    group.finish();
+}
+
 fn planner(c: &mut Criterion) {
     let registry = registry();
     let mut group = c.benchmark_group("planner");
@@ -295,5 +333,5 @@ fn store(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, executor, parallel_sleeps, planner, store);
+criterion_group!(benches, executor, parallel_sleeps, loops, planner, store);
 criterion_main!(benches);
