@@ -93,7 +93,9 @@ impl FlowcanvasApp {
             }
         };
         let registry = self.session.registry.clone();
-        let inner = Session::new(registry.clone(), Document::new(flow, Some(path), registry));
+        let run_with = self.values_run_with(node, &link);
+        let mut inner = Session::new(registry.clone(), Document::new(flow, Some(path), registry));
+        inner.run_with = run_with;
         let mut outer = std::mem::replace(&mut self.session, inner);
         outer.selection = vec![node.clone()];
         self.outer.push(OuterFlow {
@@ -104,6 +106,38 @@ impl FlowcanvasApp {
         self.document_shown();
         // What the outer run did inside so far, on the inner nodes.
         self.show_members_of_outer_run();
+    }
+
+    /// The values the last run of subflow node `node` set as its flow's promoted inputs:
+    /// what its producers' results (as this window knows them) and its constants give.
+    fn values_run_with(
+        &self,
+        node: &NodeId,
+        link: &crate::model::SubflowLink,
+    ) -> Option<std::collections::BTreeMap<String, crate::model::ParamValue>> {
+        let session = &self.session;
+        let flow = session.doc.flow();
+        let sub = flow.node(node.as_str())?;
+        let mut inputs = Vec::new();
+        for port in &link.inputs {
+            let wired =
+                crate::plan::producer_of_input(flow, &session.registry, node.as_str(), &port.name);
+            let value = match wired {
+                Some(source) => session
+                    .run_view
+                    .node(&source.node)
+                    .and_then(|view| view.result.as_ref())
+                    .and_then(|outputs| outputs.get(&source.port).cloned()),
+                None => sub
+                    .values
+                    .get(&port.name)
+                    .map(crate::model::ParamValue::to_value),
+            };
+            if let Some(value) = value {
+                inputs.push((port.name.clone(), value));
+            }
+        }
+        crate::exec::input_values(link, &inputs, &session.registry).ok()
     }
 
     /// Goes back out to the flow at `depth`. The flows left keep no unsaved edits: leaving
@@ -318,6 +352,12 @@ pub fn breadcrumb_bar(ctx: &egui::Context, crumbs: &[String]) -> Option<AppComma
                 }
                 if depth + 1 == crumbs.len() {
                     ui.label(egui::RichText::new(crumb).strong());
+                    ui.label(
+                        egui::RichText::new(
+                            "  results and rings: its runs as this subflow, with the values wired in",
+                        )
+                        .weak(),
+                    );
                 } else if ui
                     .link(crumb)
                     .on_hover_text("Go back to this flow")

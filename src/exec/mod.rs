@@ -28,3 +28,4 @@ pub use events::{
 pub use executor::is_running_node;
 pub use queue::{QueueItem, QueueMove};
 pub use retry::{format_wait_ms, parse_time_limit};
+pub use unit::input_values;

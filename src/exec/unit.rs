@@ -220,7 +220,18 @@ fn with_inputs(
     if inputs.is_empty() {
         return Ok(flow.clone());
     }
-    let form = flow_inputs(flow, registry);
+    let values = input_values(link, inputs, registry)?;
+    apply_inputs(flow, registry, &values).map_err(|err| err.to_string())
+}
+
+/// The values of the inner flow's promoted inputs (by label) that `inputs` (values by the
+/// subflow node's port names) set, as a run of the unit sets them.
+pub fn input_values(
+    link: &SubflowLink,
+    inputs: &[(String, Value)],
+    registry: &Registry,
+) -> Result<BTreeMap<String, ParamValue>, String> {
+    let form = flow_inputs(&link.flow, registry);
     let mut values = BTreeMap::new();
     for (name, value) in inputs {
         let Some(port) = link.inputs.iter().find(|p| p.name == *name) else {
@@ -231,7 +242,7 @@ fn with_inputs(
         };
         values.insert(input.label.clone(), param_value(input, value)?);
     }
-    apply_inputs(flow, registry, &values).map_err(|err| err.to_string())
+    Ok(values)
 }
 
 /// A wired value as the value of a promoted input (a text, a number, a choice).

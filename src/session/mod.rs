@@ -49,6 +49,10 @@ pub struct Session {
     pub derived: Derived,
     /// The node data panel: open or not, and which node it shows.
     pub node_data: node_data::NodeDataPanel,
+    /// When the flow is open as the subflow of a node of another flow: the values that
+    /// node's last run set as its promoted inputs (by label). Its results were made with
+    /// them, so they are stale only against them.
+    pub run_with: Option<std::collections::BTreeMap<String, crate::model::ParamValue>>,
 }
 
 /// Facts about the open flow that take work to find, worked out once per change of the
@@ -78,6 +82,7 @@ impl Session {
             clipboard: None,
             derived: Derived::default(),
             node_data: node_data::NodeDataPanel::default(),
+            run_with: None,
         }
     }
 
@@ -162,9 +167,11 @@ impl Session {
         let flow = self.doc.flow();
         let run_view = &self.run_view;
         let known = |id: &NodeId| crate::exec::batch_len(run_view.node(id)?.result.as_ref()?);
+        let with_inputs = (self.run_with.as_ref())
+            .and_then(|values| crate::check::apply_inputs(flow, &self.registry, values).ok());
         self.derived = Derived {
             key: Some(key),
-            stale: run_view.stale(flow, &self.registry),
+            stale: run_view.stale(with_inputs.as_ref().unwrap_or(flow), &self.registry),
             fan_out: crate::plan::fan_out(flow, &self.registry, &known),
             labels: NodeLabels::of(flow),
         };

@@ -128,13 +128,9 @@ pub fn member_row_text(member: &MemberView) -> String {
         .map(format_duration_ms)
         .unwrap_or_default();
     let state = state_text(member.status, member.message.as_deref());
-    format!(
-        "      ↳ {} {} — {state} {took}",
-        member.status.icon(),
-        member.title
-    )
-    .trim_end()
-    .to_owned()
+    format!("{} {} — {state} {took}", member.status.icon(), member.title)
+        .trim_end()
+        .to_owned()
 }
 
 /// One row of a recorded run as text.
@@ -467,10 +463,15 @@ fn live_rows(
                     commands.push(AppCommand::Focus(id.clone()));
                 }
                 // The steps of the flow it runs, nested under it.
-                for member in run_view.node(id).map_or(&[][..], |v| &v.members[..]) {
-                    ui.label(
-                        RichText::new(member_row_text(member)).color(theme::status(member.status)),
-                    );
+                let members = run_view.node(id).map_or(&[][..], |v| &v.members[..]);
+                if !members.is_empty() {
+                    ui.indent(("members", id.as_str()), |ui| {
+                        for member in members {
+                            let text = RichText::new(member_row_text(member))
+                                .color(theme::status(member.status));
+                            ui.label(text);
+                        }
+                    });
                 }
             }
         });
