@@ -254,7 +254,8 @@ impl FlowcanvasApp {
         };
         app.update_restriction();
         app.recovery_offer = app.recovery_file().and_then(|file| {
-            crate::session::recovery::read(&file, &app.session.registry)
+            let path = app.session.doc.path();
+            crate::session::recovery::read(&file, path, &app.session.registry)
                 .filter(|flow| flow != app.session.doc.flow())
         });
         if let Some(path) = app.session.doc.path().map(Path::to_path_buf) {

@@ -25,7 +25,7 @@ fn saves() -> Vec<std::path::PathBuf> {
 fn example_flows_are_valid_and_canonical() {
     for path in saves() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let flow = super::parse_at(&text, &registry(), &path)
+        let flow = parse_at(&text, &registry(), &path)
             .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         assert_eq!(
             to_text(&flow),

@@ -36,10 +36,14 @@ pub fn write(file: &Path, flow_path: Option<&Path>, flow: &Flow) -> std::io::Res
     crate::fsutil::atomic_write(file, text.as_bytes())
 }
 
-/// The recovered flow in `file`, if there is one that loads.
-pub fn read(file: &Path, registry: &Registry) -> Option<Flow> {
+/// The recovered flow in `file`, if there is one that loads. `flow_path` is the file the
+/// copy was made from: the flows its subflow nodes run are found beside it.
+pub fn read(file: &Path, flow_path: Option<&Path>, registry: &Registry) -> Option<Flow> {
     let text = std::fs::read_to_string(file).ok()?;
-    format::parse(&text, registry).ok()
+    match flow_path {
+        Some(path) => format::parse_at(&text, registry, path).ok(),
+        None => format::parse(&text, registry).ok(),
+    }
 }
 
 /// Forgets the recovery copy (after a save, or when the user discards it).
@@ -69,8 +73,8 @@ mod tests {
         write(&file, Some(&flow_path), &flow).unwrap();
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(text.starts_with(HEADER), "{text}");
-        assert_eq!(read(&file, &Registry::builtin()), Some(flow));
+        assert_eq!(read(&file, None, &Registry::builtin()), Some(flow));
         remove(&file);
-        assert!(read(&file, &Registry::builtin()).is_none());
+        assert!(read(&file, None, &Registry::builtin()).is_none());
     }
 }

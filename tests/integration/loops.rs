@@ -190,3 +190,59 @@ fn a_run_time_limit_stops_a_loop_within_its_iteration() {
         "no iteration after the stop"
     );
 }
+
+#[test]
+fn cancel_lets_the_running_iteration_finish_and_starts_no_other() {
+    use flowcanvas::exec::{Engine, Event, NodeStatus, RunRequest, RunState};
+    use flowcanvas::nodes::{Progress, Registry};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "slow.flow",
+        r#"Flow(version: 1, nodes: [
+    Node(id: "item", kind: "text", title: "Item", params: {"text": ""}, promote: Some(Promotion(label: "Item"))),
+    Node(id: "wait", kind: "shell", title: "Wait", params: {"command": "sleep 0.5; cat"}, output: true),
+], edges: ["item.text -> wait.stdin"])"#,
+    );
+    let file = write(
+        dir.path(),
+        "main.flow",
+        r#"Flow(version: 1, nodes: [
+    Node(id: "list", kind: "text", title: "List", params: {"text": "a\nb\nc"}),
+    Node(id: "each", kind: "for_each", title: "Each", params: {"flow": "slow.flow"}),
+], edges: ["list.text -> each.list"])"#,
+    );
+    let registry = Arc::new(Registry::builtin());
+    let flow = Arc::new(flowcanvas::format::load(&file, &registry).unwrap());
+    let mut engine = Engine::start(registry).unwrap();
+    let run = engine.submit(RunRequest::new(flow, dir.path()));
+    let mut iterations = 0;
+    let mut inner_wait = Vec::new();
+    let status = loop {
+        match engine.recv().unwrap() {
+            Event::NodeProgress { progress, .. } => match progress {
+                Progress::Iteration { .. } => {
+                    iterations += 1;
+                    if iterations == 1 {
+                        engine.handle().cancel(run);
+                    }
+                }
+                Progress::Member { node, status, .. } if node.as_str() == "wait" => {
+                    inner_wait.push(status);
+                }
+                _ => {}
+            },
+            Event::RunFinished { status, .. } => break status,
+            _ => {}
+        }
+    };
+    assert_eq!(status, RunState::Cancelled);
+    assert_eq!(iterations, 1, "no iteration after Cancel");
+    assert_eq!(
+        inner_wait.last(),
+        Some(&NodeStatus::Succeeded),
+        "the running iteration's step finished: {inner_wait:?}"
+    );
+}
