@@ -5,7 +5,7 @@
 
 use super::context::{Progress, Stream};
 use super::prelude::*;
-use super::subflow::{inner_inputs, link_of, linked, passed_inputs};
+use super::subflow::{inner_inputs, link_of, linked, passed_inputs, runs_flow_info};
 use crate::model::{LinkedPort, SubflowLink};
 
 /// Runs the flow in `flow` for each item of `list`, in order.
@@ -16,19 +16,10 @@ pub struct ForEachKind {
 impl ForEachKind {
     /// The kind with its description.
     pub fn new() -> Self {
-        let info = KindInfo::step(
+        let info = runs_flow_info(
             "for_each",
             "For each",
-            groups::FLOW,
             "Runs another flow once per item of a list, one after another. It can carry a value from each run to the next, and collects the outputs as a list.",
-            Placement::Worker,
-            Effects::SideEffects,
-        )
-        .with_param(
-            "flow",
-            ParamType::Path,
-            "",
-            "The .flow file run for each item, relative to this flow's folder.",
         )
         .with_param(
             "item",

@@ -6,7 +6,7 @@ use super::condition::{check_operand, holds, TESTS};
 use super::context::{Progress, Stream};
 use super::for_each::{as_one_value, in_iteration, one_line_excerpt};
 use super::prelude::*;
-use super::subflow::{inner_inputs, link_of, linked, passed_inputs};
+use super::subflow::{inner_inputs, link_of, linked, passed_inputs, runs_flow_info};
 use crate::model::{LinkedPort, SubflowLink};
 
 /// Whether the loop stops when the test holds, or goes on while it holds.
@@ -20,19 +20,10 @@ pub struct RepeatUntilKind {
 impl RepeatUntilKind {
     /// The kind with its description.
     pub fn new() -> Self {
-        let info = KindInfo::step(
+        let info = runs_flow_info(
             "repeat_until",
             "Repeat until",
-            groups::FLOW,
             "Runs another flow again and again until a test on its output says stop. An output is fed back into an input; reaching the most runs allowed is a failure.",
-            Placement::Worker,
-            Effects::SideEffects,
-        )
-        .with_param(
-            "flow",
-            ParamType::Path,
-            "",
-            "The .flow file to run, relative to this flow's folder.",
         )
         .with_param(
             "test",

@@ -18,22 +18,36 @@ pub struct SubflowKind {
 impl SubflowKind {
     /// The kind with its description.
     pub fn new() -> Self {
-        let info = KindInfo::step(
+        let info = runs_flow_info(
             SUBFLOW_KIND,
             "Subflow",
-            groups::FLOW,
             "Runs another flow as one step. Its promoted inputs are this node's inputs, its marked outputs this node's outputs.",
-            Placement::Worker,
-            Effects::SideEffects,
-        )
-        .with_param(
-            "flow",
-            ParamType::Path,
-            "",
-            "The .flow file to run, relative to this flow's folder.",
         );
         Self { info }
     }
+}
+
+/// The description of a kind that runs another flow: a worker step (what it does outside
+/// the flow is what the inner flow does) with the `flow` parameter.
+pub(super) fn runs_flow_info(
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+) -> KindInfo {
+    KindInfo::step(
+        id,
+        name,
+        groups::FLOW,
+        description,
+        Placement::Worker,
+        Effects::SideEffects,
+    )
+    .with_param(
+        crate::format::FLOW_PARAM,
+        ParamType::Path,
+        "",
+        "The .flow file to run, relative to this flow's folder.",
+    )
 }
 
 /// The flow a node of a flow-running kind is linked to.

@@ -161,17 +161,14 @@ fn repeat_until_fails_clearly_at_its_most_runs() {
     assert_eq!(iterations(&events).len(), 5);
 }
 
-#[test]
-fn a_run_time_limit_stops_a_loop_within_its_iteration() {
+/// A For each over three items whose inner step runs `command` (then echoes the item).
+fn slow_loop(command: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "slow.flow",
-        r#"Flow(version: 1, nodes: [
+    let inner = r#"Flow(version: 1, nodes: [
     Node(id: "item", kind: "text", title: "Item", params: {"text": ""}, promote: Some(Promotion(label: "Item"))),
-    Node(id: "wait", kind: "shell", title: "Wait", params: {"command": "sleep 30; cat"}, output: true),
-], edges: ["item.text -> wait.stdin"])"#,
-    );
+    Node(id: "wait", kind: "shell", title: "Wait", params: {"command": "COMMAND; cat"}, output: true),
+], edges: ["item.text -> wait.stdin"])"#;
+    write(dir.path(), "slow.flow", &inner.replace("COMMAND", command));
     let file = write(
         dir.path(),
         "main.flow",
@@ -180,6 +177,12 @@ fn a_run_time_limit_stops_a_loop_within_its_iteration() {
     Node(id: "each", kind: "for_each", title: "Each", params: {"flow": "slow.flow"}),
 ], edges: ["list.text -> each.list"])"#,
     );
+    (dir, file)
+}
+
+#[test]
+fn a_run_time_limit_stops_a_loop_within_its_iteration() {
+    let (_dir, file) = slow_loop("sleep 30");
     let (code, events) = run(&file, &["--no-store", "--timeout", "1s"]);
     assert_ne!(code, Some(0));
     let end = events.last().unwrap();
@@ -197,23 +200,7 @@ fn cancel_lets_the_running_iteration_finish_and_starts_no_other() {
     use flowcanvas::nodes::{Progress, Registry};
     use std::sync::Arc;
 
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "slow.flow",
-        r#"Flow(version: 1, nodes: [
-    Node(id: "item", kind: "text", title: "Item", params: {"text": ""}, promote: Some(Promotion(label: "Item"))),
-    Node(id: "wait", kind: "shell", title: "Wait", params: {"command": "sleep 0.5; cat"}, output: true),
-], edges: ["item.text -> wait.stdin"])"#,
-    );
-    let file = write(
-        dir.path(),
-        "main.flow",
-        r#"Flow(version: 1, nodes: [
-    Node(id: "list", kind: "text", title: "List", params: {"text": "a\nb\nc"}),
-    Node(id: "each", kind: "for_each", title: "Each", params: {"flow": "slow.flow"}),
-], edges: ["list.text -> each.list"])"#,
-    );
+    let (dir, file) = slow_loop("sleep 0.5");
     let registry = Arc::new(Registry::builtin());
     let flow = Arc::new(flowcanvas::format::load(&file, &registry).unwrap());
     let mut engine = Engine::start(registry).unwrap();
