@@ -210,13 +210,12 @@ fn cancel_lets_the_running_iteration_finish_and_starts_no_other() {
     let status = loop {
         match engine.recv().unwrap() {
             Event::NodeProgress { progress, .. } => match progress {
-                Progress::Iteration { .. } => {
-                    iterations += 1;
-                    if iterations == 1 {
+                Progress::Iteration { .. } => iterations += 1,
+                Progress::Member { node, status, .. } if node.as_str() == "wait" => {
+                    // Cancel once the first iteration's step is at work: it finishes.
+                    if status == NodeStatus::Running && inner_wait.is_empty() {
                         engine.handle().cancel(run);
                     }
-                }
-                Progress::Member { node, status, .. } if node.as_str() == "wait" => {
                     inner_wait.push(status);
                 }
                 _ => {}
