@@ -58,10 +58,10 @@ pub(super) fn link_of<'a>(params: &Params<'a>) -> Option<&'a Arc<SubflowLink>> {
 /// The node's linked flow, or the failure to report when it has none.
 pub(super) fn linked(ctx: &NodeContext) -> Result<Arc<SubflowLink>, NodeError> {
     ctx.node().subflow.clone().ok_or_else(|| {
-        NodeError::failed(format!(
-            "the flow `{}` was not loaded (save and reopen the flow)",
-            ctx.params().text("flow")
-        ))
+        NodeError::failed(match ctx.params().text("flow").trim() {
+            "" => "choose the .flow file it runs (its `flow` field)".to_owned(),
+            file => format!("{file} could not be read: check that it exists and is a valid flow"),
+        })
     })
 }
 
