@@ -4,7 +4,6 @@
 //! monitor can nest them under the node.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 
 use super::engine::{Engine, EngineOptions, RunRequest};
@@ -35,7 +34,8 @@ impl FlowRunner for UnitRunner {
         let flow =
             with_inputs(&link.flow, link, inputs, &self.registry).map_err(NodeError::Failed)?;
         let flow = Arc::new(flow);
-        let dir = link.path.parent().unwrap_or(Path::new("."));
+        // The inner flow's folder (".", not "", for a file named without one).
+        let dir = crate::fsutil::flow_folder(&link.path);
         let store = self.keep_results.then(|| Store::for_flow(&link.path));
         let mut engine = Engine::with_options(EngineOptions::new(self.registry.clone()))
             .map_err(|err| NodeError::failed(format!("could not start the inner run: {err}")))?;

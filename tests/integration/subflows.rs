@@ -361,3 +361,37 @@ fn grouping_into_a_subflow_and_inlining_it_again_keep_the_flows_outputs() {
     assert!(doc.undo(), "inlining is one undo step");
     assert!(doc.flow().node("subflow").is_some());
 }
+
+#[test]
+fn a_flow_named_without_a_folder_runs_its_subflow_in_the_subflows_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "parts/where.flow",
+        r#"Flow(version: 1, nodes: [
+    Node(id: "pwd", kind: "shell", title: "Where", params: {"command": "pwd"}, output: true),
+])"#,
+    );
+    write(
+        dir.path(),
+        "main.flow",
+        r#"Flow(version: 1, nodes: [
+    Node(id: "sub", kind: "subflow", title: "Sub", params: {"flow": "parts/where.flow"}),
+])"#,
+    );
+    // `run main.flow` from the flow's own folder: the path has no folder part.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flowcanvas"))
+        .args(["run", "--no-store", "--json", "main.flow"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let events = json_lines(&output);
+    let printed = outputs_of(&events, "sub")["Where"]["value"]
+        .as_str()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let expected = dir.path().join("parts").canonicalize().unwrap();
+    assert_eq!(Path::new(&printed).canonicalize().unwrap(), expected);
+}
